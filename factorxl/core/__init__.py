@@ -1,0 +1,1 @@
+"""Pure factor-model mathematics: arrays in, results out (no Excel, no files)."""

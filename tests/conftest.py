@@ -1,0 +1,23 @@
+"""Shared test fixtures: where the public datasets live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    """The public datasets folder: ``$FACTORXL_SHARED_DATA`` or ``../shared/data``."""
+    return Path(os.environ.get("FACTORXL_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = shared_data_dir()
+    if not path.is_dir():
+        pytest.skip(f"public datasets not found at {path} (set FACTORXL_SHARED_DATA)")
+    return path
