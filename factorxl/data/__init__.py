@@ -1,0 +1,30 @@
+"""Data loaders: factor and return series downloaded from public sources and cached.
+
+* :mod:`factorxl.data.sources` — :class:`DataSource`: download cache, offline folder;
+* :mod:`factorxl.data.french` — Fama-French and momentum factors (Kenneth French library);
+* :mod:`factorxl.data.course` — the course notebooks' return files.
+
+This layer uses pandas and the network; :mod:`factorxl.core` uses neither.
+"""
+
+from factorxl.data.course import (
+    load_brk_arkk,
+    load_course_file,
+    load_msft,
+    load_spy_wmt_jpm,
+    load_spy_wmt_jpm_excess,
+)
+from factorxl.data.french import load_dataset, load_factors
+from factorxl.data.sources import DataSource, default_cache_dir
+
+__all__ = [
+    "DataSource",
+    "default_cache_dir",
+    "load_brk_arkk",
+    "load_course_file",
+    "load_dataset",
+    "load_factors",
+    "load_msft",
+    "load_spy_wmt_jpm",
+    "load_spy_wmt_jpm_excess",
+]

@@ -1,0 +1,252 @@
+"""Where data files come from: a per-user download cache or a local folder.
+
+Every dataset factorxl loads is one file with a fixed name (for example
+``F-F_Research_Data_Factors_daily_CSV.zip``). A :class:`DataSource` turns that
+name into a path on disk, in one of two modes:
+
+* **online** (``local_dir`` is ``None``): the file is read from the cache folder
+  (:func:`default_cache_dir`); when it is not there yet it is downloaded once,
+  over HTTPS, into the cache;
+* **offline** (``local_dir`` set, the command line's ``--data DIR``): the file is
+  searched for by name anywhere below ``local_dir``; nothing is downloaded and
+  the cache is not used.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from http.client import HTTPException
+from pathlib import Path
+
+from factorxl import __version__
+from factorxl.errors import FactorxlError
+
+FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/"
+"""Folder of the Kenneth R. French data library's ZIP files."""
+
+UG54_URL = "https://raw.githubusercontent.com/amoreira2/UG54/refs/heads/main/assets/data/"
+"""Folder of the course's CSV files (GitHub ``amoreira2/UG54``)."""
+
+_CHUNK = 1 << 16
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def default_cache_dir() -> Path:
+    """The per-user download cache folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``$FACTORXL_CACHE`` when set; otherwise ``%LOCALAPPDATA%\\factorxl\\cache``
+        on Windows, ``~/Library/Caches/factorxl`` on macOS and
+        ``$XDG_CACHE_HOME/factorxl`` (default ``~/.cache/factorxl``) elsewhere.
+        The folder is created when the first file is downloaded.
+    """
+    configured = os.environ.get("FACTORXL_CACHE")
+    if configured:
+        return Path(configured).expanduser()
+    home = Path.home()
+    if sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA")
+        return (Path(local) if local else home / "AppData" / "Local") / "factorxl" / "cache"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "factorxl"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else home / ".cache") / "factorxl"
+
+
+def check_url(url: str) -> None:
+    """Refuse any address that is not HTTPS (plain HTTP only to this computer).
+
+    Parameters
+    ----------
+    url : str
+        The address about to be opened (also every redirect target).
+
+    Raises
+    ------
+    FactorxlError
+        When the scheme is not ``https``, except ``http`` to a loopback address
+        (``localhost``, ``127.0.0.0/8``, ``::1``), which local test servers use.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return
+    raise FactorxlError(
+        f"refusing to download from {url!r}: factorxl only downloads over https:// "
+        "(plain http:// is allowed only to this computer, e.g. http://127.0.0.1)"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to addresses :func:`check_url` accepts."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102, ANN001, ANN201
+        check_url(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_CheckedRedirects)
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where factorxl finds its data files, and how it downloads them.
+
+    Parameters
+    ----------
+    cache_dir : pathlib.Path
+        Download cache (online mode). Default :func:`default_cache_dir`.
+    local_dir : pathlib.Path or None
+        Offline mode when set: files are searched for by name anywhere below
+        this folder (flat, or laid out in subfolders); nothing is downloaded.
+    vintage : str or None
+        Offline mode: the name of the subfolder (e.g. ``"v202412"``) whose copy
+        of a Kenneth French file to use when ``local_dir`` holds several copies.
+        Ignored online: the library only serves its latest files.
+    french_url, ug54_url : str
+        Folder addresses of the Kenneth French library and of the course files.
+    fin418_url : str or None
+        Folder address of a CSV copy of ``df_WarrenBAndCathieW_monthly.csv``.
+        ``None`` (default): there is no public CSV, so the file must be in the
+        cache or in ``local_dir``.
+    timeout : float
+        Seconds to wait for the server (connecting, and each read).
+    max_bytes : int
+        Largest file accepted; a larger download is abandoned.
+    """
+
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    local_dir: Path | None = None
+    vintage: str | None = None
+    french_url: str = FRENCH_URL
+    ug54_url: str = UG54_URL
+    fin418_url: str | None = None
+    timeout: float = 30.0
+    max_bytes: int = 50_000_000
+
+    def path(
+        self, name: str, base_url: str | None, *, subfolder: str | None = None, hint: str = ""
+    ) -> Path:
+        """The local path of data file ``name``, downloading it if needed.
+
+        Parameters
+        ----------
+        name : str
+            File name, identical in the cache, in ``local_dir`` and at the source.
+        base_url : str or None
+            Folder address the file is downloaded from (``base_url + name``);
+            ``None`` when it cannot be downloaded.
+        subfolder : str or None
+            Offline mode: keep only copies inside a folder of this name.
+        hint : str
+            Sentence added to the error when the file cannot be found.
+
+        Returns
+        -------
+        pathlib.Path
+            An existing file.
+
+        Raises
+        ------
+        FactorxlError
+            When the file is missing offline, ambiguous, or cannot be downloaded.
+        """
+        url = base_url.rstrip("/") + "/" + urllib.parse.quote(name) if base_url else None
+        if url is not None:
+            hint = f"Download it from {url}. {hint}".rstrip()
+        if self.local_dir is not None:
+            return self._find_local(name, subfolder, hint)
+        cached = Path(self.cache_dir) / name
+        if cached.is_file():
+            return cached
+        if url is None:
+            raise FactorxlError(
+                f"{name} is not in the cache folder {self.cache_dir} and has no download "
+                f"address. {hint} Put the file in a folder and pass --data DIR, "
+                f"or copy it into {self.cache_dir}."
+            )
+        self._download(url, cached)
+        return cached
+
+    def _find_local(self, name: str, subfolder: str | None, hint: str) -> Path:
+        root = Path(self.local_dir)
+        if not root.is_dir():
+            raise FactorxlError(f"the data folder {root} does not exist (looking for {name})")
+        found = sorted(p for p in root.rglob(name) if p.is_file())
+        chosen = [p for p in found if not subfolder or subfolder in p.relative_to(root).parts[:-1]]
+        if len(chosen) == 1:
+            return chosen[0]
+        copies = ", ".join(str(p.relative_to(root)) for p in found) or "none"
+        where = f" in a folder named {subfolder!r}" if subfolder else ""
+        if not chosen:
+            raise FactorxlError(
+                f"{name} was not found{where} under the data folder {root} "
+                f"(copies found: {copies}). {hint}".rstrip()
+            )
+        raise FactorxlError(
+            f"{name} exists {len(chosen)} times under the data folder {root} ({copies}); "
+            "choose one by the name of its folder with vintage=... (e.g. 'v202412')"
+        )
+
+    def _download(self, url: str, target: Path) -> None:
+        """Download ``url`` to ``target`` atomically (temporary file, then rename)."""
+        check_url(url)
+        offline = (
+            f"To work offline, download {target.name} from {url} yourself, "
+            "put it in a folder and pass --data DIR."
+        )
+        request = urllib.request.Request(url, headers={"User-Agent": f"factorxl/{__version__}"})
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part: Path | None = None
+        try:
+            with _OPENER.open(request, timeout=self.timeout) as response:
+                length = response.headers.get("Content-Length")
+                if length is not None and length.isdigit() and int(length) > self.max_bytes:
+                    raise self._too_large(url, offline)
+                with tempfile.NamedTemporaryFile(
+                    dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
+                ) as out:
+                    part = Path(out.name)
+                    size = 0
+                    while chunk := response.read(_CHUNK):
+                        size += len(chunk)
+                        if size > self.max_bytes:
+                            raise self._too_large(url, offline)
+                        out.write(chunk)
+            os.replace(part, target)
+            part = None
+        except urllib.error.HTTPError as exc:
+            raise FactorxlError(
+                f"downloading {url} failed: HTTP {exc.code} {exc.reason}. {offline}"
+            ) from exc
+        except (urllib.error.URLError, HTTPException, OSError) as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise FactorxlError(f"downloading {url} failed: {reason}. {offline}") from exc
+        finally:
+            if part is not None:
+                part.unlink(missing_ok=True)
+
+    def _too_large(self, url: str, offline: str) -> FactorxlError:
+        return FactorxlError(
+            f"downloading {url} stopped: the file is larger than {self.max_bytes:,} bytes "
+            f"(DataSource.max_bytes). {offline}"
+        )
