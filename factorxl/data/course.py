@@ -51,7 +51,9 @@ class CourseFile:
     hint: str = ""
 
 
-SPY_WMT_JPM_EXCESS = CourseFile("FactorModels_data1.csv", ("SPY", "WMT", "JPM"), attrgetter("ug54_url"))
+SPY_WMT_JPM_EXCESS = CourseFile(
+    "FactorModels_data1.csv", ("SPY", "WMT", "JPM"), attrgetter("ug54_url")
+)
 """Daily excess returns of SPY, WMT and JPM (NaN where the 3-month T-bill rate is missing)."""
 
 MSFT = CourseFile("FactorModels_data2.csv", ("MSFT",), attrgetter("ug54_url"))
@@ -104,10 +106,12 @@ def load_course_file(file: CourseFile, *, source: DataSource | None = None) -> p
     source = source or DataSource()
     path = source.path(file.name, file.base_url(source), hint=file.hint)
     try:
-        frame = pd.read_csv(path, float_precision="round_trip")
+        frame = pd.read_csv(path)
         dates = pd.to_datetime(frame.pop("date"), format="%Y-%m-%d")
     except (KeyError, ValueError, pd.errors.ParserError) as exc:
-        raise FactorxlError(f"{path}: expected a 'date' column of YYYY-MM-DD dates ({exc})") from exc
+        raise FactorxlError(
+            f"{path}: expected a 'date' column of YYYY-MM-DD dates ({exc})"
+        ) from exc
     if tuple(frame.columns) != file.columns:
         raise FactorxlError(
             f"{path}: expected the columns {', '.join(file.columns)} after 'date', "

@@ -128,7 +128,6 @@ def parse_french_csv(text: str, frequency: Frequency, *, name: str = "the file")
             index_col=False,
             dtype={"date": str},
             skipinitialspace=True,
-            float_precision="round_trip",
         )
         values = table.drop(columns="date").astype(np.float64)
     except (ValueError, pd.errors.ParserError) as exc:
@@ -246,7 +245,9 @@ def load_factors(
     if parts is None:
         raise FactorxlError(f"model: expected one of {', '.join(MODELS)}, got {model!r}")
     frequency = _frequency(frequency)
-    frames = [load_dataset(dataset, frequency, source=source)[list(cols)] for dataset, cols in parts]
+    frames = [
+        load_dataset(dataset, frequency, source=source)[list(cols)] for dataset, cols in parts
+    ]
     factors = pd.concat(frames, axis=1, join="inner")
     lo, hi = _timestamp(start, "start"), _timestamp(end, "end")
     if hi is not None and frequency == "monthly":

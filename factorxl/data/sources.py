@@ -22,8 +22,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from email.message import Message
 from http.client import HTTPException
 from pathlib import Path
+from typing import IO
 
 from factorxl import __version__
 from factorxl.errors import FactorxlError
@@ -99,7 +101,16 @@ def _is_loopback(host: str) -> bool:
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
     """Follow redirects only to addresses :func:`check_url` accepts."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102, ANN001, ANN201
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        """Check ``newurl`` with :func:`check_url`, then redirect as usual."""
         check_url(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -219,8 +230,9 @@ class DataSource:
         part: Path | None = None
         try:
             with _OPENER.open(request, timeout=self.timeout) as response:
-                length = response.headers.get("Content-Length")
-                if length is not None and length.isdigit() and int(length) > self.max_bytes:
+                header = response.headers.get("Content-Length", "")
+                length = int(header) if header.isdigit() else None
+                if length is not None and length > self.max_bytes:
                     raise self._too_large(url, offline)
                 with tempfile.NamedTemporaryFile(
                     dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
@@ -232,6 +244,11 @@ class DataSource:
                         if size > self.max_bytes:
                             raise self._too_large(url, offline)
                         out.write(chunk)
+                if length is not None and size != length:
+                    raise FactorxlError(
+                        f"downloading {url} failed: the connection closed after {size:,} "
+                        f"of {length:,} bytes. {offline}"
+                    )
             os.replace(part, target)
             part = None
         except urllib.error.HTTPError as exc:

@@ -1,0 +1,431 @@
+"""Data loaders: Kenneth French parser, course files, cache, offline folder, downloads."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from factorxl.data import course, french, sources
+from factorxl.data.sources import DataSource
+from factorxl.errors import FactorxlError
+
+VINTAGE_FILES = [
+    (vintage, dataset, frequency)
+    for vintage in ("v202412", "v202510")
+    for dataset in french.DATASETS
+    for frequency in ("daily", "monthly")
+    if (vintage, dataset, frequency) != ("v202412", french.FIVE_FACTORS, "monthly")
+]
+
+
+def offline(shared_data: Path, vintage: str | None = None) -> DataSource:
+    return DataSource(cache_dir=Path("/nonexistent-cache"), local_dir=shared_data, vintage=vintage)
+
+
+# --- Kenneth French files --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("vintage", "dataset", "frequency"), VINTAGE_FILES)
+def test_zip_matches_tidy_copy(shared_data, vintage, dataset, frequency):
+    folder = shared_data / "kenfrench" / vintage
+    name = french.zip_name(dataset, frequency)
+    parsed = french.read_french_zip(folder / name, frequency)
+
+    tidy = pd.read_csv(
+        folder / name.replace("_CSV.zip", "_tidy.csv"),
+        dtype={"date": str},
+    )
+    dates = pd.to_datetime(
+        tidy.pop("date"), format="%Y-%m" if frequency == "monthly" else "%Y-%m-%d"
+    )
+    if frequency == "monthly":
+        dates = dates + pd.offsets.MonthEnd(0)
+    expected = tidy.astype(float) / 100
+    expected.index = pd.DatetimeIndex(dates, name="date").as_unit("ns")
+    pd.testing.assert_frame_equal(parsed, expected, check_exact=True)
+    assert set(parsed.columns) <= set(french.FACTOR_NAMES)
+
+
+@pytest.mark.parametrize("vintage", ["v202412", "v202510"])
+def test_momentum_column_is_normalized_in_both_layouts(shared_data, vintage):
+    mom = french.load_dataset(french.MOMENTUM, "monthly", source=offline(shared_data, vintage))
+    assert list(mom.columns) == ["Mom"]
+    assert mom.index[0] == pd.Timestamp("1927-01-31")
+
+
+def test_ff6_takes_five_factor_columns_and_inner_joins_momentum(shared_data):
+    source = offline(shared_data, "v202510")
+    ff6 = french.load_factors("ff6", "Daily", source=source)
+    five = french.load_dataset(french.FIVE_FACTORS, "daily", source=source)
+    mom = french.load_dataset(french.MOMENTUM, "daily", source=source)
+    three = french.load_dataset(french.THREE_FACTORS, "daily", source=source)
+
+    assert list(ff6.columns) == ["Mkt-RF", "SMB", "HML", "RMW", "CMA", "RF", "Mom"]
+    assert ff6.index.equals(five.index.intersection(mom.index))
+    pd.testing.assert_frame_equal(ff6[list(five.columns)], five.loc[ff6.index])
+    assert not ff6["SMB"].equals(
+        three["SMB"].loc[ff6.index]
+    )  # the 5-factor SMB, not the 3-factor one
+    assert ff6.dtypes.eq(np.float64).all() and not ff6.isna().any().any()
+
+
+def test_capm_and_ff3_come_from_the_three_factor_file(shared_data):
+    source = offline(shared_data, "v202412")
+    capm = french.load_factors("CAPM", "monthly", source=source)
+    ff3 = french.load_factors("FF3", "monthly", source=source)
+    assert list(capm.columns) == ["Mkt-RF", "RF"]
+    pd.testing.assert_frame_equal(capm, ff3[["Mkt-RF", "RF"]])
+    assert (capm.index[0], capm.index[-1], len(capm)) == (
+        pd.Timestamp("1926-07-31"),
+        pd.Timestamp("2024-12-31"),
+        1182,
+    )
+
+
+def test_date_window_counts_the_whole_end_month(shared_data):
+    source = offline(shared_data, "v202412")
+    window = french.load_factors("FF3", "monthly", "2020-01", "2020-12-15", source=source)
+    assert list(window.index.strftime("%Y-%m")) == [f"2020-{m:02d}" for m in range(1, 13)]
+    daily = french.load_factors(
+        "CAPM", "daily", pd.Timestamp("2024-12-30"), "2024-12-31", source=source
+    )
+    assert len(daily) == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"model": "FF4"}, "model: expected one of CAPM, FF3, FF5, FF6"),
+        ({"frequency": "weekly"}, "frequency: expected 'daily' or 'monthly'"),
+        ({"start": 45000}, "start: expected a date"),
+        ({"end": "not a date"}, "end: expected a date"),
+        ({"start": "2020-02-01", "end": "2020-01-01"}, "is after end"),
+        ({"start": "2030-01-01"}, "the data cover 1926-07-01 to 2024-12-31"),
+    ],
+)
+def test_bad_arguments_are_named(shared_data, kwargs, message):
+    arguments = {"model": "CAPM", "frequency": "daily", **kwargs}
+    with pytest.raises(FactorxlError, match=message):
+        french.load_factors(**arguments, source=offline(shared_data, "v202412"))
+
+
+def test_missing_codes_become_nan_and_trailing_blocks_are_skipped():
+    text = (
+        "Some description.\r\n\r\n,Mkt-RF,MOM   \r\n"
+        "202401,   1.00, -99.99\r\n202402, -999,    2.50\r\n\r\n"
+        " Annual Factors: January-December \r\n,Mkt-RF,MOM\r\n  2024,  7.00, 1.00\r\n\r\n"
+        "Copyright 2025 Eugene F. Fama and Kenneth R. French\r\n"
+    )
+    parsed = french.parse_french_csv(text, "monthly")
+    assert list(parsed.columns) == ["Mkt-RF", "Mom"]
+    assert list(parsed.index) == [pd.Timestamp("2024-01-31"), pd.Timestamp("2024-02-29")]
+    assert parsed["Mkt-RF"].iloc[0] == 0.01 and np.isnan(parsed["Mkt-RF"].iloc[1])
+    assert np.isnan(parsed["Mom"].iloc[0]) and parsed["Mom"].iloc[1] == 0.025
+
+
+@pytest.mark.parametrize(
+    ("text", "frequency", "message"),
+    [
+        ("<html>Not found</html>", "daily", "no factor table found"),
+        (",Mkt-RF\n202401, 1.0\n", "daily", r"expected daily dates of 8 digits .* found '202401'"),
+        (",Mkt-RF\n202401, abc\n", "monthly", "cannot be read as numbers"),
+    ],
+)
+def test_unreadable_tables_are_reported(text, frequency, message):
+    with pytest.raises(FactorxlError, match=message):
+        french.parse_french_csv(text, frequency, name="x.csv")
+
+
+def test_a_damaged_zip_is_reported_with_what_to_do(tmp_path):
+    broken = tmp_path / "F-F_Research_Data_Factors_CSV.zip"
+    broken.write_text("<html>")
+    with pytest.raises(FactorxlError, match="not a readable ZIP file.*delete it"):
+        french.read_french_zip(broken, "monthly")
+
+
+# --- course files ----------------------------------------------------------------------
+
+
+def test_msft_excess_return_alignment_matches_the_notebook(shared_data):
+    msft = course.load_msft(source=offline(shared_data))
+    capm = french.load_factors("CAPM", "daily", source=offline(shared_data, "v202412"))
+    data = msft.join(capm, how="inner").dropna()
+    assert (len(data), data.index[0], data.index[-1]) == (
+        9778,
+        pd.Timestamp("1986-03-14"),
+        pd.Timestamp("2024-12-31"),
+    )
+    design = np.column_stack([np.ones(len(data)), data["Mkt-RF"]])
+    alpha, beta = np.linalg.lstsq(design, data["MSFT"] - data["RF"], rcond=None)[0]
+    assert alpha == pytest.approx(0.0005855699261548292, rel=1e-10)
+    assert beta == pytest.approx(1.187234068887255, rel=1e-12)
+
+
+def test_course_files_have_their_documented_shapes(shared_data):
+    source = offline(shared_data)
+    excess = course.load_spy_wmt_jpm_excess(source=source)
+    raw = course.load_spy_wmt_jpm(source=source)
+    brk = course.load_brk_arkk(source=source)
+    assert list(excess.columns) == list(raw.columns) == ["SPY", "WMT", "JPM"]
+    assert len(excess) == len(raw) == 14079 and len(excess.dropna()) == 7974
+    assert (len(brk), brk.index[0], brk.index[-1]) == (
+        279,
+        pd.Timestamp("1988-11-30"),
+        pd.Timestamp("2021-12-31"),
+    )
+    assert brk["ARKK"].count() == 59 and brk["ARKK"].first_valid_index() == pd.Timestamp(
+        "2014-12-31"
+    )
+    assert all(frame.index.dtype == "datetime64[ns]" for frame in (excess, raw, brk))
+
+
+def test_course_file_with_wrong_columns_is_rejected(tmp_path):
+    (tmp_path / course.MSFT.name).write_text("date,AAPL\n2024-01-02,0.01\n")
+    with pytest.raises(FactorxlError, match="expected the columns MSFT after 'date', found AAPL"):
+        course.load_msft(source=DataSource(local_dir=tmp_path))
+
+
+def test_brk_arkk_online_without_a_copy_explains_the_pickle_and_data_folder(tmp_path):
+    with pytest.raises(FactorxlError) as caught:
+        course.load_brk_arkk(source=DataSource(cache_dir=tmp_path))
+    message = str(caught.value)
+    assert course.BRK_ARKK_PICKLE_URL in message and "pickle" in message
+    assert "--data DIR" in message and str(tmp_path) in message
+
+
+def test_brk_arkk_is_read_from_the_cache(shared_data, tmp_path):
+    shutil.copy(shared_data / "amoreira2_Fin418" / course.BRK_ARKK.name, tmp_path)
+    brk = course.load_brk_arkk(source=DataSource(cache_dir=tmp_path))
+    assert brk.shape == (279, 9)
+
+
+# --- offline folder --------------------------------------------------------------------
+
+
+def test_flat_folder_needs_no_vintage(shared_data, tmp_path):
+    name = french.zip_name(french.MOMENTUM, "monthly")
+    shutil.copy(shared_data / "kenfrench" / "v202510" / name, tmp_path)
+    mom = french.load_dataset(french.MOMENTUM, "monthly", source=DataSource(local_dir=tmp_path))
+    assert mom.index[-1] == pd.Timestamp("2025-10-31")
+
+
+def test_several_copies_need_a_vintage(shared_data):
+    with pytest.raises(FactorxlError, match=r"exists 2 times.*v202412.*v202510.*vintage="):
+        french.load_factors("FF3", "daily", source=offline(shared_data))
+
+
+def test_a_vintage_without_that_file_is_an_error_not_a_substitute(shared_data):
+    with pytest.raises(FactorxlError) as caught:
+        french.load_factors("FF5", "monthly", source=offline(shared_data, "v202412"))
+    message = str(caught.value)
+    assert "not found in a folder named 'v202412'" in message
+    assert "kenfrench/v202510/F-F_Research_Data_5_Factors_2x3_CSV.zip" in message
+    assert sources.FRENCH_URL + "F-F_Research_Data_5_Factors_2x3_CSV.zip" in message
+
+
+def test_missing_data_folder_is_reported(tmp_path):
+    with pytest.raises(FactorxlError, match="does not exist"):
+        course.load_msft(source=DataSource(local_dir=tmp_path / "nowhere"))
+
+
+# --- cache folder and address rules ----------------------------------------------------
+
+
+def test_cache_folder_rules(monkeypatch, tmp_path):
+    monkeypatch.setenv("FACTORXL_CACHE", str(tmp_path))
+    assert sources.default_cache_dir() == tmp_path
+    assert DataSource().cache_dir == tmp_path
+    monkeypatch.delenv("FACTORXL_CACHE")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(sources.sys, "platform", "linux")
+    assert sources.default_cache_dir() == Path.home() / ".cache" / "factorxl"
+    monkeypatch.setattr(sources.sys, "platform", "darwin")
+    assert sources.default_cache_dir() == Path.home() / "Library" / "Caches" / "factorxl"
+    monkeypatch.setattr(sources.sys, "platform", "win32")
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path))
+    assert sources.default_cache_dir() == tmp_path / "factorxl" / "cache"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/a.zip",
+        "http://127.0.0.1:8000/a",
+        "http://localhost/a",
+        "http://[::1]/a",
+    ],
+)
+def test_https_or_loopback_addresses_are_accepted(url):
+    sources.check_url(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.com/a.zip", "ftp://example.com/a", "file:///etc/passwd", "https:///a"]
+)
+def test_other_addresses_are_refused(url):
+    with pytest.raises(FactorxlError, match="only downloads over https://"):
+        sources.check_url(url)
+
+
+def test_plain_http_source_is_refused_before_connecting(tmp_path):
+    source = DataSource(cache_dir=tmp_path, french_url="http://example.com/ftp/")
+    with pytest.raises(FactorxlError, match="refusing to download from 'http://example.com/ftp/"):
+        french.load_factors("CAPM", "monthly", source=source)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- downloads from a loopback server --------------------------------------------------
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Serves the shared data folder, plus paths that misbehave on purpose."""
+
+    def do_GET(self) -> None:
+        self.server.requests.append(self.path)
+        if self.path.startswith("/slow/"):
+            time.sleep(0.5)
+            self.send_error(404)
+        elif self.path.startswith("/truncated/"):
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b"PK\x03\x04 only the start")
+        elif self.path.startswith("/unsized/"):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"x" * 5000)
+        elif self.path.startswith("/redirect/"):
+            self.send_response(302)
+            self.send_header("Location", "http://example.com/elsewhere.zip")
+            self.end_headers()
+        else:
+            super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep test output quiet."""
+
+
+class _Server(ThreadingHTTPServer):
+    """Records request paths; a client hanging up early (timeout, size limit) is expected."""
+
+    daemon_threads = True
+    requests: list[str]
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Keep test output quiet."""
+
+
+@pytest.fixture(scope="module")
+def server(shared_data) -> Iterator[_Server]:
+    httpd = _Server(("127.0.0.1", 0), partial(_Handler, directory=str(shared_data)))
+    httpd.requests = []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _url(server: _Server, folder: str) -> str:
+    host, port = server.server_address[:2]
+    return f"http://{host}:{port}/{folder}/"
+
+
+def _downloading(server: _Server, cache: Path, folder: str, **options) -> DataSource:
+    return DataSource(
+        cache_dir=cache,
+        french_url=_url(server, folder),
+        ug54_url=_url(server, folder),
+        fin418_url=_url(server, folder),
+        **options,
+    )
+
+
+def test_download_fills_the_cache_once(server, shared_data, tmp_path):
+    source = _downloading(server, tmp_path, "kenfrench/v202510")
+    before = len(server.requests)
+    downloaded = french.load_factors("FF6", "monthly", source=source)
+    assert len(server.requests) == before + 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "F-F_Momentum_Factor_CSV.zip",
+        "F-F_Research_Data_5_Factors_2x3_CSV.zip",
+    ]
+    again = french.load_factors("FF6", "monthly", source=source)
+    assert len(server.requests) == before + 2
+    pd.testing.assert_frame_equal(downloaded, again)
+    pd.testing.assert_frame_equal(
+        downloaded, french.load_factors("FF6", "monthly", source=offline(shared_data, "v202510"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("folder", "loader"),
+    [("amoreira2_UG54", course.load_msft), ("amoreira2_Fin418", course.load_brk_arkk)],
+)
+def test_course_files_download(server, shared_data, tmp_path, folder, loader):
+    downloaded = loader(source=_downloading(server, tmp_path, folder))
+    pd.testing.assert_frame_equal(downloaded, loader(source=offline(shared_data)))
+
+
+def test_offline_mode_never_downloads(server, tmp_path):
+    before = len(server.requests)
+    source = DataSource(
+        cache_dir=tmp_path, local_dir=tmp_path, ug54_url=_url(server, "amoreira2_UG54")
+    )
+    with pytest.raises(FactorxlError, match="FactorModels_data2.csv was not found"):
+        course.load_msft(source=source)
+    assert len(server.requests) == before
+
+
+def _assert_fails_cleanly(source: DataSource, cache: Path, *patterns: str) -> str:
+    with pytest.raises(FactorxlError) as caught:
+        course.load_msft(source=source)
+    message = str(caught.value)
+    for pattern in patterns:
+        assert pattern in message
+    assert list(cache.iterdir()) == []  # no partial or temporary file left behind
+    return message
+
+
+def test_http_404_names_the_address_and_the_offline_route(server, tmp_path):
+    source = _downloading(server, tmp_path, "nowhere")
+    url = _url(server, "nowhere") + course.MSFT.name
+    _assert_fails_cleanly(
+        source, tmp_path, url, "HTTP 404", "download FactorModels_data2.csv", "--data DIR"
+    )
+
+
+def test_timeout(server, tmp_path):
+    source = _downloading(server, tmp_path, "slow", timeout=0.1)
+    _assert_fails_cleanly(source, tmp_path, "timed out", "--data DIR")
+
+
+def test_size_limit_from_the_declared_length(server, tmp_path):
+    source = _downloading(server, tmp_path, "amoreira2_UG54", max_bytes=1000)
+    _assert_fails_cleanly(source, tmp_path, "larger than 1,000 bytes", "--data DIR")
+
+
+def test_size_limit_while_streaming_an_unsized_answer(server, tmp_path):
+    source = _downloading(server, tmp_path, "unsized", max_bytes=1000)
+    _assert_fails_cleanly(source, tmp_path, "larger than 1,000 bytes")
+
+
+def test_truncated_download_leaves_no_cache_file(server, tmp_path):
+    source = _downloading(server, tmp_path, "truncated")
+    _assert_fails_cleanly(source, tmp_path, "downloading", "failed", "--data DIR")
+
+
+def test_redirect_to_plain_http_is_refused(server, tmp_path):
+    source = _downloading(server, tmp_path, "redirect")
+    _assert_fails_cleanly(
+        source, tmp_path, "refusing to download from 'http://example.com/elsewhere.zip'"
+    )
