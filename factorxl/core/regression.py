@@ -1,0 +1,301 @@
+"""Time-series factor regressions: OLS with an intercept and classical or robust errors.
+
+The estimator is ordinary least squares of each asset's returns on a constant and K
+factors, solved through the normal equations of the column-equilibrated design (so
+the conditioning of daily returns next to a unit intercept does not cost precision).
+Covariance types follow statsmodels' definitions exactly:
+
+``classical``
+    ``s^2 (X'X)^-1`` with ``s^2 = SSR / (n - K - 1)``; t distribution with
+    ``n - K - 1`` degrees of freedom for p-values and confidence intervals.
+``hc0`` .. ``hc3``
+    White's heteroskedasticity-robust sandwich and its MacKinnon-White variants.
+``hac``
+    Newey-West: Bartlett kernel with weights ``1 - l / (L + 1)``, no small-sample
+    correction. When ``lags`` is not given, ``L = floor(4 (n / 100) ** (2 / 9))``
+    (Newey and West, 1994).
+
+Robust covariance types use the normal distribution for p-values and confidence
+intervals, as statsmodels does by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from scipy import special
+
+from factorxl.errors import FactorxlError
+
+COV_TYPES = ("classical", "hc0", "hc1", "hc2", "hc3", "hac")
+COLLINEARITY_TOLERANCE = 1e-10  # smallest/largest eigenvalue of the equilibrated X'X
+
+
+def newey_west_lags(nobs: int) -> int:
+    """Automatic HAC lag length ``floor(4 (n / 100) ** (2 / 9))`` (Newey-West, 1994)."""
+    return int(np.floor(4.0 * (nobs / 100.0) ** (2.0 / 9.0)))
+
+
+@dataclass(frozen=True)
+class RegressionResult:
+    """OLS of one asset on a constant and K factors.
+
+    Parameters are ordered ``[alpha, beta_1, ..., beta_K]``.
+
+    Attributes
+    ----------
+    params, bse, tvalues, pvalues : ndarray, shape (K + 1,)
+        Coefficients, standard errors, t statistics and two-sided p-values.
+    conf_int : ndarray, shape (K + 1, 2)
+        Lower and upper confidence bounds at ``conf_level``.
+    cov_params : ndarray, shape (K + 1, K + 1)
+        Covariance matrix of the coefficients under ``cov_type``.
+    rsquared, rsquared_adj : float
+        Centered R-squared and its degrees-of-freedom adjustment.
+    nobs, df_resid : int
+        Observations used and residual degrees of freedom ``nobs - K - 1``.
+    resid, fitted : ndarray, shape (nobs,)
+        Residuals and fitted values on the rows used.
+    used : ndarray of bool, shape (T,)
+        Which input rows were used (both the asset and every factor present).
+    cov_type : str
+        One of :data:`COV_TYPES`.
+    lags : int or None
+        HAC lag length (``None`` unless ``cov_type == "hac"``).
+    conf_level : float
+        Confidence level of ``conf_int``.
+    """
+
+    params: np.ndarray
+    bse: np.ndarray
+    tvalues: np.ndarray
+    pvalues: np.ndarray
+    conf_int: np.ndarray
+    cov_params: np.ndarray
+    rsquared: float
+    rsquared_adj: float
+    nobs: int
+    df_resid: int
+    resid: np.ndarray
+    fitted: np.ndarray
+    used: np.ndarray
+    cov_type: str
+    lags: int | None
+    conf_level: float
+
+    @property
+    def alpha(self) -> float:
+        """The intercept."""
+        return float(self.params[0])
+
+    @property
+    def betas(self) -> np.ndarray:
+        """The factor loadings, shape (K,)."""
+        return self.params[1:]
+
+    @property
+    def ssr(self) -> float:
+        """Sum of squared residuals."""
+        return float(self.resid @ self.resid)
+
+    @property
+    def resid_var(self) -> float:
+        """Residual variance ``SSR / (n - K - 1)`` (the regression convention)."""
+        return self.ssr / self.df_resid
+
+    @property
+    def resid_vol(self) -> float:
+        """Residual volatility, the square root of :attr:`resid_var`."""
+        return float(np.sqrt(self.resid_var))
+
+    def expand(self, values: np.ndarray) -> np.ndarray:
+        """Place per-observation ``values`` back on the input rows (NaN where unused)."""
+        out = np.full(self.used.shape, np.nan)
+        out[self.used] = values
+        return out
+
+
+def _check_nobs(nobs: int, nparams: int, asset: str) -> None:
+    """Raise a clear error if there are too few observations for the parameters."""
+    if nobs < nparams + 1:
+        raise FactorxlError(
+            f"{asset}: {nobs} observations with the asset and every factor present; "
+            f"a regression on {nparams - 1} factor(s) needs at least {nparams + 1}"
+        )
+
+
+def _collinear_message(gram: np.ndarray, factor_names: Sequence[str]) -> str | None:
+    """Describe a (near-)exact linear dependence among the regressors, or None if there is none."""
+    eigenvalues, eigenvectors = np.linalg.eigh(gram)
+    if eigenvalues[0] > COLLINEARITY_TOLERANCE * eigenvalues[-1]:
+        return None
+    vector = np.abs(eigenvectors[:, 0])
+    involved = np.flatnonzero(vector > 1e-3 * vector.max())
+    names = [factor_names[j - 1] for j in involved if j > 0]
+    if len(names) == 1:
+        return f"factor {names[0]} is constant on the rows used, so it is collinear with the intercept"
+    return f"the factors are collinear ({', '.join(names)} are linearly dependent on the rows used); remove one of them"
+
+
+def _solve(design: np.ndarray, responses: np.ndarray, factor_names: Sequence[str], asset: str):
+    """Least-squares coefficients and ``(X'X)^-1`` through the equilibrated normal equations."""
+    raw_gram = design.T @ design
+    scale = 1.0 / np.sqrt(np.diag(raw_gram))
+    gram = raw_gram * np.outer(scale, scale)
+    collinear = _collinear_message(gram, factor_names)
+    if collinear is not None:
+        raise FactorxlError(f"{asset}: {collinear}")
+    gram_inverse = np.linalg.inv(gram)
+    coefficients = (gram_inverse @ ((design.T @ responses) * scale[:, None])) * scale[:, None]
+    xtx_inverse = gram_inverse * np.outer(scale, scale)
+    return coefficients, xtx_inverse
+
+
+def _sandwich(design: np.ndarray, resid: np.ndarray, xtx_inverse: np.ndarray, cov_type: str, lags: int | None):
+    """Robust coefficient covariance for each column of ``resid`` (shape (m, p, p))."""
+    nobs, nparams = design.shape
+    if cov_type == "hac":
+        scores = resid.T[:, None, :] * design.T  # (m, p, n), time last
+        meat = scores @ scores.transpose(0, 2, 1)
+        for lag in range(1, lags + 1):
+            cross = scores[:, :, lag:] @ scores[:, :, :-lag].transpose(0, 2, 1)
+            meat += (1.0 - lag / (lags + 1.0)) * (cross + cross.transpose(0, 2, 1))
+    else:
+        squared = resid.T**2  # (m, n)
+        if cov_type in ("hc2", "hc3"):
+            leverage = ((design @ xtx_inverse) * design).sum(axis=1)
+            squared = squared / (1.0 - leverage) ** (1 if cov_type == "hc2" else 2)
+        meat = (design.T * squared[:, None, :]) @ design
+        if cov_type == "hc1":
+            meat *= nobs / (nobs - nparams)
+    return xtx_inverse @ meat @ xtx_inverse
+
+
+def ols(
+    returns: np.ndarray,
+    factors: np.ndarray,
+    *,
+    cov_type: str = "classical",
+    lags: int | None = None,
+    conf_level: float = 0.95,
+    factor_names: Sequence[str] | None = None,
+    asset_names: Sequence[str] | None = None,
+) -> list[RegressionResult]:
+    """Regress each asset column on a constant and the factors.
+
+    Parameters
+    ----------
+    returns : array_like, shape (T,) or (T, N)
+        Asset returns, one column per asset; NaN marks a missing value.
+    factors : array_like, shape (T,) or (T, K)
+        Factor returns on the same T periods.
+    cov_type : {"classical", "hc0", "hc1", "hc2", "hc3", "hac"}
+        Coefficient covariance estimator.
+    lags : int, optional
+        HAC lag length; the Newey-West rule when omitted. Only used with ``"hac"``.
+    conf_level : float
+        Confidence level of the intervals, between 0 and 1.
+    factor_names, asset_names : sequence of str, optional
+        Labels used in error messages.
+
+    Returns
+    -------
+    list of RegressionResult
+        One per asset column. Each asset uses the rows where it and every factor are
+        present; assets sharing the same rows are solved together.
+
+    Raises
+    ------
+    FactorxlError
+        Mismatched lengths, too few observations, constant or collinear factors, an
+        unknown covariance type or negative lags.
+    """
+    y = np.asarray(returns, dtype=float)
+    x = np.asarray(factors, dtype=float)
+    y = y[:, None] if y.ndim == 1 else y
+    x = x[:, None] if x.ndim == 1 else x
+    if y.shape[0] != x.shape[0]:
+        raise FactorxlError(f"returns has {y.shape[0]} rows but factors has {x.shape[0]}")
+    if cov_type not in COV_TYPES:
+        raise FactorxlError(f"cov_type must be one of {', '.join(COV_TYPES)}; got {cov_type!r}")
+    if lags is not None and lags < 0:
+        raise FactorxlError(f"lags must be zero or more; got {lags}")
+    if not 0 < conf_level < 1:
+        raise FactorxlError(f"conf_level must be between 0 and 1; got {conf_level}")
+    factor_names = list(factor_names or [f"f{j + 1}" for j in range(x.shape[1])])
+    asset_names = list(asset_names or [f"y{j + 1}" for j in range(y.shape[1])])
+
+    factors_present = ~np.isnan(x @ np.ones(x.shape[1]))
+    used = ~np.isnan(y) & factors_present[:, None]
+    results: list[RegressionResult | None] = [None] * y.shape[1]
+    groups: dict[bytes, list[int]] = {}
+    for column, key in enumerate(np.packbits(used, axis=0).T):
+        groups.setdefault(key.tobytes(), []).append(column)
+    for columns in groups.values():
+        pattern = used[:, columns[0]]
+        rows = slice(None) if pattern.all() else pattern
+        fits = _fit_group(
+            y[rows][:, columns], x[rows], pattern, cov_type, lags, conf_level,
+            factor_names, [asset_names[c] for c in columns],
+        )
+        for column, fit in zip(columns, fits):
+            results[column] = fit
+    return results  # type: ignore[return-value]
+
+
+def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names) -> list[RegressionResult]:
+    """Fit the assets that share the same rows (y has shape (n, m))."""
+    nobs = y.shape[0]
+    design = np.column_stack([np.ones(nobs), x])
+    _check_nobs(nobs, design.shape[1], " / ".join(asset_names))
+    coefficients, xtx_inverse = _solve(design, y, factor_names, " / ".join(asset_names))
+    nparams = design.shape[1]
+    df_resid = nobs - nparams
+    fitted = design @ coefficients
+    resid = y - fitted
+    ssr = np.einsum("tm,tm->m", resid, resid)
+    centered = y - y.mean(axis=0)
+    tss = np.einsum("tm,tm->m", centered, centered)
+    if np.any(tss == 0):
+        flat = [asset_names[j] for j in np.flatnonzero(tss == 0)]
+        raise FactorxlError(f"returns of {', '.join(flat)} are constant; there is nothing to regress")
+    rsquared = 1.0 - ssr / tss
+    rsquared_adj = 1.0 - (1.0 - rsquared) * (nobs - 1) / df_resid
+    hac_lags = None
+    if cov_type == "classical":
+        cov = (ssr / df_resid)[:, None, None] * xtx_inverse
+    else:
+        hac_lags = (newey_west_lags(nobs) if lags is None else min(lags, nobs - 1)) if cov_type == "hac" else None
+        cov = _sandwich(design, resid, xtx_inverse, cov_type, hac_lags)
+    bse = np.sqrt(np.einsum("mii->mi", cov))
+    tvalues = coefficients.T / bse
+    tail = (1.0 - conf_level) / 2.0
+    if cov_type == "classical":
+        pvalues = 2.0 * special.stdtr(df_resid, -np.abs(tvalues))
+        quantile = special.stdtrit(df_resid, 1.0 - tail)
+    else:
+        pvalues = 2.0 * special.ndtr(-np.abs(tvalues))
+        quantile = special.ndtri(1.0 - tail)
+    return [
+        RegressionResult(
+            params=coefficients[:, j],
+            bse=bse[j],
+            tvalues=tvalues[j],
+            pvalues=pvalues[j],
+            conf_int=np.column_stack([coefficients[:, j] - quantile * bse[j], coefficients[:, j] + quantile * bse[j]]),
+            cov_params=cov[j],
+            rsquared=float(rsquared[j]),
+            rsquared_adj=float(rsquared_adj[j]),
+            nobs=nobs,
+            df_resid=df_resid,
+            resid=resid[:, j],
+            fitted=fitted[:, j],
+            used=used,
+            cov_type=cov_type,
+            lags=hac_lags,
+            conf_level=conf_level,
+        )
+        for j in range(y.shape[1])
+    ]

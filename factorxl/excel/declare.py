@@ -1,0 +1,75 @@
+"""Declaring worksheet functions: xlwings registration and Function-Wizard help, once.
+
+Every worksheet function in :mod:`factorxl.udfs` is declared with
+:func:`worksheet_function`, which applies xlwings' ``func`` and ``arg(doc=...)``
+decorators (the only ones classic xlwings, xlwings Lite and xlwings Server share)
+and records the declaration in :data:`FUNCTIONS` for documentation, the headless
+recalculation engine and the tests.
+
+Worksheet functions take no type annotations on purpose: xlwings Lite and Server
+read parameter annotations as converters, and factorxl normalizes raw values itself
+(:mod:`factorxl.excel.inputs`) so that every host runs the same code path.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import xlwings as xw
+
+CATEGORY = "factorxl"
+MAX_HELP_CHARS = 255  # Excel's limit for function and argument descriptions
+
+
+@dataclass(frozen=True)
+class WorksheetFunction:
+    """A declared worksheet function and its Function-Wizard help."""
+
+    name: str
+    function: Callable[..., Any]
+    description: str
+    arguments: dict[str, str]
+
+    @property
+    def required(self) -> list[str]:
+        """Names of the arguments without a default."""
+        parameters = inspect.signature(self.function).parameters.values()
+        return [p.name for p in parameters if p.default is inspect.Parameter.empty]
+
+
+FUNCTIONS: dict[str, WorksheetFunction] = {}
+
+
+def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a worksheet function with a help text for each argument.
+
+    The function's docstring is its Function-Wizard description. Both the description
+    and each argument's help must fit Excel's 255-character limit, and every parameter
+    must have help; a violation is a programming error raised at import time.
+    """
+
+    def declare(function: Callable[..., Any]) -> Callable[..., Any]:
+        name = function.__name__
+        parameters = list(inspect.signature(function).parameters)
+        if set(parameters) != set(argument_docs):
+            raise TypeError(f"{name}: help given for {sorted(argument_docs)}, parameters are {parameters}")
+        description = inspect.getdoc(function) or ""
+        texts = {"description": description, **argument_docs}
+        for part, text in texts.items():
+            if not 0 < len(text) <= MAX_HELP_CHARS:
+                raise TypeError(f"{name}: {part} help has {len(text)} characters (1 to {MAX_HELP_CHARS})")
+        for parameter in reversed(parameters):
+            function = xw.arg(parameter, doc=argument_docs[parameter])(function)
+        function = xw.func(category=CATEGORY)(function)
+        FUNCTIONS[name] = WorksheetFunction(
+            name=name,
+            function=function,
+            description=description,
+            arguments={p: argument_docs[p] for p in parameters},
+        )
+        return function
+
+    return declare

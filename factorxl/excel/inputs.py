@@ -1,0 +1,286 @@
+"""Reading worksheet arguments: the input rules of every factorxl function, written once.
+
+xlwings hands a worksheet function raw Python values: a scalar for one cell, a flat
+list for a single row or column, a list of lists for a block, ``None`` for an empty
+cell, strings for text and for error values when the host passes them as text.
+The readers here turn those values into NumPy arrays and validated options, and
+raise :class:`~factorxl.errors.FactorxlError` with a message that names the argument,
+what was expected and what arrived.
+
+Rules (the README states them for users):
+
+* time runs down the rows, each column is one series;
+* a first row that is text in every column is a header and gives the labels,
+  otherwise labels are generated (``y1``, ``f1``, ...);
+* empty cells, ``None``, NaN, empty strings and Excel error values are missing;
+* text that is not a number, logical values and dates inside a numeric range are errors.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from factorxl.errors import FactorxlError
+
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+        "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+        "#BUSY!", "#UNKNOWN!", "#PYTHON!",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A numeric worksheet range after normalization.
+
+    Attributes
+    ----------
+    values : ndarray, shape (rows, columns)
+        Float data with NaN for missing cells; the header row, if any, removed.
+    labels : tuple of str
+        One label per column, from the header row or generated.
+    name : str
+        The argument the range came from, for error messages.
+    has_header : bool
+        Whether the first row of the range was a header.
+    """
+
+    values: np.ndarray
+    labels: tuple[str, ...]
+    name: str
+    has_header: bool
+
+    @property
+    def rows(self) -> int:
+        return self.values.shape[0]
+
+    @property
+    def columns(self) -> int:
+        return self.values.shape[1]
+
+    def describe_shape(self) -> str:
+        """``"9778 rows x 2 columns"`` (data rows, header not counted)."""
+        return f"{_count(self.rows, 'row')} x {_count(self.columns, 'column')}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def is_missing(value: Any) -> bool:
+    """True for what the conventions count as a missing cell."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        text = value.strip()
+        return text == "" or text.upper() in EXCEL_ERRORS
+    if isinstance(value, float):
+        return math.isnan(value)
+    return False
+
+
+def _header_text(value: Any) -> str | None:
+    """The label if ``value`` is header text (a string that is not a number), else None."""
+    if isinstance(value, str) and not is_missing(value):
+        try:
+            float(value)
+        except ValueError:
+            return value.strip()
+    return None
+
+
+def as_grid(value: Any, name: str) -> list[list[Any]]:
+    """Shape any xlwings value as a list of rows.
+
+    A scalar is one cell; a flat list is one column (time runs down the rows);
+    a list of lists is a block and must be rectangular.
+    """
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        return [[value]]
+    if len(value) == 0:
+        raise FactorxlError(f"{name} is empty; expected a range of numbers")
+    if not any(isinstance(row, (list, tuple)) for row in value):
+        return [[cell] for cell in value]
+    widths = {len(row) if isinstance(row, (list, tuple)) else -1 for row in value}
+    if len(widths) != 1 or -1 in widths:
+        raise FactorxlError(
+            f"{name} is not rectangular: its rows have different lengths ({sorted(widths)})"
+        )
+    return [list(row) for row in value]
+
+
+def _cell_to_float(cell: Any, name: str, row: int, column: int) -> float:
+    if is_missing(cell):
+        return math.nan
+    if isinstance(cell, bool) or not isinstance(cell, (numbers.Real, str)):
+        kind = "a logical value" if isinstance(cell, bool) else f"a {type(cell).__name__}"
+        raise FactorxlError(
+            f"{name} has {kind} ({cell!r}) at row {row}, column {column}; expected numbers"
+        )
+    try:
+        return float(cell)
+    except ValueError:
+        raise FactorxlError(
+            f"{name} has text {cell!r} at row {row}, column {column}; expected numbers "
+            "(empty cells and error values count as missing)"
+        ) from None
+
+
+def read_table(value: Any, name: str, label_prefix: str) -> Table:
+    """Read a numeric range (one or more series in columns).
+
+    Parameters
+    ----------
+    value
+        The raw argument from xlwings.
+    name
+        The argument's name, used in error messages.
+    label_prefix
+        Prefix of generated labels when the range has no header (``"y"`` gives
+        ``y1, y2, ...``).
+
+    Raises
+    ------
+    FactorxlError
+        If the range is empty, ragged, holds text, logicals or dates among its
+        numbers, or has no data row.
+    """
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        raise FactorxlError(f"{name} is empty; expected a range of numbers")
+    grid = as_grid(value, name)
+    header = [_header_text(cell) for cell in grid[0]]
+    has_header = all(label is not None for label in header)
+    first = 1 if has_header else 0
+    width = len(grid[0])
+    labels = tuple(header) if has_header else tuple(f"{label_prefix}{j + 1}" for j in range(width))
+    data = grid[first:]
+    if not data:
+        raise FactorxlError(f"{name} has a header but no data rows")
+    values = np.array(
+        [
+            [_cell_to_float(cell, name, i + first + 1, j + 1) for j, cell in enumerate(row)]
+            for i, row in enumerate(data)
+        ],
+        dtype=float,
+    ).reshape(len(data), width)
+    if np.isnan(values).all():
+        raise FactorxlError(f"{name} has no numbers: every cell is empty or an error value")
+    return Table(values=values, labels=labels, name=name, has_header=has_header)
+
+
+def read_vector(value: Any, name: str, length: int | None = None, allow_missing: bool = False) -> np.ndarray:
+    """Read a single row or column of numbers (weights, exposures, volatilities).
+
+    Either orientation is accepted. With ``length`` the number of values must match.
+    """
+    table = read_table(value, name, "v")
+    if table.rows != 1 and table.columns != 1:
+        raise FactorxlError(
+            f"{name} must be a single row or column; it has {table.describe_shape()}"
+        )
+    vector = table.values.ravel()
+    if length is not None and vector.size != length:
+        raise FactorxlError(f"{name} has {_count(vector.size, 'value')} but {length} were expected")
+    if not allow_missing and np.isnan(vector).any():
+        position = int(np.flatnonzero(np.isnan(vector))[0]) + 1
+        raise FactorxlError(f"{name} has an empty or error cell at position {position}")
+    return vector
+
+
+def require_same_rows(*tables: Table) -> None:
+    """Check that every range covers the same number of periods."""
+    first = tables[0]
+    for other in tables[1:]:
+        if other.rows != first.rows:
+            raise FactorxlError(
+                f"{first.name} has {_count(first.rows, 'data row')} but {other.name} has "
+                f"{other.rows}; the ranges must cover the same periods"
+            )
+
+
+def _missing_option(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def read_number(
+    value: Any,
+    name: str,
+    default: float | None = None,
+    *,
+    positive: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> float:
+    """Read a scalar number option, with its default when the cell is omitted or empty."""
+    if _missing_option(value):
+        if default is None:
+            raise FactorxlError(f"{name} is required")
+        return default
+    if isinstance(value, (list, tuple)):
+        grid = as_grid(value, name)
+        if len(grid) != 1 or len(grid[0]) != 1:
+            raise FactorxlError(f"{name} must be a single number; got a range of {len(grid)} rows")
+        value = grid[0][0]
+    number = _cell_to_float(value, name, 1, 1)
+    if math.isnan(number):
+        raise FactorxlError(f"{name} is an error value; expected a number")
+    if positive and not number > 0:
+        raise FactorxlError(f"{name} must be positive; got {number:g}")
+    if minimum is not None and number < minimum:
+        raise FactorxlError(f"{name} must be at least {minimum:g}; got {number:g}")
+    if maximum is not None and number > maximum:
+        raise FactorxlError(f"{name} must be at most {maximum:g}; got {number:g}")
+    return number
+
+
+def read_optional_number(value: Any, name: str, **limits: Any) -> float | None:
+    """Like :func:`read_number` but ``None`` when the option is omitted."""
+    return None if _missing_option(value) else read_number(value, name, **limits)
+
+
+def read_int(value: Any, name: str, default: int | None = None, *, minimum: int | None = None) -> int:
+    """Read a whole-number option (Excel passes whole numbers as floats)."""
+    number = read_number(value, name, None if default is None else float(default), minimum=minimum)
+    if number != int(number):
+        raise FactorxlError(f"{name} must be a whole number; got {number:g}")
+    return int(number)
+
+
+def read_optional_int(value: Any, name: str, *, minimum: int | None = None) -> int | None:
+    """Like :func:`read_int` but ``None`` when the option is omitted."""
+    return None if _missing_option(value) else read_int(value, name, minimum=minimum)
+
+
+def read_choice(value: Any, name: str, choices: Sequence[str], default: str) -> str:
+    """Read a case-insensitive text option; returns the canonical (lower-case) spelling."""
+    if _missing_option(value):
+        return default
+    text = str(value).strip().lower()
+    if text not in choices:
+        raise FactorxlError(
+            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}"
+        )
+    return text
+
+
+def read_bool(value: Any, name: str, default: bool) -> bool:
+    """Read TRUE/FALSE, 1/0 or the words ``"true"``/``"false"``."""
+    if _missing_option(value):
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Real) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+        return value.strip().lower() in ("true", "1")
+    raise FactorxlError(f"{name} must be TRUE or FALSE (or 1/0); got {value!r}")
