@@ -1,0 +1,45 @@
+"""Position sizing under a volatility budget and the expected P&L of the position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from factorxl.errors import FactorxlError
+
+
+def volatility_budget_position(budget: float, volatility: float, horizon_periods: float = 1.0) -> float:
+    """Position whose volatility over ``h`` periods equals the budget: ``budget / (sigma sqrt(h))``.
+
+    ``volatility`` is per period; the horizon scales it by the square root of time.
+    """
+    if not budget > 0:
+        raise FactorxlError(f"budget must be positive; got {budget:g}")
+    if not volatility > 0:
+        raise FactorxlError(f"the volatility must be positive; got {volatility:g}")
+    if not horizon_periods > 0:
+        raise FactorxlError(f"horizon_periods must be positive; got {horizon_periods:g}")
+    return budget / (volatility * np.sqrt(horizon_periods))
+
+
+@dataclass(frozen=True)
+class ExpectedPnl:
+    """Expected P&L of a position over a number of periods.
+
+    ``total = x (beta' mu_f + alpha) periods`` is what the position earns above funding;
+    ``risk_adjusted = x alpha periods`` is what is left after the factor exposure is
+    charged at its expected return.
+    """
+
+    total: float
+    risk_adjusted: float
+
+
+def expected_pnl(position: float, alpha: float, betas: np.ndarray, factor_means: np.ndarray, periods: float = 1.0) -> ExpectedPnl:
+    """Expected P&L in total and risk-adjusted (alpha only) over ``periods`` periods."""
+    factor_premium = float(np.asarray(betas) @ np.asarray(factor_means))
+    return ExpectedPnl(
+        total=position * (factor_premium + alpha) * periods,
+        risk_adjusted=position * alpha * periods,
+    )

@@ -1,0 +1,112 @@
+"""Variance decomposition and factor-implied covariance matrices from time-series regressions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from factorxl.core.regression import RegressionResult
+from factorxl.errors import FactorxlError
+
+
+def sample_covariance(values: np.ndarray, ddof: int = 1) -> np.ndarray:
+    """Covariance matrix of the columns of ``values`` (shape (n, K)) with ``ddof``."""
+    values = np.asarray(values, dtype=float)
+    values = values[:, None] if values.ndim == 1 else values
+    if values.shape[0] <= ddof:
+        raise FactorxlError(f"{values.shape[0]} observations are too few for a variance with ddof={ddof}")
+    centered = values - values.mean(axis=0)
+    return centered.T @ centered / (values.shape[0] - ddof)
+
+
+@dataclass(frozen=True)
+class VarianceDecomposition:
+    """Total variance split into a factor part ``b' Sigma_f b`` and an idiosyncratic part.
+
+    Attributes
+    ----------
+    factor_variance, idiosyncratic_variance, total_variance : float
+        Variances on the regression's rows, all with the same ``ddof``; the total is their
+        sum, which equals the sample variance of the returns (OLS residuals are orthogonal
+        to the factors in sample).
+    contributions : ndarray, shape (K,)
+        Each factor's Euler contribution ``b_k (Sigma_f b)_k``; they sum to the factor variance.
+    ddof : int
+    """
+
+    factor_variance: float
+    idiosyncratic_variance: float
+    contributions: np.ndarray
+    ddof: int
+
+    @property
+    def total_variance(self) -> float:
+        return self.factor_variance + self.idiosyncratic_variance
+
+    @property
+    def factor_share(self) -> float:
+        """Share of variance explained by the factors (equals R-squared in sample)."""
+        return self.factor_variance / self.total_variance
+
+
+def decompose_variance(fit: RegressionResult, factors: np.ndarray, ddof: int = 1) -> VarianceDecomposition:
+    """Decompose an asset's variance on the rows its regression used."""
+    factors = np.asarray(factors, dtype=float)
+    factors = factors[:, None] if factors.ndim == 1 else factors
+    factor_cov = sample_covariance(factors[fit.used], ddof)
+    exposure = factor_cov @ fit.betas
+    idiosyncratic = float(sample_covariance(fit.resid, ddof)[0, 0])
+    return VarianceDecomposition(
+        factor_variance=float(fit.betas @ exposure),
+        idiosyncratic_variance=idiosyncratic,
+        contributions=fit.betas * exposure,
+        ddof=ddof,
+    )
+
+
+@dataclass(frozen=True)
+class FactorCovariance:
+    """Factor-implied covariance ``B Sigma_f B' + diag(sigma_e^2)`` of N assets on K factors."""
+
+    matrix: np.ndarray
+    betas: np.ndarray
+    factor_cov: np.ndarray
+    residual_variances: np.ndarray
+
+    @property
+    def parameter_count(self) -> int:
+        """N*K loadings + N residual variances + K(K+1)/2 factor (co)variances."""
+        n_assets, n_factors = self.betas.shape
+        return n_assets * n_factors + n_assets + n_factors * (n_factors + 1) // 2
+
+
+def sample_parameter_count(n_assets: int) -> int:
+    """Free parameters of an unrestricted N x N covariance matrix: N(N+1)/2."""
+    return n_assets * (n_assets + 1) // 2
+
+
+def factor_implied_covariance(
+    fits: Sequence[RegressionResult], factors: np.ndarray, ddof: int = 1
+) -> FactorCovariance:
+    """Covariance implied by the time-series regressions of N assets.
+
+    The factor covariance uses every row where all factors are present; each asset's
+    residual variance uses its own regression rows, both with ``ddof``.
+    """
+    factors = np.asarray(factors, dtype=float)
+    factors = factors[:, None] if factors.ndim == 1 else factors
+    present = ~np.isnan(factors).any(axis=1)
+    factor_cov = sample_covariance(factors[present], ddof)
+    betas = np.array([fit.betas for fit in fits])
+    residual_variances = np.array([sample_covariance(fit.resid, ddof)[0, 0] for fit in fits])
+    matrix = betas @ factor_cov @ betas.T + np.diag(residual_variances)
+    return FactorCovariance(matrix, betas, factor_cov, residual_variances)
+
+
+def pairwise_sample_covariance(returns: np.ndarray, ddof: int = 1) -> np.ndarray:
+    """Sample covariance of the columns of ``returns`` over the rows where all are present."""
+    returns = np.asarray(returns, dtype=float)
+    complete = ~np.isnan(returns).any(axis=1)
+    return sample_covariance(returns[complete], ddof)
