@@ -1,0 +1,148 @@
+"""Hedging factor exposures with instruments (futures) that have their own exposure vectors.
+
+Per $1 of portfolio with exposures ``x_p``, notionals ``h`` in instruments with exposure
+columns ``H`` (K x M) give ``x_p + H h``. Zeroing M chosen exposures solves the M x M
+system ``H[S, :] h = -x_p[S]``. The minimum-variance hedge with one instrument ``x_h``
+is ``h = -x_p'F x_h / x_h'F x_h`` (minus the portfolio's beta to the instrument).
+
+The instruments are assumed to carry no specific risk, so the hedged portfolio keeps
+its own specific variance ``w' Delta w``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from factorxl.core.risk_model import check_covariance
+from factorxl.errors import FactorxlError
+
+
+@dataclass(frozen=True)
+class HedgeResult:
+    """A hedged portfolio.
+
+    Attributes
+    ----------
+    notionals : ndarray, shape (M,)
+        Notional of each instrument per $1 of portfolio (negative = short).
+    exposures, hedged_exposures : ndarray, shape (K,)
+        Portfolio factor exposures before and after the hedge.
+    factor_variance, hedged_factor_variance, specific_variance : float
+    """
+
+    notionals: np.ndarray
+    exposures: np.ndarray
+    hedged_exposures: np.ndarray
+    factor_variance: float
+    hedged_factor_variance: float
+    specific_variance: float
+
+    @property
+    def vol(self) -> float:
+        """Total volatility before the hedge."""
+        return float(np.sqrt(self.factor_variance + self.specific_variance))
+
+    @property
+    def hedged_vol(self) -> float:
+        """Total volatility after the hedge."""
+        return float(np.sqrt(self.hedged_factor_variance + self.specific_variance))
+
+    @property
+    def hedged_factor_vol(self) -> float:
+        return float(np.sqrt(self.hedged_factor_variance))
+
+    @property
+    def specific_vol(self) -> float:
+        return float(np.sqrt(self.specific_variance))
+
+
+def _prepare(exposures: np.ndarray, instruments: np.ndarray, factor_cov: np.ndarray, specific_vol: float):
+    x = np.asarray(exposures, dtype=float).ravel()
+    h = np.asarray(instruments, dtype=float)
+    h = h[:, None] if h.ndim == 1 else h
+    factor_cov = check_covariance(factor_cov, "factor_covariance")
+    k = factor_cov.shape[0]
+    if x.size != k or h.shape[0] != k:
+        raise FactorxlError(
+            f"factor_covariance has {k} factors but portfolio_exposures has {x.size} and "
+            f"instrument_exposures {h.shape[0]}"
+        )
+    if np.isnan(x).any() or np.isnan(h).any():
+        raise FactorxlError("portfolio_exposures and instrument_exposures must not have missing values")
+    if not specific_vol >= 0:
+        raise FactorxlError(f"specific_vol must be non-negative; got {specific_vol:g}")
+    return x, h, factor_cov
+
+
+def _hedge(x: np.ndarray, h: np.ndarray, factor_cov: np.ndarray, notionals: np.ndarray, specific_vol: float) -> HedgeResult:
+    hedged = x + h @ notionals
+    return HedgeResult(
+        notionals=notionals,
+        exposures=x,
+        hedged_exposures=hedged,
+        factor_variance=float(x @ factor_cov @ x),
+        hedged_factor_variance=float(hedged @ factor_cov @ hedged),
+        specific_variance=specific_vol**2,
+    )
+
+
+def neutralizing_hedge(
+    exposures: np.ndarray,
+    instruments: np.ndarray,
+    factors: Sequence[int],
+    factor_cov: np.ndarray,
+    specific_vol: float,
+) -> HedgeResult:
+    """Notionals that zero the exposures to ``factors`` (one instrument per factor).
+
+    Parameters
+    ----------
+    exposures : ndarray, shape (K,)
+        Portfolio factor exposures.
+    instruments : ndarray, shape (K, M)
+        Each column is one instrument's factor exposures.
+    factors : sequence of int, length M
+        Positions of the exposures to zero.
+    factor_cov : ndarray, shape (K, K)
+    specific_vol : float
+        The portfolio's specific volatility (kept by the hedge).
+
+    Raises
+    ------
+    FactorxlError
+        If the counts of instruments and factors differ, or the instruments cannot move
+        the chosen exposures independently (a singular system).
+    """
+    x, h, factor_cov = _prepare(exposures, instruments, factor_cov, specific_vol)
+    factors = list(factors)
+    if len(factors) != h.shape[1]:
+        raise FactorxlError(
+            f"{h.shape[1]} instrument(s) can zero exactly {h.shape[1]} exposure(s); {len(factors)} factor(s) were chosen"
+        )
+    if len(set(factors)) != len(factors):
+        raise FactorxlError("hedge_factors names the same factor twice")
+    system = h[factors, :]
+    if np.linalg.matrix_rank(system) < len(factors):
+        raise FactorxlError("the instruments' exposures to the chosen factors are linearly dependent; no hedge zeroes them all")
+    return _hedge(x, h, factor_cov, np.linalg.solve(system, -x[factors]), specific_vol)
+
+
+def min_variance_hedge(exposures: np.ndarray, instrument: np.ndarray, factor_cov: np.ndarray, specific_vol: float) -> HedgeResult:
+    """The single-instrument hedge minimizing the hedged variance: ``h = -x_p'F x_h / x_h'F x_h``.
+
+    Raises
+    ------
+    FactorxlError
+        If the instrument has no factor variance.
+    """
+    x, h, factor_cov = _prepare(exposures, instrument, factor_cov, specific_vol)
+    if h.shape[1] != 1:
+        raise FactorxlError(f"the minimum-variance hedge uses one instrument; got {h.shape[1]}")
+    h = h[:, 0]
+    variance = float(h @ factor_cov @ h)
+    if not variance > 0:
+        raise FactorxlError("the instrument has zero factor variance; it cannot hedge")
+    return _hedge(x, h[:, None], factor_cov, np.array([-(x @ factor_cov @ h) / variance]), specific_vol)
