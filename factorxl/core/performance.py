@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from factorxl.core.variance import sample_volatility
 from factorxl.errors import FactorxlError
 
 
@@ -29,7 +30,7 @@ def sharpe_ratio(excess_returns: np.ndarray, periods_per_year: float | None = No
     values = values[~np.isnan(values)]
     if values.size <= ddof + 1:
         raise FactorxlError(f"{values.size} returns are too few for a Sharpe ratio")
-    return ratio_of_mean_to_vol(values.mean(), values.std(ddof=ddof), periods_per_year)
+    return ratio_of_mean_to_vol(values.mean(), sample_volatility(values, ddof), periods_per_year)
 
 
 def appraisal_ratio(alpha: float, residuals: np.ndarray, periods_per_year: float | None = None, ddof: int = 1) -> float:
@@ -38,5 +39,4 @@ def appraisal_ratio(alpha: float, residuals: np.ndarray, periods_per_year: float
     ``sigma_e`` is the standard deviation of the regression residuals with ``ddof`` (the
     volatility of the hedged returns ``alpha + e``).
     """
-    residuals = np.asarray(residuals, dtype=float)
-    return ratio_of_mean_to_vol(alpha, residuals.std(ddof=ddof), periods_per_year)
+    return ratio_of_mean_to_vol(alpha, sample_volatility(residuals, ddof), periods_per_year)

@@ -153,15 +153,33 @@ def _solve(design: np.ndarray, responses: np.ndarray, factor_names: Sequence[str
     return coefficients, xtx_inverse
 
 
+def _window_sums(scores: np.ndarray, width: int) -> np.ndarray:
+    """Sums of ``scores`` (shape (m, p, n), time last) over every window of ``width`` periods.
+
+    Windows slide over the zero-padded series, so the first and last are partial. Time is
+    cut into blocks of ``width``: a window ending at offset r of block j is the prefix of
+    block j up to r plus the suffix of block j - 1 after r, and the within-block prefix
+    sums are one small matrix product. (Windows made only of padding are zero.)
+    """
+    m, p, n = scores.shape
+    blocks = -(-(n + 2 * width - 1) // width)
+    padded = np.zeros((m, p, blocks * width))
+    padded[:, :, width : width + n] = scores
+    prefix = padded.reshape(m, p, blocks, width) @ np.triu(np.ones((width, width)))
+    totals = prefix[..., -1:]
+    return (prefix[..., 1:, :] + totals[..., :-1, :] - prefix[..., :-1, :]).reshape(m, p, -1)
+
+
 def _sandwich(design: np.ndarray, resid: np.ndarray, xtx_inverse: np.ndarray, cov_type: str, lags: int | None):
     """Robust coefficient covariance for each column of ``resid`` (shape (m, p, p))."""
     nobs, nparams = design.shape
     if cov_type == "hac":
-        scores = resid.T[:, None, :] * design.T  # (m, p, n), time last
-        meat = scores @ scores.transpose(0, 2, 1)
-        for lag in range(1, lags + 1):
-            cross = scores[:, :, lag:] @ scores[:, :, :-lag].transpose(0, 2, 1)
-            meat += (1.0 - lag / (lags + 1.0)) * (cross + cross.transpose(0, 2, 1))
+        # Bartlett weights 1 - |t - s| / (L + 1) count the windows of L + 1 periods that hold
+        # both t and s, so the Newey-West meat is W W' / (L + 1) with W the window sums of
+        # the scores: one pass instead of one product per lag.
+        scores = resid.T[:, None, :] * design.T  # (m, p, n)
+        windows = _window_sums(scores, lags + 1)
+        meat = windows @ windows.transpose(0, 2, 1) / (lags + 1.0)
     else:
         squared = resid.T**2  # (m, n)
         if cov_type in ("hc2", "hc3"):

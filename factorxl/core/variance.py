@@ -21,6 +21,18 @@ def sample_covariance(values: np.ndarray, ddof: int = 1) -> np.ndarray:
     return centered.T @ centered / (values.shape[0] - ddof)
 
 
+def sample_volatility(values: np.ndarray, ddof: int = 1) -> float:
+    """Standard deviation of a series with ``ddof``; exactly 0 for a constant series.
+
+    Rounding in the mean of identical values would otherwise leave a tiny positive
+    number that a volatility budget turns into an absurd position.
+    """
+    values = np.asarray(values, dtype=float).ravel()
+    if values.size and np.ptp(values) == 0:
+        return 0.0
+    return float(np.sqrt(sample_covariance(values, ddof)[0, 0]))
+
+
 @dataclass(frozen=True)
 class VarianceDecomposition:
     """Total variance split into a factor part ``b' Sigma_f b`` and an idiosyncratic part.

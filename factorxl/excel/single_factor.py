@@ -14,14 +14,14 @@ from factorxl.core.variance import (
     decompose_variance,
     factor_implied_covariance,
     pairwise_sample_covariance,
-    sample_covariance,
     sample_parameter_count,
+    sample_volatility,
 )
 from factorxl.errors import FactorxlError
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.fitting import FittedModels, fit_factor_models
-from factorxl.excel.inputs import Table, read_choice, read_int, read_number, read_optional_number, read_table
+from factorxl.excel.inputs import read_choice, read_int, read_number, read_optional_number, read_table
 from factorxl.excel.outputs import grid, labeled_table, scalar_or_grid
 
 __all__ = [
@@ -127,12 +127,6 @@ def HEDGE_RATIO(returns, factors, target_factor_share=None):
     return scalar_or_grid(np.array(hedges))
 
 
-def _volatility(models: FittedModels, hedged: bool, ddof: int) -> float:
-    fit = models.single()
-    series = fit.resid if hedged else models.returns.values[fit.used, 0]
-    return float(np.sqrt(sample_covariance(series, ddof)[0, 0]))
-
-
 @worksheet_function(
     budget="Volatility budget in money for the horizon, for example 1000000 for $1M of volatility per month.",
     returns=(
@@ -156,9 +150,9 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
     elif factors is None:
         if table.columns != 1:
             raise FactorxlError(f"returns must be a single asset column; it has {table.columns} columns")
-        volatility = float(np.sqrt(sample_covariance(table.values[~np.isnan(table.values[:, 0]), 0], degrees)[0, 0]))
+        volatility = sample_volatility(table.values[~np.isnan(table.values[:, 0]), 0], degrees)
     else:
-        volatility = _volatility(fit_factor_models(returns, factors), hedged=True, ddof=degrees)
+        volatility = sample_volatility(fit_factor_models(returns, factors).single().resid, degrees)
     return volatility_budget_position(amount, volatility, horizon)
 
 

@@ -1,0 +1,135 @@
+"""One test per input rule of the worksheet conventions: the message, and that no number comes back."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from factorxl import udfs
+from factorxl.errors import FactorxlError
+from factorxl.excel.inputs import read_bool, read_choice, read_table
+
+RNG = np.random.default_rng(3)
+FACTORS = (RNG.normal(0, 0.01, (30, 2))).tolist()
+RETURNS = (np.array(FACTORS) @ [1.2, 0.3] + RNG.normal(0, 0.01, 30)).reshape(-1, 1).tolist()
+
+
+def test_mismatched_lengths_name_both_arguments():
+    with pytest.raises(FactorxlError, match="returns has 29 data rows but factors has 30"):
+        udfs.FACTOR_BETA(RETURNS[:29], FACTORS)
+
+
+def test_blanks_and_error_values_are_missing_and_the_row_is_dropped():
+    returns = [list(r) for r in RETURNS]
+    returns[3] = [None]
+    returns[7] = ["#N/A"]
+    returns[9] = [""]
+    returns[11] = [math.nan]
+    table = udfs.FACTOR_REGRESS(returns, FACTORS)
+    assert {row[0]: row[1] for row in table[1:]}["Observations"] == 26
+    kept = [i for i in range(30) if i not in (3, 7, 9, 11)]
+    expected = udfs.FACTOR_BETA([RETURNS[i] for i in kept], [FACTORS[i] for i in kept])
+    assert udfs.FACTOR_BETA(returns, FACTORS) == expected
+
+
+def test_text_in_a_numeric_range_is_an_error_with_its_position():
+    returns = [list(r) for r in RETURNS]
+    returns[4] = ["n/a yet"]
+    with pytest.raises(FactorxlError, match=r"returns has text 'n/a yet' at row 5, column 1; expected numbers"):
+        udfs.FACTOR_BETA(returns, FACTORS)
+
+
+def test_numbers_stored_as_text_are_read_as_numbers():
+    returns = [[str(r[0])] for r in RETURNS]
+    assert udfs.FACTOR_BETA(returns, FACTORS) == udfs.FACTOR_BETA(RETURNS, FACTORS)
+
+
+def test_logical_values_are_not_numbers():
+    with pytest.raises(FactorxlError, match="logical value"):
+        udfs.FACTOR_BETA([[True]] + RETURNS[1:], FACTORS)
+
+
+def test_too_few_rows_for_the_parameters():
+    with pytest.raises(FactorxlError, match="3 observations .* needs at least 4"):
+        udfs.FACTOR_BETA(RETURNS[:3], FACTORS[:3])
+
+
+def test_collinear_factors_are_named():
+    factors = [[a, b, a + 2 * b] for a, b in FACTORS]
+    with pytest.raises(FactorxlError, match=r"collinear \(Mkt, SMB, Combo are linearly dependent"):
+        udfs.FACTOR_BETA([["y"]] + RETURNS, [["Mkt", "SMB", "Combo"]] + factors)
+
+
+def test_constant_factor_is_collinear_with_the_intercept():
+    factors = [[a, 0.01] for a, _ in FACTORS]
+    with pytest.raises(FactorxlError, match="factor f2 is constant"):
+        udfs.FACTOR_BETA(RETURNS, factors)
+
+
+def test_zero_volatility_and_zero_budget():
+    with pytest.raises(FactorxlError, match="volatility must be positive"):
+        udfs.VOL_BUDGET_SIZE(1e6, 0.0)
+    with pytest.raises(FactorxlError, match="volatility must be positive"):
+        udfs.VOL_BUDGET_SIZE(1e6, [[0.01]] * 10)
+    with pytest.raises(FactorxlError, match="budget must be positive; got 0"):
+        udfs.VOL_BUDGET_SIZE(0, RETURNS)
+    with pytest.raises(FactorxlError, match="budget must be positive"):
+        udfs.VOL_BUDGET_SIZE(-5, RETURNS)
+
+
+def test_empty_ranges():
+    for empty in (None, [], "", [[None], [None]], [["#N/A"], [None]]):
+        with pytest.raises(FactorxlError, match="returns (is empty|has no numbers)"):
+            udfs.FACTOR_BETA(empty, FACTORS)
+
+
+def test_header_without_data():
+    with pytest.raises(FactorxlError, match="returns has a header but no data rows"):
+        udfs.FACTOR_BETA([["MSFT"]], [["Mkt"]])
+
+
+def test_ragged_ranges():
+    with pytest.raises(FactorxlError, match="factors is not rectangular"):
+        udfs.FACTOR_BETA(RETURNS[:3], [[1.0, 2.0], [1.0], [2.0, 3.0]])
+
+
+def test_single_row_or_column_arrives_flat_and_is_one_series():
+    flat_returns = [r[0] for r in RETURNS]
+    flat_factor = [f[0] for f in FACTORS]
+    assert udfs.FACTOR_BETA(flat_returns, flat_factor) == udfs.FACTOR_BETA(RETURNS, [[f] for f in flat_factor])
+
+
+def test_a_one_asset_function_refuses_several_columns():
+    with pytest.raises(FactorxlError, match="returns must be a single asset column; it has 2 columns"):
+        udfs.FACTOR_REGRESS([r + r for r in RETURNS], FACTORS)
+
+
+def test_options_are_case_insensitive_and_checked():
+    assert read_choice("HaC", "cov_type", ("classical", "hac"), "classical") == "hac"
+    with pytest.raises(FactorxlError, match="cov_type must be one of 'classical', 'hc0'.*got 'robust'"):
+        udfs.FACTOR_REGRESS(RETURNS, FACTORS, "robust")
+    with pytest.raises(FactorxlError, match="lags must be a whole number; got 2.5"):
+        udfs.FACTOR_REGRESS(RETURNS, FACTORS, "hac", 2.5)
+    with pytest.raises(FactorxlError, match="target_factor_share must be at least 0 and below 1; got 1"):
+        udfs.HEDGE_RATIO(RETURNS, FACTORS, 1)
+    with pytest.raises(FactorxlError, match="periods_per_year must be positive"):
+        udfs.FACTOR_ALPHA(RETURNS, FACTORS, 0)
+    assert read_bool("TRUE", "x", False) and not read_bool(0, "x", True) and read_bool(None, "x", True)
+    with pytest.raises(FactorxlError, match="x must be TRUE or FALSE"):
+        read_bool("maybe", "x", True)
+
+
+def test_header_detection_needs_text_in_every_column():
+    labeled = read_table([["A", "B"], [1.0, 2.0]], "returns", "y")
+    assert labeled.labels == ("A", "B") and labeled.has_header and labeled.rows == 1
+    # a first row with a number is data, so the text in it is an error, not half a header
+    with pytest.raises(FactorxlError, match="text 'A' at row 1, column 1"):
+        read_table([["A", 1.0], [1.0, 2.0]], "returns", "y")
+    assert read_table([[1.0, 2.0]], "factors", "f").labels == ("f1", "f2")
+
+
+def test_constant_returns_have_no_sharpe_ratio():
+    with pytest.raises(FactorxlError, match="volatility is zero"):
+        udfs.SHARPE_RATIO([[0.01]] * 10)
