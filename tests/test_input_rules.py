@@ -133,3 +133,8 @@ def test_header_detection_needs_text_in_every_column():
 def test_constant_returns_have_no_sharpe_ratio():
     with pytest.raises(FactorxlError, match="volatility is zero"):
         udfs.SHARPE_RATIO([[0.01]] * 10)
+
+
+def test_infinite_values_are_errors():
+    with pytest.raises(FactorxlError, match="returns has an infinite value at row 2, column 1"):
+        udfs.FACTOR_BETA([[0.01], ["inf"], [0.02]] + RETURNS[3:], FACTORS)

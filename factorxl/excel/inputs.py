@@ -136,6 +136,28 @@ def _cell_to_float(cell: Any, name: str, row: int, column: int) -> float:
         ) from None
 
 
+def _to_floats(rows: list[list[Any]], name: str, first_row: int) -> np.ndarray:
+    """Convert data rows to floats; the cell-by-cell path runs only to explain a failure.
+
+    NumPy converts numbers, numeric text and ``None`` (to NaN) in one call; logical
+    values would silently become 1/0, so their presence also sends the rows down the
+    checking path, which raises with the cell's position.
+    """
+    try:
+        values = np.array(rows, dtype=float)
+        if not any(type(cell) is bool for row in rows for cell in row):
+            return values
+    except (TypeError, ValueError):
+        pass
+    return np.array(
+        [
+            [_cell_to_float(cell, name, i + first_row + 1, j + 1) for j, cell in enumerate(row)]
+            for i, row in enumerate(rows)
+        ],
+        dtype=float,
+    )
+
+
 def read_table(value: Any, name: str, label_prefix: str) -> Table:
     """Read a numeric range (one or more series in columns).
 
@@ -166,13 +188,10 @@ def read_table(value: Any, name: str, label_prefix: str) -> Table:
     data = grid[first:]
     if not data:
         raise FactorxlError(f"{name} has a header but no data rows")
-    values = np.array(
-        [
-            [_cell_to_float(cell, name, i + first + 1, j + 1) for j, cell in enumerate(row)]
-            for i, row in enumerate(data)
-        ],
-        dtype=float,
-    ).reshape(len(data), width)
+    values = _to_floats(data, name, first).reshape(len(data), width)
+    if np.isinf(values).any():
+        i, j = np.argwhere(np.isinf(values))[0]
+        raise FactorxlError(f"{name} has an infinite value at row {i + first + 1}, column {j + 1}")
     if np.isnan(values).all():
         raise FactorxlError(f"{name} has no numbers: every cell is empty or an error value")
     return Table(values=values, labels=labels, name=name, has_header=has_header)
