@@ -21,7 +21,7 @@ from factorxl.errors import FactorxlError
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.fitting import FittedModels, fit_factor_models
-from factorxl.excel.inputs import read_choice, read_int, read_number, read_optional_number, read_table
+from factorxl.excel.inputs import read_choice, read_int, read_number, read_optional_int, read_optional_number, read_table
 from factorxl.excel.outputs import grid, labeled_table, scalar_or_grid
 
 __all__ = [
@@ -104,7 +104,7 @@ def _regression_rows(fit: RegressionResult, factor_labels: tuple[str, ...], scal
 def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=None):
     """Full factor regression of one asset: alpha and each loading with std error, t, p-value and 95% bounds, then R-squared, adjusted R-squared, observations and residual volatility."""
     method = read_choice(cov_type, "cov_type", COV_TYPES, "classical")
-    lag_count = None if lags in (None, "") else read_int(lags, "lags", minimum=0)
+    lag_count = read_optional_int(lags, "lags", minimum=0)
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
     models = fit_factor_models(returns, factors, cov_type=method, lags=lag_count)
     labels, columns, values = _regression_rows(models.single(), models.factors.labels, scale)
