@@ -29,16 +29,13 @@ def _labels(size: int, labels: Sequence[str] | None, prefix: str = "f") -> list[
     return list(labels) if labels is not None else [f"{prefix}{j + 1}" for j in range(size)]
 
 
-def check_covariance(matrix: np.ndarray, name: str, labels: Sequence[str] | None = None) -> np.ndarray:
-    """Validate a covariance or correlation matrix: square, finite, symmetric, positive semi-definite.
-
-    Returns the matrix symmetrized (its average with its transpose).
+def check_symmetric(matrix: np.ndarray, name: str, labels: Sequence[str] | None = None) -> np.ndarray:
+    """Validate a square, finite, symmetric matrix; return it symmetrized (average with its transpose).
 
     Raises
     ------
     FactorxlError
-        Naming the problem: the shape, a missing entry, the first asymmetric pair, or the
-        most negative eigenvalue and the factors its eigenvector loads on.
+        Naming the shape, a missing entry or the first asymmetric pair.
     """
     matrix = np.asarray(matrix, dtype=float)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
@@ -55,16 +52,32 @@ def check_covariance(matrix: np.ndarray, name: str, labels: Sequence[str] | None
             f"{name} is not symmetric: ({names[i]}, {names[j]}) is {matrix[i, j]:g} but "
             f"({names[j]}, {names[i]}) is {matrix[j, i]:g}"
         )
-    symmetric = (matrix + matrix.T) / 2.0
+    return (matrix + matrix.T) / 2.0
+
+
+def check_covariance(matrix: np.ndarray, name: str, labels: Sequence[str] | None = None) -> np.ndarray:
+    """Validate a covariance or correlation matrix: square, finite, symmetric, positive semi-definite.
+
+    Returns the matrix symmetrized (its average with its transpose).
+
+    Raises
+    ------
+    FactorxlError
+        Naming the problem: the shape, a missing entry, the first asymmetric pair, a
+        negative variance, or the most negative eigenvalue and the factors its
+        eigenvector loads on.
+    """
+    symmetric = check_symmetric(matrix, name, labels)
+    names = _labels(symmetric.shape[0], labels)
     if (np.diag(symmetric) < 0).any():
         i = int(np.flatnonzero(np.diag(symmetric) < 0)[0])
         raise FactorxlError(f"{name} has a negative variance on its diagonal at {names[i]} ({symmetric[i, i]:g})")
-    eigenvalues, eigenvectors = np.linalg.eigh(symmetric)
-    if eigenvalues[0] < -PSD_TOLERANCE * max(eigenvalues[-1], scale):
-        vector = np.abs(eigenvectors[:, 0])
+    values, vectors = np.linalg.eigh(symmetric)
+    if values[0] < -PSD_TOLERANCE * max(values[-1], np.abs(symmetric).max()):
+        vector = np.abs(vectors[:, 0])
         involved = [names[j] for j in np.argsort(-vector) if vector[j] > 0.1 * vector.max()]
         raise FactorxlError(
-            f"{name} is not positive semi-definite: its smallest eigenvalue is {eigenvalues[0]:.6g}; "
+            f"{name} is not positive semi-definite: its smallest eigenvalue is {values[0]:.6g}; "
             f"the inconsistent combination involves {', '.join(involved)}; these entries cannot all hold at once"
         )
     return symmetric

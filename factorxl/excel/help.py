@@ -25,3 +25,14 @@ DDOF = (
     "Optional. Degrees-of-freedom correction of variances: 1 for sample variances (default), "
     "0 for population variances."
 )
+EXPOSURES = (
+    "Factor exposures: one row per stock, one column per factor (e.g. market, industry 0/1 "
+    "dummies, styles); optional first row of factor names."
+)
+FACTOR_COVARIANCE = (
+    "Factor covariance matrix, K x K in the factor order of exposures (annualized if the result "
+    "should be); optional header row of factor names."
+)
+SPECIFIC_VOLS = "Specific (idiosyncratic) volatility of each stock as a decimal, one per stock, same order as exposures."
+CAPS = "Market capitalization of each stock (any units), one per stock; normalized to cap weights."
+PORTFOLIO_EXPOSURES = "Factor exposures of the portfolio: K values (a column or a row) in the factor order of factor_covariance."

@@ -303,3 +303,67 @@ def read_bool(value: Any, name: str, default: bool) -> bool:
     if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
         return value.strip().lower() in ("true", "1")
     raise FactorxlError(f"{name} must be TRUE or FALSE (or 1/0); got {value!r}")
+
+
+# ---------------------------------------------------------------------------
+# Text columns and choices of columns by label or position
+# ---------------------------------------------------------------------------
+
+
+def read_text_vector(value: Any, name: str, length: int | None = None) -> tuple[str, ...]:
+    """Read a single row or column of text labels (industries, names); numbers become text.
+
+    A first cell equal to a header is not special: every cell is one label.
+
+    Raises
+    ------
+    FactorxlError
+        If the range is empty, two-dimensional, has an empty cell, or has the wrong length.
+    """
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        raise FactorxlError(f"{name} is empty; expected a column of text labels")
+    grid = as_grid(value, name)
+    if len(grid) != 1 and len(grid[0]) != 1:
+        raise FactorxlError(f"{name} must be a single row or column; it has {len(grid)} rows x {len(grid[0])} columns")
+    cells = [cell for row in grid for cell in row]
+    labels = []
+    for position, cell in enumerate(cells, start=1):
+        if is_missing(cell) or isinstance(cell, bool) or not isinstance(cell, (str, numbers.Real)):
+            raise FactorxlError(f"{name} has an empty or invalid cell ({cell!r}) at position {position}; every entry needs a label")
+        labels.append(cell.strip() if isinstance(cell, str) else f"{float(cell):g}")
+    if length is not None and len(labels) != length:
+        raise FactorxlError(f"{name} has {_count(len(labels), 'label')} but {length} were expected")
+    return tuple(labels)
+
+
+def read_positions(value: Any, name: str, labels: Sequence[str]) -> list[int]:
+    """Read a choice of columns (factors, instruments) by label or 1-based number.
+
+    ``value`` is one cell or a row/column of cells; text matches ``labels``
+    case-insensitively, numbers are positions from 1. Returns 0-based positions in the
+    order given.
+
+    Raises
+    ------
+    FactorxlError
+        If a label is unknown, a number is out of range, or the choice is empty.
+    """
+    if _missing_option(value):
+        raise FactorxlError(f"{name} is required: labels or column numbers")
+    cells = [cell for row in as_grid(value, name) for cell in row if not is_missing(cell)]
+    if not cells:
+        raise FactorxlError(f"{name} is empty; expected labels or column numbers")
+    lookup = {label.strip().lower(): j for j, label in enumerate(labels)}
+    positions = []
+    for cell in cells:
+        if isinstance(cell, str) and cell.strip().lower() in lookup:
+            positions.append(lookup[cell.strip().lower()])
+            continue
+        try:
+            number = float(cell)
+        except (TypeError, ValueError):
+            raise FactorxlError(f"{name}: {cell!r} is not one of {', '.join(labels)}") from None
+        if isinstance(cell, bool) or number != int(number) or not 1 <= number <= len(labels):
+            raise FactorxlError(f"{name}: {cell!r} is not a column number between 1 and {len(labels)}")
+        positions.append(int(number) - 1)
+    return positions

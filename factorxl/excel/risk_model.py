@@ -1,0 +1,536 @@
+"""Worksheet functions of the Barra-style risk model: exposures, cross-sectional factor returns,
+factor and asset covariance, risk decomposition, stress tests, linked attribution, futures
+hedges and minimum tracking-error optimization.
+
+Stocks run down the rows and factors across the columns of exposure matrices; the factor
+covariance is a K x K block; weights are columns (several columns = several portfolios).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from factorxl.core.attribution import LINKING_METHODS, attribution
+from factorxl.core.cross_section import CrossSectionResult, cross_section_regression, regression_weights
+from factorxl.core.exposures import BLOCK_INDUSTRIES, classify_columns, exposure_matrix, standardize
+from factorxl.core.factor_hedging import HedgeResult, min_variance_hedge, neutralizing_hedge
+from factorxl.core.optimization import min_tracking_error, turnover
+from factorxl.core.risk_decomposition import block_decomposition, risk_report, stock_contributions
+from factorxl.core.risk_model import (
+    COVARIANCE_METHODS,
+    RiskModel,
+    check_covariance,
+    check_symmetric,
+    covariance_from_correlation,
+    covariance_from_returns,
+    eigenvalues,
+    risk_model,
+)
+from factorxl.core.stress import stress_test
+from factorxl.errors import FactorxlError
+from factorxl.excel import help
+from factorxl.excel.declare import worksheet_function
+from factorxl.excel.inputs import (
+    Table,
+    read_bool,
+    read_choice,
+    read_number,
+    read_optional_number,
+    read_positions,
+    read_table,
+    read_text_vector,
+    read_vector,
+)
+from factorxl.excel.outputs import cell, grid, labeled_table, scalar_or_grid
+
+__all__ = [
+    "ATTRIBUTION",
+    "CROSS_SECTION_FIT",
+    "CROSS_SECTION_PURE_PORTFOLIOS",
+    "CROSS_SECTION_RESIDUALS",
+    "CROSS_SECTION_WEIGHTS",
+    "EXPOSURE_MATRIX",
+    "EXPOSURE_STANDARDIZE",
+    "HEDGE_FUTURES",
+    "HEDGE_FUTURES_MIN_VAR",
+    "OPTIMIZE_MIN_TE",
+    "PORTFOLIO_TURNOVER",
+    "RISK_ASSET_COV",
+    "RISK_BLOCKS",
+    "RISK_CONTRIBUTIONS",
+    "RISK_DECOMPOSITION",
+    "RISK_EIGENVALUES",
+    "RISK_EXPOSURES",
+    "RISK_FACTOR_COV",
+    "RISK_FACTOR_COV_HISTORY",
+    "RISK_STRESS",
+]
+
+CROSS_SECTION_METHODS = ("constrained", "wls", "ols")
+_WEIGHTS = "Weights of one or more portfolios: one row per stock (same order as exposures), one column per portfolio; optional header row of portfolio names."
+_STOCK_RETURNS = "One period's stock returns as decimals: a column, one row per stock (same order as exposures). Stocks with a missing return are left out."
+_INDUSTRY_COLUMNS = "Optional. The industry dummy columns of exposures, by header name or column number. Default: the 0/1 columns that are not all ones."
+_CROSS_SECTION_METHOD = 'Optional. "constrained" (default): sqrt-cap WLS with cap-weighted industry returns summing to 0; "wls": sqrt-cap WLS unconstrained; "ols": equal weights, unconstrained.'
+
+
+def _with_header(labels: Any, values: Any) -> list:
+    """A stock-aligned block with a header row of column labels (chains into other functions)."""
+    return [list(labels)] + grid(values)
+
+
+# ---------------------------------------------------------------------------
+# Exposures
+# ---------------------------------------------------------------------------
+
+
+def _read_caps(caps: Any, stocks: int) -> np.ndarray:
+    return read_vector(caps, "caps", stocks)
+
+
+@worksheet_function(
+    descriptors="Raw style descriptors: one row per stock, one column per style (book-to-price, momentum, log cap...); optional header row.",
+    caps=help.CAPS,
+)
+def EXPOSURE_STANDARDIZE(descriptors, caps):
+    """Standardized style exposures: each column minus its cap-weighted mean, divided by its equal-weighted standard deviation (population, ddof=0). Same shape as descriptors."""
+    table = read_table(descriptors, "descriptors", "style")
+    values = standardize(table.values, _read_caps(caps, table.rows), table.labels)
+    return _with_header(table.labels, values) if table.has_header else scalar_or_grid(values)
+
+
+@worksheet_function(
+    industries="Each stock's industry as text: a column, one row per stock.",
+    descriptors="Raw style descriptors: one row per stock, one column per style; optional header row of style names.",
+    caps=help.CAPS,
+    industry_names="Optional. The industries in the column order wanted (a row or column of text); an industry listed without members is an error. Default: order of first appearance.",
+    standardize_styles="Optional. TRUE (default) standardizes the descriptors (cap-weighted mean 0, equal-weighted std 1); FALSE uses them as given.",
+)
+def EXPOSURE_MATRIX(industries, descriptors, caps, industry_names=None, standardize_styles=True):
+    """Exposure matrix with a header row: a market column of ones (MKT), one 0/1 dummy per industry, then the styles. One row per stock; feed it to the risk functions as exposures."""
+    table = read_table(descriptors, "descriptors", "style")
+    labels = read_text_vector(industries, "industries", table.rows)
+    names = None if industry_names is None else read_text_vector(industry_names, "industry_names")
+    matrix = exposure_matrix(
+        labels,
+        table.values,
+        _read_caps(caps, table.rows),
+        table.labels,
+        industry_names=names,
+        standardize_styles=read_bool(standardize_styles, "standardize_styles", True),
+    )
+    return _with_header(matrix.factor_names, matrix.values)
+
+
+# ---------------------------------------------------------------------------
+# Cross-sectional regression
+# ---------------------------------------------------------------------------
+
+
+def _fit_cross_section(returns: Any, exposures: Any, caps: Any, industry_columns: Any, method: Any) -> tuple[CrossSectionResult, Table]:
+    x = read_table(exposures, "exposures", "f")
+    r = read_vector(returns, "returns", allow_missing=True)
+    if r.size != x.rows:
+        raise FactorxlError(f"returns has {r.size} stocks but exposures has {x.rows}; one return per stock")
+    choice = read_choice(method, "method", CROSS_SECTION_METHODS, "constrained")
+    columns = None
+    if choice == "constrained":
+        if industry_columns is None:
+            blocks = classify_columns(x.values[~np.isnan(x.values).any(axis=1)])
+            columns = [k for k, block in enumerate(blocks) if block == BLOCK_INDUSTRIES]
+            if not columns:
+                raise FactorxlError('method "constrained" needs industry dummy columns; none of the exposures columns is 0/1 (name them in industry_columns)')
+        else:
+            columns = read_positions(industry_columns, "industry_columns", x.labels)
+    result = cross_section_regression(
+        r,
+        x.values,
+        read_vector(caps, "caps", x.rows, allow_missing=True),
+        industry_columns=columns,
+        weighting="equal" if choice == "ols" else "sqrt_cap",
+        factor_names=x.labels,
+    )
+    return result, x
+
+
+_CROSS_SECTION_ARGS = dict(
+    returns=_STOCK_RETURNS,
+    exposures=help.EXPOSURES,
+    caps=help.CAPS,
+    industry_columns=_INDUSTRY_COLUMNS,
+    method=_CROSS_SECTION_METHOD,
+)
+
+
+@worksheet_function(**_CROSS_SECTION_ARGS)
+def CROSS_SECTION_FIT(returns, exposures, caps, industry_columns=None, method=None):
+    """One period's factor returns by cross-sectional regression on the exposures, with weighted R-squared (uncentered, centered), the industry constraint's value and the stocks used. Labeled table."""
+    result, x = _fit_cross_section(returns, exposures, caps, industry_columns, method)
+    rows = [*x.labels, "R2 uncentered", "R2 centered", "Industry constraint", "Stocks used"]
+    values = [*result.factor_returns, result.rsquared_uncentered, result.rsquared_centered,
+              result.constraint_value if result.constrained else None, result.nobs]
+    return labeled_table(rows, ["factor return"], np.array(values, dtype=object).reshape(-1, 1), corner="factor")
+
+
+@worksheet_function(**_CROSS_SECTION_ARGS)
+def CROSS_SECTION_RESIDUALS(returns, exposures, caps, industry_columns=None, method=None):
+    """Specific returns (residuals) of the cross-sectional regression: one per stock in a column, empty for stocks left out."""
+    result, _ = _fit_cross_section(returns, exposures, caps, industry_columns, method)
+    return grid(result.residuals)
+
+
+@worksheet_function(**_CROSS_SECTION_ARGS)
+def CROSS_SECTION_PURE_PORTFOLIOS(returns, exposures, caps, industry_columns=None, method=None):
+    """Pure factor portfolios: one row per stock, one column per factor (header row of factor names). Weights times returns give the factor returns; each has unit exposure to its factor."""
+    result, x = _fit_cross_section(returns, exposures, caps, industry_columns, method)
+    return _with_header(x.labels, result.pure_portfolios.T)
+
+
+@worksheet_function(
+    caps=help.CAPS,
+    method='Optional. "constrained" or "wls" (default): sqrt(cap) / sum of sqrt(cap); "ols": equal weights 1/N.',
+)
+def CROSS_SECTION_WEIGHTS(caps, method=None):
+    """Regression weights of the cross-sectional regression, normalized to sum to 1: square root of cap (default) or equal. One per stock in a column."""
+    choice = read_choice(method, "method", CROSS_SECTION_METHODS, "wls")
+    return grid(regression_weights(read_vector(caps, "caps"), "equal" if choice == "ols" else "sqrt_cap"))
+
+
+# ---------------------------------------------------------------------------
+# Factor and asset covariance
+# ---------------------------------------------------------------------------
+
+
+def _read_square(value: Any, name: str) -> Table:
+    table = read_table(value, name, "f")
+    if table.rows != table.columns:
+        raise FactorxlError(f"{name} must be square (K x K); it has {table.describe_shape()}")
+    return table
+
+
+@worksheet_function(
+    vols="Factor volatilities as decimals (e.g. 0.16), one per factor, a row or a column.",
+    correlation="Factor correlation matrix, K x K, symmetric with ones on the diagonal; optional header row of factor names.",
+)
+def RISK_FACTOR_COV(vols, correlation):
+    """Factor covariance from volatilities and correlations: vol_i * vol_j * corr_ij. Errors if the correlation matrix is not symmetric positive semi-definite (naming the factors involved)."""
+    corr = _read_square(correlation, "correlation")
+    return grid(covariance_from_correlation(read_vector(vols, "vols"), corr.values, corr.labels))
+
+
+@worksheet_function(
+    factor_returns=help.FACTORS,
+    method='Optional. "sample" (default; ddof=1) or "ewma": exponentially weighted with weights 0.5^(age/half_life) normalized to 1, around the weighted mean.',
+    half_life="Optional. Half-life in periods for method \"ewma\" (required there).",
+    periods_per_year=help.PERIODS_PER_YEAR,
+)
+def RISK_FACTOR_COV_HISTORY(factor_returns, method=None, half_life=None, periods_per_year=None):
+    """Factor covariance matrix (K x K) from a history of factor returns: sample or exponentially weighted with a half-life; annualized by multiplying by periods_per_year when given."""
+    table = read_table(factor_returns, "factor_returns", "f")
+    return grid(
+        covariance_from_returns(
+            table.values,
+            read_choice(method, "method", COVARIANCE_METHODS, "sample"),
+            read_optional_number(half_life, "half_life", positive=True),
+            read_optional_number(periods_per_year, "periods_per_year", positive=True),
+        )
+    )
+
+
+@worksheet_function(matrix="A symmetric matrix (a covariance or correlation), K x K; optional header row.")
+def RISK_EIGENVALUES(matrix):
+    """Eigenvalues of a symmetric matrix in ascending order, in a column. A valid covariance or correlation matrix has none below zero."""
+    table = _read_square(matrix, "matrix")
+    return grid(eigenvalues(check_symmetric(table.values, "matrix", table.labels)))
+
+
+def _read_model(exposures: Any, factor_covariance: Any, specific_vols: Any) -> tuple[RiskModel, tuple[str, ...]]:
+    """The risk model and the factor labels (from the exposures' header, else the covariance's)."""
+    x = read_table(exposures, "exposures", "f")
+    cov = _read_square(factor_covariance, "factor_covariance")
+    labels = x.labels if x.has_header or not cov.has_header else cov.labels
+    vols = read_vector(specific_vols, "specific_vols")
+    if vols.size != x.rows:
+        raise FactorxlError(f"specific_vols has {vols.size} values but exposures has {x.rows} stocks; one per stock")
+    return risk_model(x.values, check_covariance(cov.values, "factor_covariance", labels), vols), labels
+
+
+def _read_weights(weights: Any, model: RiskModel) -> Table:
+    table = read_table(weights, "weights", "w")
+    stocks = model.exposures.shape[0]
+    if table.rows != stocks:
+        raise FactorxlError(
+            f"weights has {table.rows} rows but exposures has {stocks} stocks; the weights must cover the same "
+            "universe, one row per stock in the same order"
+        )
+    model.require_weights(table.values)
+    return table
+
+
+_MODEL_ARGS = dict(
+    exposures=help.EXPOSURES,
+    factor_covariance=help.FACTOR_COVARIANCE,
+    specific_vols=help.SPECIFIC_VOLS,
+)
+
+
+@worksheet_function(**_MODEL_ARGS)
+def RISK_ASSET_COV(exposures, factor_covariance, specific_vols):
+    """Asset covariance matrix of the factor model, X F X' + diag(specific_vols^2): N x N, stocks in the order of exposures."""
+    model, _ = _read_model(exposures, factor_covariance, specific_vols)
+    return grid(model.covariance)
+
+
+@worksheet_function(weights=_WEIGHTS, exposures=help.EXPOSURES)
+def RISK_EXPOSURES(weights, exposures):
+    """Factor exposures X'w of each portfolio: one row per factor, one column per weights column. Labeled table."""
+    x = read_table(exposures, "exposures", "f")
+    w = read_table(weights, "weights", "w")
+    if w.rows != x.rows:
+        raise FactorxlError(f"weights has {w.rows} rows but exposures has {x.rows} stocks; one weight per stock")
+    if np.isnan(x.values).any() or np.isnan(w.values).any():
+        raise FactorxlError("weights and exposures must not have empty cells")
+    return labeled_table(x.labels, w.labels, x.values.T @ w.values, corner="factor")
+
+
+@worksheet_function(weights=_WEIGHTS, **_MODEL_ARGS)
+def RISK_DECOMPOSITION(weights, exposures, factor_covariance, specific_vols):
+    """Risk report per weights column: exposures, factor/specific/total variance and volatility, each factor's share of total variance, specific share. Active weights give the tracking error."""
+    model, labels = _read_model(exposures, factor_covariance, specific_vols)
+    table = _read_weights(weights, model)
+    reports = [risk_report(model, table.values[:, j]) for j in range(table.columns)]
+    rows = (
+        [f"exposure {f}" for f in labels]
+        + ["factor variance", "specific variance", "total variance", "factor vol", "specific vol", "total vol"]
+        + [f"share {f}" for f in labels]
+        + ["specific share"]
+    )
+    columns = [
+        np.concatenate([
+            r.exposures,
+            [r.factor_variance, r.specific_variance, r.total_variance, r.factor_vol, r.specific_vol, r.total_vol],
+            r.contribution_shares,
+            [r.specific_share],
+        ])
+        for r in reports
+    ]
+    return labeled_table(rows, table.labels, np.column_stack(columns), corner="risk")
+
+
+def _single_weights(weights: Any, model: RiskModel) -> np.ndarray:
+    table = _read_weights(weights, model)
+    if table.columns != 1:
+        raise FactorxlError(f"weights must be a single column here; it has {table.columns}")
+    return table.values[:, 0]
+
+
+@worksheet_function(weights="Weights of one portfolio (active weights for tracking error): a column, one row per stock in the order of exposures.", **_MODEL_ARGS)
+def RISK_CONTRIBUTIONS(weights, exposures, factor_covariance, specific_vols):
+    """Stock-level risk contributions with a header row: weight, marginal contribution (Sigma w / vol), component contribution (w * marginal; they sum to the vol) and share of the vol. One row per stock."""
+    model, _ = _read_model(exposures, factor_covariance, specific_vols)
+    result = stock_contributions(model, _single_weights(weights, model))
+    return _with_header(["weight", "marginal", "component", "share"], np.column_stack([result.weights, result.marginal, result.component, result.shares]))
+
+
+@worksheet_function(
+    weights="Weights of one portfolio (active weights for tracking error): a column, one row per stock in the order of exposures.",
+    **_MODEL_ARGS,
+    blocks="Optional. The block of each factor as text, a row aligned with the exposures columns (e.g. Market, Industries, Styles). Default: all-ones column Market, 0/1 columns Industries, the rest Styles.",
+)
+def RISK_BLOCKS(weights, exposures, factor_covariance, specific_vols, blocks=None):
+    """Variance by block of factors (sum of x_k (F x)_k within the block), the specific variance and the total, with each one's share of the total variance. Labeled table."""
+    model, labels = _read_model(exposures, factor_covariance, specific_vols)
+    w = _single_weights(weights, model)
+    names = classify_columns(model.exposures) if blocks is None else read_text_vector(blocks, "blocks", len(labels))
+    block_names, variances = block_decomposition(model, w, names)
+    total = variances.sum()
+    return labeled_table(
+        [*block_names, "Total"],
+        ["variance", "share"],
+        np.column_stack([np.append(variances, total), np.append(variances, total) / total]),
+        corner="block",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Stress test
+# ---------------------------------------------------------------------------
+
+
+def _read_exposure_columns(value: Any, name: str, factors: int) -> Table:
+    """Factor exposures of one or more portfolios: K rows (one column per portfolio) or one row of K."""
+    table = read_table(value, name, "p")
+    if table.rows == factors:
+        result = table
+    elif table.rows == 1 and table.columns == factors and not table.has_header:
+        result = Table(table.values.T, ("p1",), name, False)
+    else:
+        raise FactorxlError(f"{name} must have one row per factor ({factors}); it has {table.describe_shape()}")
+    if np.isnan(result.values).any():
+        raise FactorxlError(f"{name} has an empty or error cell")
+    return result
+
+
+@worksheet_function(
+    factor_covariance=help.FACTOR_COVARIANCE,
+    factor="The shocked factor: its name (from the header of factor_covariance) or its column number.",
+    sigmas="Size of the shock in standard deviations of the factor, e.g. -2 for a two-sigma fall.",
+    exposures="Factor exposures of one or more portfolios: one row per factor, one column per portfolio (optional header row of portfolio names).",
+)
+def RISK_STRESS(factor_covariance, factor, sigmas, exposures):
+    """Stress test: a shock of sigmas standard deviations to one factor moves the others by their conditional mean F[:,k]/F[k,k]*shock. Per-factor move and impact, naive and correlated impacts."""
+    cov = _read_square(factor_covariance, "factor_covariance")
+    positions = read_positions(factor, "factor", cov.labels)
+    if len(positions) != 1:
+        raise FactorxlError(f"factor must name one factor; got {len(positions)}")
+    x = _read_exposure_columns(exposures, "exposures", cov.rows)
+    result = stress_test(check_covariance(cov.values, "factor_covariance", cov.labels), positions[0], read_number(sigmas, "sigmas"), x.values)
+    body = np.column_stack([result.moves, result.contributions]).astype(object)
+    impacts = np.array([[None, *result.naive_impact], [None, *result.correlated_impact]], dtype=object)
+    return labeled_table([*cov.labels, "naive impact", "correlated impact"], ["move", *x.labels], np.vstack([body, impacts]), corner="stress")
+
+
+# ---------------------------------------------------------------------------
+# Attribution
+# ---------------------------------------------------------------------------
+
+
+@worksheet_function(
+    exposures="Active factor exposures: one row of K values (constant) or one row per period; factors across the columns in the order of factor_returns.",
+    factor_returns="Factor returns as decimals: one row per period, one column per factor; optional header row of factor names.",
+    specific_returns="Active specific return of each period as a decimal: a column, one row per period.",
+    portfolio_returns="Portfolio total return of each period as a decimal: a column, one row per period.",
+    benchmark_returns="Benchmark total return of each period as a decimal: a column, one row per period.",
+    method='Optional. Multi-period linking: "carino" (default), "menchero", or "arithmetic" (unlinked sum, which does not add up to the compounded active return).',
+)
+def ATTRIBUTION(exposures, factor_returns, specific_returns, portfolio_returns, benchmark_returns, method=None):
+    """Factor attribution: per period, exposure x factor return, specific and unexplained parts of the active return; last row the linked totals, which sum to the compounded active return."""
+    f = read_table(factor_returns, "factor_returns", "f")
+    x = read_table(exposures, "exposures", "f")
+    periods = f.rows
+    series = [read_vector(v, n, periods) for v, n in ((specific_returns, "specific_returns"), (portfolio_returns, "portfolio_returns"), (benchmark_returns, "benchmark_returns"))]
+    choice = read_choice(method, "method", LINKING_METHODS, "carino")
+    result = attribution(x.values, f.values, *series, method=choice)
+    per_period = np.column_stack([
+        result.factor_contributions, result.specific, result.unexplained, result.active,
+        result.portfolio, result.benchmark, result.coefficients,
+    ]).astype(object)
+    linked = [*result.linked_factors, result.linked_specific, result.linked_unexplained, result.linked_active,
+              result.cumulative_portfolio, result.cumulative_benchmark, None]
+    labels = f.labels if f.has_header or not x.has_header else x.labels
+    return labeled_table(
+        [f"period {t + 1}" for t in range(periods)] + [f"linked ({choice})"],
+        [*labels, "specific", "unexplained", "active", "portfolio", "benchmark", "coefficient"],
+        np.vstack([per_period, np.array(linked, dtype=object)]),
+        corner="attribution",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Hedging with futures
+# ---------------------------------------------------------------------------
+
+
+_HEDGE_ARGS = dict(
+    portfolio_exposures=help.PORTFOLIO_EXPOSURES,
+    instrument_exposures="Factor exposures of the hedge instruments (futures): one row per factor, one column per instrument; optional header row of instrument names.",
+)
+_HEDGE_RISK_ARGS = dict(
+    factor_covariance=help.FACTOR_COVARIANCE,
+    specific_vol="The portfolio's specific volatility (a decimal, e.g. from RISK_DECOMPOSITION); the instruments are assumed to carry no specific risk.",
+)
+
+
+def _hedge_inputs(portfolio_exposures: Any, instrument_exposures: Any, factor_covariance: Any, specific_vol: Any):
+    cov = _read_square(factor_covariance, "factor_covariance")
+    x = read_vector(portfolio_exposures, "portfolio_exposures", cov.rows)
+    instruments = _read_exposure_columns(instrument_exposures, "instrument_exposures", cov.rows)
+    return cov, x, instruments, read_number(specific_vol, "specific_vol", minimum=0.0)
+
+
+def _hedge_table(result: HedgeResult, factors: tuple[str, ...], instruments: tuple[str, ...], extra: list) -> list:
+    before = [*result.exposures, np.sqrt(result.factor_variance), result.specific_vol, result.vol]
+    after = [*result.hedged_exposures, result.hedged_factor_vol, result.specific_vol, result.hedged_vol]
+    rows = [*factors, "factor vol", "specific vol", "total vol"] + [f"notional {name}" for name in instruments]
+    values = [list(pair) for pair in zip(before, after)] + [[None, h] for h in result.notionals]
+    for label, value in extra:
+        rows.append(label)
+        values.append([None, value])
+    return labeled_table(rows, ["before", "hedged"], np.array(values, dtype=object), corner="hedge")
+
+
+@worksheet_function(
+    **_HEDGE_ARGS,
+    hedge_factors="The factors whose exposure the hedge sets to zero, by name (header of factor_covariance) or number; as many as there are instruments.",
+    **_HEDGE_RISK_ARGS,
+)
+def HEDGE_FUTURES(portfolio_exposures, instrument_exposures, hedge_factors, factor_covariance, specific_vol):
+    """Futures notionals per $1 of portfolio that zero the chosen factor exposures, with exposures and factor, specific and total vol before and after the hedge. Labeled table."""
+    cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol)
+    factors = read_positions(hedge_factors, "hedge_factors", cov.labels)
+    result = neutralizing_hedge(x, instruments.values, factors, check_covariance(cov.values, "factor_covariance", cov.labels), vol)
+    return _hedge_table(result, cov.labels, instruments.labels, [])
+
+
+@worksheet_function(
+    portfolio_exposures=help.PORTFOLIO_EXPOSURES,
+    instrument_exposures="Factor exposures of one hedge instrument (a future): K values, a column or a row, in the factor order of factor_covariance.",
+    **_HEDGE_RISK_ARGS,
+)
+def HEDGE_FUTURES_MIN_VAR(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol):
+    """Minimum-variance hedge with one instrument: notional -x'F h / h'F h per $1 of portfolio, the portfolio's beta to the instrument, and vols before and after. Labeled table."""
+    cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol)
+    result = min_variance_hedge(x, instruments.values, check_covariance(cov.values, "factor_covariance", cov.labels), vol)
+    name = instruments.labels[0] if instruments.has_header else "instrument"
+    return _hedge_table(result, cov.labels, (name,), [(f"beta to {name}", -result.notionals[0])])
+
+
+# ---------------------------------------------------------------------------
+# Optimization
+# ---------------------------------------------------------------------------
+
+
+@worksheet_function(
+    **_MODEL_ARGS,
+    factor_targets="Target active exposure per factor: a row (or column) aligned with the exposures columns; a number fixes it (0 = neutral), an empty cell leaves it free.",
+    benchmark_weights="Optional. Benchmark weights, one per stock; required with bounds, and adds the portfolio weights (benchmark + active) to the output.",
+    lower="Optional. Lower bound on each portfolio weight (a number for all stocks or one per stock), e.g. 0 for long-only.",
+    upper="Optional. Upper bound on each portfolio weight (a number for all stocks or one per stock).",
+)
+def OPTIMIZE_MIN_TE(exposures, factor_covariance, specific_vols, factor_targets, benchmark_weights=None, lower=None, upper=None):
+    """Minimum tracking-error active weights (sum 0) meeting target factor exposures; bounds on portfolio weights via scipy. Header row, one row per stock: active weight, portfolio weight."""
+    model, labels = _read_model(exposures, factor_covariance, specific_vols)
+    n = model.exposures.shape[0]
+    targets = read_vector(factor_targets, "factor_targets", len(labels), allow_missing=True)
+    chosen = ~np.isnan(targets)
+    a_eq = np.vstack([np.ones(n), model.exposures[:, chosen].T])
+    b_eq = np.concatenate([[0.0], targets[chosen]])
+    bounded = not (lower is None and upper is None)
+    benchmark = None if benchmark_weights is None else read_vector(benchmark_weights, "benchmark_weights", n)
+    if bounded and benchmark is None:
+        raise FactorxlError("lower and upper bound the portfolio weights, so benchmark_weights is required")
+    bounds = [
+        None if value is None else _read_bound(value, name, n) - benchmark
+        for value, name in ((lower, "lower"), (upper, "upper"))
+    ] if bounded else [None, None]
+    result = min_tracking_error(model.covariance, a_eq, b_eq, *bounds)
+    if benchmark is None:
+        return _with_header(["active weight"], result.weights)
+    return _with_header(["active weight", "portfolio weight"], np.column_stack([result.weights, benchmark + result.weights]))
+
+
+def _read_bound(value: Any, name: str, stocks: int) -> np.ndarray:
+    bound = read_vector(value, name)
+    if bound.size not in (1, stocks):
+        raise FactorxlError(f"{name} must be one number or one per stock ({stocks}); it has {bound.size} values")
+    return np.broadcast_to(bound, (stocks,)).astype(float)
+
+
+@worksheet_function(
+    current_weights="Current weights (portfolio or active), a column, one per stock.",
+    new_weights="New weights in the same stock order, a column.",
+)
+def PORTFOLIO_TURNOVER(current_weights, new_weights):
+    """One-way turnover between two sets of weights: half the sum of absolute weight changes."""
+    return cell(turnover(read_vector(current_weights, "current_weights"), read_vector(new_weights, "new_weights")))
