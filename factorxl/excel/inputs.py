@@ -18,6 +18,7 @@ Rules (the README states them for users):
 
 from __future__ import annotations
 
+import datetime
 import math
 import numbers
 from collections.abc import Sequence
@@ -303,6 +304,211 @@ def read_bool(value: Any, name: str, default: bool) -> bool:
     if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
         return value.strip().lower() in ("true", "1")
     raise FactorxlError(f"{name} must be TRUE or FALSE (or 1/0); got {value!r}")
+
+
+# ---------------------------------------------------------------------------
+# Long (stacked) tables: one row per (date, id) with numeric columns
+# ---------------------------------------------------------------------------
+
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # serial 1 is 1900-01-01 (exact from 1900-03-01 on)
+
+
+def _parse_date(value: Any) -> datetime.datetime | None:
+    """A date cell as a datetime, or None if it is not one (see :func:`read_date`)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day)
+    if isinstance(value, np.datetime64):
+        return datetime.datetime.fromisoformat(str(value.astype("datetime64[us]")))
+    if isinstance(value, numbers.Real):
+        serial = float(value)
+        if not (math.isfinite(serial) and 0 < serial < 2958466):  # up to 9999-12-31
+            return None
+        return EXCEL_EPOCH + datetime.timedelta(days=serial)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return _parse_date(float(text))
+        except ValueError:
+            pass
+        try:
+            return datetime.datetime.fromisoformat(text).replace(tzinfo=None)
+        except ValueError:
+            pass
+        import pandas as pd  # only for the less common text layouts ("2006-09", "9/30/2006")
+
+        try:
+            return pd.Timestamp(text).to_pydatetime().replace(tzinfo=None)
+        except (ValueError, OverflowError):
+            return None
+    return None
+
+
+def date_label(value: datetime.datetime) -> str:
+    """ISO text of a date (``2006-09-30``), with the time only when it is not midnight."""
+    if value.time() == datetime.time(0):
+        return value.date().isoformat()
+    return value.isoformat(sep=" ")
+
+
+def read_date(value: Any, name: str) -> datetime.datetime:
+    """Read one date: a date cell, an Excel serial number or text such as ``2006-09-30``."""
+    if isinstance(value, (list, tuple)):
+        grid = as_grid(value, name)
+        if len(grid) != 1 or len(grid[0]) != 1:
+            raise FactorxlError(f"{name} must be a single date; got a range of {len(grid)} rows")
+        value = grid[0][0]
+    if is_missing(value):
+        raise FactorxlError(f"{name} is required: a date, an Excel date number or text like 2006-09-30")
+    parsed = _parse_date(value)
+    if parsed is None:
+        raise FactorxlError(f"{name} is {value!r}; expected a date, an Excel date number or text like 2006-09-30")
+    return parsed
+
+
+def _id_text(value: Any) -> str | None:
+    """An identifier cell as text (numbers without a fractional part print as integers)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real) and math.isfinite(float(value)):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else repr(number)
+    return None
+
+
+@dataclass(frozen=True)
+class LongTable:
+    """A long worksheet table: a date column, an id column, then numeric columns.
+
+    Attributes
+    ----------
+    dates : tuple of datetime
+        The distinct dates, sorted.
+    ids : tuple of str
+        The distinct ids, in order of first appearance.
+    date_index, id_index : ndarray of int, shape (rows,)
+        Position of each row's date in ``dates`` and id in ``ids``.
+    values : ndarray, shape (rows, columns)
+        The numeric columns, NaN for missing cells.
+    labels : tuple of str
+        Labels of the numeric columns (header or generated).
+    name : str
+        The argument's name, for error messages.
+    sheet_rows : ndarray of int, shape (rows,)
+        Row number of each data row inside the range (1 = the range's first row).
+    """
+
+    dates: tuple[datetime.datetime, ...]
+    ids: tuple[str, ...]
+    date_index: np.ndarray
+    id_index: np.ndarray
+    values: np.ndarray
+    labels: tuple[str, ...]
+    name: str
+    sheet_rows: np.ndarray
+
+    @property
+    def date_labels(self) -> tuple[str, ...]:
+        """The dates as ISO text."""
+        return tuple(date_label(d) for d in self.dates)
+
+    def date_position(self, date: datetime.datetime, argument: str) -> int:
+        """Position of ``date`` in :attr:`dates`; an error naming the table's span if absent."""
+        try:
+            return self.dates.index(date)
+        except ValueError:
+            raise FactorxlError(
+                f"{argument} {date_label(date)} is not a date of {self.name} "
+                f"(it has {_count(len(self.dates), 'date')} from {date_label(self.dates[0])} to "
+                f"{date_label(self.dates[-1])})"
+            ) from None
+
+
+def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns: int = 1) -> LongTable:
+    """Read a long table: date, id, then at least ``min_value_columns`` numeric columns.
+
+    Dates may be date cells (Python datetimes), Excel serial numbers or text such as
+    ``2006-09-30``; ids may be text or numbers (``10107`` and ``10107.0`` are the same id).
+    A first row of text that is not a date is the header. Rows that are entirely empty
+    are skipped; numeric cells follow the missing-value rules of :func:`read_table`.
+
+    Raises
+    ------
+    FactorxlError
+        If the range is empty or ragged, has too few columns, a row lacks its date or id,
+        a date cannot be read, a numeric cell holds text, or a (date, id) pair repeats.
+    """
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        raise FactorxlError(f"{name} is empty; expected a table of date, id and numbers")
+    grid = as_grid(value, name)
+    width = len(grid[0])
+    if width < 2 + min_value_columns:
+        raise FactorxlError(
+            f"{name} has {_count(width, 'column')}; expected a date column, an id column and "
+            f"at least {_count(min_value_columns, 'numeric column')}"
+        )
+    header = [_header_text(cell) for cell in grid[0]]
+    has_header = all(label is not None for label in header) and _parse_date(grid[0][0]) is None
+    first = 1 if has_header else 0
+    labels = tuple(header[2:]) if has_header else tuple(f"{value_prefix}{j + 1}" for j in range(width - 2))
+    dates: list[datetime.datetime] = []
+    ids: list[str] = []
+    rows: list[list[float]] = []
+    sheet_rows: list[int] = []
+    for offset, cells in enumerate(grid[first:]):
+        number = offset + first + 1
+        if all(is_missing(cell) for cell in cells):
+            continue
+        if is_missing(cells[0]) or is_missing(cells[1]):
+            column = "date" if is_missing(cells[0]) else "id"
+            raise FactorxlError(f"{name} has no {column} at row {number}; every row needs a date and an id")
+        date = _parse_date(cells[0])
+        if date is None:
+            raise FactorxlError(
+                f"{name} has {cells[0]!r} in its date column at row {number}; expected a date, "
+                "an Excel date number or text like 2006-09-30"
+            )
+        identifier = _id_text(cells[1])
+        if identifier is None:
+            raise FactorxlError(f"{name} has {cells[1]!r} in its id column at row {number}; expected text or a number")
+        dates.append(date)
+        ids.append(identifier)
+        rows.append([_cell_to_float(cell, name, number, j + 3) for j, cell in enumerate(cells[2:])])
+        sheet_rows.append(number)
+    if not rows:
+        raise FactorxlError(f"{name} has no data rows")
+    unique_dates = tuple(sorted(set(dates)))
+    date_lookup = {d: i for i, d in enumerate(unique_dates)}
+    unique_ids = tuple(dict.fromkeys(ids))
+    id_lookup = {identifier: i for i, identifier in enumerate(unique_ids)}
+    date_index = np.array([date_lookup[d] for d in dates])
+    id_index = np.array([id_lookup[i] for i in ids])
+    keys = date_index * len(unique_ids) + id_index
+    order = np.argsort(keys, kind="stable")
+    repeated = np.flatnonzero(np.diff(keys[order]) == 0)
+    if repeated.size:
+        first_row, second_row = (int(np.array(sheet_rows)[order[repeated[0] + k]]) for k in (0, 1))
+        raise FactorxlError(
+            f"{name} has two rows for date {date_label(dates[order[repeated[0]]])} and id "
+            f"{ids[order[repeated[0]]]} (rows {first_row} and {second_row}); each (date, id) pair must appear once"
+        )
+    return LongTable(
+        dates=unique_dates,
+        ids=unique_ids,
+        date_index=date_index,
+        id_index=id_index,
+        values=np.array(rows, dtype=float).reshape(len(rows), width - 2),
+        labels=labels,
+        name=name,
+        sheet_rows=np.array(sheet_rows),
+    )
 
 
 # ---------------------------------------------------------------------------

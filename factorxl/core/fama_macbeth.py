@@ -1,0 +1,287 @@
+"""Two-pass Fama-MacBeth factor premia, the Shanken correction and the GRS test.
+
+First pass: each asset's returns are regressed on a constant and the K factors over the
+rows where the asset and every factor are present (:func:`factorxl.core.regression.ols`),
+giving its loadings ``b_i``.
+
+Second pass: in every period t the returns of the assets present are regressed on their
+loadings, with or without an intercept (the zero-beta excess return),
+``R_it = l_0t + b_i' l_t + e_it``. Periods with fewer assets than parameters, or whose
+loadings are collinear across the assets present, are skipped and counted. The premia are
+the averages of the per-period estimates, with Fama-MacBeth and Newey-West standard errors
+(:mod:`factorxl.core.premia`) and the Shanken (1992) errors-in-variables correction
+
+``V_shanken = (1 + c) (V_fm - Sigma_f / T) + Sigma_f / T``,  ``c = l' Sigma_f^-1 l``,
+
+where ``l`` are the factor premia (not the intercept), ``Sigma_f`` the sample covariance
+(ddof=1) of the factors over the T estimated periods, bordered with zeros for the intercept,
+and ``V_fm`` the Fama-MacBeth covariance. In a balanced panel
+``V_fm - Sigma_f / T = (X'X)^-1 X' Sigma_e X (X'X)^-1 / T`` exactly (``X = [1, B]``, ``Sigma_e``
+the residual covariance of the first pass over T - 1), so this is Shanken's
+``[(1 + c) (X'X)^-1 X' Sigma_e X (X'X)^-1 + Sigma_f] / T``.
+
+The R-squared of each cross-section is centered with an intercept and uncentered without
+(as statsmodels and linearmodels report it); the average is over the estimated periods.
+
+GRS (Gibbons, Ross and Shanken, 1989) tests that the first-pass alphas are jointly zero,
+which is a test of the model when the factors are traded excess returns. On the T rows
+where every asset and factor is present,
+
+``F = (T - N - K) / N * a' Sigma^-1 a / (1 + m' Omega^-1 m)  ~  F(N, T - N - K)``
+
+with ``Sigma`` the residual covariance and ``Omega`` the factor covariance, both over T
+(maximum likelihood), and ``m`` the factor means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from factorxl.core.premia import PremiaInference, premia_inference, solve_periods, t_test
+from factorxl.core.regression import ols
+from factorxl.errors import FactorxlError
+
+SE_TYPES = ("fm", "nw", "shanken")
+INTERCEPT_NAME = "const"
+
+
+@dataclass(frozen=True)
+class GrsTest:
+    """Gibbons-Ross-Shanken F test of zero alphas.
+
+    Attributes
+    ----------
+    statistic, pvalue : float
+    df_num, df_den : int
+        ``N`` and ``T - N - K``.
+    nobs : int
+        Rows used (every asset and factor present).
+    """
+
+    statistic: float
+    pvalue: float
+    df_num: int
+    df_den: int
+    nobs: int
+
+
+def grs_test(returns: np.ndarray, factors: np.ndarray) -> GrsTest:
+    """GRS F test that the alphas of N excess-return series on K traded factors are all zero.
+
+    Uses the rows where every asset and factor is present.
+
+    Raises
+    ------
+    FactorxlError
+        If there are no more complete rows than ``N + K``.
+    """
+    y, x = _complete_rows(_as_2d(returns), _as_2d(factors))
+    nobs, nassets = y.shape
+    nfactors = x.shape[1]
+    if nobs <= nassets + nfactors:
+        raise FactorxlError(
+            f"the GRS test needs more complete rows than assets + factors ({nassets} + {nfactors}); "
+            f"there are {nobs} rows with every asset and factor present"
+        )
+    fits = ols(y, x)
+    alphas = np.array([fit.alpha for fit in fits])
+    resid = np.column_stack([fit.resid for fit in fits])
+    sigma = resid.T @ resid / nobs
+    means = x.mean(axis=0)
+    centered = x - means
+    omega = centered.T @ centered / nobs
+    quadratic = alphas @ np.linalg.solve(sigma, alphas)
+    sharpe = means @ np.linalg.solve(omega, means)
+    df_den = nobs - nassets - nfactors
+    statistic = df_den / nassets * quadratic / (1.0 + sharpe)
+    return GrsTest(float(statistic), float(special.fdtrc(nassets, df_den, statistic)), nassets, df_den, nobs)
+
+
+@dataclass(frozen=True)
+class FamaMacBethResult:
+    """Two-pass Fama-MacBeth estimates.
+
+    Attributes
+    ----------
+    names : tuple of str
+        ``"const"`` (with an intercept) followed by the factor names.
+    inference : PremiaInference
+        Premia (averages), Fama-MacBeth and Newey-West covariances, lags, periods used.
+    cov_shanken : ndarray, shape (p, p)
+        Shanken-corrected covariance of the premia.
+    series : ndarray, shape (T, p)
+        Per-period estimates on the input rows (NaN for skipped periods).
+    rsquared : ndarray, shape (T,)
+        Per-period cross-sectional R-squared (NaN for skipped periods).
+    betas : ndarray, shape (N, K)
+        First-pass loadings.
+    too_few, collinear : ndarray of bool, shape (T,)
+        Periods skipped for too few assets, or for collinear loadings among the assets present.
+    grs : GrsTest or None
+        None when there are not more complete rows than ``N + K``.
+    intercept : bool
+    """
+
+    names: tuple[str, ...]
+    inference: PremiaInference
+    cov_shanken: np.ndarray
+    series: np.ndarray
+    rsquared: np.ndarray
+    betas: np.ndarray
+    too_few: np.ndarray
+    collinear: np.ndarray
+    grs: GrsTest | None
+    intercept: bool
+
+    @property
+    def premia(self) -> np.ndarray:
+        return self.inference.estimates
+
+    @property
+    def periods_used(self) -> int:
+        return self.inference.periods
+
+    @property
+    def periods_skipped(self) -> int:
+        return int(self.too_few.sum() + self.collinear.sum())
+
+    @property
+    def rsquared_mean(self) -> float:
+        return float(np.nanmean(self.rsquared))
+
+    def cov(self, se: str) -> np.ndarray:
+        """Covariance of the premia for ``se`` in :data:`SE_TYPES`."""
+        return {"fm": self.inference.cov_fm, "nw": self.inference.cov_nw, "shanken": self.cov_shanken}[se]
+
+    def standard_errors(self, se: str) -> np.ndarray:
+        """Standard errors for ``se``; NaN where a Shanken variance is not positive."""
+        variances = np.diag(self.cov(se))
+        return np.sqrt(np.where(variances > 0, variances, np.nan))
+
+    def t_test(self, se: str) -> tuple[np.ndarray, np.ndarray]:
+        """t statistics and p-values (t distribution with T - 1 degrees of freedom)."""
+        return t_test(self.premia, self.standard_errors(se), self.periods_used - 1)
+
+
+def _complete_rows(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows where every asset and every factor is present."""
+    complete = ~(np.isnan(y).any(axis=1) | np.isnan(x).any(axis=1))
+    return y[complete], x[complete]
+
+
+def _as_2d(values: np.ndarray) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    return array[:, None] if array.ndim == 1 else array
+
+
+def fama_macbeth(
+    returns: np.ndarray,
+    factors: np.ndarray,
+    *,
+    intercept: bool = True,
+    lags: int | None = None,
+    factor_names: Sequence[str] | None = None,
+    asset_names: Sequence[str] | None = None,
+) -> FamaMacBethResult:
+    """Two-pass Fama-MacBeth premia of K factors from N assets' returns.
+
+    Parameters
+    ----------
+    returns : array_like, shape (T, N)
+        Asset (excess) returns; NaN marks a missing value (unbalanced panels are fine).
+    factors : array_like, shape (T, K)
+        Factor returns on the same rows.
+    intercept : bool
+        Include an intercept (zero-beta rate) in the cross-sectional regressions.
+    lags : int, optional
+        Newey-West lags; the Newey-West (1994) rule on the periods used when omitted.
+    factor_names, asset_names : sequence of str, optional
+        Labels for results and error messages.
+
+    Raises
+    ------
+    FactorxlError
+        Mismatched rows, a first-pass regression that cannot be estimated (too few rows,
+        collinear factors), fewer than two periods with enough assets, loadings that are
+        collinear in every period, or invalid lags.
+    """
+    y = _as_2d(returns)
+    x = _as_2d(factors)
+    if y.shape[0] != x.shape[0]:
+        raise FactorxlError(f"returns has {y.shape[0]} rows but factors has {x.shape[0]}")
+    nfactors = x.shape[1]
+    factor_names = tuple(factor_names or (f"f{j + 1}" for j in range(nfactors)))
+    fits = ols(y, x, factor_names=factor_names, asset_names=asset_names)
+    betas = np.array([fit.betas for fit in fits])
+    design = np.column_stack([np.ones(len(fits)), betas]) if intercept else betas
+    nparams = design.shape[1]
+
+    present = ~np.isnan(y)
+    filled = np.where(present, y, 0.0)
+    weights = present.astype(float)
+    products = (design[:, :, None] * design[:, None, :]).reshape(len(fits), -1)
+    gram = (weights @ products).reshape(-1, nparams, nparams)
+    solution = solve_periods(gram, filled @ design, present.sum(axis=1))
+    estimated = solution.estimated
+    if not estimated.any():
+        reason = (
+            f"no period has at least {nparams} assets with a return"
+            if solution.too_few.all()
+            else "the loadings are collinear across the assets present in every period"
+        )
+        raise FactorxlError(f"the cross-sectional regressions cannot be estimated: {reason}")
+    inference = premia_inference(solution.coefficients, lags)
+
+    fitted = solution.coefficients @ design.T
+    resid = np.where(present, y - fitted, 0.0)
+    ssr = np.einsum("tn,tn->t", resid, resid)
+    if intercept:
+        means = filled.sum(axis=1) / np.maximum(present.sum(axis=1), 1)
+        deviations = np.where(present, y - means[:, None], 0.0)
+        tss = np.einsum("tn,tn->t", deviations, deviations)
+    else:
+        tss = np.einsum("tn,tn->t", filled, filled)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rsquared = np.where(estimated, 1.0 - ssr / tss, np.nan)
+
+    names = ((INTERCEPT_NAME,) if intercept else ()) + factor_names
+    return FamaMacBethResult(
+        names=names,
+        inference=inference,
+        cov_shanken=_shanken(inference, x[estimated], intercept),
+        series=solution.coefficients,
+        rsquared=rsquared,
+        betas=betas,
+        too_few=solution.too_few,
+        collinear=solution.collinear,
+        grs=_optional_grs(y, x),
+        intercept=intercept,
+    )
+
+
+def _shanken(inference: PremiaInference, factors: np.ndarray, intercept: bool) -> np.ndarray:
+    """Shanken-corrected covariance from the Fama-MacBeth one (see the module notes)."""
+    factors = factors[~np.isnan(factors).any(axis=1)]
+    if factors.shape[0] < 2:
+        raise FactorxlError("the Shanken correction needs the factors in at least 2 of the periods used")
+    centered = factors - factors.mean(axis=0)
+    factor_cov = centered.T @ centered / (factors.shape[0] - 1)
+    premia = inference.estimates[1:] if intercept else inference.estimates
+    try:
+        c = float(premia @ np.linalg.solve(factor_cov, premia))
+    except np.linalg.LinAlgError:
+        raise FactorxlError("the factors are collinear in the periods used; the Shanken correction needs their inverse covariance") from None
+    bordered = np.zeros_like(inference.cov_fm)
+    offset = 1 if intercept else 0
+    bordered[offset:, offset:] = factor_cov / inference.periods
+    return (1.0 + c) * (inference.cov_fm - bordered) + bordered
+
+
+def _optional_grs(returns: np.ndarray, factors: np.ndarray) -> GrsTest | None:
+    """The GRS test when there are more complete rows than assets + factors, else None."""
+    y, x = _complete_rows(returns, factors)
+    return grs_test(y, x) if y.shape[0] > y.shape[1] + x.shape[1] else None
