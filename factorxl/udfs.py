@@ -13,5 +13,6 @@ command-line tooling), so it also runs in xlwings Lite.
 from factorxl.excel.declare import FUNCTIONS
 from factorxl.excel.single_factor import *  # noqa: F401,F403
 from factorxl.excel.risk_model import *  # noqa: F401,F403
+from factorxl.excel.data_functions import *  # noqa: F401,F403
 
 __all__ = sorted(FUNCTIONS)

@@ -1,0 +1,79 @@
+"""Worksheet functions that return data: Fama-French factor tables from factorxl's loaders.
+
+Where the files come from is set once per Python session (see :func:`data_source`):
+
+1. :func:`set_data_source` (the command line's ``--data DIR`` calls it);
+2. otherwise ``$FACTORXL_DATA_DIR`` (an offline folder, as ``--data DIR``), with
+   ``$FACTORXL_DATA_VINTAGE`` choosing among several copies of a French file;
+3. otherwise the per-user download cache (:class:`factorxl.data.DataSource`).
+
+The loaders (pandas, network) are imported inside the functions, so importing
+:mod:`factorxl.udfs` stays light.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from factorxl.errors import FactorxlError
+from factorxl.excel.declare import worksheet_function
+from factorxl.excel.inputs import EXCEL_EPOCH, is_missing, read_choice, read_date
+from factorxl.excel.outputs import grid
+
+if TYPE_CHECKING:
+    from factorxl.data.sources import DataSource
+
+__all__ = ["FF_FACTORS"]
+
+DATA_DIR_VARIABLE = "FACTORXL_DATA_DIR"
+VINTAGE_VARIABLE = "FACTORXL_DATA_VINTAGE"
+MODELS = ("capm", "ff3", "ff5", "ff6")
+FREQUENCIES = ("daily", "monthly")
+
+_configured: DataSource | None = None
+
+
+def set_data_source(source: DataSource | None) -> None:
+    """Make every data worksheet function read through ``source`` (``None``: back to the default)."""
+    global _configured
+    _configured = source
+
+
+def data_source() -> DataSource:
+    """The source the data worksheet functions use (see the module docstring for the order)."""
+    from factorxl.data.sources import DataSource
+
+    if _configured is not None:
+        return _configured
+    folder = os.environ.get(DATA_DIR_VARIABLE)
+    if folder:
+        return DataSource(local_dir=folder, vintage=os.environ.get(VINTAGE_VARIABLE) or None)
+    return DataSource()
+
+
+def _optional_date(value, name: str):
+    return None if is_missing(value) else read_date(value, name)
+
+
+@worksheet_function(
+    model='Factor model: "CAPM" (Mkt-RF, RF), "FF3" (+SMB, HML), "FF5" (+RMW, CMA) or "FF6" (FF5 + Mom). Case-insensitive.',
+    frequency='"daily" (trading dates) or "monthly" (dated at month ends).',
+    start="Optional. First date to include: a date cell, an Excel date number or text like 2020-01-31. Omit for the first available.",
+    end="Optional. Last date to include (for monthly data its whole month counts). Omit for the latest available.",
+)
+def FF_FACTORS(model, frequency, start=None, end=None):
+    """Kenneth French factor returns as decimals: a header row (date, the factors, RF last), then one row per period with the date as an Excel date number (format the column as a date). Read from factorxl's cache."""
+    from factorxl.data.french import load_factors
+
+    for name, value in (("model", model), ("frequency", frequency)):
+        if is_missing(value):
+            raise FactorxlError(f"{name} is required")
+    choice = read_choice(model, "model", MODELS, "")
+    period = read_choice(frequency, "frequency", FREQUENCIES, "")
+    first, last = _optional_date(start, "start"), _optional_date(end, "end")
+    table = load_factors(choice.upper(), period, first, last, source=data_source())
+    table = table[[*table.columns.drop("RF"), "RF"]]
+    serials = (table.index - EXCEL_EPOCH).days.to_numpy(dtype=float).tolist()
+    body = grid(table.to_numpy())
+    return [["date", *table.columns]] + [[serial, *values] for serial, values in zip(serials, body)]
