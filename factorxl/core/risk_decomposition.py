@@ -113,7 +113,7 @@ def stock_contributions(model: RiskModel, weights: np.ndarray) -> StockContribut
         If the weights carry no risk (zero volatility has no decomposition).
     """
     w = model.require_weights(np.asarray(weights, dtype=float).ravel())
-    sigma_w = model.covariance @ w
+    sigma_w = model.covariance_times(w)
     vol = float(np.sqrt(w @ sigma_w))
     if not vol > 0:
         raise FactorxlError("weights have zero volatility; there is no risk to decompose")

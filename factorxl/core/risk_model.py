@@ -204,6 +204,10 @@ class RiskModel:
         """The asset covariance ``X F X' + diag(specific_vols^2)`` (N x N)."""
         return self.exposures @ self.factor_cov @ self.exposures.T + np.diag(self.specific_var)
 
+    def covariance_times(self, weights: np.ndarray) -> np.ndarray:
+        """``Sigma w = X (F (X'w)) + Delta w`` without forming the N x N matrix."""
+        return self.exposures @ (self.factor_cov @ (self.exposures.T @ weights)) + self.specific_var * weights
+
     def require_weights(self, weights: np.ndarray, name: str = "weights") -> np.ndarray:
         """``weights`` as an (N,) or (N, P) array, checked against the universe."""
         weights = np.asarray(weights, dtype=float)

@@ -34,6 +34,8 @@ from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.inputs import (
     Table,
+    as_grid,
+    is_missing,
     read_bool,
     read_choice,
     read_number,
@@ -107,7 +109,7 @@ def EXPOSURE_STANDARDIZE(descriptors, caps):
     industry_names="Optional. The industries in the column order wanted (a row or column of text); an industry listed without members is an error. Default: order of first appearance.",
     standardize_styles="Optional. TRUE (default) standardizes the descriptors (cap-weighted mean 0, equal-weighted std 1); FALSE uses them as given.",
 )
-def EXPOSURE_MATRIX(industries, descriptors, caps, industry_names=None, standardize_styles=True):
+def EXPOSURE_MATRIX(industries, descriptors, caps, industry_names=None, standardize_styles=None):
     """Exposure matrix with a header row: a market column of ones (MKT), one 0/1 dummy per industry, then the styles. One row per stock; feed it to the risk functions as exposures."""
     table = read_table(descriptors, "descriptors", "style")
     labels = read_text_vector(industries, "industries", table.rows)
@@ -502,7 +504,7 @@ def OPTIMIZE_MIN_TE(exposures, factor_covariance, specific_vols, factor_targets,
     """Minimum tracking-error active weights (sum 0) meeting target factor exposures; bounds on portfolio weights via scipy. Header row, one row per stock: active weight, portfolio weight."""
     model, labels = _read_model(exposures, factor_covariance, specific_vols)
     n = model.exposures.shape[0]
-    targets = read_vector(factor_targets, "factor_targets", len(labels), allow_missing=True)
+    targets = _read_targets(factor_targets, len(labels))
     chosen = ~np.isnan(targets)
     a_eq = np.vstack([np.ones(n), model.exposures[:, chosen].T])
     b_eq = np.concatenate([[0.0], targets[chosen]])
@@ -518,6 +520,16 @@ def OPTIMIZE_MIN_TE(exposures, factor_covariance, specific_vols, factor_targets,
     if benchmark is None:
         return _with_header(["active weight"], result.weights)
     return _with_header(["active weight", "portfolio weight"], np.column_stack([result.weights, benchmark + result.weights]))
+
+
+def _read_targets(value: Any, factors: int) -> np.ndarray:
+    """Target exposures, NaN where free; a range of blanks leaves every factor free."""
+    cells = [c for r in as_grid(value, "factor_targets") for c in r] if value is not None else []
+    if cells and all(is_missing(c) for c in cells):
+        if len(cells) != factors:
+            raise FactorxlError(f"factor_targets has {len(cells)} cells but there are {factors} factors")
+        return np.full(factors, np.nan)
+    return read_vector(value, "factor_targets", factors, allow_missing=True)
 
 
 def _read_bound(value: Any, name: str, stocks: int) -> np.ndarray:
