@@ -64,3 +64,9 @@ def labeled_table(
     if len(body) != len(row_labels) or any(len(r) != len(column_labels) for r in body):
         raise ValueError("labeled_table: labels do not match the shape of the values")
     return [[corner, *column_labels]] + [[label, *r] for label, r in zip(row_labels, body)]
+
+
+def aligned_rows(values: Any, labels: Sequence[str], has_header: bool) -> list[list[Cell]]:
+    """A T x N block aligned with an input range's rows: the labels on top when the input had a header."""
+    body = grid(values)
+    return [list(labels)] + body if has_header else body
