@@ -234,6 +234,14 @@ def test_section6_attribution_carino(seed, attribution_inputs):
     assert "linked total: -0.102%  vs true active -0.102%" in ns["printed"]
 
 
+def test_section6_constant_exposures_as_xlwings_passes_one_row(seed, attribution_inputs):
+    flat = dict(attribution_inputs, exposures=[float(v) for v in seed["x_a"]])
+    assert udfs.ATTRIBUTION(**flat) == udfs.ATTRIBUTION(**attribution_inputs)
+    per_period = dict(attribution_inputs, exposures=block(np.tile(seed["x_a"], (3, 1)), seed["factors"]))
+    np.testing.assert_allclose(np.array([r[1:-1] for r in udfs.ATTRIBUTION(**per_period)[1:]], dtype=float),
+                               np.array([r[1:-1] for r in udfs.ATTRIBUTION(**attribution_inputs)[1:]], dtype=float), atol=1e-16)
+
+
 def test_section6_arithmetic_sum_does_not_match(seed, attribution_inputs):
     out = udfs.ATTRIBUTION(**attribution_inputs, method="Arithmetic")
     rows = table(out)
@@ -253,9 +261,9 @@ def test_section7_hedging(seed, sheet):
     np.testing.assert_allclose(out["factor vol"][1], np.sqrt(ns["x_hedged"] @ ns["F"] @ ns["x_hedged"]), atol=TOL)
     np.testing.assert_allclose(out["specific vol"][1], spec_vol, atol=TOL)
     minvar = table(udfs.HEDGE_FUTURES_MIN_VAR([list(ns["x_p"])], col(ns["x_h1"]), sheet["F"], spec_vol))
-    np.testing.assert_allclose(minvar["notional instrument"][1], ns["h_mv"], atol=TOL)
+    np.testing.assert_allclose(minvar["notional future1"][1], ns["h_mv"], atol=TOL)
     np.testing.assert_allclose(minvar["total vol"][1], np.sqrt(ns["var_mv"]), atol=TOL)
-    np.testing.assert_allclose(minvar["beta to instrument"][1], ns["cov_ph"] / ns["var_hh"], atol=TOL)
+    np.testing.assert_allclose(minvar["beta to future1"][1], ns["cov_ph"] / ns["var_hh"], atol=TOL)
     index_exposures = table(udfs.RISK_EXPOSURES(col(ns["w_b"]), sheet["X"]))
     np.testing.assert_allclose([index_exposures[f][0] for f in ns["factors"]], ns["x_h1"], atol=TOL)
 
@@ -311,3 +319,17 @@ def test_core_minimodel_reproduces_the_script(seed):
     np.testing.assert_allclose(result.regression.pure_portfolios, ns["P"], atol=TOL)
     np.testing.assert_allclose(result.turnover, 0.5 * np.abs(ns["w_opt"] - ns["w_a"]).sum(), atol=TOL)
     assert f"total {result.tracking_error * 100:.2f}% (ann)" in ns["printed"]
+
+
+def test_single_row_and_column_ranges_as_flat_lists(seed, sheet):
+    """xlwings passes a one-row or one-column range as a flat list; results must not change."""
+    ns = seed
+    flat = lambda values: [float(v) for v in np.ravel(values)]  # noqa: E731
+    assert udfs.CROSS_SECTION_FIT(flat(ns["r1"] / 100), sheet["X"], flat(ns["cap"])) == udfs.CROSS_SECTION_FIT(sheet["r1"], sheet["X"], sheet["caps"])
+    assert udfs.RISK_DECOMPOSITION(flat(ns["w_a"]), sheet["X"], sheet["F"], flat(ns["spec_vol"] / 100)) == udfs.RISK_DECOMPOSITION(col(ns["w_a"]), sheet["X"], sheet["F"], sheet["spec"])
+    targets = [None, None, None, None, float(ns["x_a"][4]), 0.0, None]
+    np.testing.assert_allclose(body(udfs.OPTIMIZE_MIN_TE(sheet["X"], sheet["F"], flat(ns["spec_vol"] / 100), targets))[:, 0], ns["w_opt"], atol=TOL)
+    spec_vol = float(np.sqrt(ns["w_p"] @ ns["Delta"] @ ns["w_p"]))
+    out = table(udfs.HEDGE_FUTURES(flat(ns["x_p"]), block(np.column_stack([ns["x_h1"], ns["x_h2"]])), ["MKT", "SIZE"], sheet["F"], spec_vol))
+    np.testing.assert_allclose([out["notional future1"][1], out["notional future2"][1]], ns["h"], atol=TOL)
+    np.testing.assert_allclose(np.ravel(udfs.RISK_FACTOR_COV(flat(ns["vols"]), block(ns["C"]))), np.ravel(ns["F"]), atol=1e-15)

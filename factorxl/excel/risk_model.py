@@ -360,13 +360,13 @@ def RISK_BLOCKS(weights, exposures, factor_covariance, specific_vols, blocks=Non
 # ---------------------------------------------------------------------------
 
 
-def _read_exposure_columns(value: Any, name: str, factors: int) -> Table:
+def _read_exposure_columns(value: Any, name: str, factors: int, label_prefix: str) -> Table:
     """Factor exposures of one or more portfolios: K rows (one column per portfolio) or one row of K."""
-    table = read_table(value, name, "p")
+    table = read_table(value, name, label_prefix)
     if table.rows == factors:
         result = table
     elif table.rows == 1 and table.columns == factors and not table.has_header:
-        result = Table(table.values.T, ("p1",), name, False)
+        result = Table(table.values.T, (f"{label_prefix}1",), name, False)
     else:
         raise FactorxlError(f"{name} must have one row per factor ({factors}); it has {table.describe_shape()}")
     if np.isnan(result.values).any():
@@ -386,7 +386,7 @@ def RISK_STRESS(factor_covariance, factor, sigmas, exposures):
     positions = read_positions(factor, "factor", cov.labels)
     if len(positions) != 1:
         raise FactorxlError(f"factor must name one factor; got {len(positions)}")
-    x = _read_exposure_columns(exposures, "exposures", cov.rows)
+    x = _read_exposure_columns(exposures, "exposures", cov.rows, "p")
     result = stress_test(check_covariance(cov.values, "factor_covariance", cov.labels), positions[0], read_number(sigmas, "sigmas"), x.values)
     body = np.column_stack([result.moves, result.contributions]).astype(object)
     impacts = np.array([[None, *result.naive_impact], [None, *result.correlated_impact]], dtype=object)
@@ -410,6 +410,8 @@ def ATTRIBUTION(exposures, factor_returns, specific_returns, portfolio_returns, 
     """Factor attribution: per period, exposure x factor return, specific and unexplained parts of the active return; last row the linked totals, which sum to the compounded active return."""
     f = read_table(factor_returns, "factor_returns", "f")
     x = read_table(exposures, "exposures", "f")
+    if x.columns == 1 and x.rows == f.columns > 1:  # one row of constant exposures arrives as a flat list
+        x = Table(x.values.T, f.labels, x.name, False)
     periods = f.rows
     series = [read_vector(v, n, periods) for v, n in ((specific_returns, "specific_returns"), (portfolio_returns, "portfolio_returns"), (benchmark_returns, "benchmark_returns"))]
     choice = read_choice(method, "method", LINKING_METHODS, "carino")
@@ -447,7 +449,7 @@ _HEDGE_RISK_ARGS = dict(
 def _hedge_inputs(portfolio_exposures: Any, instrument_exposures: Any, factor_covariance: Any, specific_vol: Any):
     cov = _read_square(factor_covariance, "factor_covariance")
     x = read_vector(portfolio_exposures, "portfolio_exposures", cov.rows)
-    instruments = _read_exposure_columns(instrument_exposures, "instrument_exposures", cov.rows)
+    instruments = _read_exposure_columns(instrument_exposures, "instrument_exposures", cov.rows, "future")
     return cov, x, instruments, read_number(specific_vol, "specific_vol", minimum=0.0)
 
 
@@ -484,7 +486,7 @@ def HEDGE_FUTURES_MIN_VAR(portfolio_exposures, instrument_exposures, factor_cova
     """Minimum-variance hedge with one instrument: notional -x'F h / h'F h per $1 of portfolio, the portfolio's beta to the instrument, and vols before and after. Labeled table."""
     cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol)
     result = min_variance_hedge(x, instruments.values, check_covariance(cov.values, "factor_covariance", cov.labels), vol)
-    name = instruments.labels[0] if instruments.has_header else "instrument"
+    name = instruments.labels[0]
     return _hedge_table(result, cov.labels, (name,), [(f"beta to {name}", -result.notionals[0])])
 
 
