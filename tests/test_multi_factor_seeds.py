@@ -1,0 +1,146 @@
+"""Seed 002's BRK and ARKK numbers (CAPM vs FF5 + momentum, monthly) through the worksheet functions,
+called with plain lists of lists as xlwings passes them, and cross-checked against statsmodels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from factorxl import udfs
+from factorxl.data import DataSource
+from factorxl.data.course import load_brk_arkk
+from factorxl.errors import FactorxlError
+from tests.course_data import column
+
+FF6 = ["Mkt-RF", "SMB", "HML", "RMW", "CMA", "Mom"]
+
+
+@pytest.fixture(scope="module")
+def monthly(shared_data):
+    return load_brk_arkk(source=DataSource(local_dir=shared_data))
+
+
+@pytest.fixture(scope="module")
+def funds(monthly):
+    """BRK and ARKK excess returns (ARKK starts in 2014: the table mixes start dates)."""
+    return pd.DataFrame({"BRK": monthly["BRK"] - monthly["RF"], "ARKK": monthly["ARKK"] - monthly["RF"]})
+
+
+def with_header(frame: pd.DataFrame) -> list[list]:
+    return [list(frame.columns)] + column(frame)
+
+
+def table_rows(table) -> dict:
+    """A labeled table as {row label: {column label: value}}."""
+    header = table[0][1:]
+    return {row[0]: dict(zip(header, row[1:])) for row in table[1:]}
+
+
+def statsmodels_fit(y: pd.Series, x: pd.DataFrame, **fit_options):
+    data = pd.concat([y, x], axis=1).dropna()
+    return sm.OLS(data.iloc[:, 0], sm.add_constant(data.iloc[:, 1:])).fit(**fit_options)
+
+
+def test_brk_and_arkk_on_ff6_reproduce_the_seed(funds, monthly):
+    rows = table_rows(udfs.FUND_TABLE(with_header(funds), with_header(monthly[FF6]), 1))
+    brk, arkk = rows["BRK"], rows["ARKK"]
+    # seed 002 (BRK on FF5 + momentum): coefficients and R-squared as printed
+    printed = {"alpha": 0.0037, "Mkt-RF": 0.6938, "SMB": -0.3087, "HML": 0.5732, "RMW": 0.3486, "CMA": -0.4156, "Mom": -0.0152}
+    assert {name: round(brk[name], 4) for name in printed} == printed
+    assert round(brk["R-squared"], 3) == 0.405
+    assert brk["observations"] == 279
+    assert round(brk["t(alpha)"], 3) == 1.307
+    # ARKK: 59 observations, R-squared 0.838; its printed regression is on data x 252 (alpha 1.7109)
+    assert arkk["observations"] == 59
+    assert round(arkk["R-squared"], 3) == 0.838
+    assert round(arkk["alpha"] * 252, 4) == 1.7109
+    assert {f: round(arkk[f], 4) for f in FF6} == {
+        "Mkt-RF": 1.5432, "SMB": 0.3449, "HML": -0.9504, "RMW": -0.8065, "CMA": -0.5312, "Mom": -0.2441
+    }
+
+
+def test_fund_table_equals_statsmodels_fund_by_fund(funds, monthly):
+    rows = table_rows(udfs.FUND_TABLE(with_header(funds), with_header(monthly[FF6]), 12, "hac"))
+    for fund in funds.columns:
+        lags = int(np.floor(4 * (funds[fund].count() / 100) ** (2 / 9)))  # the documented default
+        reference = statsmodels_fit(funds[fund], monthly[FF6], cov_type="HAC", cov_kwds={"maxlags": lags})
+        row = rows[fund]
+        assert row["alpha"] == pytest.approx(reference.params["const"] * 12, rel=1e-10)
+        assert row["t(alpha)"] == pytest.approx(reference.tvalues["const"], rel=1e-9)
+        assert [row[f] for f in FF6] == pytest.approx(reference.params[FF6].to_numpy(), rel=1e-10)
+        assert row["R-squared"] == pytest.approx(reference.rsquared, rel=1e-12)
+        # default ddof: the regression's residual standard error, annualized with sqrt(12)
+        assert row["idio vol"] == pytest.approx(np.sqrt(reference.mse_resid * 12), rel=1e-12)
+        assert row["years"] == pytest.approx(reference.nobs / 12)
+
+
+def test_fund_table_ddof_1_is_the_course_resid_std(funds, monthly):
+    rows = table_rows(udfs.FUND_TABLE(with_header(funds), with_header(monthly[FF6]), 12, None, 1))
+    for fund in funds.columns:
+        reference = statsmodels_fit(funds[fund], monthly[FF6])
+        assert rows[fund]["idio vol"] == pytest.approx(reference.resid.std() * np.sqrt(12), rel=1e-12)
+
+
+def test_brk_capm_reproduces_the_seed(funds, monthly):
+    rows = table_rows(udfs.FUND_TABLE(with_header(funds[["BRK"]]), with_header(monthly[["Mkt-RF"]]), 1))
+    brk = rows["BRK"]
+    assert brk["observations"] == 279
+    assert round(brk["Mkt-RF"], 4) == 0.5919
+    assert round(brk["alpha"], 4) == 0.0054
+    assert round(brk["R-squared"], 3) == 0.223
+
+
+def test_arkk_anti_value_share_and_euler_shares(funds, monthly):
+    arkk = funds["ARKK"]
+    shares = table_rows(udfs.FACTOR_SHARES(with_header(funds), with_header(monthly[FF6])))["ARKK"]
+    reference = statsmodels_fit(arkk, monthly[FF6])
+    rows = reference.model.data.row_labels
+    variance = arkk.loc[rows].var()
+    # the seed's "anti-value" share: beta_HML^2 Var(HML), as a share of ARKK's variance
+    hml_share = reference.params["HML"] ** 2 * monthly.loc[rows, "HML"].var() / variance
+    assert shares["HML"] == pytest.approx(hml_share, rel=1e-12)
+    assert shares["Mkt-RF"] == pytest.approx(reference.params["Mkt-RF"] ** 2 * monthly.loc[rows, "Mkt-RF"].var() / variance, rel=1e-12)
+    assert shares["idiosyncratic"] == pytest.approx(1 - reference.rsquared, rel=1e-12)
+    assert shares["total variance"] == pytest.approx(variance, rel=1e-12)
+    euler = table_rows(udfs.FACTOR_SHARES(with_header(funds), with_header(monthly[FF6]), "euler"))["ARKK"]
+    betas = reference.params[FF6].to_numpy()
+    factor_cov = monthly.loc[rows, FF6].cov().to_numpy()
+    assert [euler[f] for f in FF6] == pytest.approx(betas * (factor_cov @ betas) / variance, rel=1e-11)
+    assert sum(euler[f] for f in FF6) + euler["idiosyncratic"] == pytest.approx(1.0, abs=1e-13)
+
+
+def test_abnormal_returns_cumulate_alpha_plus_residuals(funds, monthly):
+    paths = udfs.ABNORMAL_CUMULATIVE(with_header(funds), with_header(monthly[FF6]))
+    assert paths[0] == ["BRK", "ARKK"]
+    body = np.array([[np.nan if v is None else v for v in row] for row in paths[1:]])
+    assert body.shape == (279, 2)
+    for j, fund in enumerate(funds.columns):
+        reference = statsmodels_fit(funds[fund], monthly[FF6])
+        abnormal = reference.resid + reference.params["const"]
+        expected = funds[fund].copy() * np.nan
+        expected.loc[abnormal.index] = abnormal.cumsum()
+        assert np.allclose(body[:, j], expected.to_numpy(), rtol=0, atol=1e-13, equal_nan=True)
+        # the alpha is the average abnormal return: the path ends at n * alpha
+        assert body[-1, j] == pytest.approx(reference.params["const"] * reference.nobs, rel=1e-10)
+    compounded = udfs.ABNORMAL_CUMULATIVE(column(funds[["BRK"]]), column(monthly[FF6]), "COMPOUND")
+    reference = statsmodels_fit(funds["BRK"], monthly[FF6])
+    assert compounded[-1][0] == pytest.approx(np.prod(1 + reference.resid + reference.params["const"]) - 1, rel=1e-12)
+
+
+def test_fund_table_bad_input(funds, monthly):
+    with pytest.raises(FactorxlError, match="periods_per_year must be positive"):
+        udfs.FUND_TABLE(column(funds), column(monthly[FF6]), 0)
+    with pytest.raises(FactorxlError, match="returns has 279 data rows but factors has 278"):
+        udfs.FUND_TABLE(column(funds), column(monthly[FF6])[1:], 12)
+    with pytest.raises(FactorxlError, match="cov_type must be one of"):
+        udfs.FUND_TABLE(column(funds), column(monthly[FF6]), 12, "robust")
+    with pytest.raises(FactorxlError, match="collinear"):
+        udfs.FUND_TABLE(column(funds), column(monthly[["HML", "HML"]]), 12)
+    with pytest.raises(FactorxlError, match="ddof 59 leaves no degrees of freedom"):
+        udfs.FUND_TABLE(column(funds), column(monthly[FF6]), 12, None, 59)
+    with pytest.raises(FactorxlError, match="method must be one of"):
+        udfs.FACTOR_SHARES(column(funds), column(monthly[FF6]), "marginal")
+    with pytest.raises(FactorxlError, match="method must be one of"):
+        udfs.ABNORMAL_CUMULATIVE(column(funds), column(monthly[FF6]), "log")
