@@ -131,6 +131,14 @@ def test_industries_and_descriptors_of_different_lengths(mini):
         udfs.EXPOSURE_MATRIX(mini["industries"][:9] + [[None]], mini["descriptors"], mini["caps"])
 
 
+def test_missing_descriptor(mini):
+    gap = [row[:] for row in mini["descriptors"]]
+    gap[3][2] = None
+    for standardize_styles in (True, False):
+        with pytest.raises(FactorxlError, match="descriptor SIZE is missing for stock 3"):
+            udfs.EXPOSURE_MATRIX(mini["industries"], gap, mini["caps"], None, standardize_styles)
+
+
 def test_negative_cap(mini):
     caps = [row[:] for row in mini["caps"]]
     caps[2] = [-1.0]

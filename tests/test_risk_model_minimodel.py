@@ -92,6 +92,8 @@ def test_section2_exposures(seed, sheet):
     out = udfs.EXPOSURE_MATRIX(sheet["industries"], sheet["descriptors"], sheet["caps"])
     assert out[0] == ["MKT", "Tech", "Fin", "Cons", "VALUE", "MOM", "SIZE"]
     np.testing.assert_allclose(body(out), seed["X"], atol=TOL)
+    given = udfs.EXPOSURE_MATRIX(sheet["industries"], block(seed["X"][:, 4:], ["VALUE", "MOM", "SIZE"]), sheet["caps"], None, False)
+    np.testing.assert_allclose(body(given), seed["X"], atol=0)
     styles = udfs.EXPOSURE_STANDARDIZE(sheet["descriptors"], sheet["caps"])
     np.testing.assert_allclose(body(styles), seed["X"][:, 4:], atol=TOL)
     means = table(udfs.RISK_EXPOSURES(col(seed["cap_w"]), out))

@@ -195,6 +195,9 @@ def exposure_matrix(
             "every input needs one row per stock"
         )
     names, dummies = industry_dummies(industries, industry_names)
+    if np.isnan(descriptors).any():
+        stock, column = (int(i) for i in np.argwhere(np.isnan(descriptors))[0])
+        raise FactorxlError(f"descriptor {style_names[column]} is missing for stock {stock + 1}")
     styles = standardize(descriptors, caps, style_names) if standardize_styles else descriptors
     values = np.column_stack([np.ones(n), dummies, styles])
     factor_names = (MARKET, *names, *style_names)
