@@ -1,0 +1,1 @@
+"""Workbooks: the template builder and the headless recalculation ("refresh") engine."""
