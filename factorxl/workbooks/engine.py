@@ -181,8 +181,9 @@ def _adapt(function: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+@functools.cache
 def register_functions() -> None:
-    """Register every factorxl worksheet function in ``formulas`` under its Excel name."""
+    """Register every factorxl worksheet function in ``formulas`` under its Excel name (once)."""
     import factorxl.udfs  # noqa: F401 - declares every family into FUNCTIONS
 
     table = formulas.get_functions()
@@ -198,6 +199,7 @@ _CALLED = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)\s*\(")
 
 def unknown_functions(formula: str) -> list[str]:
     """Names called in ``formula`` that ``formulas`` (with factorxl registered) cannot evaluate."""
+    register_functions()
     table = formulas.get_functions()
     names = _CALLED.findall(_QUOTED.sub('""', formula))
     unknown = [name for name in names if table.get(name.upper(), not_implemented) is not_implemented]
@@ -363,7 +365,8 @@ def fit_to_range(result: np.ndarray, rows: int, columns: int) -> np.ndarray:
 
     (``formulas`` reshapes a result with as many cells as the range, e.g. a row into a column.)
     """
-    fitted = np.full((rows, columns), Error.errors["#N/A"], dtype=object)
+    fitted = np.empty((rows, columns), dtype=object)
+    fitted.fill(Error.errors["#N/A"])  # (np.full would store the error token as plain text)
     source_rows = rows if result.shape[0] == 1 else min(rows, result.shape[0])
     source_columns = columns if result.shape[1] == 1 else min(columns, result.shape[1])
     row_index = np.arange(source_rows) if result.shape[0] > 1 else np.zeros(source_rows, dtype=int)

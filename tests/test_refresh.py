@@ -1,0 +1,150 @@
+"""Refresh round trips: change an input, refresh, check the dependent cells against numpy/statsmodels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import openpyxl
+import pytest
+import statsmodels.api as sm
+
+from factorxl.workbooks.engine import ExcelError, recalculate
+from factorxl.workbooks.refresh import refresh_workbook
+from tests.refresh_books import FIRST, ROWS, build_workbook, generated_data, members, set_input, without_values
+
+CHANGED_ROW = 10  # a data row whose asset return the tests change
+NEW_RETURN = 0.0731
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory):
+    """A workbook whose input Data!B10 was changed after building, refreshed into a new file."""
+    folder = tmp_path_factory.mktemp("refresh")
+    data = generated_data()
+    original = build_workbook(folder / "book.xlsx", data)
+    set_input(original, "xl/worksheets/sheet1.xml", f"B{CHANGED_ROW}", NEW_RETURN)
+    before = members(original)
+    report = refresh_workbook(original, folder / "refreshed.xlsx", progress=False)
+    asset = data.asset.copy()
+    asset[CHANGED_ROW - FIRST] = NEW_RETURN
+    excess = asset - data.riskfree
+    fit = sm.OLS(excess, sm.add_constant(data.market)).fit()
+    book = openpyxl.load_workbook(report.destination, data_only=True)
+    return dict(report=report, book=book, fit=fit, excess=excess, market=data.market, before=before, original=original)
+
+
+def test_the_refresh_succeeds_and_counts_every_formula(refreshed):
+    report = refreshed["report"]
+    assert report.ok and report.written and not report.problems and not report.errors
+    # 60 excess returns + 13 model cells + 2 dynamic arrays + 1 CSE array
+    assert report.formulas == ROWS + 13 + 3
+    assert report.cells == ROWS + 13 + 8 * 7 + ROWS + 1
+
+
+def test_the_changed_input_flows_into_the_formula_column(refreshed):
+    data = refreshed["book"]["Data"]
+    assert data[f"E{CHANGED_ROW}"].value == pytest.approx(refreshed["excess"][CHANGED_ROW - FIRST], abs=1e-17)
+    column = np.array([data[f"E{r}"].value for r in range(FIRST, FIRST + ROWS)])
+    np.testing.assert_allclose(column, refreshed["excess"], rtol=0, atol=1e-17)
+
+
+def test_factorxl_and_native_regression_cells_match_statsmodels(refreshed):
+    model, fit = refreshed["book"]["Model"], refreshed["fit"]
+    beta, alpha = fit.params[1], fit.params[0]
+    for cell in ("B1", "B2", "B5"):  # FACTOR_BETA, SLOPE, INDEX(LINEST(...),1,1)
+        assert model[cell].value == pytest.approx(beta, rel=1e-12), cell
+    assert model["B3"].value == pytest.approx(alpha, rel=1e-10)
+    assert model["B4"].value == pytest.approx(fit.rsquared, rel=1e-12)
+    assert model["B10"].value == pytest.approx(alpha * 252, rel=1e-10)
+    assert model["B11"].value == pytest.approx(2 * beta, rel=1e-12)  # a defined name
+    assert model["B13"].value is True
+
+
+def test_native_statistics_match_numpy(refreshed):
+    model, excess, market = refreshed["book"]["Model"], refreshed["excess"], refreshed["market"]
+    assert model["B6"].value == pytest.approx(excess.std(ddof=1) * math.sqrt(252), rel=1e-12)
+    assert model["B7"].value == pytest.approx(excess.var(ddof=1), rel=1e-12)
+    assert model["B8"].value == pytest.approx(excess.mean(), rel=1e-12)
+    assert model["B9"].value == pytest.approx(excess.sum(), rel=1e-12)
+    assert model["B15"].value == pytest.approx(market @ excess, rel=1e-12)  # a CSE array formula
+
+
+def test_the_dynamic_regression_table_spills_into_its_cells(refreshed):
+    model, fit = refreshed["book"]["Model"], refreshed["fit"]
+    table = [[c.value for c in row] for row in model["D1:J8"]]
+    assert table[0] == ["Excess", "coef", "std err", "t", "p-value", "lower 95%", "upper 95%"]
+    assert [row[0] for row in table[1:]] == ["alpha", "Mkt-RF", "R-squared", "Adj. R-squared", "Observations", "Residual vol", "Std errors"]
+    np.testing.assert_allclose([row[1] for row in table[1:3]], fit.params, rtol=1e-10)
+    np.testing.assert_allclose([row[2] for row in table[1:3]], fit.bse, rtol=1e-10)
+    np.testing.assert_allclose([row[3] for row in table[1:3]], fit.tvalues, rtol=1e-10)
+    np.testing.assert_allclose([row[4] for row in table[1:3]], fit.pvalues, rtol=1e-8)
+    np.testing.assert_allclose([row[5:7] for row in table[1:3]], fit.conf_int(), rtol=1e-10)
+    assert table[3][1] == pytest.approx(fit.rsquared, rel=1e-12)
+    assert table[5][1] == ROWS
+    assert table[7][1] == "classical"
+    assert table[3][2:] == [None] * 5  # missing results are left empty, not zero
+    assert model["B12"].value == "Mkt-RF beta"  # text from a spilled cell
+
+
+def test_the_residuals_spill_down_their_column(refreshed):
+    model = refreshed["book"]["Model"]
+    residuals = [model[f"L{r}"].value for r in range(1, ROWS + 1)]
+    np.testing.assert_allclose(residuals, refreshed["fit"].resid, rtol=0, atol=1e-15)
+
+
+def test_the_cached_values_equal_a_fresh_recalculation(refreshed):
+    fresh = recalculate(refreshed["report"].destination)
+    assert not fresh.problems
+    book = refreshed["book"]
+    for result in fresh.results:
+        cells = book[result.sheet][result.ref]
+        cells = cells if isinstance(cells, tuple) else ((cells,),)
+        for cached_row, fresh_row in zip(cells, result.values, strict=True):
+            for cached, value in zip(cached_row, fresh_row, strict=True):
+                expected = None if value == "" else value
+                assert cached.value == expected, f"{result.sheet}!{cached.coordinate}"
+
+
+def test_only_cached_values_change(refreshed):
+    before, after = refreshed["before"], members(refreshed["report"].destination)
+    assert list(before) == list(after)
+    worksheets = {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"}
+    for name in before:
+        if name in worksheets:
+            assert before[name] != after[name]
+            assert without_values(before[name]) == without_values(after[name]), name
+        else:
+            assert before[name] == after[name], name
+    assert any(name.startswith("xl/charts/") for name in after)  # the chart survives
+    assert b'<definedName name="Beta">' in after["xl/workbook.xml"]
+    assert "xl/metadata.xml" in after  # dynamic-array metadata
+
+
+def test_the_source_is_left_alone_when_writing_elsewhere(refreshed):
+    assert members(refreshed["original"]) == refreshed["before"]
+
+
+def test_a_factorxl_error_is_written_as_value_error_and_reported(tmp_path):
+    book = build_workbook(
+        tmp_path / "errors.xlsx",
+        generated_data(),
+        extra={"B20": "=FACTOR_BETA(Data!$E$2:$E$61,Data!$D$2:$D$50)", "B21": "=B20*2", "B22": "=1/0"},
+    )
+    report = refresh_workbook(book, progress=False)
+    assert report.ok
+    reasons = {problem.cell: problem.reason for problem in report.errors}
+    assert set(reasons) == {"B20", "B21", "B22"}
+    assert reasons["B20"].startswith("#VALUE! (") and "rows" in reasons["B20"]
+    assert reasons["B21"] == reasons["B20"]  # the message travels with the error value
+    assert reasons["B22"] == "#DIV/0!"
+    model = openpyxl.load_workbook(book, data_only=True)["Model"]
+    assert (model["B20"].value, model["B21"].value, model["B22"].value) == ("#VALUE!", "#VALUE!", "#DIV/0!")
+    assert recalculate(book).value("Model", "B20") == ExcelError("#VALUE!", reasons["B20"][len("#VALUE! (") : -1])
+
+
+def test_recalculation_values_are_found_by_cell(refreshed):
+    fresh = recalculate(refreshed["report"].destination)
+    assert fresh.value("model", "E3") == pytest.approx(refreshed["fit"].params[1], rel=1e-12)  # inside a spill
+    with pytest.raises(KeyError, match="Model!A1 holds no formula"):
+        fresh.value("Model", "A1")
