@@ -206,5 +206,13 @@ def test_fama_macbeth_bad_input():
     same_betas = np.tile(returns[:, :1], (1, 10))  # identical assets: the betas are collinear with the intercept
     with pytest.raises(FactorxlError, match="collinear across the assets present in every period"):
         udfs.FM_PREMIA(same_betas.tolist(), factors.tolist())
+    short = returns.copy()
+    short[:26, 4] = np.nan  # 4 rows left for 4 parameters (a regression needs one more)
+    with pytest.raises(FactorxlError, match="y5: 4 observations with the asset and every factor present; .* needs at least 5"):
+        udfs.FM_PREMIA(short.tolist(), factors.tolist())
+    flat = returns.copy()
+    flat[:, 2] = 0.5
+    with pytest.raises(FactorxlError, match="returns of y3 are constant"):
+        udfs.FM_PREMIA(flat.tolist(), factors.tolist())
     with pytest.raises(FactorxlError, match="intercept must be TRUE or FALSE"):
         udfs.FM_PREMIA(returns.tolist(), factors.tolist(), None, None, "maybe")

@@ -65,3 +65,37 @@ def solve_spd(matrices: np.ndarray, rhs: np.ndarray, tolerance: float = PIVOT_TO
     solution = np.array(x) * scale
     solution[:, ~solvable] = np.nan
     return solution, solvable
+
+
+def slopes_from_sums(
+    count: np.ndarray,
+    sum_x: np.ndarray,
+    sum_y: np.ndarray,
+    sum_xx: np.ndarray,
+    sum_xy: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """OLS slopes (with an intercept) of B regressions from their sums over their own rows.
+
+    With ``n`` rows, sums ``S_x``, ``S_y``, ``S_xx`` and ``S_xy``, the slopes solve
+    ``(S_xx - S_x S_x' / n) b = S_xy - S_x S_y / n``. Center the data near its means
+    before summing, so that these differences do not cancel digits.
+
+    Parameters
+    ----------
+    count : ndarray, shape (B,)
+    sum_x : ndarray, shape (K, B)
+    sum_y : ndarray, shape (B,)
+    sum_xx : ndarray, shape (K, K, B)
+        Only the lower triangle is read.
+    sum_xy : ndarray, shape (K, B)
+
+    Returns
+    -------
+    slopes : ndarray, shape (K, B)
+        NaN columns where a regressor is constant or the regressors are collinear.
+    solvable : ndarray of bool, shape (B,)
+    """
+    safe_count = np.maximum(count, 1)
+    covariance_xx = sum_xx - sum_x[:, None, :] * sum_x[None, :, :] / safe_count
+    covariance_xy = sum_xy - sum_x * sum_y / safe_count
+    return solve_spd(covariance_xx, covariance_xy)

@@ -1,8 +1,8 @@
 """Two-pass Fama-MacBeth factor premia, the Shanken correction and the GRS test.
 
 First pass: each asset's returns are regressed on a constant and the K factors over the
-rows where the asset and every factor are present (:func:`factorxl.core.regression.ols`),
-giving its loadings ``b_i``.
+rows where the asset and every factor are present, giving its loadings ``b_i``
+(:func:`first_pass_loadings`).
 
 Second pass: in every period t the returns of the assets present are regressed on their
 loadings, with or without an intercept (the zero-beta excess return),
@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from factorxl.core.batched_solve import slopes_from_sums
 from factorxl.core.premia import PremiaInference, premia_inference, solve_periods, t_test
 from factorxl.core.regression import ols
 from factorxl.errors import FactorxlError
@@ -167,6 +168,44 @@ class FamaMacBethResult:
         return t_test(self.premia, self.standard_errors(se), self.periods_used - 1)
 
 
+def first_pass_loadings(
+    returns: np.ndarray,
+    factors: np.ndarray,
+    factor_names: Sequence[str] | None = None,
+    asset_names: Sequence[str] | None = None,
+) -> np.ndarray:
+    """Loadings of every asset on the factors over its own rows, shape (N, K).
+
+    The regressions of all assets are solved at once from sums over each asset's rows
+    (:func:`factorxl.core.batched_solve.slopes_from_sums`), which keeps a panel where every
+    asset has its own missing values as fast as a balanced one. An asset whose regression
+    cannot be estimated this way (too few rows, constant returns, constant or collinear
+    factors) is handed to :func:`factorxl.core.regression.ols`, which raises the error
+    that names it.
+    """
+    y, x = _as_2d(returns), _as_2d(factors)
+    nfactors = x.shape[1]
+    factors_present = ~np.isnan(x).any(axis=1)
+    present = ~np.isnan(y) & factors_present[:, None]
+    weights = present.astype(float)
+    count = weights.sum(axis=0)
+    own_means = np.where(present, y, 0.0).sum(axis=0) / np.maximum(count, 1)
+    yc = np.where(present, y - own_means, 0.0)
+    center = x[factors_present].mean(axis=0) if factors_present.any() else 0.0
+    xc = np.where(factors_present[:, None], x - center, 0.0)
+    lower = np.tril_indices(nfactors)
+    sum_xx = np.zeros((nfactors, nfactors, y.shape[1]))
+    sum_xx[lower] = (weights.T @ (xc[:, lower[0]] * xc[:, lower[1]])).T
+    slopes, solvable = slopes_from_sums(count, (weights.T @ xc).T, yc.sum(axis=0), sum_xx, (yc.T @ xc).T)
+    constant = np.where(present, y, -np.inf).max(axis=0) == np.where(present, y, np.inf).min(axis=0)
+    handed_on = ~solvable | (count < nfactors + 2) | constant
+    if handed_on.any():
+        names = list(asset_names or (f"y{j + 1}" for j in range(y.shape[1])))
+        fits = ols(y[:, handed_on], x, factor_names=factor_names, asset_names=[n for n, h in zip(names, handed_on) if h])
+        slopes[:, handed_on] = np.array([fit.betas for fit in fits]).T
+    return slopes.T
+
+
 def _complete_rows(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The rows where every asset and every factor is present."""
     complete = ~(np.isnan(y).any(axis=1) | np.isnan(x).any(axis=1))
@@ -215,15 +254,14 @@ def fama_macbeth(
         raise FactorxlError(f"returns has {y.shape[0]} rows but factors has {x.shape[0]}")
     nfactors = x.shape[1]
     factor_names = tuple(factor_names or (f"f{j + 1}" for j in range(nfactors)))
-    fits = ols(y, x, factor_names=factor_names, asset_names=asset_names)
-    betas = np.array([fit.betas for fit in fits])
-    design = np.column_stack([np.ones(len(fits)), betas]) if intercept else betas
+    betas = first_pass_loadings(y, x, factor_names, asset_names)
+    design = np.column_stack([np.ones(len(betas)), betas]) if intercept else betas
     nparams = design.shape[1]
 
     present = ~np.isnan(y)
     filled = np.where(present, y, 0.0)
     weights = present.astype(float)
-    products = (design[:, :, None] * design[:, None, :]).reshape(len(fits), -1)
+    products = (design[:, :, None] * design[:, None, :]).reshape(len(betas), -1)
     gram = (weights @ products).reshape(-1, nparams, nparams)
     solution = solve_periods(gram, filled @ design, present.sum(axis=1))
     estimated = solution.estimated

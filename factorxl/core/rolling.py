@@ -9,8 +9,8 @@ Numerical care: running sums over thousands of daily rows would lose digits to
 cancellation when two long sums are subtracted. The data are first centered on their
 full-sample means, and the running sums restart every ``window`` rows (a periodic exact
 recomputation), so each window's sums are assembled from at most two partial sums of at
-most ``window`` rows each. The windows' covariances ``S_zz - S_z S_z' / n`` are then solved
-together (:func:`factorxl.core.batched_solve.solve_spd`).
+most ``window`` rows each. All windows are then solved together
+(:func:`factorxl.core.batched_solve.slopes_from_sums`).
 
 Missing values (NaN in the returns or any factor), following statsmodels' ``RollingOLS``:
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factorxl.core.batched_solve import solve_spd
+from factorxl.core.batched_solve import slopes_from_sums
 from factorxl.errors import FactorxlError
 
 MISSING_RULES = ("drop", "skip")
@@ -136,36 +136,33 @@ def rolling_ols(
     if not nparams <= min_obs <= window:
         raise FactorxlError(f"min_obs must be from {nparams} (the parameters) to the window {window}; got {min_obs}")
 
-    z = np.column_stack([x, y])
-    complete = ~np.isnan(z).any(axis=1)
+    complete = ~(np.isnan(y) | np.isnan(x).any(axis=1))
     if not complete.any():
         raise FactorxlError("no row has the returns and every factor present")
-    center = z[complete].mean(axis=0)
-    centered = np.where(complete[:, None], z - center, 0.0)
-    upper = np.triu_indices(nparams)
-    features = np.column_stack([complete, centered, centered[:, upper[0]] * centered[:, upper[1]]])
-    sums = windowed_sums(features, window)
-
-    nobs = np.rint(sums[:, 0]).astype(int)
-    safe_n = np.maximum(nobs, 1)
-    linear = sums[:, 1 : 1 + nparams].T
-    means = linear / safe_n
-    covariance = np.zeros((nparams, nparams, rows))
-    covariance[upper] = sums[:, 1 + nparams :].T - linear[upper[0]] * means[upper[1]]
+    center_x, center_y = x[complete].mean(axis=0), y[complete].mean()
+    xc = np.where(complete[:, None], x - center_x, 0.0)
+    yc = np.where(complete, y - center_y, 0.0)
+    lower = np.tril_indices(nfactors)
+    features = np.column_stack([complete, xc, yc, xc[:, lower[0]] * xc[:, lower[1]], xc * yc[:, None]])
+    sums = windowed_sums(features, window).T
+    nobs = np.rint(sums[0]).astype(int)
 
     eligible = nobs >= min_obs
     if not expanding:
         eligible[: window - 1] = False
     if missing == "skip":
         eligible &= nobs == np.minimum(np.arange(rows) + 1, window)
-    covariance = covariance[:, :, eligible]
-    # solve_spd reads the lower triangle: transpose the upper one into place
-    betas, solvable = solve_spd(covariance[:nfactors, :nfactors].transpose(1, 0, 2), covariance[:nfactors, nfactors])
+    sums = sums[:, eligible]
+    count, sum_x, sum_y = sums[0], sums[1 : 1 + nfactors], sums[1 + nfactors]
+    sum_xx = np.zeros((nfactors, nfactors, count.size))
+    sum_xx[lower] = sums[2 + nfactors : 2 + nfactors + lower[0].size]
+    slopes, solvable = slopes_from_sums(count, sum_x, sum_y, sum_xx, sums[-nfactors:])
     rows_solved = np.flatnonzero(eligible)[solvable]
-    betas = betas[:, solvable].T
+    slopes, count = slopes[:, solvable], count[solvable]
+    mean_x = sum_x[:, solvable] / count + center_x[:, None]
+    mean_y = sum_y[solvable] / count + center_y
 
     params = np.full((rows, nparams), np.nan)
-    window_means = means[:, rows_solved].T + center
-    params[rows_solved, 0] = window_means[:, nfactors] - np.einsum("tk,tk->t", window_means[:, :nfactors], betas)
-    params[rows_solved, 1:] = betas
+    params[rows_solved, 0] = mean_y - np.einsum("kb,kb->b", mean_x, slopes)
+    params[rows_solved, 1:] = slopes.T
     return RollingFit(params, nobs, window, min_obs, expanding, missing)
