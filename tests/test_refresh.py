@@ -148,3 +148,44 @@ def test_recalculation_values_are_found_by_cell(refreshed):
     assert fresh.value("model", "E3") == pytest.approx(refreshed["fit"].params[1], rel=1e-12)  # inside a spill
     with pytest.raises(KeyError, match="Model!A1 holds no formula"):
         fresh.value("Model", "A1")
+
+
+def test_formulas_as_excel_saves_them(tmp_path):
+    """Shared formulas, _xlfn./_xlpm. prefixes, spill references (ANCHORARRAY) and LET."""
+    import re
+    import zipfile
+
+    import xlsxwriter
+
+    book = tmp_path / "excel_saved.xlsx"
+    workbook = xlsxwriter.Workbook(str(book))
+    sheet = workbook.add_worksheet("S")
+    values = np.array([[1.0, 2.5], [2.0, 3.5], [4.0, 8.0], [7.0, 13.5]])
+    for i, (a, b) in enumerate(values):
+        sheet.write_row(i, 0, [a, b])
+        sheet.write_formula(i, 2, f"=A{i + 1}*B{i + 1}")
+    sheet.write_dynamic_array_formula("E1:E4", "=C1:C4+1")
+    sheet.write_formula("G1", "=SUM(_xlfn.ANCHORARRAY(E1))")
+    sheet.write_formula("G2", "=_xlfn.LET(_xlpm.x,_xlfn.STDEV.S(A1:A4),_xlpm.x*2)")
+    sheet.write_formula("G3", "=FACTOR_BETA(B1:B4,A1:A4)")
+    workbook.close()
+    # Excel stores a filled-down column as one shared formula
+    content = members(book)
+    def shared(match):
+        row = int(match.group(1))
+        formula = b'<f t="shared" ref="C1:C4" si="0">A1*B1</f>' if row == 1 else b'<f t="shared" si="0"/>'
+        return b'<c r="C%d">%s<v>0</v></c>' % (row, formula)
+    content["xl/worksheets/sheet1.xml"] = re.sub(rb'<c r="C(\d)"><f>[^<]*</f><v>0</v></c>', shared, content["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(book, "w") as archive:
+        for name, data in content.items():
+            archive.writestr(name, data)
+
+    report = refresh_workbook(book, progress=False)
+    assert report.ok, report.problems
+    sheet = openpyxl.load_workbook(book, data_only=True)["S"]
+    products = values[:, 0] * values[:, 1]
+    assert [sheet[f"C{r}"].value for r in range(1, 5)] == pytest.approx(products, rel=1e-15)
+    assert [sheet[f"E{r}"].value for r in range(1, 5)] == pytest.approx(products + 1, rel=1e-15)
+    assert sheet["G1"].value == pytest.approx((products + 1).sum(), rel=1e-15)
+    assert sheet["G2"].value == pytest.approx(2 * values[:, 0].std(ddof=1), rel=1e-14)
+    assert sheet["G3"].value == pytest.approx(np.polyfit(values[:, 0], values[:, 1], 1)[0], rel=1e-12)

@@ -63,6 +63,7 @@ def test_array_results_fit_their_range_as_in_excel():
 
 def test_unknown_functions_are_found_outside_strings_and_sheet_names():
     assert unknown_functions('SUM(A1)+FACTOR_BETA(A1:A3,B1:B3)') == []
+    assert unknown_functions("_xlfn.LET(_xlpm.x,1,x)+SUM(_xlfn.ANCHORARRAY(A1))+_xlfn.STDEV.S(A1:A3)") == []
     assert unknown_functions("NOPE(1)+nope(2)+_xlfn.SEQUENCE(3)") == ["NOPE", "nope", "_xlfn.SEQUENCE"]
     assert unknown_functions("\"NOPE(\"&'My FAKE(sheet'!A1") == []
 

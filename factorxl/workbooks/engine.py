@@ -194,6 +194,8 @@ def register_functions() -> None:
 # --- which function names formulas cannot evaluate ---------------------------------------
 
 _QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
+# Names that formulas' parser reads as syntax rather than as functions from its table.
+_PARSED_AS_SYNTAX = {"ANCHORARRAY", "LAMBDA", "LET"}
 _CALLED = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)\s*\(")
 
 
@@ -202,7 +204,12 @@ def unknown_functions(formula: str) -> list[str]:
     register_functions()
     table = formulas.get_functions()
     names = _CALLED.findall(_QUOTED.sub('""', formula))
-    unknown = [name for name in names if table.get(name.upper(), not_implemented) is not_implemented]
+    unknown = [
+        name
+        for name in names
+        if table.get(name.upper(), not_implemented) is not_implemented
+        and name.upper().removeprefix("_XLFN.") not in _PARSED_AS_SYNTAX
+    ]
     return list(dict.fromkeys(unknown))
 
 
