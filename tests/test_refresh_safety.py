@@ -134,6 +134,24 @@ def test_the_command_lists_the_cells_and_exits_non_zero(unevaluable, capsys):
     assert "Model!C1: =NOSUCHFUNC(B1): unknown function NOSUCHFUNC" in err
 
 
+def test_a_circular_reference_is_reported(tmp_path):
+    import xlsxwriter
+
+    book = tmp_path / "circular.xlsx"
+    workbook = xlsxwriter.Workbook(str(book))
+    sheet = workbook.add_worksheet("S")
+    sheet.write_formula("A1", "=B1+1")
+    sheet.write_formula("B1", "=A1+1")
+    sheet.write_formula("C1", "=2*3")
+    workbook.close()
+    report = refresh_workbook(book, progress=False)
+    assert [(p.cell, p.reason.split(" (")[0]) for p in report.problems] == [
+        ("A1", "no value was computed"),
+        ("B1", "no value was computed"),
+    ]
+    assert "circular reference" in report.problems[0].reason and not report.written
+
+
 def test_a_dynamic_array_whose_spill_changed_size_is_reported(tmp_path):
     import xlsxwriter
 

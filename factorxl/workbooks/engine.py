@@ -388,7 +388,7 @@ def _result(cell: _FormulaCell, solution: dict) -> tuple[FormulaResult | None, C
     single = (ref["c1"], ref["r1"]) == (ref["c2"], ref["r2"])
     ref_text = f"{ref['c1']}{ref['r1']}" + ("" if single else f":{ref['c2']}{ref['r2']}")
     if compiled.output not in solution or cell.raw is None:
-        return None, CellProblem(cell.sheet, cell.cell, cell.formula, "formulas did not evaluate it")
+        return None, CellProblem(cell.sheet, cell.cell, cell.formula, "no value was computed (a circular reference, or a cell it depends on failed)")
     raw = _as_block(cell.raw)
     rows, columns = int(ref["r2"]) - int(ref["r1"]) + 1, ref["n2"] - ref["n1"] + 1
     block = raw if raw.shape == (rows, columns) else fit_to_range(raw, rows, columns)
