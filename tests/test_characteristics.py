@@ -190,7 +190,7 @@ def test_long_table_bad_input(panel):
         udfs.CHAR_RETURNS(sheet(panel.assign(cap=lambda f: f["cap"] - f["cap"].median()), cap=True), "cap")
     with pytest.raises(FactorxlError, match="table has 3 columns; expected a date column, an id column and at least 2"):
         udfs.CHAR_RETURNS([row[:3] for row in good])
-    with pytest.raises(FactorxlError, match="date 2007-01-31 is not a date of table"):
+    with pytest.raises(FactorxlError, match="on_date 2007-01-31 is not a date of table"):
         udfs.CHAR_PURE_PLAY(good, "2007-01-31")
     with pytest.raises(FactorxlError, match=r"holdings row 2 holds AAPL on 2006-03-31, but table has no row"):
         udfs.CHAR_ADJUSTED_RETURN(good, [["date", "permno", "weight"], ["2006-03-31", "AAPL", 1.0]])

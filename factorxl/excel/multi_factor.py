@@ -385,15 +385,15 @@ def CHAR_PREMIA(table, se=None, lags=None, weights=None, intercept=None, standar
 
 @worksheet_function(
     table=_TABLE,
-    date="The date whose regression's portfolios are wanted: a date cell, an Excel date number or text like 2006-09-30.",
+    on_date="The date whose regression's portfolios are wanted: a date cell, an Excel date number or text like 2006-09-30.",
     weights=_CHAR_WEIGHTS,
     intercept=_INTERCEPT_CHAR,
     standardize=_STANDARDIZE,
 )
-def CHAR_PURE_PLAY(table, date, weights=None, intercept=None, standardize=None):
+def CHAR_PURE_PLAY(table, on_date, weights=None, intercept=None, standardize=None):
     """Pure-play portfolio weights (X'WX)^-1 X'W of one date: a row per asset, a column per characteristic. Each column has unit exposure to its characteristic, none to the others; weights times returns = coefficients."""
     long_table, regressions = _characteristic_regressions(table, weights, intercept, standardize)
-    position = long_table.date_position(read_date(date, "date"), "date")
+    position = long_table.date_position(read_date(on_date, "on_date"), "on_date")
     rows, pure = regressions.pure_play_weights(position)
     ids = [long_table.ids[i] for i in long_table.id_index[rows]]
     return labeled_table(ids, regressions.names, pure.T, corner=date_label(long_table.dates[position]))
