@@ -196,3 +196,31 @@ def test_long_table_bad_input(panel):
         udfs.CHAR_ADJUSTED_RETURN(good, [["date", "permno", "weight"], ["2006-03-31", "AAPL", 1.0]])
     with pytest.raises(FactorxlError, match="holdings must have 3 columns"):
         udfs.CHAR_ADJUSTED_RETURN(good, [["date", "permno", "weight", "x"], ["2006-03-31", 10001, 1.0, 2.0]])
+
+
+def test_long_table_reader_normalizes_dates_and_ids():
+    from factorxl.excel.inputs import read_long_table
+
+    rows = [
+        [datetime.datetime(2006, 1, 31), 10107.0, 0.01, 1.0],
+        [38748, "AAPL", 0.02, 2.0],  # Excel serial of 2006-01-31
+        [None, None, None, None],  # an empty row is skipped
+        ["2006-02-28", 10107, 0.03, 3.0],
+        [datetime.date(2006, 2, 28), " AAPL ", None, 4.0],  # a missing return is kept as NaN
+    ]
+    table = read_long_table(rows, "table", "x")
+    assert table.labels == ("x1", "x2")  # no header row: generated labels
+    assert table.date_labels == ("2006-01-31", "2006-02-28")
+    assert table.ids == ("10107", "AAPL")
+    assert table.date_index.tolist() == [0, 0, 1, 1] and table.id_index.tolist() == [0, 1, 0, 1]
+    assert table.sheet_rows.tolist() == [1, 2, 4, 5]
+    assert np.isnan(table.values[3, 0])
+    # 10107.0 and "10107" are the same id on the same date
+    with pytest.raises(FactorxlError, match=r"two rows for date 2006-01-31 and id 10107 \(rows 1 and 3\)"):
+        read_long_table([rows[0], rows[1], ["2006-01-31", "10107", 0.5, 0.5]], "table", "x")
+    with pytest.raises(FactorxlError, match="table has True in its id column at row 1"):
+        read_long_table([[rows[0][0], True, 0.1, 0.2]], "table", "x")
+    with pytest.raises(FactorxlError, match="table has no data rows"):
+        read_long_table([["date", "id", "ret", "x"]], "table", "x")
+    with pytest.raises(FactorxlError, match="table is empty"):
+        read_long_table(None, "table", "x")

@@ -42,7 +42,7 @@ import numpy as np
 from scipy import special
 
 from factorxl.core.batched_solve import slopes_from_sums
-from factorxl.core.premia import PremiaInference, premia_inference, solve_periods, t_test
+from factorxl.core.premia import PremiaInference, premia_inference, solve_periods
 from factorxl.core.regression import ols
 from factorxl.errors import FactorxlError
 
@@ -162,10 +162,6 @@ class FamaMacBethResult:
         """Standard errors for ``se``; NaN where a Shanken variance is not positive."""
         variances = np.diag(self.cov(se))
         return np.sqrt(np.where(variances > 0, variances, np.nan))
-
-    def t_test(self, se: str) -> tuple[np.ndarray, np.ndarray]:
-        """t statistics and p-values (t distribution with T - 1 degrees of freedom)."""
-        return t_test(self.premia, self.standard_errors(se), self.periods_used - 1)
 
 
 def first_pass_loadings(

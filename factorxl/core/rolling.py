@@ -60,10 +60,6 @@ class RollingFit:
     missing: str
 
     @property
-    def alphas(self) -> np.ndarray:
-        return self.params[:, 0]
-
-    @property
     def betas(self) -> np.ndarray:
         return self.params[:, 1:]
 

@@ -64,6 +64,14 @@ _CHAR_WEIGHTS = (
     "Optional. Header name (or column number, date = 1) of a table column of positive regression weights, "
     "e.g. market cap, for WLS; it is not a characteristic. Omit for OLS."
 )
+_TEST_ASSETS = (
+    "Test asset (excess) returns: one column per asset, time down the rows, optional text header. "
+    "Missing cells are fine (unbalanced panel)."
+)
+_INTERCEPT_FM = (
+    "Optional. TRUE (default) includes an intercept (zero-beta rate) in each cross-sectional regression; "
+    "FALSE forces it to zero."
+)
 _INTERCEPT_CHAR = "Optional. TRUE adds an intercept to each date's regression; default FALSE (as in the course)."
 _STANDARDIZE = "Optional. TRUE (default) z-scores each characteristic across the assets of each date (ddof=1); FALSE uses raw values."
 _LAGS = "Optional. Newey-West lags for se \"nw\"; default floor(4*(T/100)^(2/9)), T = periods estimated."
@@ -73,14 +81,14 @@ def _read_ddof(ddof) -> int:
     return read_int(ddof, "ddof", 1, minimum=0)
 
 
-def _read_weights(weights, nassets: int) -> np.ndarray:
-    """A weights range with one column per asset; empty cells are 0 (not held)."""
+def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
+    """A weights range with one column per asset (empty cells are 0, not held), and whether it had a header."""
     table = read_table(weights, "weights", "w")
     if table.columns != nassets:
         raise FactorxlError(
             f"weights has {table.columns} columns but returns has {nassets} assets; one weight column per asset"
         )
-    return np.nan_to_num(table.values, nan=0.0)
+    return np.nan_to_num(table.values, nan=0.0), table.has_header
 
 
 # ---------------------------------------------------------------------------
@@ -185,9 +193,8 @@ def FACTOR_ROLLING_BETA(returns, factors, window, min_obs=None, expanding=None, 
 def PORTFOLIO_EXPOSURE(returns, factors, weights):
     """Bottom-up factor exposures of a portfolio: each asset's betas (its own regression) weighted by the holdings of each weights row. One row per weights row, one column per factor."""
     models = fit_factor_models(returns, factors)
-    weights_table = read_table(weights, "weights", "w")
-    exposures = bottom_up_exposures(models.fits, _read_weights(weights, models.returns.columns))
-    return aligned_rows(exposures, models.factors.labels, weights_table.has_header)
+    holdings, has_header = _read_weights(weights, models.returns.columns)
+    return aligned_rows(bottom_up_exposures(models.fits, holdings), models.factors.labels, has_header)
 
 
 @worksheet_function(returns=help.RETURNS, factors=help.FACTORS, weights=_WEIGHTS)
@@ -197,7 +204,7 @@ def PORTFOLIO_EXPOSURE_GAP(returns, factors, weights):
     comparison = compare_exposures(
         returns_table.values,
         factors_table.values,
-        _read_weights(weights, returns_table.columns),
+        _read_weights(weights, returns_table.columns)[0],
         factor_names=factors_table.labels,
         asset_names=returns_table.labels,
     )
@@ -252,11 +259,11 @@ def _se_label(se: str, lags: int) -> str:
 
 
 @worksheet_function(
-    returns="Test asset (excess) returns: one column per asset, time down the rows, optional text header. Missing cells are fine (unbalanced panel).",
+    returns=_TEST_ASSETS,
     factors=help.FACTORS,
     se='Optional. Standard errors: "fm" Fama-MacBeth (default), "nw" Newey-West on the premia series, "shanken" Fama-MacBeth with the Shanken (1992) errors-in-variables correction.',
     lags=_LAGS,
-    intercept="Optional. TRUE (default) includes an intercept (zero-beta rate) in each cross-sectional regression; FALSE forces it to zero.",
+    intercept=_INTERCEPT_FM,
 )
 def FM_PREMIA(returns, factors, se=None, lags=None, intercept=None):
     """Two-pass Fama-MacBeth factor premia: time-series betas, a cross-sectional regression per period, average premia with std err, t, p-value; then avg R-squared, periods used/skipped and the GRS test."""
@@ -287,9 +294,9 @@ def FM_PREMIA(returns, factors, se=None, lags=None, intercept=None):
 
 
 @worksheet_function(
-    returns="Test asset (excess) returns: one column per asset, time down the rows, optional text header. Missing cells are fine (unbalanced panel).",
+    returns=_TEST_ASSETS,
     factors=help.FACTORS,
-    intercept="Optional. TRUE (default) includes an intercept (zero-beta rate) in each cross-sectional regression; FALSE forces it to zero.",
+    intercept=_INTERCEPT_FM,
 )
 def FM_PREMIA_SERIES(returns, factors, intercept=None):
     """The per-period premia of the Fama-MacBeth cross-sectional regressions (intercept first), aligned with the input rows; empty for periods skipped for too few assets or collinear betas."""
