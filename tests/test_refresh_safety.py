@@ -205,3 +205,29 @@ def _command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     refresh_command.add_arguments(parser)
     return refresh_command.run(parser.parse_args(argv))
+
+
+def test_odd_file_and_sheet_names(tmp_path):
+    import openpyxl
+    import xlsxwriter
+
+    book = tmp_path / "returns [v2] (copy).xlsx"  # brackets would confuse formulas' references
+    workbook = xlsxwriter.Workbook(str(book))
+    workbook.add_worksheet("Data (2)").write_column("A1", [1.0, 2.0, 4.0])
+    workbook.add_worksheet("It's data").write_column("A1", [1.0, 2.0, 4.0])
+    model = workbook.add_worksheet("Model")
+    model.write_formula("A1", "=SUM('Data (2)'!A1:A3)")
+    model.write_formula("A2", "=SUM('It''s data'!A1:A3)")
+    workbook.close()
+    report = refresh_workbook(book, progress=False)
+    assert [(p.cell, p.reason) for p in report.problems] == [
+        ("A2", "formulas cannot resolve references to a sheet whose name contains an apostrophe")
+    ]
+
+    without_apostrophe = tmp_path / "returns [v3].xlsx"
+    workbook = xlsxwriter.Workbook(str(without_apostrophe))
+    workbook.add_worksheet("Data (2)").write_column("A1", [1.0, 2.0, 4.0])
+    workbook.add_worksheet("Model").write_formula("A1", "=SUM('Data (2)'!A1:A3)")
+    workbook.close()
+    assert refresh_workbook(without_apostrophe, progress=False).ok
+    assert openpyxl.load_workbook(without_apostrophe, data_only=True)["Model"]["A1"].value == 7

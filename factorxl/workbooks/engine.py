@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,6 +196,7 @@ def register_functions() -> None:
 # --- which function names formulas cannot evaluate ---------------------------------------
 
 _QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
+_APOSTROPHE_SHEET = re.compile(r"'(?:[^']|'')*''(?:[^']|'')*'!")
 # Names that formulas' parser reads as syntax rather than as functions from its table.
 _PARSED_AS_SYNTAX = {"ANCHORARRAY", "LAMBDA", "LET"}
 _CALLED = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)\s*\(")
@@ -237,6 +240,18 @@ def _quiet_formulas() -> Iterator[None]:
         yield
     finally:
         formulas.excel.tqdm = module
+
+
+@contextlib.contextmanager
+def _plain_name(path: Path) -> Iterator[Path]:
+    """The workbook under a plain file name (``formulas`` cannot parse names such as ``a[1].xlsx``)."""
+    with tempfile.TemporaryDirectory(prefix="factorxl-refresh-") as folder:
+        alias = Path(folder) / f"workbook{path.suffix.lower()}"
+        try:
+            alias.symlink_to(path.resolve())
+        except OSError:  # no symbolic links (Windows without the privilege): a copy
+            shutil.copyfile(path, alias)
+        yield alias
 
 
 @dataclass
@@ -293,9 +308,9 @@ def recalculate(path: str | Path, *, progress: bool | None = None) -> Recalculat
     model = _Model()
     cells: list[_FormulaCell] = []
     problems: list[CellProblem] = []
-    with _quiet_formulas(), Progress(progress) as bar:
+    with _quiet_formulas(), Progress(progress) as bar, _plain_name(path) as alias:
         bar.stage(f"reading {path.name}", None)
-        book, context = model.add_book(str(path))
+        book, context = model.add_book(str(alias))
         formula_cells = [
             (worksheet, cell)
             for worksheet in book.worksheets
@@ -335,6 +350,8 @@ def _compile(model: _Model, worksheet: Any, cell: Any, book_context: dict, bar: 
     unknown = unknown_functions(formula)
     if unknown:
         raise _Unsupported(f"unknown function {', '.join(unknown)} (neither Excel's in formulas nor factorxl's)")
+    if _APOSTROPHE_SHEET.search(formula):
+        raise _Unsupported("formulas cannot resolve references to a sheet whose name contains an apostrophe")
     _, context = model.add_sheet(worksheet, book_context)
     context = {"external_links": model.external_links(context), **context}
     compiled = sh.await_result(
