@@ -8,7 +8,8 @@ import schedula as sh
 from formulas.tokens.operand import Error
 
 from factorxl.errors import FactorxlError
-from factorxl.workbooks.engine import ExcelError, fit_to_range, from_raw, to_raw, unknown_functions
+from factorxl.workbooks.engine import ExcelError, fit_to_range
+from factorxl.workbooks.formula_functions import from_raw, to_raw, unknown_functions
 from factorxl.workbooks.xlsx_values import rewrite_values, value_xml
 
 NA = Error.errors["#N/A"]

@@ -1,11 +1,8 @@
 """Headless recalculation of a workbook's formulas with the ``formulas`` package.
 
 factorxl's worksheet functions are registered in ``formulas`` under their Excel names
-(from :data:`factorxl.excel.declare.FUNCTIONS`) behind ONE adapter: it hands each
-function the raw values xlwings would pass (a scalar for one cell, a flat list for one
-row or column, lists of lists otherwise, ``None`` for an empty cell, an Excel error as
-its text) and turns the returned scalar or lists of lists back into a ``formulas``
-array, so a result spills over the range of its dynamic-array formula.
+(:mod:`factorxl.workbooks.formula_functions`); a result spills over the range of its
+dynamic-array formula.
 
 :func:`recalculate` evaluates every formula of a workbook and returns each formula's
 values; it reports, cell by cell, the formulas it cannot evaluate (an unknown function,
@@ -20,7 +17,7 @@ import functools
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,11 +26,10 @@ import formulas
 import formulas.excel
 import numpy as np
 import schedula as sh
-from formulas.functions import Array, not_implemented, wrap_func
 from formulas.tokens.operand import Error, XlError
 
 from factorxl.errors import FactorxlError
-from factorxl.excel.declare import FUNCTIONS
+from factorxl.workbooks.formula_functions import register_functions, unknown_functions
 from factorxl.workbooks.progress import Progress
 
 Value = float | int | bool | str | None
@@ -102,118 +98,7 @@ class Recalculation:
         raise KeyError(f"{sheet}!{cell} holds no formula")
 
 
-# --- the adapter between formulas' values and xlwings' raw values -------------------------
-
-
-class _FactorxlErrorValue(XlError):
-    """``#VALUE!`` that remembers factorxl's message (formulas propagates the same object)."""
-
-    def __new__(cls, message: str) -> _FactorxlErrorValue:
-        error = super().__new__(cls, "#VALUE!")
-        error.message = message
-        return error
-
-
-def _raw_scalar(value: Any) -> Any:
-    if value is sh.EMPTY or value is None:
-        return None
-    if isinstance(value, XlError):
-        return str(value)
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, float, np.number)):
-        return float(value)
-    return value
-
-
-def to_raw(value: Any) -> Any:
-    """A ``formulas`` argument as xlwings passes it: scalar, flat list (one row or column) or rows."""
-    if not isinstance(value, np.ndarray):
-        return _raw_scalar(value)
-    if value.ndim == 0:
-        return _raw_scalar(value.item())
-    rows = [[_raw_scalar(x) for x in row] for row in np.atleast_2d(value).tolist()]
-    if len(rows) == 1:
-        return rows[0][0] if len(rows[0]) == 1 else rows[0]
-    if all(len(row) == 1 for row in rows):
-        return [row[0] for row in rows]
-    return rows
-
-
-def _formulas_scalar(value: Any) -> Any:
-    if value is None:
-        return ""  # a missing result is shown empty, as the conventions ask
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, float, np.number)):
-        return float(value) if np.isfinite(value) else Error.errors["#NUM!"]
-    return value
-
-
-def from_raw(result: Any) -> Array:
-    """A worksheet function's result (scalar, flat list = one row, rows) as a ``formulas`` array."""
-    if isinstance(result, np.ndarray):
-        result = result.tolist()
-    if not isinstance(result, (list, tuple)):
-        rows = [[result]]
-    elif result and all(isinstance(row, (list, tuple)) for row in result):
-        rows = result
-    else:
-        rows = [list(result)]
-    width = max((len(row) for row in rows), default=0)
-    if not width or any(len(row) != width for row in rows):
-        raise FactorxlError(f"the result is not a rectangular block (row lengths {sorted({len(r) for r in rows})})")
-    array = np.empty((len(rows), width), dtype=object)
-    for i, row in enumerate(rows):
-        array[i, :] = [_formulas_scalar(x) for x in row]
-    return array.view(Array)
-
-
-def _adapt(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Call a worksheet function with raw values; an error becomes ``#VALUE!`` with its message."""
-
-    @functools.wraps(function)
-    def call(*args: Any) -> Array:
-        try:
-            return from_raw(function(*(to_raw(arg) for arg in args)))
-        except Exception as error:  # noqa: BLE001 - Excel shows any failure as #VALUE!; the message is kept
-            message = str(error) if isinstance(error, FactorxlError) else f"{type(error).__name__}: {error}"
-            return np.asarray([[_FactorxlErrorValue(message)]], dtype=object).view(Array)
-
-    return call
-
-
-@functools.cache
-def register_functions() -> None:
-    """Register every factorxl worksheet function in ``formulas`` under its Excel name (once)."""
-    import factorxl.udfs  # noqa: F401 - declares every family into FUNCTIONS
-
-    table = formulas.get_functions()
-    for name, declared in FUNCTIONS.items():
-        table[name] = wrap_func(_adapt(declared.function))
-
-
-# --- which function names formulas cannot evaluate ---------------------------------------
-
-_QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
 _APOSTROPHE_SHEET = re.compile(r"'(?:[^']|'')*''(?:[^']|'')*'!")
-# Names that formulas' parser reads as syntax rather than as functions from its table.
-_PARSED_AS_SYNTAX = {"ANCHORARRAY", "LAMBDA", "LET"}
-_CALLED = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)\s*\(")
-
-
-def unknown_functions(formula: str) -> list[str]:
-    """Names called in ``formula`` that ``formulas`` (with factorxl registered) cannot evaluate."""
-    register_functions()
-    table = formulas.get_functions()
-    names = _CALLED.findall(_QUOTED.sub('""', formula))
-    unknown = [
-        name
-        for name in names
-        if table.get(name.upper(), not_implemented) is not_implemented
-        and name.upper().removeprefix("_XLFN.") not in _PARSED_AS_SYNTAX
-    ]
-    return list(dict.fromkeys(unknown))
 
 
 # --- loading and evaluating a workbook ---------------------------------------------------
