@@ -138,3 +138,8 @@ def test_constant_returns_have_no_sharpe_ratio():
 def test_infinite_values_are_errors():
     with pytest.raises(FactorxlError, match="returns has an infinite value at row 2, column 1"):
         udfs.FACTOR_BETA([[0.01], ["inf"], [0.02]] + RETURNS[3:], FACTORS)
+
+
+def test_constant_returns_cannot_be_regressed():
+    with pytest.raises(FactorxlError, match="returns of y1 are constant"):
+        udfs.FACTOR_BETA([[0.01]] * 30, FACTORS)

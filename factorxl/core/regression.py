@@ -276,8 +276,9 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
     ssr = np.einsum("tm,tm->m", resid, resid)
     centered = y - y.mean(axis=0)
     tss = np.einsum("tm,tm->m", centered, centered)
-    if np.any(tss == 0):
-        flat = [asset_names[j] for j in np.flatnonzero(tss == 0)]
+    constant = np.ptp(y, axis=0) == 0
+    if constant.any():
+        flat = [asset_names[j] for j in np.flatnonzero(constant)]
         raise FactorxlError(f"returns of {', '.join(flat)} are constant; there is nothing to regress")
     rsquared = 1.0 - ssr / tss
     rsquared_adj = 1.0 - (1.0 - rsquared) * (nobs - 1) / df_resid

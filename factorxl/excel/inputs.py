@@ -281,6 +281,11 @@ def read_optional_int(value: Any, name: str, *, minimum: int | None = None) -> i
     return None if _missing_option(value) else read_int(value, name, minimum=minimum)
 
 
+def read_ddof(value: Any) -> int:
+    """The ``ddof`` option of variance-based functions: 1 (sample, the default) or more, or 0."""
+    return read_int(value, "ddof", 1, minimum=0)
+
+
 def read_choice(value: Any, name: str, choices: Sequence[str], default: str) -> str:
     """Read a case-insensitive text option; returns the canonical (lower-case) spelling."""
     if _missing_option(value):

@@ -25,6 +25,7 @@ from factorxl.excel.inputs import (
     date_label,
     read_bool,
     read_choice,
+    read_ddof,
     read_date,
     read_int,
     read_long_table,
@@ -75,10 +76,6 @@ _INTERCEPT_FM = (
 _INTERCEPT_CHAR = "Optional. TRUE adds an intercept to each date's regression; default FALSE (as in the course)."
 _STANDARDIZE = "Optional. TRUE (default) z-scores each characteristic across the assets of each date (ddof=1); FALSE uses raw values."
 _LAGS = "Optional. Newey-West lags for se \"nw\"; default floor(4*(T/100)^(2/9)), T = periods estimated."
-
-
-def _read_ddof(ddof) -> int:
-    return read_int(ddof, "ddof", 1, minimum=0)
 
 
 def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
@@ -135,7 +132,7 @@ def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None):
 def FACTOR_SHARES(returns, factors, method=None, ddof=None):
     """Share of each fund's return variance due to each factor, and the idiosyncratic share 1 - R-squared: a row per fund, a column per factor. For example ARKK's anti-value share beta_HML^2*Var(HML)/Var(r)."""
     which = read_choice(method, "method", SHARE_METHODS, "isolated")
-    degrees = _read_ddof(ddof)
+    degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
     shares = factor_shares(models.fits, models.factors.values, which, degrees)
     columns = [*models.factors.labels, "idiosyncratic", "total variance"]

@@ -21,8 +21,8 @@ from factorxl.errors import FactorxlError
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.fitting import FittedModels, fit_factor_models
-from factorxl.excel.inputs import read_choice, read_int, read_number, read_optional_int, read_optional_number, read_table
-from factorxl.excel.outputs import grid, labeled_table, scalar_or_grid
+from factorxl.excel.inputs import read_choice, read_ddof, read_number, read_optional_int, read_optional_number, read_table
+from factorxl.excel.outputs import aligned_rows, labeled_table, scalar_or_grid
 
 __all__ = [
     "APPRAISAL_RATIO",
@@ -43,14 +43,9 @@ __all__ = [
 ]
 
 
-def _read_ddof(ddof) -> int:
-    return read_int(ddof, "ddof", 1, minimum=0)
-
-
 def _per_period_series(models: FittedModels, columns: list[np.ndarray]) -> list:
     """T x N output aligned with the input rows, with the header row when the input had one."""
-    body = grid(np.column_stack(columns))
-    return [list(models.returns.labels)] + body if models.returns.has_header else body
+    return aligned_rows(np.column_stack(columns), models.returns.labels, models.returns.has_header)
 
 
 @worksheet_function(returns=help.RETURNS, factors=help.FACTORS)
@@ -141,7 +136,7 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
     """Position size whose volatility over the horizon equals the budget: budget / (vol * SQRT(horizon)). With factors, the factor-hedged position sized on residual volatility."""
     amount = read_number(budget, "budget")
     horizon = read_number(horizon_periods, "horizon_periods", 1.0)
-    degrees = _read_ddof(ddof)
+    degrees = read_ddof(ddof)
     table = read_table(returns, "returns", "y")
     if table.rows == 1 and table.columns == 1:
         if factors is not None:
@@ -178,7 +173,7 @@ def EXPECTED_PNL(position, returns, factors, periods=None, kind=None):
 @worksheet_function(returns=help.ONE_ASSET_RETURNS, factors=help.FACTORS, ddof=help.DDOF)
 def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
     """Variance decomposition of one asset: each factor's contribution b_k*(Sigma_f b)_k, the factor variance b'Sigma_f b, the idiosyncratic variance and the total, with shares of the total."""
-    degrees = _read_ddof(ddof)
+    degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
     decomposition = decompose_variance(models.single(), models.factors.values, degrees)
     variances = [
@@ -197,7 +192,7 @@ def SHARPE_RATIO(returns, periods_per_year=None, ddof=None):
     """Sharpe ratio of each excess-return column: mean / standard deviation, times SQRT(periods_per_year) when annualizing. One value per column, in a row."""
     table = read_table(returns, "returns", "y")
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
-    degrees = _read_ddof(ddof)
+    degrees = read_ddof(ddof)
     return scalar_or_grid([[sharpe_ratio(column, scale, degrees) for column in table.values.T]])
 
 
@@ -205,7 +200,7 @@ def SHARPE_RATIO(returns, periods_per_year=None, ddof=None):
 def APPRAISAL_RATIO(returns, factors, periods_per_year=None, ddof=None):
     """Appraisal (information) ratio alpha / residual volatility: the Sharpe ratio of the factor-hedged position; times SQRT(periods_per_year) when annualizing. One value per asset."""
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
-    degrees = _read_ddof(ddof)
+    degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
     return scalar_or_grid([appraisal_ratio(fit.alpha, fit.resid, scale, degrees) for fit in models.fits])
 
@@ -256,7 +251,7 @@ _COV_METHODS = ("factor", "sample")
 def FACTOR_COV(returns, factors, method=None, ddof=None):
     """N x N covariance matrix of the asset columns: factor-implied B*Sigma_f*B' + diag(residual variances) (default), or the sample covariance for comparison."""
     which = read_choice(method, "method", _COV_METHODS, "factor")
-    degrees = _read_ddof(ddof)
+    degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
     if which == "sample":
         return scalar_or_grid(pairwise_sample_covariance(models.returns.values, degrees))
