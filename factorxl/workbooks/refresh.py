@@ -23,10 +23,9 @@ from pathlib import Path
 from openpyxl.utils.cell import range_boundaries
 
 from factorxl.errors import FactorxlError
-from factorxl.workbooks.engine import CellProblem, ExcelError, FormulaResult, recalculate
+from factorxl.workbooks.engine import CellProblem, ExcelError, FormulaResult, Value, recalculate
 from factorxl.workbooks.xlsx_values import (
     Position,
-    Value,
     dynamic_array_anchors,
     read_members,
     rewrite_values,
