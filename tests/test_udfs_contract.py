@@ -42,3 +42,14 @@ def test_importing_udfs_pulls_in_no_workbook_or_cli_tooling():
     code = "import sys, factorxl.udfs; print(sorted(m for m in sys.modules if m.split('.')[0] in ('xlsxwriter', 'formulas', 'openpyxl') or m.startswith('factorxl.cli') or m.startswith('factorxl.workbooks')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_every_function_is_documented_for_users():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in (root / "docs").glob("functions_*.md"))
+    for name in FUNCTIONS:
+        assert f"`{name}`" in readme, f"{name} is missing from the README's function reference"
+        assert re.search(rf"#+ .*`{name}\(", pages), f"{name} has no reference entry in docs/functions_*.md"
