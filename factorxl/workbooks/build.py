@@ -1,0 +1,104 @@
+"""Building the template workbooks: write each with XlsxWriter, store factorxl's values in it,
+read back its headline numbers.
+
+>>> results = build_workbooks(Path("out"), DataSource(local_dir="../shared/data", vintage="v202412"))  # doctest: +SKIP
+>>> [(r.name, r.headlines) for r in results]                                                         # doctest: +SKIP
+
+A workbook whose data cannot be had is skipped with a message naming the file and how to
+supply it; the others are still built. A workbook is written to a temporary file, refreshed
+(every formula evaluated by :func:`factorxl.workbooks.refresh.refresh_workbook`, its value
+stored as the cell's cached value) and only then renamed into place, so the output folder
+never holds a half-built workbook.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from factorxl.data import DataSource
+from factorxl.errors import FactorxlError
+from factorxl.workbooks.refresh import refresh_workbook
+from factorxl.workbooks.templates import arkk_brk, minimodel, msft
+from factorxl.workbooks.templates.data import MissingData
+
+TEMPLATES: dict[str, ModuleType] = {"msft": msft, "arkk_brk": arkk_brk, "minimodel": minimodel}
+"""Every template by its command-line name; each module has ``FILE_NAME`` and ``build(path, source)``."""
+
+DEFAULT_VINTAGE = "v202412"
+"""The Kenneth French vintage the seeds' MSFT numbers were computed with (beta 1.187234068887255)."""
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline number read back from a built workbook's cached values."""
+
+    label: str
+    value: float | str | None
+    spec: str
+
+    def __str__(self) -> str:
+        shown = format(self.value, self.spec) if isinstance(self.value, (int, float)) else str(self.value)
+        return f"{self.label}: {shown}"
+
+
+@dataclass(frozen=True)
+class BookResult:
+    """What happened to one template: where it was written, its headlines, what was left out."""
+
+    name: str
+    path: Path | None  # None when the workbook was skipped
+    headlines: tuple[Headline, ...]
+    skipped: tuple[str, ...]
+    formulas: int = 0
+    seconds: float = 0.0
+
+
+def vintage_for(data_dir: Path | None, vintage: str | None) -> str | None:
+    """The French-factor vintage to read: the one asked for; else, offline, :data:`DEFAULT_VINTAGE`
+    when the data folder has a subfolder of that name; else none (a folder with one copy)."""
+    if vintage or data_dir is None:
+        return vintage
+    return DEFAULT_VINTAGE if any(p.is_dir() for p in Path(data_dir).rglob(DEFAULT_VINTAGE)) else None
+
+
+def build_workbook(name: str, out: Path, source: DataSource, *, progress: bool | None = None) -> BookResult:
+    """Build, refresh and check one template into ``out``; a missing dataset skips it."""
+    template = TEMPLATES[name]
+    path = Path(out) / template.FILE_NAME
+    partial = path.with_name(f".{path.stem}.building{path.suffix}")
+    try:
+        built = template.build(partial, source)
+    except MissingData as missing:
+        partial.unlink(missing_ok=True)
+        return BookResult(name, None, (), (str(missing),))
+    try:
+        report = refresh_workbook(partial, progress=progress)
+        problems = report.problems + report.errors
+        if problems:
+            listed = "\n  ".join(str(p) for p in problems[:20])
+            raise FactorxlError(f"{path.name}: {len(problems)} formulas did not evaluate to a value:\n  {listed}")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    headlines = _read_headlines(path, built.headlines)
+    return BookResult(name, path, headlines, built.skipped, report.formulas, report.seconds)
+
+
+def build_workbooks(out: Path, source: DataSource, names: Sequence[str] | None = None, *, progress: bool | None = None) -> list[BookResult]:
+    """Build the templates ``names`` (default all, in :data:`TEMPLATES` order) into ``out``."""
+    Path(out).mkdir(parents=True, exist_ok=True)
+    return [build_workbook(name, out, source, progress=progress) for name in (names or TEMPLATES)]
+
+
+def _read_headlines(path: Path, cells: Sequence) -> tuple[Headline, ...]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return tuple(Headline(cell.label, book[cell.sheet][cell.cell].value, cell.spec) for cell in cells)
+    finally:
+        book.close()

@@ -1,0 +1,94 @@
+"""A factor regression as the templates show it: factorxl's ``FACTOR_REGRESS`` table with a
+native Excel twin beside every estimate (``INTERCEPT``/``SLOPE``/``RSQ``/``STEYX`` for one
+factor, ``INDEX(LINEST(...))`` for several) and the difference between the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from factorxl.workbooks.templates.layout import Block, Columns, Sheet
+
+TWIN_HEADER = ("Excel twin", "factorxl - twin")
+_SUMMARY = ("R-squared", "Adj. R-squared", "Observations", "Residual vol", "Alpha (annualized)", "Residual vol (annualized)", "Std errors")
+
+
+@dataclass(frozen=True)
+class RegressionCells:
+    """Where one regression's numbers are: the factorxl table and the native twin column."""
+
+    table: Block
+    twins: Block
+    factors: tuple[str, ...]
+
+    def _row(self, label: str) -> int:
+        rows = ("alpha", *self.factors, *_SUMMARY)
+        return 1 + rows.index(label)
+
+    def coef(self, label: str) -> str:
+        """factorxl's estimate of ``alpha`` or a factor loading (or a summary row's value)."""
+        return self.table.cell(self._row(label), 1)
+
+    def std_err(self, label: str) -> str:
+        return self.table.cell(self._row(label), 2)
+
+    def twin(self, label: str) -> str:
+        """The native Excel value beside :meth:`coef`."""
+        return self.twins.cell(self._row(label), 0)
+
+    @property
+    def twin_loadings(self) -> str:
+        """The native twins of the factor loadings: a column, in the factors' order."""
+        return self.twins.column(0, 2, 1 + len(self.factors))
+
+
+def regression_table(
+    sheet: Sheet,
+    row: int,
+    col: int,
+    y: Columns,
+    x: Columns,
+    periods_per_year: str,
+    title: str,
+    twin_rows: tuple[int, int] | None = None,
+) -> RegressionCells:
+    """Write ``FACTOR_REGRESS(y, x)`` (classical errors, annualized with ``periods_per_year``) at
+    ``(row + 1, col)`` under a heading, and its native twins in the two columns to its right.
+
+    factorxl drops rows with a missing value; LINEST and SLOPE do not, so when ``y`` has
+    empty cells the twins use only the sheet rows ``twin_rows`` (first, last), which must
+    be complete. Returns the cell references of both sides.
+    """
+    k = len(x.labels)
+    rows = 1 + 1 + k + len(_SUMMARY)
+    sheet.heading(row, col, title)
+    table = sheet.spill(
+        row + 1, col, rows, 7,
+        f'=FACTOR_REGRESS({y.with_header},{x.with_header},"classical","",{periods_per_year})',
+        ["text", "coef", "coef", "ratio", "ratio", "coef", "coef"],
+    )
+    sheet.format_rows(table, 1 + 1 + k + 2, "count")
+    sheet.header(row + 1, col + 7, TWIN_HEADER)
+    twin_col = col + 7
+    first = row + 2
+    if twin_rows is not None:
+        y, x = y.rows_between(*twin_rows), x.rows_between(*twin_rows)
+    ys, xs = y.data, x.data
+    full = f"LINEST({ys},{xs},TRUE,TRUE)"  # only its rows 1 and 3: formulas 1.3 misorders the std errors of row 2
+    single = k == 1
+    estimates = [("INTERCEPT" if single else None, k + 1)] + [("SLOPE" if single else None, k - j) for j in range(k)]
+    for i, (native, position) in enumerate(estimates):
+        estimate = f"={native}({ys},{xs})" if native else f"=INDEX(LINEST({ys},{xs}),1,{position})"
+        sheet.formula(first + i, twin_col, estimate, "coef")
+    summary = first + 1 + k
+    rsq, nobs, vol = (sheet.ref(summary + i, twin_col) for i in (0, 2, 3))
+    sheet.formula(summary, twin_col, f"=RSQ({ys},{xs})" if single else f"=INDEX({full},3,1)", "ratio")
+    sheet.formula(summary + 1, twin_col, f"=1-(1-{rsq})*({nobs}-1)/({nobs}-{k}-1)", "ratio")
+    sheet.formula(summary + 2, twin_col, f"=COUNT({ys})", "count")
+    sheet.formula(summary + 3, twin_col, f"=STEYX({ys},{xs})" if single else f"=INDEX({full},3,2)", "coef")
+    sheet.formula(summary + 4, twin_col, f"={sheet.ref(first, twin_col)}*{periods_per_year}", "coef")
+    sheet.formula(summary + 5, twin_col, f"={vol}*SQRT({periods_per_year})", "coef")
+    for i in range(1 + k + 6):
+        sheet.formula(first + i, twin_col + 1, f"={table.cell(1 + i, 1)}-{sheet.ref(first + i, twin_col)}", "sci")
+    twins = Block(sheet.name, row + 1, twin_col, rows, 1)
+    return RegressionCells(table, twins, x.labels)
