@@ -49,6 +49,11 @@ NUMBER_FORMATS = {
     "text": "@",
 }
 _INPUT = {"font_color": "#0000CC", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"}
+_CONSTANT = {"font_color": "#808080"}
+INPUT_FILL = "FFF2CC"
+"""The fill colour of input cells (tests and readers recognize inputs by it)."""
+CONSTANT_FONT = "808080"
+"""The font colour of structural constants (a restriction matrix's 0 and 1), which are not inputs."""
 
 
 _CALLED = re.compile(r"(?<![\w.])([A-Z][A-Z0-9_]*)\(")
@@ -66,7 +71,7 @@ class Styles:
 
     def __init__(self, workbook: xlsxwriter.Workbook) -> None:
         self._workbook = workbook
-        self._cache: dict[tuple[str, bool], Any] = {}
+        self._cache: dict[tuple[str, str], Any] = {}
         self.title = workbook.add_format({"bold": True, "font_size": 14})
         self.heading = workbook.add_format({"bold": True, "font_size": 11, "bottom": 1})
         self.header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "text_wrap": True})
@@ -75,12 +80,13 @@ class Styles:
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
         self.wrap_bold = workbook.add_format({"text_wrap": True, "valign": "top", "bold": True})
 
-    def number(self, kind: str, *, input: bool = False) -> Any:
-        """The format for a number of ``kind`` (see :data:`NUMBER_FORMATS`), as input or formula."""
-        key = (kind, input)
+    def number(self, kind: str, role: str = "formula") -> Any:
+        """The format for a number of ``kind`` (see :data:`NUMBER_FORMATS`) in a ``role``:
+        ``"formula"``, ``"input"`` or ``"constant"`` (structure, not meant to be changed)."""
+        key = (kind, role)
         if key not in self._cache:
-            properties = {"num_format": NUMBER_FORMATS[kind], **(_INPUT if input else {})}
-            self._cache[key] = self._workbook.add_format(properties)
+            extra = {"formula": {}, "input": _INPUT, "constant": _CONSTANT}[role]
+            self._cache[key] = self._workbook.add_format({"num_format": NUMBER_FORMATS[kind], **extra})
         return self._cache[key]
 
 
@@ -184,7 +190,7 @@ class Sheet:
 
     def input(self, row: int, col: int, value: float | str, kind: str, name: str | None = None) -> str:
         """An input cell (input style); with ``name`` also a workbook name. Returns what formulas use."""
-        fmt = self.styles.number(kind, input=True)
+        fmt = self.styles.number(kind, "input")
         if isinstance(value, str):
             self.ws.write_string(row, col, value, fmt)
         else:
@@ -192,12 +198,12 @@ class Sheet:
         ref = self.ref(row, col)
         return self.book.define(name, ref) if name else ref
 
-    def inputs(self, row: int, col: int, values: Any, kind: str, *, input: bool = True) -> Block:
+    def inputs(self, row: int, col: int, values: Any, kind: str, role: str = "input") -> Block:
         """A block of input numbers (a 1-D sequence is written down one column); with
-        ``input=False`` constants that are structure, not inputs (a restriction matrix's 0 and 1)."""
+        ``role="constant"`` numbers that are structure, not inputs (a restriction matrix's 0 and 1)."""
         array = np.asarray(values, dtype=float)
         array = array.reshape(-1, 1) if array.ndim == 1 else array
-        fmt = self.styles.number(kind, input=input)
+        fmt = self.styles.number(kind, role)
         for i, line in enumerate(array):
             self.ws.write_row(row + i, col, line.tolist(), fmt)
         return Block(self.name, row, col, *array.shape)
@@ -310,7 +316,7 @@ class DataSheet:
 
     def _write_values(self, label: str, values: np.ndarray, kind: str) -> None:
         col = self._next_col(label, kind)
-        fmt = self.sheet.styles.number(kind, input=False)
+        fmt = self.sheet.styles.number(kind)
         for i in np.flatnonzero(~np.isnan(values)):
             self.sheet.ws.write_number(self.first_row + int(i), col, float(values[i]), fmt)
 

@@ -249,7 +249,7 @@ def _wls_algebra(sheet: Sheet, row: int, u: _Universe, x: _Exposures, weights: s
     restriction[[0, 1, 2], [0, 1, 2]] = 1
     restriction[[4, 5, 6], [3, 4, 5]] = 1
     _labels_down(sheet, row + 2, x.header)
-    block = sheet.inputs(row + 2, 1, restriction, "ratio", input=False)
+    block = sheet.inputs(row + 2, 1, restriction, "ratio", "constant")
     cons = u.industry_weights["Cons"]
     sheet.formula(row + 5, 2, f"=-{u.industry_weights['Tech']}/{cons}", "ratio")
     sheet.formula(row + 5, 3, f"=-{u.industry_weights['Fin']}/{cons}", "ratio")
@@ -579,7 +579,7 @@ def _optimization(book: Book, u: _Universe, x: _Exposures, risk: _Risk) -> None:
         elif k == mom_col:
             sheet.input(6, 1 + k, 0, "ratio")
         else:
-            sheet.ws.write_blank(6, 1 + k, None, book.styles.number("ratio", input=True))
+            sheet.ws.write_blank(6, 1 + k, None, book.styles.number("ratio", "input"))
     sheet.note(7, 1, "VALUE: the current active exposure (a formula); MOM: 0; the others free")
     targets = area(sheet.name, 6, 1, 6, K)
     row = 9
@@ -621,11 +621,11 @@ def _kkt_twin(sheet: Sheet, row: int, x: _Exposures, risk: _Risk, target_cells: 
     for j, column in enumerate(constraints):
         sheet.spill(top, 1 + N + j, N, 1, f"={column}", "ratio")
     sheet.spill(top + N, 1, 3, N, f"=TRANSPOSE({area(sheet.name, top, 1 + N, top + N - 1, N + 3)})", "ratio")
-    sheet.inputs(top + N, 1 + N, np.zeros((3, 3)), "ratio", input=False)
+    sheet.inputs(top + N, 1 + N, np.zeros((3, 3)), "ratio", "constant")
     kkt = area(sheet.name, top, 1, top + size - 1, size)
     rhs_col = size + 2
     sheet.header(row, rhs_col, ("right-hand side", "solution", "factorxl - twin"))
-    sheet.inputs(top, rhs_col, np.zeros(N + 1), "ratio", input=False)
+    sheet.inputs(top, rhs_col, np.zeros(N + 1), "ratio", "constant")
     for i, cell in enumerate(target_cells):
         sheet.formula(top + N + 1 + i, rhs_col, f"={cell}", "ratio")
     rhs = area(sheet.name, top, rhs_col, top + size - 1, rhs_col)

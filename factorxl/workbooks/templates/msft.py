@@ -220,7 +220,7 @@ def _positions(sheet: Sheet, row: int, data: _Series, given: _Inputs, variance_r
     sheet.header(row + 1, 0, ("budget horizon", "periods", "unhedged vol", "unhedged position", "hedged vol", "hedged position", "Excel: unhedged", "Excel: hedged", "source prints"))
     sources = {
         "daily": "",
-        "monthly": "x = 10.384121419128503 per $1 (001); 000 prints 'Hedged vol (annual)' 0.0736: it is this row's hedged vol",
+        "monthly": "x = 10.384121419128503 per $1 (001); 000 prints 'Hedged vol (annual)' 0.0736 (2025 factors): it is this row's hedged vol",
         "annual": "unhedged vol 0.3336 (000); xe = 3.8831665045807324 per $1 (001, from another run)",
     }
     cells = {}

@@ -1,0 +1,130 @@
+"""The ARKK/BRK workbook built from the shared data: seed 002's regressions in its cells, checked
+against statsmodels and the seed's printout, native twins equal to factorxl, fresh cached values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from factorxl.data import DataSource, load_brk_arkk
+from tests.workbook_checks import (
+    Book,
+    build_complete,
+    assert_cached_values_are_fresh,
+    assert_no_pasted_numbers,
+    assert_twin_differences_vanish,
+    chart_count,
+    package_settings,
+)
+
+FACTORS = ["Mkt-RF", "SMB", "HML", "RMW", "CMA", "Mom"]
+PRINTED_BRK_FF6 = {"alpha": 0.0037, "Mkt-RF": 0.6938, "SMB": -0.3087, "HML": 0.5732, "RMW": 0.3486, "CMA": -0.4156, "Mom": -0.0152}
+PRINTED_ARKK_FF6 = {"Mkt-RF": 1.5432, "SMB": 0.3449, "HML": -0.9504, "RMW": -0.8065, "CMA": -0.5312, "Mom": -0.2441}
+
+
+@pytest.fixture(scope="module")
+def built(shared_data, tmp_path_factory):
+    return build_complete("arkk_brk", tmp_path_factory.mktemp("arkk"), DataSource(local_dir=shared_data))
+
+
+@pytest.fixture(scope="module")
+def book(built):
+    return Book(built.path)
+
+
+@pytest.fixture(scope="module")
+def frame(shared_data) -> pd.DataFrame:
+    return load_brk_arkk(source=DataSource(local_dir=shared_data))
+
+
+def _fit(frame: pd.DataFrame, fund: str, factors: list[str]):
+    data = frame.dropna(subset=[fund])
+    return sm.OLS(data[fund] - data["RF"], sm.add_constant(data[factors])).fit()
+
+
+def _table(book: Book, fund: str, model: str) -> dict[str, list]:
+    """One of the four FACTOR_REGRESS tables of the Regressions sheet (BRK left, ARKK right; CAPM above)."""
+    ws = book.values["Regressions"]
+    col = 1 if fund == "BRK" else 12
+    row = 5 if model == "CAPM" else 18
+    assert ws.cell(row, col).value == f"{fund} excess"
+    out, r = {}, row + 1
+    while ws.cell(r, col).value is not None:
+        out[ws.cell(r, col).value] = [ws.cell(r, col + j).value for j in range(1, 10)]
+        r += 1
+    return out
+
+
+def test_headline_is_brk_ff6_alpha(built, frame):
+    (headline,) = built.headlines
+    assert headline.label == "BRK FF6 alpha (monthly)"
+    assert headline.value == pytest.approx(_fit(frame, "BRK", FACTORS).params["const"], rel=1e-12)
+    assert round(headline.value, 4) == 0.0037
+
+
+@pytest.mark.parametrize(("fund", "model"), [("BRK", "CAPM"), ("BRK", "FF6"), ("ARKK", "CAPM"), ("ARKK", "FF6")])
+def test_regressions_match_statsmodels(book, frame, fund, model):
+    factors = FACTORS if model == "FF6" else ["Mkt-RF"]
+    fit = _fit(frame, fund, factors)
+    table = _table(book, fund, model)
+    for name, value in zip(["alpha", *factors], fit.params):
+        assert table[name][0] == pytest.approx(value, rel=1e-10, abs=1e-14)
+        assert table[name][6] == pytest.approx(value, rel=1e-10, abs=1e-14)  # the LINEST / SLOPE twin
+    np.testing.assert_allclose([table[name][1] for name in ["alpha", *factors]], fit.bse, rtol=1e-10)
+    assert table["R-squared"][0] == pytest.approx(fit.rsquared, rel=1e-12)
+    assert table["Observations"][0] == fit.nobs
+    assert table["Alpha (annualized)"][0] == pytest.approx(12 * fit.params["const"], rel=1e-12)  # monthly: 12
+    assert table["Residual vol (annualized)"][0] == pytest.approx(np.sqrt(12 * fit.scale), rel=1e-12)
+
+
+def test_seed_002_printed_numbers(book):
+    brk_capm, brk, arkk = _table(book, "BRK", "CAPM"), _table(book, "BRK", "FF6"), _table(book, "ARKK", "FF6")
+    assert (brk_capm["Observations"][0], round(brk_capm["Mkt-RF"][0], 4), round(brk_capm["R-squared"][0], 3)) == (279, 0.5919, 0.223)
+    assert round(brk_capm["alpha"][0], 4) == 0.0054
+    assert {name: round(brk[name][0], 4) for name in PRINTED_BRK_FF6} == PRINTED_BRK_FF6
+    assert round(brk["R-squared"][0], 3) == 0.405
+    assert {name: round(arkk[name][0], 4) for name in PRINTED_ARKK_FF6} == PRINTED_ARKK_FF6
+    assert (arkk["Observations"][0], round(arkk["R-squared"][0], 3)) == (59, 0.838)
+    # the source's annualization slips, reproduced and labeled
+    assert round(book.right_of("Compare", "Mean excess return x252 (as the source)", 2), 3) == 6.447
+    assert round(book.right_of("Compare", "FF6 alpha x252 (the source's ARKK constant)", 2), 4) == 1.7109
+
+
+def test_compare_sheet(book, frame):
+    brk = _fit(frame, "BRK", FACTORS)
+    arkk_excess = (frame["ARKK"] - frame["RF"]).dropna()
+    assert book.right_of("Compare", "Mean excess return, annualized x12", 2) == pytest.approx(12 * arkk_excess.mean(), rel=1e-12)
+    assert book.right_of("Compare", "Residual vol (annualized, x SQRT(12))") == pytest.approx(np.sqrt(12 * brk.scale), rel=1e-12)
+    appraisal = brk.params["const"] / brk.resid.std() * np.sqrt(12)
+    assert book.right_of("Compare", "Appraisal ratio alpha / sd(e) (annualized)") == pytest.approx(appraisal, rel=1e-10)
+    isolated = book.table("Compare", "isolated share")
+    y = frame["BRK"] - frame["RF"]
+    for k, name in enumerate(FACTORS):
+        share = brk.params[name] ** 2 * frame[name].var() / y.var()
+        assert isolated["BRK excess"][k] == pytest.approx(share, rel=1e-10)
+        assert isolated["BRK, Excel twin"][k] == pytest.approx(share, rel=1e-10)
+    euler = book.table("Compare", "euler share")
+    assert sum(euler["BRK excess"][: len(FACTORS)]) == pytest.approx(brk.rsquared, rel=1e-10)
+    # cumulative abnormal return: running sum of alpha + residual
+    assert book.right_of("Compare", "factorxl ABNORMAL_CUMULATIVE") == pytest.approx((brk.params["const"] + brk.resid).sum(), rel=1e-10)
+    assert book.right_of("Compare", "Excel twin (running sum of r - X b)") == pytest.approx((brk.params["const"] + brk.resid).sum(), rel=1e-10)
+
+
+def test_native_twins_equal_factorxl(book):
+    assert assert_twin_differences_vanish(book) == 2 * (8 + 13)  # CAPM and FF6 tables of both funds
+
+
+def test_every_cached_value_is_a_fresh_recalculation(built):
+    assert assert_cached_values_are_fresh(built.path) > 279 * 4
+
+
+def test_template_conventions(built, book):
+    settings = package_settings(built.path)
+    assert "fullCalcOnLoad" not in settings
+    assert_no_pasted_numbers(book, data_sheets=("Data",))
+    assert {"periods_per_year", "source_periods"} <= set(book.formulas.defined_names)
+    assert book.number("Compare", "B6") == 12
+    assert chart_count(built.path) == 1
+    assert "Notes" in book.formulas.sheetnames

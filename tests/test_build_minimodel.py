@@ -1,0 +1,122 @@
+"""The MiniModel workbook: every section of the primer's script in cells, checked against the
+script's own numbers (run from the seed document), native twins, fresh cached values, and the
+copy committed in workbook_templates/ equal to a fresh build."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from factorxl.workbooks.templates import minimodel
+from tests.conftest import REPO
+from tests.test_risk_model_minimodel import seed  # noqa: F401 - the script's namespace, run from the seed
+from tests.workbook_checks import (
+    Book,
+    build_complete,
+    assert_cached_values_are_fresh,
+    assert_no_pasted_numbers,
+    assert_same_content,
+    assert_twin_differences_vanish,
+    package_settings,
+)
+
+TOL = 1e-10
+COMMITTED = REPO / "workbook_templates" / minimodel.FILE_NAME
+SECTIONS = ["1 Universe", "2 Exposures", "3 Regression", "4 Risk model", "5 Stress", "6 Attribution", "7 Hedging", "8 Optimization", "9 Chapter 2"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return build_complete("minimodel", tmp_path_factory.mktemp("minimodel"), None)
+
+
+@pytest.fixture(scope="module")
+def book(built):
+    return Book(built.path)
+
+
+def _column(book: Book, sheet: str, header: str, rows: int, offset: int = 0) -> np.ndarray:
+    """``rows`` cached numbers below the cell showing ``header`` (``offset`` columns to its right)."""
+    row, col = book.find(sheet, header)
+    ws = book.values[sheet]
+    return np.array([ws.cell(row + 1 + i, col + offset).value for i in range(rows)], dtype=float)
+
+
+def test_headline_is_the_tracking_error(built, seed):
+    (headline,) = built.headlines
+    assert headline.label == "MiniModel tracking error (annualized)"
+    assert headline.value == pytest.approx(seed["sig_a"], abs=TOL)
+    assert round(headline.value * 100, 2) == 5.42
+
+
+def test_universe_and_exposures(book, seed):
+    np.testing.assert_allclose(book.block("1 Universe", "B22:B24").ravel(), seed["ind_w"], atol=TOL)  # Tech, Fin, Cons
+    np.testing.assert_allclose(book.block("1 Universe", "L8:L17").ravel(), seed["w_a"], atol=TOL)
+    np.testing.assert_allclose(book.block("2 Exposures", "B7:H16"), seed["X"], atol=TOL)
+    np.testing.assert_allclose(book.block("2 Exposures", "F20:H29"), seed["X"][:, 4:], atol=TOL)  # the native twin
+
+
+def test_regression(book, seed):
+    fit = book.table("3 Regression", "factor")
+    np.testing.assert_allclose([fit[name][0] for name in ("MKT", "Tech", "Fin", "Cons", "VALUE", "MOM", "SIZE")], seed["f1"] / 100, atol=TOL)
+    np.testing.assert_allclose([fit[name][1] for name in ("MKT", "Tech", "Fin", "Cons", "VALUE", "MOM", "SIZE")], seed["f1"] / 100, atol=TOL)
+    assert fit["R2 uncentered"][0] == pytest.approx(1 - seed["wss_res"] / seed["wss_tot"], abs=TOL)
+    assert fit["R2 centered"][1] == pytest.approx(1 - seed["wss_res"] / seed["wss_tot_c"], abs=TOL)
+    np.testing.assert_allclose(_column(book, "3 Regression", "residual", 10), seed["resid"] / 100, atol=TOL)
+    np.testing.assert_allclose(_column(book, "3 Regression", "weight", 10), seed["regw"], atol=TOL)
+    assert book.right_of("3 Regression", "VALUE pure portfolio: gross leverage") == pytest.approx(np.abs(seed["P"][4]).sum(), rel=1e-10)
+    np.testing.assert_allclose(book.block("3 Regression", "B81:H90"), seed["P"].T, atol=1e-9)
+
+
+def test_risk_model_and_contributions(book, seed):
+    risk = book.table("4 Risk model", "risk")
+    for j, (sigma, name) in enumerate(((seed["sig_p"], "portfolio"), (seed["sig_b"], "benchmark"), (seed["sig_a"], "active"))):
+        assert risk["total vol"][j] == pytest.approx(sigma, abs=TOL), name
+    np.testing.assert_allclose([risk[f"exposure {f}"][2] for f in ("MKT", "Tech", "Fin", "Cons", "VALUE", "MOM", "SIZE")], seed["x_a"], atol=TOL)
+    np.testing.assert_allclose(_column(book, "4 Risk model", "component", 10), seed["ctr"], atol=TOL)
+    assert book.right_of("4 Risk model", "sum of components (= tracking error)", 3) == pytest.approx(seed["sig_a"], abs=TOL)
+    blocks = book.table("4 Risk model", "block")
+    assert blocks["Styles"][0] == pytest.approx(sum(seed["x_a"][k] * seed["Fx"][k] for k in (4, 5, 6)), abs=TOL)
+
+
+def test_stress_attribution_hedging_optimization(book, seed):
+    stress = book.table("5 Stress", "stress")
+    np.testing.assert_allclose([row[0] for row in list(stress.values())[:7]], seed["f_cond"], atol=TOL)
+    assert stress["correlated impact"][1] == pytest.approx(seed["x_a"] @ seed["f_cond"], abs=TOL)
+    assert stress["correlated impact"][2] == pytest.approx(seed["x_p"] @ seed["f_cond"], abs=TOL)
+    carino = book.table("6 Attribution", "attribution")["linked (carino)"]
+    np.testing.assert_allclose(carino[:7], seed["linked"] / 100, atol=TOL)
+    assert carino[7] == pytest.approx(seed["linked_spec"] / 100, abs=TOL)
+    assert carino[9] == pytest.approx(seed["Rp"] - seed["Rb"], abs=TOL)
+    hedge = book.table("7 Hedging", "hedge")
+    np.testing.assert_allclose([hedge["notional index future"][1], hedge["notional small-cap future"][1]], seed["h"], atol=TOL)
+    assert hedge["total vol"][1] == pytest.approx(np.sqrt(seed["var_h"]), abs=TOL)
+    np.testing.assert_allclose(_column(book, "8 Optimization", "active weight", 10), seed["w_opt"], atol=TOL)
+    assert book.right_of("8 Optimization", "tracking error, optimized SQRT(w'Sigma w)") == pytest.approx(seed["te_opt"], abs=TOL)
+    assert book.right_of("8 Optimization", "one-way turnover: PORTFOLIO_TURNOVER") == pytest.approx(0.5 * np.abs(seed["w_opt"] - seed["w_a"]).sum(), abs=TOL)
+    chapter2 = book.table("9 Chapter 2", "risk")
+    assert chapter2["factor variance"][0] == pytest.approx(seed["vf"], abs=TOL)
+    assert chapter2["specific variance"][0] == pytest.approx(seed["vs"], abs=TOL)
+
+
+def test_native_twins_equal_factorxl(book):
+    assert assert_twin_differences_vanish(book) >= 11 + 10 + 3 + 8
+    for sheet, label in (("2 Exposures", "largest |factorxl - twin|"),):
+        row, col = book.find(sheet, label)
+        assert all(abs(book.values[sheet].cell(row, col + 5 + j).value) < 1e-12 for j in range(3))
+
+
+def test_every_cached_value_is_a_fresh_recalculation(built):
+    assert assert_cached_values_are_fresh(built.path) > 500
+
+
+def test_template_conventions(built, book):
+    assert book.formulas.sheetnames == [*SECTIONS, "Notes"]
+    assert "fullCalcOnLoad" not in package_settings(built.path)
+    assert_no_pasted_numbers(book)
+    assert {"exposures", "factor_cov", "weights", "stress_factor", "stress_sigmas"} <= set(book.formulas.defined_names)
+
+
+def test_committed_workbook_equals_a_fresh_build(built):
+    assert COMMITTED.is_file(), f"{COMMITTED} is missing: run `factorxl build --only minimodel --out workbook_templates`"
+    assert_same_content(built.path, COMMITTED)
