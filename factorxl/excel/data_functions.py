@@ -59,10 +59,10 @@ def _optional_date(value, name: str):
 @worksheet_function(
     model='Factor model: "CAPM" (Mkt-RF, RF), "FF3" (+SMB, HML), "FF5" (+RMW, CMA) or "FF6" (FF5 + Mom). Case-insensitive.',
     frequency='"daily" (trading dates) or "monthly" (dated at month ends).',
-    start="Optional. First date to include: a date cell, an Excel date number or text like 2020-01-31. Omit for the first available.",
-    end="Optional. Last date to include (for monthly data its whole month counts). Omit for the latest available.",
+    start_date="Optional. First date to include: a date cell, an Excel date number or text like 2020-01-31. Omit for the first available.",
+    end_date="Optional. Last date to include (for monthly data its whole month counts). Omit for the latest available.",
 )
-def FF_FACTORS(model, frequency, start=None, end=None):
+def FF_FACTORS(model, frequency, start_date=None, end_date=None):
     """Kenneth French factor returns as decimals: a header row (date, the factors, RF last), then one row per period with the date as an Excel date number (format the column as a date). Read from factorxl's cache."""
     from factorxl.data.french import load_factors
 
@@ -71,7 +71,7 @@ def FF_FACTORS(model, frequency, start=None, end=None):
             raise FactorxlError(f"{name} is required")
     choice = read_choice(model, "model", MODELS, "")
     period = read_choice(frequency, "frequency", FREQUENCIES, "")
-    first, last = _optional_date(start, "start"), _optional_date(end, "end")
+    first, last = _optional_date(start_date, "start_date"), _optional_date(end_date, "end_date")
     table = load_factors(choice.upper(), period, first, last, source=data_source())
     table = table[[*table.columns.drop("RF"), "RF"]]
     serials = (table.index - EXCEL_EPOCH).days.to_numpy(dtype=float).tolist()
