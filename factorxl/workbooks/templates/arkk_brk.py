@@ -142,7 +142,7 @@ def _loadings(sheet: Sheet, row: int, fits: dict[tuple[str, str], RegressionCell
         sheet.label(r, 0, label)
         for (fund, model), col in columns.items():
             fit = fits[fund, model]
-            if key in (*fit.factors, "alpha", "Alpha (annualized)", "R-squared", "Observations", "Residual vol", "Residual vol (annualized)"):
+            if key in fit.labels:
                 sheet.formula(r, col, f"={fit.coef(key)}", kind)
             printed = PRINTED.get((fund, model), {}).get(key)
             if printed:

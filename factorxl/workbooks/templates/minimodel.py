@@ -42,7 +42,8 @@ def build(path: Path, source: object = None) -> Built:
     notes_sheet(book, TITLE, NOTES)
     book.close()
     te = risk.decomposition
-    return Built((Headline("MiniModel tracking error (annualized)", te.sheet, address(te.row + 13, te.col + 3), ".6f"),))
+    cell = address(te.row + risk.TOTAL_VOL, te.col + risk.ACTIVE)
+    return Built((Headline("MiniModel tracking error (annualized)", te.sheet, cell, ".6f"),))
 
 
 def _section(book: Book, name: str, title: str, subtitle: str) -> Sheet:
@@ -298,6 +299,9 @@ class _Risk:
     asset_cov: str
     decomposition: Block  # RISK_DECOMPOSITION: header, 7 exposures, 3 variances, 3 vols, 7 shares, specific share
 
+    SPECIFIC_VOL, TOTAL_VOL = K + 5, K + 6  # rows of the decomposition
+    PORTFOLIO, BENCHMARK, ACTIVE = 1, 2, 3  # its columns
+
     def exposures(self, column: int) -> str:
         """The 7 factor exposures of the portfolio (1), benchmark (2) or active (3) weights."""
         return self.decomposition.column(column, 1, K)
@@ -400,8 +404,8 @@ def _stress(book: Book, x: _Exposures, risk: _Risk) -> None:
     sheet.heading(8, 0, "Exposures (from the risk decomposition)")
     sheet.header(9, 1, ("active", "portfolio"))
     _labels_down(sheet, 10, x.header)
-    sheet.spill(10, 1, K, 1, f"={risk.exposures(3)}", "ratio")
-    sheet.spill(10, 2, K, 1, f"={risk.exposures(1)}", "ratio")
+    sheet.spill(10, 1, K, 1, f"={risk.exposures(risk.ACTIVE)}", "ratio")
+    sheet.spill(10, 2, K, 1, f"={risk.exposures(risk.PORTFOLIO)}", "ratio")
     exposures = area(sheet.name, 9, 1, 9 + K, 2)
     active, portfolio = area(sheet.name, 10, 1, 9 + K, 1), area(sheet.name, 10, 2, 9 + K, 2)
     row = 11 + K
@@ -454,9 +458,9 @@ def _attribution(book: Book, u: _Universe, x: _Exposures, fit: _Fit, risk: _Risk
     sheet.heading(row, 0, "Exposures (from the risk decomposition)")
     sheet.spill(row + 1, 1, 1, K, f"={x.header}", "text")
     sheet.label(row + 2, 0, "active")
-    active = sheet.spill(row + 2, 1, 1, K, f"=TRANSPOSE({risk.exposures(3)})", "ratio").ref
+    active = sheet.spill(row + 2, 1, 1, K, f"=TRANSPOSE({risk.exposures(risk.ACTIVE)})", "ratio").ref
     sheet.label(row + 3, 0, "benchmark")
-    benchmark = sheet.spill(row + 3, 1, 1, K, f"=TRANSPOSE({risk.exposures(2)})", "ratio").ref
+    benchmark = sheet.spill(row + 3, 1, 1, K, f"=TRANSPOSE({risk.exposures(risk.BENCHMARK)})", "ratio").ref
     row = 16
     sheet.heading(row, 0, "Per month: active specific return, benchmark and portfolio returns")
     sheet.header(row + 1, 0, ("month", "specific (active)", "benchmark", "portfolio"))
@@ -522,9 +526,9 @@ def _hedging(book: Book, x: _Exposures, risk: _Risk) -> None:
     sheet.heading(4, 0, "Instruments and the portfolio")
     sheet.header(5, 1, ("index future", "small-cap future", "portfolio"))
     _labels_down(sheet, 6, x.header)
-    sheet.spill(6, 1, K, 1, f"={risk.exposures(2)}", "ratio")
+    sheet.spill(6, 1, K, 1, f"={risk.exposures(risk.BENCHMARK)}", "ratio")
     sheet.inputs(6, 2, mm.SMALL_CAP_FUTURE, "ratio")
-    sheet.spill(6, 3, K, 1, f"={risk.exposures(1)}", "ratio")
+    sheet.spill(6, 3, K, 1, f"={risk.exposures(risk.PORTFOLIO)}", "ratio")
     instruments, index_future = area(sheet.name, 5, 1, 5 + K, 2), area(sheet.name, 5, 1, 5 + K, 1)
     portfolio = area(sheet.name, 6, 3, 5 + K, 3)
     row = 7 + K
@@ -533,7 +537,7 @@ def _hedging(book: Book, x: _Exposures, risk: _Risk) -> None:
     for j, name in enumerate(mm.HEDGED_FACTORS):
         sheet.input(row, 1 + j, name, "text")
     sheet.label(row + 1, 0, "portfolio specific vol")
-    specific = sheet.formula(row + 1, 1, f"={risk.value(K + 5, 1)}", "pct")
+    specific = sheet.formula(row + 1, 1, f"={risk.value(risk.SPECIFIC_VOL, risk.PORTFOLIO)}", "pct")
     row += 3
     sheet.heading(row, 0, "HEDGE_FUTURES(portfolio, instruments, factors to hedge, factor_cov, specific vol)")
     sheet.spill(row + 1, 0, K + 6, 3, f"=HEDGE_FUTURES({portfolio},{instruments},{hedge_factors},{risk.factor_cov},{specific})", ["text", "ratio", "ratio"])
@@ -575,7 +579,7 @@ def _optimization(book: Book, u: _Universe, x: _Exposures, risk: _Risk) -> None:
     value_col, mom_col = FACTOR_NAMES.index(mm.KEPT_FACTOR), FACTOR_NAMES.index(mm.NEUTRAL_FACTOR)
     for k in range(K):
         if k == value_col:
-            sheet.formula(6, 1 + k, f"={risk.value(1 + k, 3)}", "ratio")
+            sheet.formula(6, 1 + k, f"={risk.value(1 + k, risk.ACTIVE)}", "ratio")
         elif k == mom_col:
             sheet.input(6, 1 + k, 0, "ratio")
         else:
@@ -593,7 +597,7 @@ def _optimization(book: Book, u: _Universe, x: _Exposures, risk: _Risk) -> None:
     row += N + 3
     results = (
         ("lowest implied portfolio weight", f"=MIN({optimal.column(1, 1)})", "ratio", "0.01025"),
-        ("tracking error, current", f"={risk.value(2 * K - 1, 3)}", "pct", "5.42%"),
+        ("tracking error, current", f"={risk.value(risk.TOTAL_VOL, risk.ACTIVE)}", "pct", "5.42%"),
         ("tracking error, optimized SQRT(w'Sigma w)", f"=SQRT(MMULT(TRANSPOSE({w_opt}),MMULT({risk.asset_cov},{w_opt})))", "pct", "4.65%"),
         ("one-way turnover: PORTFOLIO_TURNOVER", f"=PORTFOLIO_TURNOVER({u.active},{w_opt})", "pct", "25.2%"),
         ("one-way turnover, Excel twin", f"=SUMPRODUCT(ABS({w_opt}-{u.active}))/2", "pct", ""),

@@ -21,9 +21,13 @@ class RegressionCells:
     twins: Block
     factors: tuple[str, ...]
 
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The table's row labels below its header: alpha, the factors, the summary rows."""
+        return ("alpha", *self.factors, *_SUMMARY)
+
     def _row(self, label: str) -> int:
-        rows = ("alpha", *self.factors, *_SUMMARY)
-        return 1 + rows.index(label)
+        return 1 + self.labels.index(label)
 
     def coef(self, label: str) -> str:
         """factorxl's estimate of ``alpha`` or a factor loading (or a summary row's value)."""
