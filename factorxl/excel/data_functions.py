@@ -35,13 +35,27 @@ _configured: DataSource | None = None
 
 
 def set_data_source(source: DataSource | None) -> None:
-    """Make every data worksheet function read through ``source`` (``None``: back to the default)."""
+    """Make every data worksheet function read through ``source``.
+
+    Parameters
+    ----------
+    source : DataSource or None
+        The source to use from now on in this Python session; None goes back to
+        ``$FACTORXL_DATA_DIR`` or the download cache.
+    """
     global _configured
     _configured = source
 
 
 def data_source() -> DataSource:
-    """The source the data worksheet functions use (see the module docstring for the order)."""
+    """The source the data worksheet functions use.
+
+    Returns
+    -------
+    DataSource
+        The one set with :func:`set_data_source`; else an offline source on
+        ``$FACTORXL_DATA_DIR`` (vintage ``$FACTORXL_DATA_VINTAGE``); else the download cache.
+    """
     from factorxl.data.sources import DataSource
 
     if _configured is not None:

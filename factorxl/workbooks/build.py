@@ -58,15 +58,54 @@ class BookResult:
 
 
 def vintage_for(data_dir: Path | None, vintage: str | None) -> str | None:
-    """The French-factor vintage to read: the one asked for; else, offline, :data:`DEFAULT_VINTAGE`
-    when the data folder has a subfolder of that name; else none (a folder with one copy)."""
+    """The Kenneth French vintage a build reads.
+
+    Parameters
+    ----------
+    data_dir : Path or None
+        The offline data folder (``--data``), or None online.
+    vintage : str or None
+        The vintage asked for (``--vintage``).
+
+    Returns
+    -------
+    str or None
+        ``vintage`` when given; otherwise, offline, :data:`DEFAULT_VINTAGE` when the data
+        folder has a subfolder of that name; otherwise None (a folder with one copy of each
+        file, or the download cache).
+    """
     if vintage or data_dir is None:
         return vintage
     return DEFAULT_VINTAGE if any(p.is_dir() for p in Path(data_dir).rglob(DEFAULT_VINTAGE)) else None
 
 
-def build_workbook(name: str, out: Path, source: DataSource, *, progress: bool | None = None) -> BookResult:
-    """Build, refresh and check one template into ``out``; a missing dataset skips it."""
+def build_workbook(name: str, out: Path, source: DataSource | None, *, progress: bool | None = None) -> BookResult:
+    """Build one template into ``out``, store factorxl's values in it and read its headlines.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`TEMPLATES` (``"msft"``, ``"arkk_brk"``, ``"minimodel"``).
+    out : Path
+        The output folder (it must exist); the file keeps the template's ``FILE_NAME``.
+    source : DataSource or None
+        Where the datasets come from (the MiniModel needs none).
+    progress : bool, optional
+        Draw the refresh's progress bar (default: only on a terminal).
+
+    Returns
+    -------
+    BookResult
+        ``path`` is None when the template's data could not be had; ``skipped`` then holds
+        the message (which file, its address, how to supply it). A workbook built without
+        one of its parts also lists that part in ``skipped``.
+
+    Raises
+    ------
+    FactorxlError
+        When a formula of the built workbook does not evaluate to a value (nothing is
+        written to ``out`` then).
+    """
     template = TEMPLATES[name]
     path = Path(out) / template.FILE_NAME
     partial = path.with_name(f".{path.stem}.building{path.suffix}")
@@ -89,7 +128,8 @@ def build_workbook(name: str, out: Path, source: DataSource, *, progress: bool |
 
 
 def build_workbooks(out: Path, source: DataSource, names: Sequence[str] | None = None, *, progress: bool | None = None) -> list[BookResult]:
-    """Build the templates ``names`` (default all, in :data:`TEMPLATES` order) into ``out``."""
+    """Build the templates ``names`` (default all, in :data:`TEMPLATES` order) into ``out``,
+    which is created if needed; see :func:`build_workbook`."""
     Path(out).mkdir(parents=True, exist_ok=True)
     return [build_workbook(name, out, source, progress=progress) for name in (names or TEMPLATES)]
 
