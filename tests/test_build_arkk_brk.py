@@ -11,10 +11,10 @@ import statsmodels.api as sm
 from factorxl.data import DataSource, load_brk_arkk
 from tests.workbook_checks import (
     Book,
-    build_complete,
     assert_cached_values_are_fresh,
     assert_no_pasted_numbers,
     assert_twin_differences_vanish,
+    build_complete,
     chart_count,
     package_settings,
 )

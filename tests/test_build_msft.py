@@ -11,10 +11,10 @@ from factorxl.data import DataSource
 from tests.course_data import msft_excess_and_market, spy_wmt_jpm
 from tests.workbook_checks import (
     Book,
-    build_complete,
     assert_cached_values_are_fresh,
     assert_no_pasted_numbers,
     assert_twin_differences_vanish,
+    build_complete,
     chart_count,
     package_settings,
 )

@@ -7,8 +7,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 import openpyxl
+import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from factorxl.workbooks.build import BookResult, build_workbook
@@ -16,7 +16,7 @@ from factorxl.workbooks.engine import ExcelError, recalculate
 from factorxl.workbooks.templates.layout import CONSTANT_FONT, INPUT_FILL
 
 
-def build_complete(name: str, folder: Path, source) -> BookResult:  # noqa: ANN001 - a DataSource or None
+def build_complete(name: str, folder: Path, source) -> BookResult:
     """Build one template for a test; it must be written in full."""
     result = build_workbook(name, folder, source)
     assert result.path is not None and result.skipped == (), result.skipped

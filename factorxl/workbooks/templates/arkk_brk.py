@@ -14,7 +14,18 @@ import pandas as pd
 
 from factorxl.data import DataSource, load_brk_arkk
 from factorxl.workbooks.templates.data import fetch
-from factorxl.workbooks.templates.layout import INPUT_LEGEND, Book, Built, Columns, DataSheet, Headline, Sheet, address, area, notes_sheet
+from factorxl.workbooks.templates.layout import (
+    INPUT_LEGEND,
+    Book,
+    Built,
+    Columns,
+    DataSheet,
+    Headline,
+    Sheet,
+    address,
+    area,
+    notes_sheet,
+)
 from factorxl.workbooks.templates.regression import RegressionCells, regression_table
 
 FILE_NAME = "ARKK_BRK.xlsx"
@@ -101,10 +112,10 @@ def _cumulative(data: DataSheet, excess: dict[str, Columns], factors: Columns, f
     labels = [f"{fund} cum. abnormal" for fund in FUNDS]
     factorxl = data.add_formula_columns(labels, "return", f"=ABNORMAL_CUMULATIVE({funds.data},{factors.data})")
     paths = {}
+    x_first, x_last = factors.col, factors.col + len(factors.labels) - 1
     for fund, label in zip(FUNDS, labels):
         first, last = arkk_rows if fund == "ARKK" else (data.first_row, data.last_row)
         y, loadings = excess[fund].col, fits[fund, "FF6"].twin_loadings
-        x_first, x_last = factors.col, factors.col + len(factors.labels) - 1
 
         def step(row: int, col: int, first: int = first, y: int = y, loadings: str = loadings) -> str:
             previous = "" if row == first else f"{address(row - 1, col)}+"
@@ -253,48 +264,48 @@ def _notes(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return [
         (
             "What this workbook shows",
-            "Factor regressions of Berkshire Hathaway (BRK) and ARK Innovation (ARKK) monthly excess returns on the market "
+            ("Factor regressions of Berkshire Hathaway (BRK) and ARK Innovation (ARKK) monthly excess returns on the market "
             "(CAPM) and on the Fama-French five factors plus momentum (FF6): the four regression tables with native Excel "
             "twins (SLOPE, INTERCEPT, RSQ, STEYX and INDEX(LINEST(...))), the loadings side by side, the share of each "
             "fund's variance due to each factor, the volatility of the hedged (abnormal-return) portfolio, annualization "
-            "with 12 for monthly data, and the cumulative abnormal return with a chart. Every number is a formula.",
+            "with 12 for monthly data, and the cumulative abnormal return with a chart. Every number is a formula."),
         ),
         (
             "Source document",
-            "Seed 002: course notebook 'Multi-Factor Models', sections 13.6 (performance attribution: Cathie Wood) and 13.7 "
-            "(Warren Buffett), and the abnormal returns of section 13.8.3.",
+            ("Seed 002: course notebook 'Multi-Factor Models', sections 13.6 (performance attribution: Cathie Wood) and 13.7 "
+            "(Warren Buffett), and the abnormal returns of section 13.8.3."),
         ),
         (
             "Data",
-            f"df_WarrenBAndCathieW_monthly (the course's Fin418 file, in its CSV form): {len(frame)} months from "
+            (f"df_WarrenBAndCathieW_monthly (the course's Fin418 file, in its CSV form): {len(frame)} months from "
             f"{frame.index[0]:%Y-%m} to {frame.index[-1]:%Y-%m} (some months are missing), with the factors Mkt-RF, SMB, "
             f"HML, RMW, CMA, Mom and RF that come with it. ARKK has {len(arkk)} months from {arkk.index[0]:%Y-%m}. "
-            "Excess return = fund - RF. The data are the workbook's inputs; the file is not part of factorxl.",
+            "Excess return = fund - RF. The data are the workbook's inputs; the file is not part of factorxl."),
         ),
         (
             "Where the source's printed numbers differ, and why",
-            "1. Seed 002 prints ARKK's 'annualized mean excess return' as 644.7%: it multiplies a monthly mean by 252. "
+            ("1. Seed 002 prints ARKK's 'annualized mean excess return' as 644.7%: it multiplies a monthly mean by 252. "
             "Monthly data annualize with 12 (Compare sheet, Annualization block; the x252 figure is shown labeled as the "
             "slip).\n"
             "2. Seed 002 runs ARKK's regression on returns and factors both multiplied by 252. The slopes and R-squared are "
             "unchanged, but its constant 1.7109 is the monthly alpha times 252; the annualized alpha is the monthly alpha "
             "times 12.\n"
             "3. The seed prints its coefficients to 4 decimals and R-squared to 3; the workbook shows full precision.\n"
-            "4. ARKK's CAPM regression is not in the source; it is added so the four fits can be read side by side.",
+            "4. ARKK's CAPM regression is not in the source; it is added so the four fits can be read side by side."),
         ),
         (
             "Conventions",
-            "factorxl drops the months where a fund or a factor is missing (ARKK before "
+            ("factorxl drops the months where a fund or a factor is missing (ARKK before "
             f"{arkk.index[0]:%Y-%m}); Excel's LINEST cannot skip empty cells, so ARKK's twins use the block of its "
             f"{len(arkk)} months. Residual volatility is SSR/(n-K-1) (the regression's standard error, STEYX); the "
             "appraisal ratio uses the residuals' standard deviation with ddof 1. Isolated factor shares leave out the "
             "covariances between factors; Euler shares include them and add up to R-squared. The cumulative abnormal "
-            "return is the running sum of alpha + residual, as the course's cumsum.",
+            "return is the running sum of alpha + residual, as the course's cumsum."),
         ),
         (
             "Inputs and recalculation",
-            "Inputs are blue on yellow: periods_per_year (12) and source_periods (252, only to show the slip). The numbers "
+            ("Inputs are blue on yellow: periods_per_year (12) and source_periods (252, only to show the slip). The numbers "
             "you see were computed by factorxl when the workbook was built; Excel shows them without the add-in. With the "
-            "add-in the formulas recalculate; without Excel, `factorxl refresh ARKK_BRK.xlsx` recalculates and stores them.",
+            "add-in the formulas recalculate; without Excel, `factorxl refresh ARKK_BRK.xlsx` recalculates and stores them."),
         ),
     ]

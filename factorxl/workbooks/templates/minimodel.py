@@ -17,7 +17,17 @@ from pathlib import Path
 import numpy as np
 
 from factorxl.core import minimodel as mm
-from factorxl.workbooks.templates.layout import INPUT_LEGEND, Block, Book, Built, Headline, Sheet, address, area, notes_sheet
+from factorxl.workbooks.templates.layout import (
+    INPUT_LEGEND,
+    Block,
+    Book,
+    Built,
+    Headline,
+    Sheet,
+    address,
+    area,
+    notes_sheet,
+)
 
 FILE_NAME = "MiniModel.xlsx"
 TITLE = "MiniModel: a 10-stock Barra-style risk model"
@@ -94,7 +104,11 @@ def _universe(book: Book) -> _Universe:
         sheet.note(5, j, text)
     sheet.header(6, 0, ("name", "industry", "cap", "cap weight", "VALUE", "MOM", "SIZE", "return", "specific vol", "portfolio", "benchmark", "active"))
     first, last = 7, 6 + N
-    rows = lambda col: area(sheet.name, first, col, last, col)  # noqa: E731 - a column of the stock block
+
+    def rows(col: int) -> str:
+        """One column of the stock block."""
+        return area(sheet.name, first, col, last, col)
+
     for i in range(N):
         r = first + i
         sheet.input(r, 0, mm.NAMES[i], "text")
@@ -113,21 +127,21 @@ def _universe(book: Book) -> _Universe:
     for col in (3, 9, 10, 11):
         sheet.formula(last + 1, col, f"=SUM({rows(col)})", "ratio")
     define = book.define
-    u = dict(
-        names=define("stock_names", rows(0)),
-        industries=define("industries", rows(1)),
-        caps=define("caps", rows(2)),
-        cap_weights=define("cap_weights", rows(3)),
-        descriptors=define("descriptors", area(sheet.name, first - 1, 4, last, 6)),
-        descriptor_columns=tuple(rows(c) for c in (4, 5, 6)),
-        returns=define("month1_returns", rows(7)),
-        specific_vols=define("specific_vols", rows(8)),
-        weights=define("weights", area(sheet.name, first - 1, 9, last, 11)),
-        portfolio=define("w_portfolio", rows(9)),
-        benchmark=define("w_benchmark", rows(10)),
-        benchmark_column=area(sheet.name, first - 1, 10, last, 10),
-        active=define("w_active", rows(11)),
-    )
+    u = {
+        "names": define("stock_names", rows(0)),
+        "industries": define("industries", rows(1)),
+        "caps": define("caps", rows(2)),
+        "cap_weights": define("cap_weights", rows(3)),
+        "descriptors": define("descriptors", area(sheet.name, first - 1, 4, last, 6)),
+        "descriptor_columns": tuple(rows(c) for c in (4, 5, 6)),
+        "returns": define("month1_returns", rows(7)),
+        "specific_vols": define("specific_vols", rows(8)),
+        "weights": define("weights", area(sheet.name, first - 1, 9, last, 11)),
+        "portfolio": define("w_portfolio", rows(9)),
+        "benchmark": define("w_benchmark", rows(10)),
+        "benchmark_column": area(sheet.name, first - 1, 10, last, 10),
+        "active": define("w_active", rows(11)),
+    }
     row = last + 3
     sheet.heading(row, 0, "Industry cap weights (the benchmark's industry exposures)")
     sheet.header(row + 1, 0, ("industry", "cap weight", "script prints"))
@@ -692,44 +706,44 @@ def _chapter2(book: Book) -> None:
 NOTES = [
     (
         "What this workbook shows",
-        "The primer's 10-stock 'MiniModel', section by section, as its script mini_example.py computes it: the universe "
+        ("The primer's 10-stock 'MiniModel', section by section, as its script mini_example.py computes it: the universe "
         "(1), standardized exposures (2), the month-1 cross-sectional regression with its industry constraint and the pure "
         "factor portfolios (3, 3b), the risk model and the risk decomposition of the portfolio, the benchmark and the "
         "active position with stock-level contributions to tracking error (4, 4b), a correlated stress test (5), "
         "attribution over three months with Carino linking (6), hedging with futures (7), minimum tracking-error "
         "optimization (8) and the chapter-2 five-stock example (9). Every number is a formula: a factorxl function and, "
-        "beside it, a native Excel twin (MMULT, MINVERSE, SUMPRODUCT, LN, PRODUCT...).",
+        "beside it, a native Excel twin (MMULT, MINVERSE, SUMPRODUCT, LN, PRODUCT...)."),
     ),
     (
         "Source document",
-        "Seed 004: the 'MiniModel' primer's appendix 'Mini Example Source Code' (mini_example.py). Its inputs are the "
+        ("Seed 004: the 'MiniModel' primer's appendix 'Mini Example Source Code' (mini_example.py). Its inputs are the "
         "script's own constants, entered here as input cells; the script prints percent where the workbook holds decimals "
-        "(0.042 is 4.2%).",
+        "(0.042 is 4.2%)."),
     ),
     (
         "Where the script's printed numbers differ, and why",
-        "1. The script prints the pure factor portfolios P with factors down the rows; CROSS_SECTION_PURE_PORTFOLIOS lays "
+        ("1. The script prints the pure factor portfolios P with factors down the rows; CROSS_SECTION_PURE_PORTFOLIOS lays "
         "out stocks down the rows (the transpose), as every factorxl function keeps one row per stock; P X is shown as "
         "RISK_EXPOSURES(P, X), also transposed.\n"
         "2. The script sorts the stock contributions by |CTR|; the workbook keeps the universe's order.\n"
         "3. Factor names follow the exposure matrix: the industries are 'Tech', 'Fin', 'Cons' (the script prints TECH, "
         "FIN, CONS).\n"
         "4. Numbers the script prints as 0 or -0 (the benchmark's style exposures, the constraint check, the market share "
-        "of active risk) are rounding noise of order 1e-17 here too.",
+        "of active risk) are rounding noise of order 1e-17 here too."),
     ),
     (
         "Inputs",
-        "Blue on yellow: the stocks' names, industries, caps, descriptors, month-1 returns, specific volatilities and the "
+        ("Blue on yellow: the stocks' names, industries, caps, descriptors, month-1 returns, specific volatilities and the "
         "manager's weights (sheet 1), factor volatilities and correlations (4), the stress factor and size (5), months 2-3 "
         "factor and specific returns (6), the small-cap future's exposures and the factors to hedge (7), the MOM target "
         "(8) and the chapter-2 example (9). Named ranges: stock_names, industries, caps, cap_weights, descriptors, "
         "month1_returns, specific_vols, weights, w_portfolio, w_benchmark, w_active, exposures, exposures_data, "
-        "factor_names, factor_vols, correlation, factor_cov, factor_cov_data, asset_cov, stress_factor, stress_sigmas.",
+        "factor_names, factor_vols, correlation, factor_cov, factor_cov_data, asset_cov, stress_factor, stress_sigmas."),
     ),
     (
         "Recalculation",
-        "The values you see were computed by factorxl when the workbook was built (`factorxl build`); Excel shows them "
+        ("The values you see were computed by factorxl when the workbook was built (`factorxl build`); Excel shows them "
         "without the add-in. With the add-in the formulas recalculate when an input changes; without Excel, "
-        "`factorxl refresh MiniModel.xlsx` recalculates every formula and stores the new values.",
+        "`factorxl refresh MiniModel.xlsx` recalculates every formula and stores the new values."),
     ),
 ]

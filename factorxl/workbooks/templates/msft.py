@@ -15,8 +15,20 @@ import pandas as pd
 
 from factorxl.data import DataSource, load_factors, load_msft, load_spy_wmt_jpm_excess
 from factorxl.workbooks.templates.data import MissingData, fetch
-from factorxl.workbooks.templates.layout import INPUT_LEGEND, Block, Book, Built, Columns, DataSheet, Headline, Sheet, address, area, notes_sheet
-from factorxl.workbooks.templates.regression import RegressionCells, regression_table
+from factorxl.workbooks.templates.layout import (
+    INPUT_LEGEND,
+    Block,
+    Book,
+    Built,
+    Columns,
+    DataSheet,
+    Headline,
+    Sheet,
+    address,
+    area,
+    notes_sheet,
+)
+from factorxl.workbooks.templates.regression import regression_table
 
 FILE_NAME = "MSFT.xlsx"
 TITLE = "MSFT on the market: alpha, beta, hedges, risk budgets"
@@ -151,7 +163,7 @@ def _model(book: Book, sheet: Sheet, data: _Series) -> str:
     sheet.widths({0: 46, **{c: 14 for c in range(1, 10)}, 4: 30})
     given = _inputs(sheet, 4)
     y, x = data.y, data.x
-    fit = regression_table(sheet, 11, 0, data.excess, data.market, given.periods_per_year, "Regression of MSFT excess returns on Mkt-RF (classical errors)")
+    regression_table(sheet, 11, 0, data.excess, data.market, given.periods_per_year, "Regression of MSFT excess returns on Mkt-RF (classical errors)")
     row = 23
     beta_row = row + 3
     sheet.heading(row, 0, "Alpha and beta")
@@ -179,7 +191,7 @@ def _model(book: Book, sheet: Sheet, data: _Series) -> str:
         sheet.note(r, 4, source)
     variance_f = sheet.ref(row + 3, 1)
     sheet.label(row + 5, 0, "Mean Mkt-RF  mu_f")
-    mean_f = sheet.formula(row + 5, 1, f"=AVERAGE({x})", "precise")
+    sheet.formula(row + 5, 1, f"=AVERAGE({x})", "precise")
     sheet.note(row + 5, 4, "0.00035668848435262666 (001)")
 
     row = 36
@@ -310,7 +322,7 @@ def _charts(book: Book, model: Sheet, data: _Series, alpha: str, beta: str, deco
     charts.ws.insert_chart(26, 0, bar, {"x_scale": 0.8, "y_scale": 1.2})
 
 
-def _axes(chart, title: str, x_name: str, y_name: str) -> None:  # noqa: ANN001 - an XlsxWriter chart
+def _axes(chart, title: str, x_name: str, y_name: str) -> None:
     chart.set_title({"name": title})
     chart.set_x_axis({"name": x_name, "num_format": "0%", "crossing": "min"})
     chart.set_y_axis({"name": y_name, "num_format": "0%", "crossing": "min"})
@@ -379,32 +391,32 @@ def _notes(data: MsftData) -> list[tuple[str, str]]:
     return [
         (
             "What this workbook shows",
-            "The single-factor model of MSFT on the market: the regression of MSFT's daily excess return on Mkt-RF "
+            ("The single-factor model of MSFT on the market: the regression of MSFT's daily excess return on Mkt-RF "
             "(alpha, beta, R-squared, residual volatility), the tracking portfolio beta*f and the hedged (portable-alpha) "
             "portfolio r - beta*f, position sizes under a volatility budget for daily, monthly and annual horizons with and "
             "without the hedge, the expected P&L in total and risk-adjusted, the hedge that leaves a target share of variance "
             "in factor risk, and the variance decomposition. The CoMovement sheets show WMT and JPM on SPY. Every number is "
             "a formula: a factorxl function, with a native Excel twin beside it (SLOPE, INTERCEPT, RSQ, STEYX, LINEST, "
-            "VAR.S/VAR.P, DEVSQ) and their difference.",
+            "VAR.S/VAR.P, DEVSQ) and their difference."),
         ),
         (
             "Source documents",
-            "Seed 000: course notebook 'Factor Models' (newer version), sections 6.4 (co-movement), 6.7 (tracking and hedged "
+            ("Seed 000: course notebook 'Factor Models' (newer version), sections 6.4 (co-movement), 6.7 (tracking and hedged "
             "portfolios), 6.8 (risk budgets and position sizing), 6.10 (variance decomposition), 6.11 (exercises). Seed 001: "
             "the older version of the chapter, sections 5.4-5.6 (printed parameters, x, xe, the 20% factor-share hedge xh20, "
-            "the cash effect -(1-beta)*rf).",
+            "the cash effect -(1-beta)*rf)."),
         ),
         (
             "Data",
-            f"MSFT: daily raw CRSP returns (FactorModels_data2.csv of the course), rows without a return dropped, inner-joined "
+            (f"MSFT: daily raw CRSP returns (FactorModels_data2.csv of the course), rows without a return dropped, inner-joined "
             f"on dates with the Kenneth French daily factors (F-F_Research_Data_Factors_daily, vintage: {data.vintage}): "
             f"{len(data.msft):,} days from {first:%Y-%m-%d} to {last:%Y-%m-%d}. Excess return = MSFT - RF. WMT/JPM/SPY: "
             "daily excess returns (FactorModels_data1.csv), rows with any missing value dropped. The data are the workbook's "
-            "inputs; the files are not part of factorxl.",
+            "inputs; the files are not part of factorxl."),
         ),
         (
             "Where the source's printed numbers differ, and why",
-            "1. Factor vintage. With the CRSP 202412 factor files (what seed 001 ran on) beta is 1.187234068887255; seed 000 "
+            ("1. Factor vintage. With the CRSP 202412 factor files (what seed 001 ran on) beta is 1.187234068887255; seed 000 "
             "prints 1.1876 because it ran on the 2025 rebuild of the French library, which also moves its alpha*252 (0.1474 "
             "here 0.1476) and its P&L figures ($2,644,594 and $1,530,371).\n"
             "2. Variance conventions. Seed 001 prints var_r and var_e as population variances (ddof 0, Excel VAR.P) but var_f "
@@ -417,19 +429,19 @@ def _notes(data: MsftData) -> list[tuple[str, str]]:
             "xh20 = -0.4816910986685352, the factor share 0.4141 and the hedged mean 0.00703 (which also annualizes daily data "
             "with 12 instead of 252). For example x*(beta*mu_f + alpha)*252 with its printed x, beta, mu_f and alpha is 2.64, "
             "not 0.7687. The workbook computes each of them from the parameters it shows.\n"
-            "5. Seed 000 leaves the position x as a blank to fill in; the workbook fills it with budget / (vol * SQRT(21)).",
+            "5. Seed 000 leaves the position x as a blank to fill in; the workbook fills it with budget / (vol * SQRT(21))."),
         ),
         (
             "Inputs and names",
-            "Inputs are blue on yellow. Named cells: periods_per_year, budget, horizon, target_share, ddof, exercise_budget; "
+            ("Inputs are blue on yellow. Named cells: periods_per_year, budget, horizon, target_share, ddof, exercise_budget; "
             "named data ranges: msft_excess, mkt_rf, rf_daily, msft_tracking, msft_hedged, msft_hedged_excel. The daily, "
-            "monthly and annual periods of the positions table are inputs too.",
+            "monthly and annual periods of the positions table are inputs too."),
         ),
         (
             "Recalculation",
-            "The numbers you see are the values factorxl computed when it built the workbook; Excel shows them without the "
+            ("The numbers you see are the values factorxl computed when it built the workbook; Excel shows them without the "
             "add-in (the file does not ask for a full recalculation on open). With the add-in (xlwings, UDF module "
             "factorxl.udfs) the formulas recalculate when an input changes. Without Excel, `factorxl refresh MSFT.xlsx` "
-            "recalculates every formula and stores the new values.",
+            "recalculates every formula and stores the new values."),
         ),
     ]
