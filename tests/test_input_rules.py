@@ -143,3 +143,7 @@ def test_infinite_values_are_errors():
 def test_constant_returns_cannot_be_regressed():
     with pytest.raises(FactorxlError, match="returns of y1 are constant"):
         udfs.FACTOR_BETA([[0.01]] * 30, FACTORS)
+
+
+def test_an_empty_optional_range_counts_as_omitted():
+    assert udfs.VOL_BUDGET_SIZE(1e6, RETURNS, 21, "") == udfs.VOL_BUDGET_SIZE(1e6, RETURNS, 21)

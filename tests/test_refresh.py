@@ -189,3 +189,35 @@ def test_formulas_as_excel_saves_them(tmp_path):
     assert sheet["G1"].value == pytest.approx((products + 1).sum(), rel=1e-15)
     assert sheet["G2"].value == pytest.approx(2 * values[:, 0].std(ddof=1), rel=1e-14)
     assert sheet["G3"].value == pytest.approx(np.polyfit(values[:, 0], values[:, 1], 1)[0], rel=1e-12)
+
+
+def test_omitted_arguments_reach_factorxl_as_none_not_zero(tmp_path):
+    """Excel passes an omitted optional argument as empty; formulas would pass 0 (HAC with 0 lags)."""
+    book = build_workbook(
+        tmp_path / "omitted.xlsx",
+        generated_data(),
+        extra={
+            "B20": '=INDEX(FACTOR_REGRESS(Data!$E$2:$E$61,Data!$D$2:$D$61,"hac",,12),10,2)',
+            "B21": '=INDEX(FACTOR_REGRESS(Data!$E$2:$E$61,Data!$D$2:$D$61,"hac",0,12),10,2)',
+        },
+    )
+    fresh = recalculate(book)
+    assert fresh.value("Model", "B20") == "HAC (3 lags)"  # the automatic rule for 60 rows
+    assert fresh.value("Model", "B21") == "HAC (0 lags)"  # an explicit zero stays zero
+
+
+@pytest.mark.parametrize(
+    ("formula", "marked"),
+    [
+        ('FACTOR_REGRESS(A1:A9,B1:B9,"hac",,12)', 'FACTOR_REGRESS(A1:A9,B1:B9,"hac",{o},12)'),
+        ("VOL_BUDGET_SIZE(1,A1:A5, ,C1:C5)+SUM(1,,2)", "VOL_BUDGET_SIZE(1,A1:A5, {o},C1:C5)+SUM(1,,2)"),
+        ("FACTOR_ALPHA(A1:A3,{1,,2},)", "FACTOR_ALPHA(A1:A3,{1,,2},{o})"),
+        ("FACTOR_ALPHA(\"a,,b\",'x,,y'!A1:A3,)", "FACTOR_ALPHA(\"a,,b\",'x,,y'!A1:A3,{o})"),
+        ("FF_FACTORS()", "FF_FACTORS()"),
+        ("IF(A1,FACTOR_BETA(A1:A3,B1:B3),)", "IF(A1,FACTOR_BETA(A1:A3,B1:B3),)"),
+    ],
+)
+def test_omitted_argument_slots_are_marked_only_in_factorxl_calls(formula, marked):
+    from factorxl.workbooks.formula_functions import OMITTED, mark_omitted_arguments
+
+    assert mark_omitted_arguments(formula) == marked.replace("{o}", f'"{OMITTED}"')

@@ -228,7 +228,8 @@ def require_same_rows(*tables: Table) -> None:
             )
 
 
-def _missing_option(value: Any) -> bool:
+def is_omitted(value: Any) -> bool:
+    """True for an optional argument left out (``None``) or pointing at an empty cell."""
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
@@ -242,7 +243,7 @@ def read_number(
     maximum: float | None = None,
 ) -> float:
     """Read a scalar number option, with its default when the cell is omitted or empty."""
-    if _missing_option(value):
+    if is_omitted(value):
         if default is None:
             raise FactorxlError(f"{name} is required")
         return default
@@ -265,7 +266,7 @@ def read_number(
 
 def read_optional_number(value: Any, name: str, **limits: Any) -> float | None:
     """Like :func:`read_number` but ``None`` when the option is omitted."""
-    return None if _missing_option(value) else read_number(value, name, **limits)
+    return None if is_omitted(value) else read_number(value, name, **limits)
 
 
 def read_int(value: Any, name: str, default: int | None = None, *, minimum: int | None = None) -> int:
@@ -278,7 +279,7 @@ def read_int(value: Any, name: str, default: int | None = None, *, minimum: int 
 
 def read_optional_int(value: Any, name: str, *, minimum: int | None = None) -> int | None:
     """Like :func:`read_int` but ``None`` when the option is omitted."""
-    return None if _missing_option(value) else read_int(value, name, minimum=minimum)
+    return None if is_omitted(value) else read_int(value, name, minimum=minimum)
 
 
 def read_ddof(value: Any) -> int:
@@ -288,7 +289,7 @@ def read_ddof(value: Any) -> int:
 
 def read_choice(value: Any, name: str, choices: Sequence[str], default: str) -> str:
     """Read a case-insensitive text option; returns the canonical (lower-case) spelling."""
-    if _missing_option(value):
+    if is_omitted(value):
         return default
     text = str(value).strip().lower()
     if text not in choices:
@@ -300,7 +301,7 @@ def read_choice(value: Any, name: str, choices: Sequence[str], default: str) -> 
 
 def read_bool(value: Any, name: str, default: bool) -> bool:
     """Read TRUE/FALSE, 1/0 or the words ``"true"``/``"false"``."""
-    if _missing_option(value):
+    if is_omitted(value):
         return default
     if isinstance(value, bool):
         return value
@@ -559,7 +560,7 @@ def read_positions(value: Any, name: str, labels: Sequence[str]) -> list[int]:
     FactorxlError
         If a label is unknown, a number is out of range, or the choice is empty.
     """
-    if _missing_option(value):
+    if is_omitted(value):
         raise FactorxlError(f"{name} is required: labels or column numbers")
     cells = [cell for row in as_grid(value, name) for cell in row if not is_missing(cell)]
     if not cells:

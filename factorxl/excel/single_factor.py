@@ -21,7 +21,7 @@ from factorxl.errors import FactorxlError
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.fitting import FittedModels, fit_factor_models
-from factorxl.excel.inputs import read_choice, read_ddof, read_number, read_optional_int, read_optional_number, read_table
+from factorxl.excel.inputs import is_omitted, read_choice, read_ddof, read_number, read_optional_int, read_optional_number, read_table
 from factorxl.excel.outputs import aligned_rows, labeled_table, scalar_or_grid
 
 __all__ = [
@@ -139,10 +139,10 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
     degrees = read_ddof(ddof)
     table = read_table(returns, "returns", "y")
     if table.rows == 1 and table.columns == 1:
-        if factors is not None:
+        if not is_omitted(factors):
             raise FactorxlError("factors needs a returns range; a single volatility number cannot be hedged")
         volatility = float(table.values[0, 0])
-    elif factors is None:
+    elif is_omitted(factors):
         if table.columns != 1:
             raise FactorxlError(f"returns must be a single asset column; it has {table.columns} columns")
         volatility = sample_volatility(table.values[~np.isnan(table.values[:, 0]), 0], degrees)

@@ -29,7 +29,7 @@ import schedula as sh
 from formulas.tokens.operand import Error, XlError
 
 from factorxl.errors import FactorxlError
-from factorxl.workbooks.formula_functions import register_functions, unknown_functions
+from factorxl.workbooks.formula_functions import mark_omitted_arguments, register_functions, unknown_functions
 from factorxl.workbooks.progress import Progress
 
 Value = float | int | bool | str | None
@@ -237,6 +237,7 @@ def _compile(model: _Model, worksheet: Any, cell: Any, book_context: dict, bar: 
         raise _Unsupported(f"unknown function {', '.join(unknown)} (neither Excel's in formulas nor factorxl's)")
     if _APOSTROPHE_SHEET.search(formula):
         raise _Unsupported("formulas cannot resolve references to a sheet whose name contains an apostrophe")
+    _mark_omitted_arguments(cell)
     _, context = model.add_sheet(worksheet, book_context)
     context = {"external_links": model.external_links(context), **context}
     compiled = sh.await_result(
@@ -246,6 +247,14 @@ def _compile(model: _Model, worksheet: Any, cell: Any, book_context: dict, bar: 
     _record_result(compiled, formula_cell, bar)
     model.add_cell(compiled, context, model.formula_ranges(context))
     return formula_cell
+
+
+def _mark_omitted_arguments(cell: Any) -> None:
+    """Rewrite the in-memory formula so omitted factorxl arguments arrive as None (see the adapter)."""
+    if isinstance(cell.value, str):
+        cell.value = "=" + mark_omitted_arguments(_formula_text(cell))
+    else:
+        cell.value.text = "=" + mark_omitted_arguments(_formula_text(cell))
 
 
 class _Unsupported(Exception):

@@ -32,8 +32,13 @@ class FactorxlErrorValue(XlError):
         return error
 
 
+# ``formulas`` compiles an omitted argument to 0; xlwings passes None. Omitted arguments of
+# factorxl functions are marked with this text before compiling and read back as None.
+OMITTED = "\u2205factorxl:omitted-argument\u2205"
+
+
 def _raw_scalar(value: Any) -> Any:
-    if value is sh.EMPTY or value is None:
+    if value is sh.EMPTY or value is None or value == OMITTED:
         return None
     if isinstance(value, XlError):
         return str(value)
@@ -117,6 +122,41 @@ _QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
 # Names that formulas' parser reads as syntax rather than as functions from its table.
 _PARSED_AS_SYNTAX = {"ANCHORARRAY", "LAMBDA", "LET"}
 _CALLED = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)\s*\(")
+
+
+def mark_omitted_arguments(formula: str) -> str:
+    """Put :data:`OMITTED` in every empty argument slot of a factorxl function call.
+
+    ``=FACTOR_REGRESS(B2:B99, C2:C99, "hac", , 12)`` must reach factorxl with ``lags=None``
+    (the documented default), as it does in Excel, not with ``lags=0``. Quoted strings and
+    sheet names, array constants and calls of other functions are left as they are.
+    """
+    register_functions()
+    out: list[str] = []
+    calls: list[bool] = []  # for each open parenthesis or brace: is it a factorxl call?
+    expecting_argument = False
+    position = 0
+    while position < len(formula):
+        quoted = _QUOTED.match(formula, position)
+        if quoted:
+            out.append(quoted.group())
+            position, expecting_argument = quoted.end(), False
+            continue
+        char = formula[position]
+        in_call = bool(calls) and calls[-1]
+        if char in ",)" and expecting_argument and in_call and not (char == ")" and out[-1].rstrip().endswith("(")):
+            out.append(f'"{OMITTED}"')
+        if char == "(":
+            preceding = re.search(r"([A-Za-z_][\w.]*)\s*$", "".join(out))
+            calls.append(bool(preceding) and preceding.group(1).upper() in FUNCTIONS)
+        elif char == "{":
+            calls.append(False)
+        elif char in ")}" and calls:
+            calls.pop()
+        out.append(char)
+        expecting_argument = char in "(," or (char.isspace() and expecting_argument)
+        position += 1
+    return "".join(out)
 
 
 def unknown_functions(formula: str) -> list[str]:
