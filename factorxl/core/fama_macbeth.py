@@ -44,6 +44,7 @@ from scipy import special
 from factorxl.core.batched_solve import slopes_from_sums
 from factorxl.core.premia import PremiaInference, premia_inference, solve_periods
 from factorxl.core.regression import ols
+from factorxl.core.variance import sample_covariance
 from factorxl.errors import FactorxlError
 
 SE_TYPES = ("fm", "nw", "shanken")
@@ -93,8 +94,7 @@ def grs_test(returns: np.ndarray, factors: np.ndarray) -> GrsTest:
     resid = np.column_stack([fit.resid for fit in fits])
     sigma = resid.T @ resid / nobs
     means = x.mean(axis=0)
-    centered = x - means
-    omega = centered.T @ centered / nobs
+    omega = sample_covariance(x, ddof=0)
     quadratic = alphas @ np.linalg.solve(sigma, alphas)
     sharpe = means @ np.linalg.solve(omega, means)
     df_den = nobs - nassets - nfactors
@@ -197,7 +197,7 @@ def first_pass_loadings(
     handed_on = ~solvable | (count < nfactors + 2) | constant
     if handed_on.any():
         names = list(asset_names or (f"y{j + 1}" for j in range(y.shape[1])))
-        fits = ols(y[:, handed_on], x, factor_names=factor_names, asset_names=[n for n, h in zip(names, handed_on) if h])
+        fits = ols(y[:, handed_on], x, factor_names=factor_names, asset_names=[n for n, h in zip(names, handed_on, strict=True) if h])
         slopes[:, handed_on] = np.array([fit.betas for fit in fits]).T
     return slopes.T
 
@@ -302,8 +302,7 @@ def _shanken(inference: PremiaInference, factors: np.ndarray, intercept: bool) -
     factors = factors[~np.isnan(factors).any(axis=1)]
     if factors.shape[0] < 2:
         raise FactorxlError("the Shanken correction needs the factors in at least 2 of the periods used")
-    centered = factors - factors.mean(axis=0)
-    factor_cov = centered.T @ centered / (factors.shape[0] - 1)
+    factor_cov = sample_covariance(factors, ddof=1)
     premia = inference.estimates[1:] if intercept else inference.estimates
     try:
         c = float(premia @ np.linalg.solve(factor_cov, premia))
