@@ -7,11 +7,14 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
 
 from factorxl.cli import main
+from factorxl.errors import FactorxlError
+from factorxl.workbooks import build
 from factorxl.workbooks.build import DEFAULT_VINTAGE, vintage_for
 from tests.workbook_checks import Book
 
@@ -59,6 +62,32 @@ def test_vintage_choice(shared_data, tmp_path):
 def test_data_folder_must_exist(tmp_path, capsys):
     assert main(["build", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def _failing_template(path: Path, source) -> None:
+    """A template that writes its file, then fails before it is complete."""
+    path.write_bytes(b"half a workbook")
+    raise RuntimeError("interrupted while writing")
+
+
+def _unevaluable_template(path: Path, source) -> None:
+    """A template with a formula the refresh cannot evaluate."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    workbook.add_worksheet("S").write_formula("A1", "=NOSUCHFUNC(1)")
+    workbook.close()
+
+
+@pytest.mark.parametrize(
+    ("template", "error", "message"),
+    [(_failing_template, RuntimeError, "interrupted"), (_unevaluable_template, FactorxlError, "Broken.xlsx: 1 formulas did not evaluate")],
+)
+def test_a_failed_build_leaves_nothing_in_the_output_folder(tmp_path, monkeypatch, template, error, message):
+    monkeypatch.setitem(build.TEMPLATES, "broken", SimpleNamespace(FILE_NAME="Broken.xlsx", build=template))
+    with pytest.raises(error, match=message):
+        build.build_workbook("broken", tmp_path, None)
+    assert list(tmp_path.iterdir()) == []
 
 
 def _libreoffice_recalculation(path: Path, folder: Path) -> Book:

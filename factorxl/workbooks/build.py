@@ -110,11 +110,10 @@ def build_workbook(name: str, out: Path, source: DataSource | None, *, progress:
     path = Path(out) / template.FILE_NAME
     partial = path.with_name(f".{path.stem}.building{path.suffix}")
     try:
-        built = template.build(partial, source)
-    except MissingData as missing:
-        partial.unlink(missing_ok=True)
-        return BookResult(name, None, (), (str(missing),))
-    try:
+        try:
+            built = template.build(partial, source)
+        except MissingData as missing:
+            return BookResult(name, None, (), (str(missing),))
         report = refresh_workbook(partial, progress=progress)
         problems = report.problems + report.errors
         if problems:
