@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factorxl.core.batched_solve import solve_spd
+from factorxl.core.premia import solve_periods
 from factorxl.errors import FactorxlError
 
 INTERCEPT_NAME = "const"
@@ -279,20 +279,17 @@ def characteristic_regressions(
     # rows of dates that are skipped may hold NaN z-scores; keep them out of the sums
     active = ~too_few[dates]
     xa, da, wa, ya = x[active], dates[active], wu[active], yu[active]
-    upper = np.triu_indices(nparams)
-    gram = np.zeros((nparams, nparams, ndates))
-    gram[upper] = _by_date(wa[:, None] * xa[:, upper[0]] * xa[:, upper[1]], da, ndates).T
-    gram[upper[1], upper[0]] = gram[upper]
-    moment = _by_date(xa * (wa * ya)[:, None], da, ndates).T
-    solution, solvable = solve_spd(gram, moment)
-    collinear = ~solvable & ~too_few
-    if collinear.any():
+    lower = np.tril_indices(nparams)  # the solver reads the lower triangle only
+    gram = np.zeros((ndates, nparams, nparams))
+    gram[:, lower[0], lower[1]] = _by_date(wa[:, None] * xa[:, lower[0]] * xa[:, lower[1]], da, ndates)
+    solution = solve_periods(gram, _by_date(xa * (wa * ya)[:, None], da, ndates), nobs)
+    if solution.collinear.any():
         raise FactorxlError(
-            f"the characteristics are collinear across the assets of {date_labels[int(np.flatnonzero(collinear)[0])]}"
+            f"the characteristics are collinear across the assets of {date_labels[int(np.flatnonzero(solution.collinear)[0])]}"
             + ("" if not intercept or standardize else " (a characteristic constant on that date is collinear with the intercept)")
             + "; remove one"
         )
-    coefficients = solution.T
+    coefficients = solution.coefficients
 
     resid = ya - np.einsum("ik,ik->i", xa, coefficients[da])
     ssr = np.bincount(da, wa * resid**2, ndates)

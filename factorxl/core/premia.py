@@ -66,7 +66,7 @@ def solve_periods(gram: np.ndarray, moment: np.ndarray, counts: np.ndarray) -> P
     Parameters
     ----------
     gram : ndarray, shape (T, p, p)
-        ``X_t' W_t X_t`` of each period.
+        ``X_t' W_t X_t`` of each period; only the lower triangle is read.
     moment : ndarray, shape (T, p)
         ``X_t' W_t y_t`` of each period.
     counts : ndarray of int, shape (T,)
