@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from factorxl.errors import FactorxlError
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.inputs import EXCEL_EPOCH, is_missing, read_choice, read_date
@@ -88,6 +90,5 @@ def FF_FACTORS(model, frequency, start_date=None, end_date=None):
     first, last = _optional_date(start_date, "start_date"), _optional_date(end_date, "end_date")
     table = load_factors(choice.upper(), period, first, last, source=data_source())
     table = table[[*table.columns.drop("RF"), "RF"]]
-    serials = (table.index - EXCEL_EPOCH).days.to_numpy(dtype=float).tolist()
-    body = grid(table.to_numpy())
-    return [["date", *table.columns]] + [[serial, *values] for serial, values in zip(serials, body)]
+    serials = (table.index - EXCEL_EPOCH).days.to_numpy(dtype=float)
+    return [["date", *table.columns], *grid(np.column_stack([serials, table.to_numpy()]))]
