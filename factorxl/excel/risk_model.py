@@ -45,7 +45,7 @@ from factorxl.excel.inputs import (
     read_text_vector,
     read_vector,
 )
-from factorxl.excel.outputs import cell, grid, labeled_table, scalar_or_grid
+from factorxl.excel.outputs import aligned_rows, cell, grid, labeled_table
 
 __all__ = [
     "ATTRIBUTION",
@@ -77,18 +77,9 @@ _INDUSTRY_COLUMNS = "Optional. The industry dummy columns of exposures, by heade
 _CROSS_SECTION_METHOD = 'Optional. "constrained" (default): sqrt-cap WLS with cap-weighted industry returns summing to 0; "wls": sqrt-cap WLS unconstrained; "ols": equal weights, unconstrained.'
 
 
-def _with_header(labels: Any, values: Any) -> list:
-    """A stock-aligned block with a header row of column labels (chains into other functions)."""
-    return [list(labels)] + grid(values)
-
-
 # ---------------------------------------------------------------------------
 # Exposures
 # ---------------------------------------------------------------------------
-
-
-def _read_caps(caps: Any, stocks: int) -> np.ndarray:
-    return read_vector(caps, "caps", stocks)
 
 
 @worksheet_function(
@@ -98,8 +89,8 @@ def _read_caps(caps: Any, stocks: int) -> np.ndarray:
 def EXPOSURE_STANDARDIZE(descriptors, caps):
     """Standardized style exposures: each column minus its cap-weighted mean, divided by its equal-weighted standard deviation (population, ddof=0). Same shape as descriptors."""
     table = read_table(descriptors, "descriptors", "style")
-    values = standardize(table.values, _read_caps(caps, table.rows), table.labels)
-    return _with_header(table.labels, values) if table.has_header else scalar_or_grid(values)
+    values = standardize(table.values, read_vector(caps, "caps", table.rows), table.labels)
+    return aligned_rows(values, table.labels, table.has_header)
 
 
 @worksheet_function(
@@ -117,12 +108,12 @@ def EXPOSURE_MATRIX(industries, descriptors, caps, industry_names=None, standard
     matrix = exposure_matrix(
         labels,
         table.values,
-        _read_caps(caps, table.rows),
+        read_vector(caps, "caps", table.rows),
         table.labels,
         industry_names=names,
         standardize_styles=read_bool(standardize_styles, "standardize_styles", True),
     )
-    return _with_header(matrix.factor_names, matrix.values)
+    return aligned_rows(matrix.values, matrix.factor_names, has_header=True)
 
 
 # ---------------------------------------------------------------------------
@@ -186,7 +177,7 @@ def CROSS_SECTION_RESIDUALS(returns, exposures, caps, industry_columns=None, met
 def CROSS_SECTION_PURE_PORTFOLIOS(returns, exposures, caps, industry_columns=None, method=None):
     """Pure factor portfolios: one row per stock, one column per factor (header row of factor names). Weights times returns give the factor returns; each has unit exposure to its factor."""
     result, x = _fit_cross_section(returns, exposures, caps, industry_columns, method)
-    return _with_header(x.labels, result.pure_portfolios.T)
+    return aligned_rows(result.pure_portfolios.T, x.labels, has_header=True)
 
 
 @worksheet_function(
@@ -332,7 +323,8 @@ def RISK_CONTRIBUTIONS(weights, exposures, factor_covariance, specific_vols):
     """Stock-level risk contributions with a header row: weight, marginal contribution (Sigma w / vol), component contribution (w * marginal; they sum to the vol) and share of the vol. One row per stock."""
     model, _ = _read_model(exposures, factor_covariance, specific_vols)
     result = stock_contributions(model, _single_weights(weights, model))
-    return _with_header(["weight", "marginal", "component", "share"], np.column_stack([result.weights, result.marginal, result.component, result.shares]))
+    values = np.column_stack([result.weights, result.marginal, result.component, result.shares])
+    return aligned_rows(values, ["weight", "marginal", "component", "share"], has_header=True)
 
 
 @worksheet_function(
@@ -457,7 +449,7 @@ def _hedge_table(result: HedgeResult, factors: tuple[str, ...], instruments: tup
     before = [*result.exposures, np.sqrt(result.factor_variance), result.specific_vol, result.vol]
     after = [*result.hedged_exposures, result.hedged_factor_vol, result.specific_vol, result.hedged_vol]
     rows = [*factors, "factor vol", "specific vol", "total vol"] + [f"notional {name}" for name in instruments]
-    values = [list(pair) for pair in zip(before, after)] + [[None, h] for h in result.notionals]
+    values = [list(pair) for pair in zip(before, after, strict=True)] + [[None, h] for h in result.notionals]
     for label, value in extra:
         rows.append(label)
         values.append([None, value])
@@ -520,8 +512,9 @@ def OPTIMIZE_MIN_TE(exposures, factor_covariance, specific_vols, factor_targets,
     ] if bounded else [None, None]
     result = min_tracking_error(model.covariance, a_eq, b_eq, *bounds)
     if benchmark is None:
-        return _with_header(["active weight"], result.weights)
-    return _with_header(["active weight", "portfolio weight"], np.column_stack([result.weights, benchmark + result.weights]))
+        return aligned_rows(result.weights, ["active weight"], has_header=True)
+    values = np.column_stack([result.weights, benchmark + result.weights])
+    return aligned_rows(values, ["active weight", "portfolio weight"], has_header=True)
 
 
 def _read_targets(value: Any, factors: int) -> np.ndarray:
