@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from factorxl.core.regression import RegressionResult
-from factorxl.core.variance import decompose_variance, sample_covariance
+from factorxl.core.variance import decompose_variance
 from factorxl.errors import FactorxlError
 
 SHARE_METHODS = ("isolated", "euler")
@@ -64,15 +64,13 @@ def factor_shares(
     """
     if method not in SHARE_METHODS:
         raise FactorxlError(f"method must be one of {', '.join(SHARE_METHODS)}; got {method!r}")
-    factors = np.asarray(factors, dtype=float)
-    factors = factors[:, None] if factors.ndim == 1 else factors
     shares, idiosyncratic, totals = [], [], []
     for fit in fits:
         decomposition = decompose_variance(fit, factors, ddof)
         if method == "euler":
             parts = decomposition.contributions
         else:
-            parts = fit.betas**2 * np.diag(sample_covariance(factors[fit.used], ddof))
+            parts = fit.betas**2 * np.diag(decomposition.factor_cov)
         total = decomposition.total_variance
         shares.append(parts / total)
         idiosyncratic.append(decomposition.idiosyncratic_variance / total)

@@ -45,12 +45,15 @@ class VarianceDecomposition:
         to the factors in sample).
     contributions : ndarray, shape (K,)
         Each factor's Euler contribution ``b_k (Sigma_f b)_k``; they sum to the factor variance.
+    factor_cov : ndarray, shape (K, K)
+        The factor covariance ``Sigma_f`` on the regression's rows.
     ddof : int
     """
 
     factor_variance: float
     idiosyncratic_variance: float
     contributions: np.ndarray
+    factor_cov: np.ndarray
     ddof: int
 
     @property
@@ -74,6 +77,7 @@ def decompose_variance(fit: RegressionResult, factors: np.ndarray, ddof: int = 1
         factor_variance=float(fit.betas @ exposure),
         idiosyncratic_variance=idiosyncratic,
         contributions=fit.betas * exposure,
+        factor_cov=factor_cov,
         ddof=ddof,
     )
 
