@@ -69,7 +69,7 @@ def test_regressions_match_statsmodels(book, frame, fund, model):
     factors = FACTORS if model == "FF6" else ["Mkt-RF"]
     fit = _fit(frame, fund, factors)
     table = _table(book, fund, model)
-    for name, value in zip(["alpha", *factors], fit.params):
+    for name, value in zip(["alpha", *factors], fit.params, strict=True):
         assert table[name][0] == pytest.approx(value, rel=1e-10, abs=1e-14)
         assert table[name][6] == pytest.approx(value, rel=1e-10, abs=1e-14)  # the LINEST / SLOPE twin
     np.testing.assert_allclose([table[name][1] for name in ["alpha", *factors]], fit.bse, rtol=1e-10)

@@ -113,7 +113,7 @@ def _cumulative(data: DataSheet, excess: dict[str, Columns], factors: Columns, f
     factorxl = data.add_formula_columns(labels, "return", f"=ABNORMAL_CUMULATIVE({funds.data},{factors.data})")
     paths = {}
     x_first, x_last = factors.col, factors.col + len(factors.labels) - 1
-    for fund, label in zip(FUNDS, labels):
+    for fund, label in zip(FUNDS, labels, strict=True):
         first, last = arkk_rows if fund == "ARKK" else (data.first_row, data.last_row)
         y, loadings = excess[fund].col, fits[fund, "FF6"].twin_loadings
 
