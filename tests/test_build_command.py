@@ -16,6 +16,7 @@ from factorxl.cli import main
 from factorxl.errors import FactorxlError
 from factorxl.workbooks import build
 from factorxl.workbooks.build import DEFAULT_VINTAGE, vintage_for
+from tests.conftest import REPO
 from tests.workbook_checks import Book
 
 
@@ -62,6 +63,16 @@ def test_vintage_choice(shared_data, tmp_path):
 def test_data_folder_must_exist(tmp_path, capsys):
     assert main(["build", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_the_data_workbooks_are_never_in_the_repository():
+    """The data rule: the MSFT and ARKK/BRK workbooks carry the shared datasets' values, so git
+    must not track them (only the MiniModel, whose data are the script's constants)."""
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(["git", "ls-files", "*.xlsx", "*.xlsm"], cwd=REPO, capture_output=True, text=True, check=True)
+    tracked = {Path(name).name for name in listed.stdout.split()}
+    assert not tracked & {build.TEMPLATES[name].FILE_NAME for name in ("msft", "arkk_brk")}, tracked
 
 
 def _failing_template(path: Path, source) -> None:
