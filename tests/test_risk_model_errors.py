@@ -72,6 +72,19 @@ def test_non_psd_factor_covariance_in_a_risk_function(mini):
         udfs.RISK_DECOMPOSITION(mini["w_a"], mini["X"], block(bad, FACTORS), mini["spec"])
 
 
+def test_non_psd_factor_covariance_in_stress_and_hedges_names_the_factors(mini):
+    bad = np.array(mini["F"][1:])
+    bad[4, 5] = bad[5, 4] = 0.5
+    cov = block(bad, FACTORS)
+    message = "factor_covariance is not positive semi-definite.*involves (VALUE, MOM|MOM, VALUE)"
+    with pytest.raises(FactorxlError, match=message):
+        udfs.RISK_STRESS(cov, "VALUE", -2, mini["x_p"])
+    with pytest.raises(FactorxlError, match=message):
+        udfs.HEDGE_FUTURES(mini["x_p"], [[1.0]] * 7, "MKT", cov, 0.07)
+    with pytest.raises(FactorxlError, match=message):
+        udfs.HEDGE_FUTURES_MIN_VAR(mini["x_p"], [[1.0]] * 7, cov, 0.07)
+
+
 def test_weights_that_do_not_match_the_universe(mini):
     with pytest.raises(FactorxlError, match="weights has 9 rows but exposures has 10 stocks"):
         udfs.RISK_DECOMPOSITION(mini["w_a"][:9], mini["X"], mini["F"], mini["spec"])

@@ -59,11 +59,17 @@ class HedgeResult:
         return float(np.sqrt(self.specific_variance))
 
 
-def _prepare(exposures: np.ndarray, instruments: np.ndarray, factor_cov: np.ndarray, specific_vol: float):
+def _prepare(
+    exposures: np.ndarray,
+    instruments: np.ndarray,
+    factor_cov: np.ndarray,
+    specific_vol: float,
+    factor_names: Sequence[str] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = np.asarray(exposures, dtype=float).ravel()
     h = np.asarray(instruments, dtype=float)
     h = h[:, None] if h.ndim == 1 else h
-    factor_cov = check_covariance(factor_cov, "factor_covariance")
+    factor_cov = check_covariance(factor_cov, "factor_covariance", factor_names)
     k = factor_cov.shape[0]
     if x.size != k or h.shape[0] != k:
         raise FactorxlError(
@@ -95,6 +101,7 @@ def neutralizing_hedge(
     factors: Sequence[int],
     factor_cov: np.ndarray,
     specific_vol: float,
+    factor_names: Sequence[str] | None = None,
 ) -> HedgeResult:
     """Notionals that zero the exposures to ``factors`` (one instrument per factor).
 
@@ -109,6 +116,8 @@ def neutralizing_hedge(
     factor_cov : ndarray, shape (K, K)
     specific_vol : float
         The portfolio's specific volatility (kept by the hedge).
+    factor_names : sequence of str, optional
+        The K factor names, used in error messages about ``factor_cov``.
 
     Raises
     ------
@@ -116,7 +125,7 @@ def neutralizing_hedge(
         If the counts of instruments and factors differ, or the instruments cannot move
         the chosen exposures independently (a singular system).
     """
-    x, h, factor_cov = _prepare(exposures, instruments, factor_cov, specific_vol)
+    x, h, factor_cov = _prepare(exposures, instruments, factor_cov, specific_vol, factor_names)
     factors = list(factors)
     if len(factors) != h.shape[1]:
         raise FactorxlError(
@@ -130,15 +139,33 @@ def neutralizing_hedge(
     return _hedge(x, h, factor_cov, np.linalg.solve(system, -x[factors]), specific_vol)
 
 
-def min_variance_hedge(exposures: np.ndarray, instrument: np.ndarray, factor_cov: np.ndarray, specific_vol: float) -> HedgeResult:
+def min_variance_hedge(
+    exposures: np.ndarray,
+    instrument: np.ndarray,
+    factor_cov: np.ndarray,
+    specific_vol: float,
+    factor_names: Sequence[str] | None = None,
+) -> HedgeResult:
     """The single-instrument hedge minimizing the hedged variance: ``h = -x_p'F x_h / x_h'F x_h``.
+
+    Parameters
+    ----------
+    exposures : ndarray, shape (K,)
+        Portfolio factor exposures.
+    instrument : ndarray, shape (K,) or (K, 1)
+        The instrument's factor exposures.
+    factor_cov : ndarray, shape (K, K)
+    specific_vol : float
+        The portfolio's specific volatility (kept by the hedge).
+    factor_names : sequence of str, optional
+        The K factor names, used in error messages about ``factor_cov``.
 
     Raises
     ------
     FactorxlError
         If the instrument has no factor variance.
     """
-    x, h, factor_cov = _prepare(exposures, instrument, factor_cov, specific_vol)
+    x, h, factor_cov = _prepare(exposures, instrument, factor_cov, specific_vol, factor_names)
     if h.shape[1] != 1:
         raise FactorxlError(f"the minimum-variance hedge uses one instrument; got {h.shape[1]}")
     h = h[:, 0]

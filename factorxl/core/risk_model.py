@@ -213,14 +213,30 @@ class RiskModel:
         weights = np.asarray(weights, dtype=float)
         n = self.exposures.shape[0]
         if weights.shape[0] != n:
-            raise FactorxlError(f"{name} has {weights.shape[0]} stocks but the risk model has {n}; one weight per stock")
+            raise FactorxlError(
+                f"{name} has {weights.shape[0]} rows but exposures has {n} stocks; the weights must cover the same "
+                "universe, one row per stock in the same order"
+            )
         if np.isnan(weights).any():
             raise FactorxlError(f"{name} has a missing value at stock {int(np.argwhere(np.isnan(weights))[0][0]) + 1}")
         return weights
 
 
-def risk_model(exposures: np.ndarray, factor_cov: np.ndarray, specific_vols: np.ndarray) -> RiskModel:
+def risk_model(
+    exposures: np.ndarray,
+    factor_cov: np.ndarray,
+    specific_vols: np.ndarray,
+    factor_names: Sequence[str] | None = None,
+) -> RiskModel:
     """Validate ``(X, F, specific vols)`` and assemble a :class:`RiskModel`.
+
+    Parameters
+    ----------
+    exposures : ndarray, shape (N, K)
+    factor_cov : ndarray, shape (K, K)
+    specific_vols : ndarray, shape (N,)
+    factor_names : sequence of str, optional
+        The K factor names, used in error messages about ``factor_cov``.
 
     Raises
     ------
@@ -231,12 +247,13 @@ def risk_model(exposures: np.ndarray, factor_cov: np.ndarray, specific_vols: np.
     exposures = np.asarray(exposures, dtype=float)
     exposures = exposures[:, None] if exposures.ndim == 1 else exposures
     specific_vols = np.asarray(specific_vols, dtype=float).ravel()
+    factor_cov = np.asarray(factor_cov, dtype=float)
     n, k = exposures.shape
-    factor_cov = check_covariance(factor_cov, "factor_covariance")
-    if factor_cov.shape[0] != k:
-        raise FactorxlError(f"exposures have {k} factor columns but factor_covariance is {factor_cov.shape[0]} x {factor_cov.shape[0]}")
+    if factor_cov.shape != (k, k):
+        raise FactorxlError(f"exposures have {k} factor columns but factor_covariance is {' x '.join(map(str, factor_cov.shape))}")
+    factor_cov = check_covariance(factor_cov, "factor_covariance", factor_names)
     if specific_vols.size != n:
-        raise FactorxlError(f"exposures have {n} stocks but specific_vols has {specific_vols.size} values")
+        raise FactorxlError(f"specific_vols has {specific_vols.size} values but exposures has {n} stocks; one per stock")
     if np.isnan(exposures).any():
         stock, factor = (int(v) + 1 for v in np.argwhere(np.isnan(exposures))[0])
         raise FactorxlError(f"exposures are missing for stock {stock}, factor {factor}")

@@ -11,6 +11,7 @@ A portfolio with factor exposures ``x`` then changes in value by ``x' E[f | f_k 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +52,13 @@ class StressResult:
         return self.contributions[self.factor]
 
 
-def stress_test(factor_cov: np.ndarray, factor: int, sigmas: float, exposures: np.ndarray) -> StressResult:
+def stress_test(
+    factor_cov: np.ndarray,
+    factor: int,
+    sigmas: float,
+    exposures: np.ndarray,
+    factor_names: Sequence[str] | None = None,
+) -> StressResult:
     """Shock factor ``factor`` by ``sigmas`` standard deviations.
 
     Parameters
@@ -63,6 +70,8 @@ def stress_test(factor_cov: np.ndarray, factor: int, sigmas: float, exposures: n
         Size of the shock in standard deviations (negative for a fall).
     exposures : ndarray, shape (K,) or (K, P)
         Factor exposures of one or several portfolios (columns).
+    factor_names : sequence of str, optional
+        The K factor names, used in error messages about ``factor_cov``.
 
     Raises
     ------
@@ -70,7 +79,7 @@ def stress_test(factor_cov: np.ndarray, factor: int, sigmas: float, exposures: n
         If the covariance is invalid, the factor is out of range or has zero variance, or
         the exposures have the wrong number of factors.
     """
-    factor_cov = check_covariance(factor_cov, "factor_covariance")
+    factor_cov = check_covariance(factor_cov, "factor_covariance", factor_names)
     k = factor_cov.shape[0]
     if not 0 <= factor < k:
         raise FactorxlError(f"factor must be between 1 and {k}; got {factor + 1}")

@@ -21,7 +21,6 @@ from factorxl.core.risk_decomposition import block_decomposition, risk_report, s
 from factorxl.core.risk_model import (
     COVARIANCE_METHODS,
     RiskModel,
-    check_covariance,
     check_symmetric,
     covariance_from_correlation,
     covariance_from_returns,
@@ -244,19 +243,11 @@ def _read_model(exposures: Any, factor_covariance: Any, specific_vols: Any) -> t
     cov = _read_square(factor_covariance, "factor_covariance")
     labels = x.labels if x.has_header or not cov.has_header else cov.labels
     vols = read_vector(specific_vols, "specific_vols")
-    if vols.size != x.rows:
-        raise FactorxlError(f"specific_vols has {vols.size} values but exposures has {x.rows} stocks; one per stock")
-    return risk_model(x.values, check_covariance(cov.values, "factor_covariance", labels), vols), labels
+    return risk_model(x.values, cov.values, vols, labels), labels
 
 
 def _read_weights(weights: Any, model: RiskModel) -> Table:
     table = read_table(weights, "weights", "w")
-    stocks = model.exposures.shape[0]
-    if table.rows != stocks:
-        raise FactorxlError(
-            f"weights has {table.rows} rows but exposures has {stocks} stocks; the weights must cover the same "
-            "universe, one row per stock in the same order"
-        )
     model.require_weights(table.values)
     return table
 
@@ -379,7 +370,7 @@ def RISK_STRESS(factor_covariance, factor, sigmas, exposures):
     if len(positions) != 1:
         raise FactorxlError(f"factor must name one factor; got {len(positions)}")
     x = _read_exposure_columns(exposures, "exposures", cov.rows, "p")
-    result = stress_test(check_covariance(cov.values, "factor_covariance", cov.labels), positions[0], read_number(sigmas, "sigmas"), x.values)
+    result = stress_test(cov.values, positions[0], read_number(sigmas, "sigmas"), x.values, cov.labels)
     body = np.column_stack([result.moves, result.contributions]).astype(object)
     impacts = np.array([[None, *result.naive_impact], [None, *result.correlated_impact]], dtype=object)
     return labeled_table([*cov.labels, "naive impact", "correlated impact"], ["move", *x.labels], np.vstack([body, impacts]), corner="stress")
@@ -465,7 +456,7 @@ def HEDGE_FUTURES(portfolio_exposures, instrument_exposures, hedge_factors, fact
     """Futures notionals per $1 of portfolio that zero the chosen factor exposures, with exposures and factor, specific and total vol before and after the hedge. Labeled table."""
     cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol)
     factors = read_positions(hedge_factors, "hedge_factors", cov.labels)
-    result = neutralizing_hedge(x, instruments.values, factors, check_covariance(cov.values, "factor_covariance", cov.labels), vol)
+    result = neutralizing_hedge(x, instruments.values, factors, cov.values, vol, cov.labels)
     return _hedge_table(result, cov.labels, instruments.labels, [])
 
 
@@ -477,7 +468,7 @@ def HEDGE_FUTURES(portfolio_exposures, instrument_exposures, hedge_factors, fact
 def HEDGE_FUTURES_MIN_VAR(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol):
     """Minimum-variance hedge with one instrument: notional -x'F h / h'F h per $1 of portfolio, the portfolio's beta to the instrument, and vols before and after. Labeled table."""
     cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol)
-    result = min_variance_hedge(x, instruments.values, check_covariance(cov.values, "factor_covariance", cov.labels), vol)
+    result = min_variance_hedge(x, instruments.values, cov.values, vol, cov.labels)
     name = instruments.labels[0]
     return _hedge_table(result, cov.labels, (name,), [(f"beta to {name}", -result.notionals[0])])
 
