@@ -20,7 +20,7 @@ from factorxl.core.variance import (
 from factorxl.errors import FactorxlError
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
-from factorxl.excel.fitting import FittedModels, fit_factor_models
+from factorxl.excel.fitting import FittedModels, fit_factor_models, read_returns_and_factors
 from factorxl.excel.inputs import is_omitted, read_choice, read_ddof, read_number, read_optional_int, read_optional_number, read_table
 from factorxl.excel.outputs import aligned_rows, labeled_table, scalar_or_grid
 
@@ -252,9 +252,10 @@ def FACTOR_COV(returns, factors, method=None, ddof=None):
     """N x N covariance matrix of the asset columns: factor-implied B*Sigma_f*B' + diag(residual variances) (default), or the sample covariance for comparison."""
     which = read_choice(method, "method", _COV_METHODS, "factor")
     degrees = read_ddof(ddof)
+    if which == "sample":  # the factors only need to cover the same rows; no regression is run
+        returns_table, _ = read_returns_and_factors(returns, factors)
+        return scalar_or_grid(pairwise_sample_covariance(returns_table.values, degrees))
     models = fit_factor_models(returns, factors)
-    if which == "sample":
-        return scalar_or_grid(pairwise_sample_covariance(models.returns.values, degrees))
     return scalar_or_grid(factor_implied_covariance(models.fits, models.factors.values, degrees).matrix)
 
 
