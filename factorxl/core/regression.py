@@ -258,7 +258,7 @@ def ols(
             y[rows][:, columns], x[rows], pattern, cov_type, lags, conf_level,
             factor_names, [asset_names[c] for c in columns],
         )
-        for column, fit in zip(columns, fits):
+        for column, fit in zip(columns, fits, strict=True):
             results[column] = fit
     return results  # type: ignore[return-value]
 

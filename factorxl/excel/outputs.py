@@ -63,7 +63,7 @@ def labeled_table(
     body = grid(values)
     if len(body) != len(row_labels) or any(len(r) != len(column_labels) for r in body):
         raise ValueError("labeled_table: labels do not match the shape of the values")
-    return [[corner, *column_labels]] + [[label, *r] for label, r in zip(row_labels, body)]
+    return [[corner, *column_labels]] + [[label, *r] for label, r in zip(row_labels, body, strict=True)]
 
 
 def aligned_rows(values: Any, labels: Sequence[str], has_header: bool) -> list[list[Cell]]:
