@@ -75,6 +75,8 @@ _INTERCEPT_FM = (
 )
 _INTERCEPT_CHAR = "Optional. TRUE adds an intercept to each date's regression; default FALSE (as in the course)."
 _STANDARDIZE = "Optional. TRUE (default) z-scores each characteristic across the assets of each date (ddof=1); FALSE uses raw values."
+# the options every characteristic-regression function takes after its own arguments
+_CHAR_OPTIONS = {"weights": _CHAR_WEIGHTS, "intercept": _INTERCEPT_CHAR, "standardize": _STANDARDIZE}
 _LAGS = "Optional. Newey-West lags for se \"nw\"; default floor(4*(T/100)^(2/9)), T = periods estimated."
 
 
@@ -352,7 +354,7 @@ def _characteristic_regressions(table, weights, intercept, standardize) -> tuple
     return long_table, regressions
 
 
-@worksheet_function(table=_TABLE, weights=_CHAR_WEIGHTS, intercept=_INTERCEPT_CHAR, standardize=_STANDARDIZE)
+@worksheet_function(table=_TABLE, **_CHAR_OPTIONS)
 def CHAR_RETURNS(table, weights=None, intercept=None, standardize=None):
     """Characteristic returns: per date, returns regressed on the (z-scored) characteristics by OLS or WLS. One row per date: the coefficients, assets used and R-squared; empty for dates with too few assets."""
     long_table, regressions = _characteristic_regressions(table, weights, intercept, standardize)
@@ -365,9 +367,7 @@ def CHAR_RETURNS(table, weights=None, intercept=None, standardize=None):
     table=_TABLE,
     se='Optional. "fm" Fama-MacBeth (default) or "nw" Newey-West standard errors of the average characteristic returns.',
     lags=_LAGS,
-    weights=_CHAR_WEIGHTS,
-    intercept=_INTERCEPT_CHAR,
-    standardize=_STANDARDIZE,
+    **_CHAR_OPTIONS,
 )
 def CHAR_PREMIA(table, se=None, lags=None, weights=None, intercept=None, standardize=None):
     """Fama-MacBeth premia of characteristics: the average of the per-date characteristic returns with std err, t and p-value, then the average R-squared and dates used and skipped."""
@@ -390,9 +390,7 @@ def CHAR_PREMIA(table, se=None, lags=None, weights=None, intercept=None, standar
 @worksheet_function(
     table=_TABLE,
     on_date="The date whose regression's portfolios are wanted: a date cell, an Excel date number or text like 2006-09-30.",
-    weights=_CHAR_WEIGHTS,
-    intercept=_INTERCEPT_CHAR,
-    standardize=_STANDARDIZE,
+    **_CHAR_OPTIONS,
 )
 def CHAR_PURE_PLAY(table, on_date, weights=None, intercept=None, standardize=None):
     """Pure-play portfolio weights (X'WX)^-1 X'W of one date: a row per asset, a column per characteristic. Each column has unit exposure to its characteristic, none to the others; weights times returns = coefficients."""
@@ -426,9 +424,7 @@ def _matching_rows(table: LongTable, other: LongTable) -> np.ndarray:
 @worksheet_function(
     table=_TABLE,
     holdings="Long table of the portfolio: date, asset id, weight (one row per holding and date), optional header. The assets must be in table on those dates.",
-    weights=_CHAR_WEIGHTS,
-    intercept=_INTERCEPT_CHAR,
-    standardize=_STANDARDIZE,
+    **_CHAR_OPTIONS,
 )
 def CHAR_ADJUSTED_RETURN(table, holdings, weights=None, intercept=None, standardize=None):
     """Characteristic-adjusted return of a portfolio on each of its dates: its return, the return implied by its characteristics X'h times that date's characteristic returns, the difference, then X'h."""
