@@ -111,7 +111,7 @@ def test_worksheet_options_reach_the_core(gappy):
     compare_with_rolling_ols(spill, y, x, 60, 40, True, "skip")
     # Excel's empty cells arrive as None: they are missing values
     with_blanks = [[None if np.isnan(v) else v] for v in y]
-    assert np.array_equal(as_array(udfs.FACTOR_ROLLING_BETA(with_blanks, x.tolist(), 60)), rolling_ols(y, x, 60).betas, equal_nan=True)
+    compare_with_rolling_ols(as_array(udfs.FACTOR_ROLLING_BETA(with_blanks, x.tolist(), 60, None, None, None, True)), y, x, 60, None, False, "drop")
 
 
 def test_windowed_sums_restart_without_losing_digits():
