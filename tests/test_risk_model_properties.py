@@ -249,13 +249,16 @@ def test_hedges_zero_the_chosen_exposures_and_minimize_variance():
     x = rng.normal(size=5)
     instruments = rng.normal(size=(5, 2))
     result = neutralizing_hedge(x, instruments, [0, 3], f, 0.05)
-    np.testing.assert_allclose(result.hedged_exposures[[0, 3]], 0, atol=1e-14)
-    np.testing.assert_allclose(result.hedged_exposures, x + instruments @ result.notionals, atol=1e-14)
+    np.testing.assert_allclose(result.after.exposures[[0, 3]], 0, atol=1e-14)
+    hedged = x + instruments @ result.notionals
+    np.testing.assert_allclose(result.after.exposures, hedged, atol=1e-14)
+    np.testing.assert_allclose(result.after.total_vol**2, hedged @ f @ hedged + 0.05**2, rtol=1e-12)
+    np.testing.assert_allclose(result.before.total_vol**2, x @ f @ x + 0.05**2, rtol=1e-12)
     single = min_variance_hedge(x, instruments[:, 0], f, 0.05)
     h = single.notionals[0]
     variance = lambda n: (x + n * instruments[:, 0]) @ f @ (x + n * instruments[:, 0])  # noqa: E731
     assert variance(h) < min(variance(h + 1e-4), variance(h - 1e-4))
-    np.testing.assert_allclose(single.hedged_vol**2, variance(h) + 0.05**2, rtol=1e-12)
+    np.testing.assert_allclose(single.after.total_vol**2, variance(h) + 0.05**2, rtol=1e-12)
 
 
 def _problem(seed: int):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from factorxl.core.risk_decomposition import RiskReport, exposure_report
 from factorxl.core.risk_model import check_covariance
 from factorxl.errors import FactorxlError
 
@@ -28,35 +29,14 @@ class HedgeResult:
     ----------
     notionals : ndarray, shape (M,)
         Notional of each instrument per $1 of portfolio (negative = short).
-    exposures, hedged_exposures : ndarray, shape (K,)
-        Portfolio factor exposures before and after the hedge.
-    factor_variance, hedged_factor_variance, specific_variance : float
+    before, after : RiskReport
+        The portfolio's exposures and factor, specific and total risk before and after
+        the hedge (the specific variance is the same in both).
     """
 
     notionals: np.ndarray
-    exposures: np.ndarray
-    hedged_exposures: np.ndarray
-    factor_variance: float
-    hedged_factor_variance: float
-    specific_variance: float
-
-    @property
-    def vol(self) -> float:
-        """Total volatility before the hedge."""
-        return float(np.sqrt(self.factor_variance + self.specific_variance))
-
-    @property
-    def hedged_vol(self) -> float:
-        """Total volatility after the hedge."""
-        return float(np.sqrt(self.hedged_factor_variance + self.specific_variance))
-
-    @property
-    def hedged_factor_vol(self) -> float:
-        return float(np.sqrt(self.hedged_factor_variance))
-
-    @property
-    def specific_vol(self) -> float:
-        return float(np.sqrt(self.specific_variance))
+    before: RiskReport
+    after: RiskReport
 
 
 def _prepare(
@@ -84,14 +64,11 @@ def _prepare(
 
 
 def _hedge(x: np.ndarray, h: np.ndarray, factor_cov: np.ndarray, notionals: np.ndarray, specific_vol: float) -> HedgeResult:
-    hedged = x + h @ notionals
+    specific_variance = specific_vol**2
     return HedgeResult(
         notionals=notionals,
-        exposures=x,
-        hedged_exposures=hedged,
-        factor_variance=float(x @ factor_cov @ x),
-        hedged_factor_variance=float(hedged @ factor_cov @ hedged),
-        specific_variance=specific_vol**2,
+        before=exposure_report(x, factor_cov, specific_variance),
+        after=exposure_report(x + h @ notionals, factor_cov, specific_variance),
     )
 
 

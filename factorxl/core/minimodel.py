@@ -90,7 +90,7 @@ class MiniModelResults:
             "benchmark_vol": self.benchmark.total_vol,
             "tracking_error": self.tracking_error,
             "optimized_tracking_error": self.optimized.tracking_error,
-            "hedged_vol": self.hedge.hedged_vol,
+            "hedged_vol": self.hedge.after.total_vol,
             "linked_active_return": self.attribution.linked_active,
             "chapter2_vol": self.chapter2.total_vol,
         }

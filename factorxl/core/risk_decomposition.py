@@ -68,17 +68,42 @@ class RiskReport:
         return self.specific_variance / self.total_variance
 
 
-def risk_report(model: RiskModel, weights: np.ndarray) -> RiskReport:
-    """Exposures and factor/specific/total variance of ``weights`` (N,)."""
-    w = model.require_weights(np.asarray(weights, dtype=float).ravel())
-    x = model.exposures.T @ w
-    contributions = x * (model.factor_cov @ x)
+def exposure_report(exposures: np.ndarray, factor_cov: np.ndarray, specific_variance: float) -> RiskReport:
+    """Risk of a position known by its factor exposures and its specific variance.
+
+    Parameters
+    ----------
+    exposures : ndarray, shape (K,)
+        Factor exposures ``x``.
+    factor_cov : ndarray, shape (K, K)
+        Factor covariance ``F`` (validated by the caller).
+    specific_variance : float
+        The position's specific variance (``w' Delta w`` for stock weights ``w``).
+
+    Returns
+    -------
+    RiskReport
+        With factor contributions ``x_k (Fx)_k``.
+    """
+    contributions = exposures * (factor_cov @ exposures)
     return RiskReport(
-        exposures=x,
+        exposures=exposures,
         factor_contributions=contributions,
         factor_variance=float(contributions.sum()),
-        specific_variance=float(w**2 @ model.specific_var),
+        specific_variance=float(specific_variance),
     )
+
+
+def risk_report(model: RiskModel, weights: np.ndarray) -> RiskReport:
+    """Exposures and factor/specific/total variance of ``weights`` (N,).
+
+    Raises
+    ------
+    FactorxlError
+        If the weights do not have one value per stock of the model, or one is missing.
+    """
+    w = model.require_weights(np.asarray(weights, dtype=float).ravel())
+    return exposure_report(model.exposures.T @ w, model.factor_cov, w**2 @ model.specific_var)
 
 
 @dataclass(frozen=True)

@@ -437,8 +437,7 @@ def _hedge_inputs(portfolio_exposures: Any, instrument_exposures: Any, factor_co
 
 
 def _hedge_table(result: HedgeResult, factors: tuple[str, ...], instruments: tuple[str, ...], extra: list) -> list:
-    before = [*result.exposures, np.sqrt(result.factor_variance), result.specific_vol, result.vol]
-    after = [*result.hedged_exposures, result.hedged_factor_vol, result.specific_vol, result.hedged_vol]
+    before, after = ([*r.exposures, r.factor_vol, r.specific_vol, r.total_vol] for r in (result.before, result.after))
     rows = [*factors, "factor vol", "specific vol", "total vol"] + [f"notional {name}" for name in instruments]
     values = [list(pair) for pair in zip(before, after, strict=True)] + [[None, h] for h in result.notionals]
     for label, value in extra:
