@@ -12,7 +12,24 @@ from factorxl.errors import FactorxlError
 
 
 def sample_covariance(values: np.ndarray, ddof: int = 1) -> np.ndarray:
-    """Covariance matrix of the columns of ``values`` (shape (n, K)) with ``ddof``."""
+    """Covariance matrix of the columns of ``values``.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,) or (n, K)
+        Observations down the rows, no missing values.
+    ddof : int
+        The divisor is ``n - ddof``.
+
+    Returns
+    -------
+    ndarray, shape (K, K)
+
+    Raises
+    ------
+    FactorxlError
+        If ``n <= ddof``.
+    """
     values = np.asarray(values, dtype=float)
     values = values[:, None] if values.ndim == 1 else values
     if values.shape[0] <= ddof:
@@ -26,6 +43,17 @@ def sample_volatility(values: np.ndarray, ddof: int = 1) -> float:
 
     Rounding in the mean of identical values would otherwise leave a tiny positive
     number that a volatility budget turns into an absurd position.
+
+    Parameters
+    ----------
+    values : array_like
+        The series (flattened), no missing values.
+    ddof : int
+        The variance divisor is ``n - ddof``.
+
+    Returns
+    -------
+    float
     """
     values = np.asarray(values, dtype=float).ravel()
     if values.size and np.ptp(values) == 0:
@@ -67,7 +95,21 @@ class VarianceDecomposition:
 
 
 def decompose_variance(fit: RegressionResult, factors: np.ndarray, ddof: int = 1) -> VarianceDecomposition:
-    """Decompose an asset's variance on the rows its regression used."""
+    """Decompose an asset's variance on the rows its regression used.
+
+    Parameters
+    ----------
+    fit : RegressionResult
+        The asset's regression on ``factors``.
+    factors : array_like, shape (T,) or (T, K)
+        The factor returns the regression was run on (all T input rows).
+    ddof : int
+        Degrees-of-freedom correction of every variance.
+
+    Returns
+    -------
+    VarianceDecomposition
+    """
     factors = np.asarray(factors, dtype=float)
     factors = factors[:, None] if factors.ndim == 1 else factors
     factor_cov = sample_covariance(factors[fit.used], ddof)
@@ -110,6 +152,19 @@ def factor_implied_covariance(
 
     The factor covariance uses every row where all factors are present; each asset's
     residual variance uses its own regression rows, both with ``ddof``.
+
+    Parameters
+    ----------
+    fits : sequence of RegressionResult
+        One regression per asset, on ``factors``.
+    factors : array_like, shape (T,) or (T, K)
+        The factor returns the regressions were run on.
+    ddof : int
+        Degrees-of-freedom correction of the variances.
+
+    Returns
+    -------
+    FactorCovariance
     """
     factors = np.asarray(factors, dtype=float)
     factors = factors[:, None] if factors.ndim == 1 else factors
@@ -121,8 +176,20 @@ def factor_implied_covariance(
     return FactorCovariance(matrix, betas, factor_cov, residual_variances)
 
 
-def pairwise_sample_covariance(returns: np.ndarray, ddof: int = 1) -> np.ndarray:
-    """Sample covariance of the columns of ``returns`` over the rows where all are present."""
+def complete_rows_covariance(returns: np.ndarray, ddof: int = 1) -> np.ndarray:
+    """Sample covariance of the columns of ``returns`` over the rows where all are present.
+
+    Parameters
+    ----------
+    returns : array_like, shape (T, N)
+        NaN marks a missing value; a row with any is left out (listwise, not pairwise).
+    ddof : int
+        Degrees-of-freedom correction.
+
+    Returns
+    -------
+    ndarray, shape (N, N)
+    """
     returns = np.asarray(returns, dtype=float)
     complete = ~np.isnan(returns).any(axis=1)
     return sample_covariance(returns[complete], ddof)

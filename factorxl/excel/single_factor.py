@@ -13,7 +13,7 @@ from factorxl.core.sizing import expected_pnl, volatility_budget_position
 from factorxl.core.variance import (
     decompose_variance,
     factor_implied_covariance,
-    pairwise_sample_covariance,
+    complete_rows_covariance,
     sample_parameter_count,
     sample_volatility,
 )
@@ -254,7 +254,7 @@ def FACTOR_COV(returns, factors, method=None, ddof=None):
     degrees = read_ddof(ddof)
     if which == "sample":  # the factors only need to cover the same rows; no regression is run
         returns_table, _ = read_returns_and_factors(returns, factors)
-        return scalar_or_grid(pairwise_sample_covariance(returns_table.values, degrees))
+        return scalar_or_grid(complete_rows_covariance(returns_table.values, degrees))
     models = fit_factor_models(returns, factors)
     return scalar_or_grid(factor_implied_covariance(models.fits, models.factors.values, degrees).matrix)
 
