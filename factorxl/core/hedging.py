@@ -10,7 +10,19 @@ from factorxl.errors import FactorxlError
 
 
 def tracking_returns(fit: RegressionResult, factors: np.ndarray) -> np.ndarray:
-    """Returns of the tracking portfolio ``sum_k beta_k f_k`` on every row with all factors present."""
+    """Returns of the tracking portfolio ``sum_k beta_k f_k`` on every row with all factors present.
+
+    Parameters
+    ----------
+    fit : RegressionResult
+        The asset's regression on ``factors``.
+    factors : array_like, shape (T,) or (T, K)
+        Factor returns; rows with a missing factor give NaN.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+    """
     factors = np.asarray(factors, dtype=float)
     factors = factors[:, None] if factors.ndim == 1 else factors
     return factors @ fit.betas
@@ -20,6 +32,14 @@ def hedged_returns(fit: RegressionResult) -> np.ndarray:
     """Returns of the hedged (portable-alpha) portfolio ``r - beta' f = alpha + e`` on the input rows.
 
     Rows the regression did not use are NaN. In sample its mean equals alpha.
+
+    Parameters
+    ----------
+    fit : RegressionResult
+
+    Returns
+    -------
+    ndarray, shape (T,)
     """
     return fit.expand(fit.resid + fit.alpha)
 
@@ -31,6 +51,27 @@ def hedge_to_factor_share(fit: RegressionResult, factors: np.ndarray, target_sha
     ``h = (c - 1) beta`` with ``c = sqrt(v Var(e) / ((1 - v) beta' Sigma_f beta))``. With one
     factor and a positive beta this is ``sqrt(v Var(e) / ((1 - v) Var(f))) - beta``; ``v = 0``
     gives the full hedge ``-beta``.
+
+    Parameters
+    ----------
+    fit : RegressionResult
+        The asset's regression on ``factors``.
+    factors : array_like, shape (T,) or (T, K)
+        The factor returns the regression was run on.
+    target_share : float
+        Share ``v`` of variance left in factor risk, ``0 <= v < 1``.
+    ddof : int
+        Degrees-of-freedom correction of the variances.
+
+    Returns
+    -------
+    ndarray, shape (K,)
+        Units of each factor per unit long of the asset.
+
+    Raises
+    ------
+    FactorxlError
+        A share outside ``[0, 1)``, or all betas zero.
     """
     if not 0 <= target_share < 1:
         raise FactorxlError(f"target_factor_share must be at least 0 and below 1; got {target_share:g}")
@@ -49,5 +90,16 @@ def short_hedge_cash_return(beta: np.ndarray | float, risk_free: np.ndarray | fl
 
     Long one unit of the asset and short ``beta`` of the index leaves ``beta - 1`` of cash
     (positive for ``beta > 1``) earning the risk-free rate.
+
+    Parameters
+    ----------
+    beta : float or array_like
+    risk_free : float or array_like
+        Risk-free rate per period.
+
+    Returns
+    -------
+    ndarray
+        Broadcast shape of ``beta`` and ``risk_free``.
     """
     return -(1.0 - np.asarray(beta, dtype=float)) * np.asarray(risk_free, dtype=float)

@@ -25,7 +25,26 @@ def ratio_of_mean_to_vol(mean: float, volatility: float, periods_per_year: float
 
 
 def sharpe_ratio(excess_returns: np.ndarray, periods_per_year: float | None = None, ddof: int = 1) -> float:
-    """Mean excess return over its standard deviation (missing values ignored)."""
+    """Mean excess return over its standard deviation (missing values ignored).
+
+    Parameters
+    ----------
+    excess_returns : array_like, shape (T,)
+        NaN marks a missing value.
+    periods_per_year : float, optional
+        Multiply by its square root to annualize.
+    ddof : int
+        Degrees-of-freedom correction of the standard deviation.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    FactorxlError
+        Too few returns, or zero volatility.
+    """
     values = np.asarray(excess_returns, dtype=float)
     values = values[~np.isnan(values)]
     if values.size <= ddof + 1:
@@ -38,5 +57,24 @@ def appraisal_ratio(alpha: float, residuals: np.ndarray, periods_per_year: float
 
     ``sigma_e`` is the standard deviation of the regression residuals with ``ddof`` (the
     volatility of the hedged returns ``alpha + e``).
+
+    Parameters
+    ----------
+    alpha : float
+        Per-period intercept.
+    residuals : array_like, shape (n,)
+        Regression residuals.
+    periods_per_year : float, optional
+        Multiply by its square root to annualize.
+    ddof : int
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    FactorxlError
+        Zero residual volatility.
     """
     return ratio_of_mean_to_vol(alpha, sample_volatility(residuals, ddof), periods_per_year)

@@ -13,6 +13,24 @@ def volatility_budget_position(budget: float, volatility: float, horizon_periods
     """Position whose volatility over ``h`` periods equals the budget: ``budget / (sigma sqrt(h))``.
 
     ``volatility`` is per period; the horizon scales it by the square root of time.
+
+    Parameters
+    ----------
+    budget : float
+        Volatility budget in money over the horizon.
+    volatility : float
+        Per-period volatility (total, or residual for a hedged position).
+    horizon_periods : float
+        Periods in the horizon ``h``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    FactorxlError
+        A budget, volatility or horizon that is not positive.
     """
     if not budget > 0:
         raise FactorxlError(f"budget must be positive; got {budget:g}")
@@ -37,7 +55,23 @@ class ExpectedPnl:
 
 
 def expected_pnl(position: float, alpha: float, betas: np.ndarray, factor_means: np.ndarray, periods: float = 1.0) -> ExpectedPnl:
-    """Expected P&L in total and risk-adjusted (alpha only) over ``periods`` periods."""
+    """Expected P&L in total and risk-adjusted (alpha only) over ``periods`` periods.
+
+    Parameters
+    ----------
+    position : float
+        Position size ``x`` in money.
+    alpha : float
+        Per-period intercept.
+    betas, factor_means : array_like, shape (K,)
+        Loadings and per-period factor means ``mu_f``.
+    periods : float
+        Periods the P&L accrues over.
+
+    Returns
+    -------
+    ExpectedPnl
+    """
     factor_premium = float(np.asarray(betas) @ np.asarray(factor_means))
     return ExpectedPnl(
         total=position * (factor_premium + alpha) * periods,
