@@ -42,10 +42,8 @@ class CrossSectionResult:
     Attributes
     ----------
     factor_returns : ndarray, shape (K,)
-    residuals, fitted : ndarray, shape (N,)
+    residuals : ndarray, shape (N,)
         NaN for stocks left out (a missing return, exposure or cap).
-    weights : ndarray, shape (N,)
-        Regression weights normalized to sum to one over the stocks used (0 elsewhere).
     pure_portfolios : ndarray, shape (K, N)
         Row k holds the weights of factor k's pure factor portfolio (0 for stocks left out).
     industry_columns : ndarray of int
@@ -60,8 +58,6 @@ class CrossSectionResult:
 
     factor_returns: np.ndarray
     residuals: np.ndarray
-    fitted: np.ndarray
-    weights: np.ndarray
     pure_portfolios: np.ndarray
     industry_columns: np.ndarray
     industry_weights: np.ndarray
@@ -99,7 +95,7 @@ def industry_restriction(n_factors: int, industry_columns: Sequence[int], indust
     free = [k for k in range(n_factors) if k != last]
     restriction = np.zeros((n_factors, n_factors - 1))
     restriction[free, np.arange(n_factors - 1)] = 1.0
-    for column, weight in zip(columns[:-1], industry_weights[:-1]):
+    for column, weight in zip(columns[:-1], industry_weights[:-1], strict=True):
         restriction[last, free.index(column)] = -weight / industry_weights[-1]
     return restriction
 
@@ -187,8 +183,7 @@ def cross_section_regression(
     _require_full_rank(gram, free_names)
     pure_used = restriction @ np.linalg.solve(gram, design.T * v)
     factor_returns = pure_used @ r
-    fitted = x @ factor_returns
-    resid = r - fitted
+    resid = r - x @ factor_returns
     weighted_ssr = v @ resid**2
     rbar = v @ r
     pure = np.zeros((k, n))
@@ -196,8 +191,6 @@ def cross_section_regression(
     return CrossSectionResult(
         factor_returns=factor_returns,
         residuals=_place(resid, used),
-        fitted=_place(fitted, used),
-        weights=_place(v, used, fill=0.0),
         pure_portfolios=pure,
         industry_columns=columns,
         industry_weights=industry_weights,
@@ -207,7 +200,7 @@ def cross_section_regression(
     )
 
 
-def _place(values: np.ndarray, used: np.ndarray, fill: float = np.nan) -> np.ndarray:
-    out = np.full(used.shape, fill)
+def _place(values: np.ndarray, used: np.ndarray) -> np.ndarray:
+    out = np.full(used.shape, np.nan)
     out[used] = values
     return out

@@ -76,10 +76,7 @@ def standardize(descriptors: np.ndarray, weights: np.ndarray, names: Sequence[st
     if matrix.shape[0] != w.size:
         raise FactorxlError(f"descriptors have {matrix.shape[0]} stocks but cap weights have {w.size}")
     names = list(names) if names is not None else [f"style {j + 1}" for j in range(matrix.shape[1])]
-    missing = np.isnan(matrix)
-    if missing.any():
-        stock, column = (int(i) for i in np.argwhere(missing)[0])
-        raise FactorxlError(f"descriptor {names[column]} is missing for stock {stock + 1}")
+    _require_descriptors(matrix, names)
     centered = matrix - w @ matrix
     spread = centered.std(axis=0, ddof=0)
     flat = spread <= 1e-14 * np.maximum(np.abs(matrix).max(axis=0), 1.0)
@@ -87,6 +84,14 @@ def standardize(descriptors: np.ndarray, weights: np.ndarray, names: Sequence[st
         raise FactorxlError(f"descriptor {names[int(np.flatnonzero(flat)[0])]} is constant across stocks; it cannot be standardized")
     result = centered / spread
     return result[:, 0] if raw.ndim == 1 else result
+
+
+def _require_descriptors(descriptors: np.ndarray, names: Sequence[str]) -> None:
+    """Raise naming the first missing descriptor (style and stock)."""
+    missing = np.isnan(descriptors)
+    if missing.any():
+        stock, column = (int(i) for i in np.argwhere(missing)[0])
+        raise FactorxlError(f"descriptor {names[column]} is missing for stock {stock + 1}")
 
 
 @dataclass(frozen=True)
@@ -195,9 +200,7 @@ def exposure_matrix(
             "every input needs one row per stock"
         )
     names, dummies = industry_dummies(industries, industry_names)
-    if np.isnan(descriptors).any():
-        stock, column = (int(i) for i in np.argwhere(np.isnan(descriptors))[0])
-        raise FactorxlError(f"descriptor {style_names[column]} is missing for stock {stock + 1}")
+    _require_descriptors(descriptors, style_names)
     styles = standardize(descriptors, caps, style_names) if standardize_styles else descriptors
     values = np.column_stack([np.ones(n), dummies, styles])
     factor_names = (MARKET, *names, *style_names)
@@ -217,7 +220,7 @@ def classify_columns(exposures: np.ndarray) -> tuple[str, ...]:
     ones = np.all(exposures == 1.0, axis=0)
     binary = np.all((exposures == 0.0) | (exposures == 1.0), axis=0) & ~ones
     blocks = tuple(
-        BLOCK_MARKET if one else BLOCK_INDUSTRIES if dummy else BLOCK_STYLES for one, dummy in zip(ones, binary)
+        BLOCK_MARKET if one else BLOCK_INDUSTRIES if dummy else BLOCK_STYLES for one, dummy in zip(ones, binary, strict=True)
     )
     if binary.any():
         memberships = exposures[:, binary].sum(axis=1)

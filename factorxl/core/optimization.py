@@ -38,13 +38,10 @@ class OptimizationResult:
     weights : ndarray, shape (N,)
     tracking_error : float
         ``sqrt(w' Sigma w)``.
-    bounded : bool
-        Whether bounds were imposed.
     """
 
     weights: np.ndarray
     tracking_error: float
-    bounded: bool
 
 
 def _independent_equalities(a_eq: np.ndarray, b_eq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -121,19 +118,19 @@ def min_tracking_error(
     quadratic = 2.0 * covariance
     if lower is None and upper is None:
         weights = _equality_qp(quadratic, np.zeros(n), a_eq, b_eq)
-        return OptimizationResult(weights, float(np.sqrt(weights @ covariance @ weights)), bounded=False)
-    lower = np.full(n, -np.inf) if lower is None else np.asarray(lower, dtype=float).ravel()
-    upper = np.full(n, np.inf) if upper is None else np.asarray(upper, dtype=float).ravel()
-    if (lower > upper).any():
-        stock = int(np.flatnonzero(lower > upper)[0]) + 1
-        raise FactorxlError(f"the bounds are infeasible: stock {stock} has lower bound {lower[stock - 1]:g} above upper {upper[stock - 1]:g}")
-    weights = _bounded_qp(quadratic, a_eq, b_eq, lower, upper)
-    return OptimizationResult(weights, float(np.sqrt(weights @ covariance @ weights)), bounded=True)
+    else:
+        lower = np.full(n, -np.inf) if lower is None else np.asarray(lower, dtype=float).ravel()
+        upper = np.full(n, np.inf) if upper is None else np.asarray(upper, dtype=float).ravel()
+        if (lower > upper).any():
+            stock = int(np.flatnonzero(lower > upper)[0]) + 1
+            raise FactorxlError(f"the bounds are infeasible: stock {stock} has lower bound {lower[stock - 1]:g} above upper {upper[stock - 1]:g}")
+        weights = _bounded_qp(quadratic, a_eq, b_eq, lower, upper)
+    return OptimizationResult(weights, float(np.sqrt(weights @ covariance @ weights)))
 
 
 def _feasible_point(a_eq: np.ndarray, b_eq: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """A point satisfying the equalities and bounds (linear programming), or an infeasibility error."""
-    bounds = [(None if np.isinf(lo) else lo, None if np.isinf(hi) else hi) for lo, hi in zip(lower, upper)]
+    bounds = [(None if np.isinf(lo) else lo, None if np.isinf(hi) else hi) for lo, hi in zip(lower, upper, strict=True)]
     found = optimize.linprog(np.zeros(a_eq.shape[1]), A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if found.status == 2:
         raise FactorxlError("the constraints are infeasible: no weights satisfy the equalities within the bounds")
@@ -163,7 +160,14 @@ def _bounded_qp(quadratic: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray, lower
     return weights
 
 
-def _polish(quadratic, a_eq, b_eq, lower, upper, candidate) -> np.ndarray | None:
+def _polish(
+    quadratic: np.ndarray,
+    a_eq: np.ndarray,
+    b_eq: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    candidate: np.ndarray,
+) -> np.ndarray | None:
     """The exact optimum for the candidate's active set, or None if that set is not optimal."""
     width = np.where(np.isfinite(upper - lower), upper - lower, 1.0)
     at_lower = candidate - lower <= 1e-7 * np.maximum(width, 1e-12)

@@ -142,7 +142,6 @@ def covariance_from_returns(
     method: str = "sample",
     half_life: float | None = None,
     periods_per_year: float | None = None,
-    ddof: int = 1,
 ) -> np.ndarray:
     """Factor covariance from a history of factor returns (time down the rows).
 
@@ -151,13 +150,11 @@ def covariance_from_returns(
     factor_returns : ndarray, shape (T, K)
         Rows with a missing value are dropped.
     method : {"sample", "ewma"}
-        Sample covariance with ``ddof`` or exponentially weighted with ``half_life``.
+        Sample covariance (``ddof=1``) or exponentially weighted with ``half_life``.
     half_life : float
         Required for ``"ewma"``: periods after which a weight halves.
     periods_per_year : float, optional
         Multiply by this to annualize (per-period otherwise).
-    ddof : int
-        Degrees-of-freedom correction of the sample method.
 
     Raises
     ------
@@ -172,7 +169,7 @@ def covariance_from_returns(
     if values.shape[0] < 2:
         raise FactorxlError(f"factor returns have {values.shape[0]} complete rows; a covariance needs at least 2")
     if method == "sample":
-        covariance = sample_covariance(values, ddof)
+        covariance = sample_covariance(values)
     else:
         if half_life is None:
             raise FactorxlError('half_life is required for method "ewma"')
