@@ -9,7 +9,7 @@ from formulas.tokens.operand import Error
 
 from factorxl.errors import FactorxlError
 from factorxl.workbooks.engine import ExcelError, fit_to_range
-from factorxl.workbooks.formula_functions import from_raw, to_raw, unknown_functions
+from factorxl.workbooks.formula_functions import calls_factorxl, from_raw, to_raw, unknown_functions
 from factorxl.workbooks.xlsx_values import rewrite_values, value_xml
 
 NA = Error.errors["#N/A"]
@@ -67,6 +67,19 @@ def test_unknown_functions_are_found_outside_strings_and_sheet_names():
     assert unknown_functions("_xlfn.LET(_xlpm.x,1,x)+SUM(_xlfn.ANCHORARRAY(A1))+_xlfn.STDEV.S(A1:A3)") == []
     assert unknown_functions("NOPE(1)+nope(2)+_xlfn.SEQUENCE(3)") == ["NOPE", "nope", "_xlfn.SEQUENCE"]
     assert unknown_functions("\"NOPE(\"&'My FAKE(sheet'!A1") == []
+
+
+@pytest.mark.parametrize(
+    ("formula", "calls"),
+    [
+        ("IF(A1,FACTOR_BETA(A1:A3,B1:B3),0)", True),
+        ("factor_beta(A1:A3,B1:B3)", True),  # Excel names are case-insensitive
+        ("SUM(A1:A3)*SQRT(252)", False),
+        ("\"FACTOR_BETA(\"&'FACTOR_BETA(x'!A1", False),  # only text and a sheet name
+    ],
+)
+def test_calls_to_factorxl_functions_are_recognized(formula, calls):
+    assert calls_factorxl(formula) is calls
 
 
 @pytest.mark.parametrize(

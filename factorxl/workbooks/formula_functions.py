@@ -23,6 +23,7 @@ from formulas.tokens.operand import Error, XlError
 from factorxl.errors import FactorxlError
 from factorxl.excel.declare import FUNCTIONS
 
+
 class FactorxlErrorValue(XlError):
     """``#VALUE!`` that remembers factorxl's message (formulas propagates the same object)."""
 
@@ -159,11 +160,22 @@ def mark_omitted_arguments(formula: str) -> str:
     return "".join(out)
 
 
+def called_functions(formula: str) -> list[str]:
+    """The names of the functions ``formula`` calls (not inside quoted strings or sheet names)."""
+    return _CALLED.findall(_QUOTED.sub('""', formula))
+
+
+def calls_factorxl(formula: str) -> bool:
+    """Whether ``formula`` calls one of factorxl's worksheet functions."""
+    register_functions()
+    return any(name.upper() in FUNCTIONS for name in called_functions(formula))
+
+
 def unknown_functions(formula: str) -> list[str]:
     """Names called in ``formula`` that ``formulas`` (with factorxl registered) cannot evaluate."""
     register_functions()
     table = formulas.get_functions()
-    names = _CALLED.findall(_QUOTED.sub('""', formula))
+    names = called_functions(formula)
     unknown = [
         name
         for name in names

@@ -17,7 +17,6 @@ look and behave the same:
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
-from factorxl.excel.declare import FUNCTIONS
+from factorxl.workbooks.formula_functions import calls_factorxl
 
 CALC_ID = 191029
 """The calculation-engine id Excel 365 writes; an older id makes Excel recalculate every formula on open."""
@@ -54,16 +53,6 @@ INPUT_FILL = "FFF2CC"
 """The fill colour of input cells (tests and readers recognize inputs by it)."""
 CONSTANT_FONT = "808080"
 """The font colour of structural constants (a restriction matrix's 0 and 1), which are not inputs."""
-
-
-_CALLED = re.compile(r"(?<![\w.])([A-Z][A-Z0-9_]*)\(")
-
-
-def calls_factorxl(formula: str) -> bool:
-    """Whether ``formula`` calls one of factorxl's worksheet functions."""
-    import factorxl.udfs  # noqa: F401 - declares every function into FUNCTIONS
-
-    return any(name in FUNCTIONS for name in _CALLED.findall(formula))
 
 
 class Styles:
