@@ -10,13 +10,14 @@ an interrupted write leaves the destination as it was.
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import posixpath
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -150,29 +151,33 @@ def rewrite_values(xml: bytes, values: Mapping[Position, Value | ExcelError]) ->
     by_row: dict[int, dict[int, Value | ExcelError]] = {}
     for (row, column), value in values.items():
         by_row.setdefault(row, {})[column] = value
+    waiting = sorted(by_row)  # row numbers with values, in order; those before ``done`` are written
     body = sheet_data.group(4) or b""
-    output, last = [], 0
+    output, last, done = [], 0, 0
     for row_match in _ROW.finditer(body):
         reference = _ATTRIBUTE_R.search(row_match.group(2))
         if not reference:
             raise FactorxlError("a row has no number; the refresh needs every row's address")
         number = int(reference.group(1))
         output.append(body[last : row_match.start()])
-        output.extend(_new_rows(prefix, by_row, below=number))
+        below = bisect.bisect_left(waiting, number, lo=done)
+        output.extend(_new_rows(prefix, by_row, waiting[done:below]))
+        done = below
         output.append(_rewritten_row(prefix, number, row_match, by_row.pop(number, {})))
         last = row_match.end()
     output.append(body[last:])
-    output.extend(_new_rows(prefix, by_row, below=None))
+    output.extend(_new_rows(prefix, by_row, waiting[done:]))
     new_body = b"".join(output)
     tag = b"<%ssheetData%s>%s</%ssheetData>" % (prefix, sheet_data.group(2).rstrip(b"/").rstrip(), new_body, prefix)
     return xml[: sheet_data.start()] + tag + xml[sheet_data.end() :]
 
 
-def _new_rows(prefix: bytes, by_row: dict[int, dict[int, Any]], below: int | None) -> list[bytes]:
-    """Rows that do not exist yet and hold new cells, numbered below ``below`` (all if None)."""
-    numbers = sorted(n for n in by_row if below is None or n < below)
+def _new_rows(prefix: bytes, by_row: dict[int, dict[int, Any]], numbers: Sequence[int]) -> list[bytes]:
+    """New rows for those of ``numbers`` (ascending) whose cells have not been written yet."""
     return [
-        b'<%srow r="%d">%s</%srow>' % (prefix, n, _cells(prefix, n, b"", by_row.pop(n)), prefix) for n in numbers
+        b'<%srow r="%d">%s</%srow>' % (prefix, n, _cells(prefix, n, b"", by_row.pop(n)), prefix)
+        for n in numbers
+        if n in by_row
     ]
 
 
