@@ -71,6 +71,7 @@ __all__ = [
 
 CROSS_SECTION_METHODS = ("constrained", "wls", "ols")
 _WEIGHTS = "Weights of one or more portfolios: one row per stock (same order as exposures), one column per portfolio; optional header row of portfolio names."
+_ONE_PORTFOLIO = "Weights of one portfolio (active weights for tracking error): a column, one row per stock in the order of exposures."
 _STOCK_RETURNS = "One period's stock returns as decimals: a column, one row per stock (same order as exposures). Stocks with a missing return are left out."
 _INDUSTRY_COLUMNS = "Optional. The industry dummy columns of exposures, by header name or column number. Default: the 0/1 columns that are not all ones."
 _CROSS_SECTION_METHOD = 'Optional. "constrained" (default): sqrt-cap WLS with cap-weighted industry returns summing to 0; "wls": sqrt-cap WLS unconstrained; "ols": equal weights, unconstrained.'
@@ -309,7 +310,7 @@ def _single_weights(weights: Any, model: RiskModel) -> np.ndarray:
     return table.values[:, 0]
 
 
-@worksheet_function(weights="Weights of one portfolio (active weights for tracking error): a column, one row per stock in the order of exposures.", **_MODEL_ARGS)
+@worksheet_function(weights=_ONE_PORTFOLIO, **_MODEL_ARGS)
 def RISK_CONTRIBUTIONS(weights, exposures, factor_covariance, specific_vols):
     """Stock-level risk contributions with a header row: weight, marginal contribution (Sigma w / vol), component contribution (w * marginal; they sum to the vol) and share of the vol. One row per stock."""
     model, _ = _read_model(exposures, factor_covariance, specific_vols)
@@ -319,7 +320,7 @@ def RISK_CONTRIBUTIONS(weights, exposures, factor_covariance, specific_vols):
 
 
 @worksheet_function(
-    weights="Weights of one portfolio (active weights for tracking error): a column, one row per stock in the order of exposures.",
+    weights=_ONE_PORTFOLIO,
     **_MODEL_ARGS,
     blocks="Optional. The block of each factor as text, a row aligned with the exposures columns (e.g. Market, Industries, Styles). Default: all-ones column Market, 0/1 columns Industries, the rest Styles.",
 )
