@@ -38,7 +38,17 @@ def _log_growth_ratio(numerator: np.ndarray | float, base: np.ndarray | float) -
 
 
 def carino_coefficients(portfolio: np.ndarray, benchmark: np.ndarray) -> np.ndarray:
-    """Carino's linking coefficients ``k_t / k`` for per-period returns (decimals)."""
+    """Carino's linking coefficients ``k_t / k`` for per-period returns (decimals).
+
+    Parameters
+    ----------
+    portfolio, benchmark : ndarray, shape (T,)
+        Per-period total returns, each above -1.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+    """
     total_p, total_b = np.prod(1.0 + portfolio) - 1.0, np.prod(1.0 + benchmark) - 1.0
     k_t = _log_growth_ratio(portfolio - benchmark, benchmark)
     k = _log_growth_ratio(total_p - total_b, total_b)
@@ -46,7 +56,17 @@ def carino_coefficients(portfolio: np.ndarray, benchmark: np.ndarray) -> np.ndar
 
 
 def menchero_coefficients(portfolio: np.ndarray, benchmark: np.ndarray) -> np.ndarray:
-    """Menchero's optimized linking coefficients ``M + alpha_t`` for per-period returns (decimals)."""
+    """Menchero's optimized linking coefficients ``M + alpha_t`` for per-period returns (decimals).
+
+    Parameters
+    ----------
+    portfolio, benchmark : ndarray, shape (T,)
+        Per-period total returns, each above -1.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+    """
     periods = portfolio.size
     active = portfolio - benchmark
     total_p, total_b = np.prod(1.0 + portfolio) - 1.0, np.prod(1.0 + benchmark) - 1.0

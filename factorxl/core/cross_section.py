@@ -76,7 +76,19 @@ class CrossSectionResult:
 
 
 def regression_weights(caps: np.ndarray, weighting: str = "sqrt_cap") -> np.ndarray:
-    """Normalized regression weights: ``sqrt(cap) / sum sqrt(cap)`` or equal ``1/N``."""
+    """Normalized regression weights: ``sqrt(cap) / sum sqrt(cap)`` or equal ``1/N``.
+
+    Parameters
+    ----------
+    caps : ndarray, shape (N,)
+        Market capitalizations (non-negative, not all zero).
+    weighting : {"sqrt_cap", "equal"}
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        Weights summing to one.
+    """
     if weighting not in WEIGHTINGS:
         raise FactorxlError(f"weighting must be one of {', '.join(WEIGHTINGS)}; got {weighting!r}")
     w = cap_weights(caps)
@@ -89,6 +101,15 @@ def industry_restriction(n_factors: int, industry_columns: Sequence[int], indust
 
     The last industry column is expressed through the other industries:
     ``f_last = -sum_{j != last} (c_j / c_last) f_j``.
+
+    Parameters
+    ----------
+    n_factors : int
+        K, the number of factors.
+    industry_columns : sequence of int
+        Positions of the industry columns (at least one).
+    industry_weights : ndarray
+        The constraint coefficients ``c_j``, one per industry column.
     """
     columns = list(industry_columns)
     last = columns[-1]

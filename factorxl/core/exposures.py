@@ -30,6 +30,16 @@ BLOCK_STYLES = "Styles"
 def cap_weights(caps: np.ndarray, name: str = "caps") -> np.ndarray:
     """Market capitalizations (or any non-negative weights) normalized to sum to one.
 
+    Parameters
+    ----------
+    caps : ndarray, shape (N,)
+    name : str
+        The argument's name in error messages.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+
     Raises
     ------
     FactorxlError
@@ -157,7 +167,15 @@ def industry_dummies(industries: Sequence[str], names: Sequence[str] | None = No
 
 
 def require_members(dummies: np.ndarray, names: Sequence[str]) -> None:
-    """Raise if an industry dummy column has no member stock."""
+    """Raise if an industry dummy column has no member stock.
+
+    Parameters
+    ----------
+    dummies : ndarray, shape (N, J)
+        Industry membership (nonzero = member).
+    names : sequence of str, length J
+        Industry names for the message.
+    """
     empty = np.flatnonzero(~(dummies != 0).any(axis=0))
     if empty.size:
         raise FactorxlError(
@@ -210,6 +228,15 @@ def exposure_matrix(
 
 def classify_columns(exposures: np.ndarray) -> tuple[str, ...]:
     """Guess each column's block: all ones is the market, 0/1 dummies are industries, the rest styles.
+
+    Parameters
+    ----------
+    exposures : ndarray, shape (N, K)
+
+    Returns
+    -------
+    tuple of str, length K
+        :data:`BLOCK_MARKET`, :data:`BLOCK_INDUSTRIES` or :data:`BLOCK_STYLES` per column.
 
     Raises
     ------

@@ -97,7 +97,19 @@ class MiniModelResults:
 
 
 def later_factor_returns(industry_weights: np.ndarray, industry_columns: np.ndarray) -> np.ndarray:
-    """Months 2-3 factor returns with the last industry set by the cap-weighted constraint."""
+    """Months 2-3 factor returns with the last industry set by the cap-weighted constraint.
+
+    Parameters
+    ----------
+    industry_weights : ndarray
+        Cap weights of the industries (the constraint coefficients), in column order.
+    industry_columns : ndarray of int
+        Positions of the industry columns among the factors.
+
+    Returns
+    -------
+    ndarray, shape (2, K)
+    """
     returns = LATER_FACTOR_RETURNS.copy()
     last, others = industry_columns[-1], industry_columns[:-1]
     returns[:, last] = -(returns[:, others] @ industry_weights[:-1]) / industry_weights[-1]

@@ -202,7 +202,18 @@ def _polish(
 
 
 def turnover(current: np.ndarray, new: np.ndarray) -> float:
-    """One-way turnover ``sum |new - current| / 2``."""
+    """One-way turnover ``sum |new - current| / 2``.
+
+    Parameters
+    ----------
+    current, new : ndarray, shape (N,)
+        Weights before and after, in the same stock order.
+
+    Raises
+    ------
+    FactorxlError
+        If the lengths differ or a weight is missing.
+    """
     current = np.asarray(current, dtype=float).ravel()
     new = np.asarray(new, dtype=float).ravel()
     if current.size != new.size:

@@ -97,6 +97,12 @@ def exposure_report(exposures: np.ndarray, factor_cov: np.ndarray, specific_vari
 def risk_report(model: RiskModel, weights: np.ndarray) -> RiskReport:
     """Exposures and factor/specific/total variance of ``weights`` (N,).
 
+    Parameters
+    ----------
+    model : RiskModel
+    weights : ndarray, shape (N,)
+        Portfolio, benchmark or active weights.
+
     Raises
     ------
     FactorxlError
@@ -132,6 +138,12 @@ class StockContributions:
 def stock_contributions(model: RiskModel, weights: np.ndarray) -> StockContributions:
     """Marginal and component contributions of each stock to the volatility of ``weights``.
 
+    Parameters
+    ----------
+    model : RiskModel
+    weights : ndarray, shape (N,)
+        Portfolio, benchmark or active weights (active: the tracking error).
+
     Raises
     ------
     FactorxlError
@@ -151,6 +163,8 @@ def block_decomposition(model: RiskModel, weights: np.ndarray, blocks: Sequence[
 
     Parameters
     ----------
+    model : RiskModel
+    weights : ndarray, shape (N,)
     blocks : sequence of str, length K
         The block of each factor; blocks keep their order of first appearance.
 

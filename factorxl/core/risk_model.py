@@ -32,6 +32,14 @@ def _labels(size: int, labels: Sequence[str] | None, prefix: str = "f") -> list[
 def check_symmetric(matrix: np.ndarray, name: str, labels: Sequence[str] | None = None) -> np.ndarray:
     """Validate a square, finite, symmetric matrix; return it symmetrized (average with its transpose).
 
+    Parameters
+    ----------
+    matrix : ndarray, shape (K, K)
+    name : str
+        The argument's name in error messages.
+    labels : sequence of str, optional
+        Row/column names for the messages (``f1, f2, ...`` by default).
+
     Raises
     ------
     FactorxlError
@@ -60,6 +68,14 @@ def check_covariance(matrix: np.ndarray, name: str, labels: Sequence[str] | None
 
     Returns the matrix symmetrized (its average with its transpose).
 
+    Parameters
+    ----------
+    matrix : ndarray, shape (K, K)
+    name : str
+        The argument's name in error messages.
+    labels : sequence of str, optional
+        Factor names for the messages (``f1, f2, ...`` by default).
+
     Raises
     ------
     FactorxlError
@@ -84,7 +100,17 @@ def check_covariance(matrix: np.ndarray, name: str, labels: Sequence[str] | None
 
 
 def eigenvalues(matrix: np.ndarray) -> np.ndarray:
-    """Eigenvalues of a symmetric matrix in ascending order (all >= 0 for a valid covariance)."""
+    """Eigenvalues of a symmetric matrix in ascending order (all >= 0 for a valid covariance).
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (K, K)
+        Symmetric up to rounding (averaged with its transpose first).
+
+    Returns
+    -------
+    ndarray, shape (K,)
+    """
     matrix = np.asarray(matrix, dtype=float)
     return np.linalg.eigvalsh((matrix + matrix.T) / 2.0)
 
@@ -93,6 +119,18 @@ def covariance_from_correlation(
     vols: np.ndarray, correlation: np.ndarray, labels: Sequence[str] | None = None
 ) -> np.ndarray:
     """``F = diag(vols) C diag(vols)`` after checking ``C`` is a valid correlation matrix.
+
+    Parameters
+    ----------
+    vols : ndarray, shape (K,)
+        Factor volatilities (positive).
+    correlation : ndarray, shape (K, K)
+    labels : sequence of str, optional
+        Factor names for error messages.
+
+    Returns
+    -------
+    ndarray, shape (K, K)
 
     Raises
     ------
@@ -124,7 +162,19 @@ def covariance_from_correlation(
 
 
 def ewma_weights(periods: int, half_life: float) -> np.ndarray:
-    """Weights ``0.5 ** ((T - 1 - t) / half_life)`` normalized to sum to one (newest last)."""
+    """Weights ``0.5 ** ((T - 1 - t) / half_life)`` normalized to sum to one (newest last).
+
+    Parameters
+    ----------
+    periods : int
+        T, the number of periods.
+    half_life : float
+        Periods after which a weight halves (positive).
+
+    Returns
+    -------
+    ndarray, shape (T,)
+    """
     if not half_life > 0:
         raise FactorxlError(f"half_life must be positive; got {half_life:g}")
     raw = 0.5 ** (np.arange(periods - 1, -1, -1) / half_life)
@@ -132,7 +182,18 @@ def ewma_weights(periods: int, half_life: float) -> np.ndarray:
 
 
 def weighted_covariance(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``sum_t w_t (r_t - m)(r_t - m)'`` with ``m = sum_t w_t r_t`` and weights summing to one."""
+    """``sum_t w_t (r_t - m)(r_t - m)'`` with ``m = sum_t w_t r_t`` and weights summing to one.
+
+    Parameters
+    ----------
+    values : ndarray, shape (T, K)
+    weights : ndarray, shape (T,)
+        Non-negative, summing to one.
+
+    Returns
+    -------
+    ndarray, shape (K, K)
+    """
     centered = values - weights @ values
     return centered.T @ (weights[:, None] * centered)
 
