@@ -109,8 +109,7 @@ def _vba_text(expression: str) -> str:
     return "".join(literal.replace('""', '"') if not code else chr(int(code)) for literal, code in parts)
 
 
-def test_vba_writes_the_xlwings_module_and_the_help_module(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(naming, "naming_problems", lambda functions: [])  # names are tested on their own
+def test_vba_writes_the_xlwings_module_and_the_help_module(tmp_path, capsys):
     out = tmp_path / "vba" / "factorxl_udfs.bas"
     assert vba_command.run(_args(vba_command, ["--out", str(out)])) == 0
     wrapper, help_module = out.read_bytes(), (tmp_path / "vba" / "factorxl_help.bas").read_bytes()

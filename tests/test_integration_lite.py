@@ -88,7 +88,6 @@ def test_calls_through_the_server_conversion_match_direct_calls(server, name):
     ]
     expected = _cells(getattr(factorxl.udfs, name)(*direct_args))
     got = server["results"][name]
-    assert len(got) == len(expected) and all(len(g) == len(e) for g, e in zip(got, expected))
-    for got_row, expected_row in zip(got, expected):
-        for g, e in zip(got_row, expected_row):
+    for got_row, expected_row in zip(got, expected, strict=True):
+        for g, e in zip(got_row, expected_row, strict=True):
             assert g == e if isinstance(e, str) else float(g) == float(e)

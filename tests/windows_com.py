@@ -10,13 +10,19 @@ Used with :func:`factorxl.integration.classic_xlwings.classic_xlwings`, which re
 from __future__ import annotations
 
 import ctypes
+import datetime
 from types import ModuleType, SimpleNamespace
 
 from factorxl.integration.classic_xlwings import com_stand_ins
 
 RANGE_IID = "{00020846-0000-0000-C000-000000000046}"  # Excel's Range interface, as xlwings tests it
+DISPATCH_IID = "{00020400-0000-0000-C000-000000000046}"  # IDispatch
 MISSING_ARGUMENT = -2147352572  # DISP_E_PARAMNOTFOUND: what COM passes for an omitted optional argument
 CELL_ERRORS = {"#DIV/0!": -2146826281, "#N/A": -2146826246, "#VALUE!": -2146826273}
+
+
+class _ComTime(datetime.datetime):
+    """``pywintypes.TimeType`` (a datetime subclass in pywin32)."""
 
 
 class _Anything:
@@ -51,8 +57,10 @@ def _module(name: str, **attributes: object) -> ModuleType:
 def windows_stand_ins() -> dict[str, ModuleType]:
     """Stand-ins for every pywin32 module ``_xlwindows`` and ``com_server`` import, and ``ctypes``."""
     modules = com_stand_ins()
-    modules["pythoncom"].__file__ = "pythoncom311.dll"
-    modules["pythoncom"].TypeIIDs = {modules["pythoncom"].IID_IDispatch: type("PyIDispatch", (), {})}
+    modules["pythoncom"].__dict__.update(
+        __file__="pythoncom311.dll", IID_IDispatch=DISPATCH_IID, TypeIIDs={DISPATCH_IID: type("PyIDispatch", (), {})}
+    )
+    modules["pywintypes"].__dict__.update(TimeType=_ComTime, IID=str)
     for name in ("CDispatch", "CoClassBaseClass", "DispatchBaseClass"):
         setattr(modules["win32com.client"], name, type(name, (), {}))
     modules["win32com.client"].DispatchEx = _Anything()

@@ -41,10 +41,6 @@ class ComError(Exception):
     """Stand-in for ``pywintypes.com_error``."""
 
 
-class ComTime(__import__("datetime").datetime):
-    """Stand-in for ``pywintypes.TimeType`` (a datetime subclass in pywin32)."""
-
-
 def _module(name: str, **attributes: object) -> ModuleType:
     module = ModuleType(name, "Stand-in for a pywin32 module (no COM).")
     module.__dict__.update(attributes)
@@ -64,10 +60,8 @@ def com_stand_ins() -> dict[str, ModuleType]:
     client = _module("win32com.client", Dispatch=_dispatch)
     win32com.client = client
     return {
-        "pythoncom": _module(
-            "pythoncom", CoInitialize=lambda: None, IID_IDispatch="{00020400-0000-0000-C000-000000000046}"
-        ),
-        "pywintypes": _module("pywintypes", com_error=ComError, TimeType=ComTime, IID=str),
+        "pythoncom": _module("pythoncom", CoInitialize=lambda: None),
+        "pywintypes": _module("pywintypes", com_error=ComError),
         "win32com": win32com,
         "win32com.client": client,
     }
@@ -185,15 +179,14 @@ class StandInWorkbook:
     name
         The workbook's file name; xlwings' wrappers refer to ``ActiveWorkbook`` in an
         add-in (``.xlam``) and to ``ThisWorkbook`` otherwise.
-    excel_version
-        ``Application.Version``; from 14 (Excel 2010) on, xlwings also registers the
-        argument help.
+
+    Its Excel is version 16 (from 14 on, xlwings also registers the argument help).
     """
 
-    def __init__(self, name: str, excel_version: str = "16.0") -> None:
+    def __init__(self, name: str) -> None:
         self.Name = name
         self.Worksheets: list[object] = []
-        self.Application = _Application(excel_version)
+        self.Application = _Application("16.0")
         self.VBProject = type("VBProject", (), {})()
         self.VBProject.VBComponents = _VBComponents()
 
@@ -202,15 +195,13 @@ class StandInWorkbook:
         return ClassicImport(self.VBProject.VBComponents.modules[UDF_MODULE_NAME], tuple(self.Application.calls))
 
 
-def import_functions(workbook_name: str = "factorxl.xlsm", module_names: str = FACTORXL_UDFS) -> ClassicImport:
-    """Run classic xlwings' "Import Functions" for ``module_names`` into a stand-in workbook.
+def import_functions(workbook_name: str = "factorxl.xlsm") -> ClassicImport:
+    """Run classic xlwings' "Import Functions" for ``factorxl.udfs`` into a stand-in workbook.
 
     Parameters
     ----------
     workbook_name
         Name of the workbook the module is for (``.xlam`` for an add-in).
-    module_names
-        xlwings' "UDF Modules" setting: module names separated by ``;``.
 
     Returns
     -------
@@ -219,9 +210,11 @@ def import_functions(workbook_name: str = "factorxl.xlsm", module_names: str = F
     """
     workbook = StandInWorkbook(workbook_name)
     with classic_xlwings() as udfs, contextlib.redirect_stdout(io.StringIO()):
-        for name in module_names.split(";"):
-            # Loaded once without the workbook: the scan for code embedded in sheets that
-            # xlwings does on first load (an xlwings PRO feature) needs Excel's own objects.
-            udfs.get_udf_module(name, None)
-        udfs.import_udfs(module_names, workbook)
+        # xlwings looks for code embedded in the workbook's sheets (an xlwings PRO feature,
+        # also when a PRO licence key is merely configured), which needs Excel's own objects;
+        # factorxl embeds none. Loading the module once without the workbook skips the scan
+        # on first load, and the PRO flag of this block's own copy of xlwings.udfs the rest.
+        udfs.get_udf_module(FACTORXL_UDFS, None)
+        udfs.__pro__ = False
+        udfs.import_udfs(FACTORXL_UDFS, workbook)
     return workbook.imported()
