@@ -5,40 +5,20 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
 from email.parser import Parser
 
-import pytest
-
-from tests.conftest import REPO
+pytest_plugins = ["tests.factorxl_wheel"]  # the factorxl_wheel fixture, shared with the install test
 
 PYODIDE_PACKAGES = {"numpy", "pandas", "scipy", "statsmodels", "xlwings"}
 TOOLING = ("xlsxwriter", "formulas", "openpyxl", "factorxl.cli", "factorxl.workbooks", "factorxl.integration")
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    """The wheel built from a copy of the source tree (the build leaves nothing in the checkout)."""
-    source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source / name)
-    shutil.copytree(REPO / "factorxl", source / "factorxl", ignore=shutil.ignore_patterns("__pycache__"))
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(source)],
-        check=True,
-        capture_output=True,
-    )
-    (path,) = out.glob("*.whl")
-    return path
-
-
-def test_the_wheel_is_pure_python(wheel):
-    assert re.fullmatch(r"factorxl-[\w.]+-py3-none-any\.whl", wheel.name)
-    with zipfile.ZipFile(wheel) as archive:
+def test_the_wheel_is_pure_python(factorxl_wheel):
+    assert re.fullmatch(r"factorxl-[\w.]+-py3-none-any\.whl", factorxl_wheel.name)
+    with zipfile.ZipFile(factorxl_wheel) as archive:
         info = next(name for name in archive.namelist() if name.endswith(".dist-info/WHEEL"))
         tags = Parser().parsestr(archive.read(info).decode())
         names = archive.namelist()
@@ -47,8 +27,8 @@ def test_the_wheel_is_pure_python(wheel):
     assert "factorxl/udfs.py" in names
 
 
-def test_runtime_requirements_exist_in_pyodide(wheel):
-    with zipfile.ZipFile(wheel) as archive:
+def test_runtime_requirements_exist_in_pyodide(factorxl_wheel):
+    with zipfile.ZipFile(factorxl_wheel) as archive:
         metadata = next(name for name in archive.namelist() if name.endswith(".dist-info/METADATA"))
         requirements = Parser().parsestr(archive.read(metadata).decode()).get_all("Requires-Dist")
     runtime = [requirement for requirement in requirements if "extra ==" not in requirement]
@@ -57,8 +37,8 @@ def test_runtime_requirements_exist_in_pyodide(wheel):
     assert not [requirement for requirement in runtime if ";" in requirement]  # no platform markers
 
 
-def test_importing_the_functions_loads_no_workbook_or_command_line_tooling(wheel, tmp_path):
-    with zipfile.ZipFile(wheel) as archive:
+def test_importing_the_functions_loads_no_workbook_or_command_line_tooling(factorxl_wheel, tmp_path):
+    with zipfile.ZipFile(factorxl_wheel) as archive:
         archive.extractall(tmp_path / "wheel")
     script = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import factorxl.udfs; "
