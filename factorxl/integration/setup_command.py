@@ -63,7 +63,7 @@ Next, in Excel (Windows):
 
 @dataclass(frozen=True)
 class PlannedFile:
-    """A file setup writes: where, what (text, or the file to copy), and why."""
+    """A file setup writes: where, whether it changes, and what (its text, or the file to copy)."""
 
     path: Path
     action: str  # "create", "update" or "unchanged"

@@ -12,9 +12,14 @@ line ends, which the VBA editor's File > Import File needs.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from factorxl.errors import FactorxlError
+
+if TYPE_CHECKING:  # classic_xlwings loads xlwings, which `run` alone needs
+    from factorxl.integration.classic_xlwings import MacroOptions
 
 HELP_MODULE = "factorxl_help"
 HELP_MACRO = "RegisterFactorxlHelp"
@@ -51,7 +56,7 @@ def vba_string(text: str) -> str:
     return " & ".join(part for part in parts if part != '""') or '""'
 
 
-def help_module(macro_options) -> str:
+def help_module(macro_options: Sequence[MacroOptions]) -> str:
     """VBA module whose ``RegisterFactorxlHelp`` macro repeats xlwings' ``MacroOptions`` calls.
 
     Parameters
