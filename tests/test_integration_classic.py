@@ -109,6 +109,14 @@ assert (dict(declare.FUNCTIONS), xlwings.func, sys.modules["factorxl.excel"], fa
 assert factorxl.excel is before[2] and not hasattr(factorxl.udfs.FACTOR_BETA, "__xlfunc__")
 assert not {"pythoncom", "pywintypes", "win32com", "win32com.client", "xlwings.udfs"} & set(sys.modules)
 assert not hasattr(xlwings, "udfs")
+import ctypes, importlib
+from factorxl.integration.classic_xlwings import classic_xlwings
+from tests.windows_com import windows_stand_ins
+loaded = set(sys.modules)
+with classic_xlwings(windows_stand_ins()):  # xlwings' COM layer, as the calls below load it
+    importlib.import_module("xlwings._xlwindows"), importlib.import_module("xlwings.com_server")
+assert not [name for name in set(sys.modules) - loaded if name.startswith(("xlwings", "win32", "py"))]
+assert sys.modules["ctypes"] is ctypes and not hasattr(xlwings, "_xlwindows")
 """
 
 

@@ -33,7 +33,7 @@ FACTORXL_UDFS = "factorxl.udfs"
 # Modules that call xw.func/xw.arg when imported: imported afresh under the classic decorators.
 DECLARING_MODULES = ("factorxl.udfs", "factorxl.excel")
 # xlwings' Windows-only modules, dropped again when the block ends.
-XLWINGS_WINDOWS_MODULES = ("xlwings.udfs", "xlwings._xlwindows", "xlwings.com_server")
+XLWINGS_WINDOWS_MODULES = ("xlwings.udfs", "xlwings._xlwindows", "xlwings._win32patch", "xlwings.com_server")
 UDF_MODULE_NAME = "xlwings_udfs"  # the VBA module "Import Functions" creates
 
 
