@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factorxl.core.risk_decomposition import RiskReport, exposure_report
+from factorxl.core.variance import RiskReport, exposure_report
 from factorxl.core.risk_model import check_covariance
 from factorxl.errors import FactorxlError
 

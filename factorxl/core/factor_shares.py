@@ -68,11 +68,11 @@ def factor_shares(
     for fit in fits:
         decomposition = decompose_variance(fit, factors, ddof)
         if method == "euler":
-            parts = decomposition.contributions
+            parts = decomposition.factor_contributions
         else:
-            parts = fit.betas**2 * np.diag(decomposition.factor_cov)
+            parts = fit.betas**2 * np.var(factors[fit.used], axis=0, ddof=ddof)
         total = decomposition.total_variance
         shares.append(parts / total)
-        idiosyncratic.append(decomposition.idiosyncratic_variance / total)
+        idiosyncratic.append(decomposition.specific_share)
         totals.append(total)
     return FactorShares(np.array(shares), np.array(idiosyncratic), np.array(totals), method)

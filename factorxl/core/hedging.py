@@ -79,7 +79,7 @@ def hedge_to_factor_share(fit: RegressionResult, factors: np.ndarray, target_sha
     if decomposition.factor_variance == 0:
         raise FactorxlError("the asset has no factor exposure to scale (all betas are zero)")
     scale = np.sqrt(
-        target_share * decomposition.idiosyncratic_variance
+        target_share * decomposition.specific_variance
         / ((1.0 - target_share) * decomposition.factor_variance)
     )
     return (scale - 1.0) * fit.betas

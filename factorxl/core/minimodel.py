@@ -18,9 +18,10 @@ from factorxl.core.cross_section import CrossSectionResult, cross_section_regres
 from factorxl.core.exposures import ExposureMatrix, cap_weights, exposure_matrix
 from factorxl.core.factor_hedging import HedgeResult, min_variance_hedge, neutralizing_hedge
 from factorxl.core.optimization import OptimizationResult, min_tracking_error, turnover
-from factorxl.core.risk_decomposition import RiskReport, StockContributions, block_decomposition, risk_report, stock_contributions
+from factorxl.core.risk_decomposition import StockContributions, block_decomposition, risk_report, stock_contributions
 from factorxl.core.risk_model import RiskModel, covariance_from_correlation, risk_model
 from factorxl.core.stress import StressResult, stress_test
+from factorxl.core.variance import RiskReport
 
 NAMES = ("AXIOM", "BINARY", "CIPHER", "DIGIT", "EVERGREEN", "FIDELIS", "GUARDIAN", "HARVEST", "INDIGO", "JUNIPER")
 INDUSTRIES = ("Tech", "Tech", "Tech", "Tech", "Fin", "Fin", "Fin", "Cons", "Cons", "Cons")

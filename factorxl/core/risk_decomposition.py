@@ -18,80 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from factorxl.core.risk_model import RiskModel
+from factorxl.core.variance import RiskReport, exposure_report
 from factorxl.errors import FactorxlError
 
 SPECIFIC = "Specific"
-
-
-@dataclass(frozen=True)
-class RiskReport:
-    """Factor, specific and total risk of one set of weights.
-
-    Attributes
-    ----------
-    exposures : ndarray, shape (K,)
-        ``x = X'w``.
-    factor_contributions : ndarray, shape (K,)
-        ``x_k (Fx)_k``; they sum to :attr:`factor_variance`.
-    factor_variance, specific_variance : float
-    """
-
-    exposures: np.ndarray
-    factor_contributions: np.ndarray
-    factor_variance: float
-    specific_variance: float
-
-    @property
-    def total_variance(self) -> float:
-        return self.factor_variance + self.specific_variance
-
-    @property
-    def factor_vol(self) -> float:
-        return float(np.sqrt(self.factor_variance))
-
-    @property
-    def specific_vol(self) -> float:
-        return float(np.sqrt(self.specific_variance))
-
-    @property
-    def total_vol(self) -> float:
-        return float(np.sqrt(self.total_variance))
-
-    @property
-    def contribution_shares(self) -> np.ndarray:
-        """Each factor's share of the TOTAL variance."""
-        return self.factor_contributions / self.total_variance
-
-    @property
-    def specific_share(self) -> float:
-        """The specific share of the total variance."""
-        return self.specific_variance / self.total_variance
-
-
-def exposure_report(exposures: np.ndarray, factor_cov: np.ndarray, specific_variance: float) -> RiskReport:
-    """Risk of a position known by its factor exposures and its specific variance.
-
-    Parameters
-    ----------
-    exposures : ndarray, shape (K,)
-        Factor exposures ``x``.
-    factor_cov : ndarray, shape (K, K)
-        Factor covariance ``F`` (validated by the caller).
-    specific_variance : float
-        The position's specific variance (``w' Delta w`` for stock weights ``w``).
-
-    Returns
-    -------
-    RiskReport
-        With factor contributions ``x_k (Fx)_k``.
-    """
-    contributions = exposures * (factor_cov @ exposures)
-    return RiskReport(
-        exposures=exposures,
-        factor_contributions=contributions,
-        factor_variance=float(contributions.sum()),
-        specific_variance=float(specific_variance),
-    )
 
 
 def risk_report(model: RiskModel, weights: np.ndarray) -> RiskReport:

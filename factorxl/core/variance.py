@@ -62,40 +62,87 @@ def sample_volatility(values: np.ndarray, ddof: int = 1) -> float:
 
 
 @dataclass(frozen=True)
-class VarianceDecomposition:
-    """Total variance split into a factor part ``b' Sigma_f b`` and an idiosyncratic part.
+class RiskReport:
+    """Variance split into a factor part ``x'Fx`` and a specific part, for factor exposures ``x``.
+
+    The exposures are a portfolio's ``X'w`` under a risk model, or an asset's regression
+    loadings (its specific part is then the residual variance).
 
     Attributes
     ----------
-    factor_variance, idiosyncratic_variance, total_variance : float
-        Variances on the regression's rows, all with the same ``ddof``; the total is their
-        sum, which equals the sample variance of the returns (OLS residuals are orthogonal
-        to the factors in sample).
-    contributions : ndarray, shape (K,)
-        Each factor's Euler contribution ``b_k (Sigma_f b)_k``; they sum to the factor variance.
-    factor_cov : ndarray, shape (K, K)
-        The factor covariance ``Sigma_f`` on the regression's rows.
-    ddof : int
+    exposures : ndarray, shape (K,)
+        ``x = X'w``.
+    factor_contributions : ndarray, shape (K,)
+        ``x_k (Fx)_k``; they sum to :attr:`factor_variance`.
+    factor_variance, specific_variance : float
     """
 
+    exposures: np.ndarray
+    factor_contributions: np.ndarray
     factor_variance: float
-    idiosyncratic_variance: float
-    contributions: np.ndarray
-    factor_cov: np.ndarray
-    ddof: int
+    specific_variance: float
 
     @property
     def total_variance(self) -> float:
-        return self.factor_variance + self.idiosyncratic_variance
+        return self.factor_variance + self.specific_variance
 
     @property
-    def factor_share(self) -> float:
-        """Share of variance explained by the factors (equals R-squared in sample)."""
-        return self.factor_variance / self.total_variance
+    def factor_vol(self) -> float:
+        return float(np.sqrt(self.factor_variance))
+
+    @property
+    def specific_vol(self) -> float:
+        return float(np.sqrt(self.specific_variance))
+
+    @property
+    def total_vol(self) -> float:
+        return float(np.sqrt(self.total_variance))
+
+    @property
+    def contribution_shares(self) -> np.ndarray:
+        """Each factor's share of the TOTAL variance."""
+        return self.factor_contributions / self.total_variance
+
+    @property
+    def specific_share(self) -> float:
+        """The specific share of the total variance."""
+        return self.specific_variance / self.total_variance
 
 
-def decompose_variance(fit: RegressionResult, factors: np.ndarray, ddof: int = 1) -> VarianceDecomposition:
+def exposure_report(exposures: np.ndarray, factor_cov: np.ndarray, specific_variance: float) -> RiskReport:
+    """Variance split of a position known by its factor exposures and its specific variance.
+
+    Parameters
+    ----------
+    exposures : ndarray, shape (K,)
+        Factor exposures ``x``.
+    factor_cov : ndarray, shape (K, K)
+        Factor covariance ``F`` (validated by the caller).
+    specific_variance : float
+        The position's specific variance (``w' Delta w`` for stock weights ``w``).
+
+    Returns
+    -------
+    RiskReport
+        With factor contributions ``x_k (Fx)_k``.
+    """
+    contributions = exposures * (factor_cov @ exposures)
+    return RiskReport(
+        exposures=exposures,
+        factor_contributions=contributions,
+        factor_variance=float(contributions.sum()),
+        specific_variance=float(specific_variance),
+    )
+
+
+def decompose_variance(fit: RegressionResult, factors: np.ndarray, ddof: int = 1) -> RiskReport:
     """Decompose an asset's variance on the rows its regression used.
+
+    The exposures are the loadings ``b``; the factor part is ``b' Sigma_f b`` with
+    ``Sigma_f`` the factor covariance on the regression's rows, and the specific part is
+    the residual variance, both with ``ddof``. Their sum equals the sample variance of the
+    returns (OLS residuals are orthogonal to the factors in sample), so the factor share
+    equals R-squared.
 
     Parameters
     ----------
@@ -108,20 +155,13 @@ def decompose_variance(fit: RegressionResult, factors: np.ndarray, ddof: int = 1
 
     Returns
     -------
-    VarianceDecomposition
+    RiskReport
+        With the factor contributions ``b_k (Sigma_f b)_k``.
     """
     factors = np.asarray(factors, dtype=float)
     factors = factors[:, None] if factors.ndim == 1 else factors
     factor_cov = sample_covariance(factors[fit.used], ddof)
-    exposure = factor_cov @ fit.betas
-    idiosyncratic = float(sample_covariance(fit.resid, ddof)[0, 0])
-    return VarianceDecomposition(
-        factor_variance=float(fit.betas @ exposure),
-        idiosyncratic_variance=idiosyncratic,
-        contributions=fit.betas * exposure,
-        factor_cov=factor_cov,
-        ddof=ddof,
-    )
+    return exposure_report(fit.betas, factor_cov, sample_covariance(fit.resid, ddof)[0, 0])
 
 
 @dataclass(frozen=True)

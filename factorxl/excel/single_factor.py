@@ -177,9 +177,9 @@ def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
     models = fit_factor_models(returns, factors)
     decomposition = decompose_variance(models.single(), models.factors.values, degrees)
     variances = [
-        *decomposition.contributions,
+        *decomposition.factor_contributions,
         decomposition.factor_variance,
-        decomposition.idiosyncratic_variance,
+        decomposition.specific_variance,
         decomposition.total_variance,
     ]
     labels = [*models.factors.labels, "Factor", "Idiosyncratic", "Total"]
