@@ -125,7 +125,7 @@ def test_ratios_against_hand_formulas(panel):
     sharpe = udfs.SHARPE_RATIO(returns[:, :1].tolist(), 252)
     assert sharpe == pytest.approx(y.mean() / y.std(ddof=1) * np.sqrt(252), rel=1e-12)
     per_column = udfs.SHARPE_RATIO(returns.tolist())
-    np.testing.assert_allclose(per_column[0], [np.nanmean(c) / np.nanstd(c, ddof=1) for c in returns.T], rtol=1e-12)
+    np.testing.assert_allclose(np.ravel(per_column), [np.nanmean(c) / np.nanstd(c, ddof=1) for c in returns.T], rtol=1e-12)
     ref = _statsmodels(y, factors, "classical")
     appraisal = udfs.APPRAISAL_RATIO(returns[:, :1].tolist(), factors.tolist(), 12)
     assert appraisal == pytest.approx(ref.params[0] / ref.resid.std(ddof=1) * np.sqrt(12), rel=1e-12)

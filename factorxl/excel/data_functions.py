@@ -73,13 +73,13 @@ def _optional_date(value, name: str):
 
 
 @worksheet_function(
-    model='Factor model: "CAPM" (Mkt-RF, RF), "FF3" (+SMB, HML), "FF5" (+RMW, CMA) or "FF6" (FF5 + Mom). Case-insensitive.',
-    frequency='"daily" (trading dates) or "monthly" (dated at month ends).',
-    start_date="Optional. First date to include: a date cell, an Excel date number or text like 2020-01-31. Omit for the first available.",
-    end_date="Optional. Last date to include (for monthly data its whole month counts). Omit for the latest available.",
+    model='Factor model: "CAPM", "FF3", "FF5" or "FF6" (FF5 plus momentum).',
+    frequency='"daily" or "monthly" (dated at the month end).',
+    start_date="Optional. First date: a date cell, text like 2020-01-31 or a year like 2020 (its first day). Omit for the first available.",
+    end_date="Optional. Last date: a date cell, text like 2020-12-31 or a year like 2020 (its last day). Omit for the latest available.",
 )
 def FF_FACTORS(model, frequency, start_date=None, end_date=None):
-    """Kenneth French factor returns as decimals: a header row (date, the factors, RF last), then one row per period with the date as an Excel date number (format the column as a date). Read from factorxl's cache."""
+    """Kenneth French factor returns as decimals: a header row, then a date and the factors for each period."""
     from factorxl.data.french import load_factors
 
     for name, value in (("model", model), ("frequency", frequency)):

@@ -20,6 +20,8 @@ from typing import Any
 
 import xlwings as xw
 
+from factorxl.excel import help
+
 CATEGORY = "factorxl"
 MAX_HELP_CHARS = 255  # Excel's limit for function and argument descriptions
 
@@ -46,29 +48,36 @@ FUNCTIONS: dict[str, WorksheetFunction] = {}
 def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a worksheet function with a help text for each argument.
 
-    The function's docstring is its Function-Wizard description. Both the description
-    and each argument's help must fit Excel's 255-character limit, and every parameter
-    must have help; a violation is a programming error raised at import time.
+    The function's docstring is its Function-Wizard description. An argument's help comes
+    from :data:`factorxl.excel.help.ARGUMENTS` unless ``argument_docs`` gives the function's
+    own (an option whose choices or default are its own). Both the description and each
+    argument's help must fit Excel's 255-character limit, and every parameter must have
+    help; a violation is a programming error raised at import time.
     """
 
     def declare(function: Callable[..., Any]) -> Callable[..., Any]:
         name = function.__name__
         parameters = list(inspect.signature(function).parameters)
-        if set(parameters) != set(argument_docs):
-            raise TypeError(f"{name}: help given for {sorted(argument_docs)}, parameters are {parameters}")
+        unknown = set(argument_docs) - set(parameters)
+        if unknown:
+            raise TypeError(f"{name}: help given for {sorted(unknown)}, parameters are {parameters}")
+        docs = {p: argument_docs.get(p, help.ARGUMENTS.get(p)) for p in parameters}
+        missing = [p for p, text in docs.items() if text is None]
+        if missing:
+            raise TypeError(f"{name}: no help for {missing}")
         description = inspect.getdoc(function) or ""
-        texts = {"description": description, **argument_docs}
+        texts = {"description": description, **docs}
         for part, text in texts.items():
             if not 0 < len(text) <= MAX_HELP_CHARS:
                 raise TypeError(f"{name}: {part} help has {len(text)} characters (1 to {MAX_HELP_CHARS})")
         for parameter in reversed(parameters):
-            function = xw.arg(parameter, doc=argument_docs[parameter])(function)
+            function = xw.arg(parameter, doc=docs[parameter])(function)
         function = xw.func(category=CATEGORY)(function)
         FUNCTIONS[name] = WorksheetFunction(
             name=name,
             function=function,
             description=description,
-            arguments={p: argument_docs[p] for p in parameters},
+            arguments=docs,
         )
         return function
 

@@ -1,38 +1,119 @@
-"""Function-Wizard help texts shared by several worksheet functions (each at most 255 characters)."""
+"""Function-Wizard help for worksheet-function arguments, one text per argument name.
+
+An argument name means one thing everywhere (docs/naming.md), so its help is written once,
+here: :data:`ARGUMENTS` maps each name to what to select or type, its shape, units and
+default. :func:`factorxl.excel.declare.worksheet_function` takes an argument's help from
+this table; a function passes its own text only for an option whose choices or default are
+its own (``method``, ``cov_type``, ``intercept``...), and that text opens with the same first
+sentence wherever the name appears. Help never shows formulas in code notation: the docs
+carry the formulas.
+"""
 
 RETURNS = (
-    "Asset returns as decimals: one column per asset, time down the rows. An optional first row "
-    "of text names the assets. Empty and error cells are missing."
-)
-ONE_ASSET_RETURNS = (
-    "Returns of one asset as decimals: a single column, time down the rows, optional text header. "
-    "Empty and error cells are missing."
+    "Returns as decimals (0.01 = 1%): one column per asset, time down the rows; optional header row of "
+    "names. Empty and error cells count as missing."
 )
 FACTORS = (
-    "Factor returns as decimals on the same rows as returns: one column per factor, optional text "
-    "header. Rows with a missing factor are dropped."
+    "Factor returns as decimals: one column per factor, one row per period (the same periods as the other "
+    "ranges); optional header row of names."
 )
 PERIODS_PER_YEAR = (
-    "Optional. Periods per year used to annualize: 252 daily, 12 monthly, 52 weekly. "
+    "Optional. Periods in a year, to annualize: 252 for daily, 12 for monthly, 52 for weekly data. "
     "Omit to keep per-period values."
 )
 COV_TYPE = (
-    'Optional. Standard errors: "classical" (default), "hc0", "hc1", "hc2", "hc3" '
-    '(heteroskedasticity-robust) or "hac" (Newey-West).'
+    'Optional. Standard errors: "classical" (default), "hc0" to "hc3" (robust to changing variance) '
+    'or "hac" (Newey-West, robust to autocorrelation too).'
 )
-LAGS = "Optional. Newey-West lags for cov_type \"hac\"; default floor(4*(n/100)^(2/9))."
+LAGS = (
+    'Optional. Lags for Newey-West standard errors ("hac" or "nw"). Omit to let factorxl choose them from '
+    "the number of periods."
+)
+HORIZON_PERIODS = (
+    "Optional. Periods in the horizon, e.g. 21 for a month or 252 for a year of daily data; default 1. "
+    "Volatility grows with its square root."
+)
+CHAR_WEIGHT_COLUMN = (
+    "Optional. Column of the table holding positive regression weights (e.g. market cap), by header name "
+    "or column number. Omit for equal weights."
+)
 DDOF = (
-    "Optional. Degrees-of-freedom correction of variances: 1 for sample variances (default), "
-    "0 for population variances."
+    "Optional. Degrees of freedom subtracted in variances: 1 for sample variances (default), 0 for "
+    "population variances."
 )
 EXPOSURES = (
-    "Factor exposures: one row per stock, one column per factor (e.g. market, industry 0/1 "
-    "dummies, styles); optional first row of factor names."
+    "Factor exposures of the stocks: one row per stock, one column per factor (market, industry 0/1 "
+    "columns, styles); optional header row of factor names."
 )
 FACTOR_COVARIANCE = (
-    "Factor covariance matrix, K x K in the factor order of exposures (annualized if the result "
-    "should be); optional header row of factor names."
+    "Factor covariance matrix: one row and one column per factor, in the order of the exposures' "
+    "columns; optional header row of factor names."
 )
-SPECIFIC_VOLS = "Specific (idiosyncratic) volatility of each stock as a decimal, one per stock, same order as exposures."
-CAPS = "Market capitalization of each stock (any units), one per stock; normalized to cap weights."
-PORTFOLIO_EXPOSURES = "Factor exposures of the portfolio: K values (a column or a row) in the factor order of factor_covariance."
+SPECIFIC_VOLS = "Specific (stock-only) volatility of each stock as a decimal: a column, one per stock, in the order of the exposures."
+CAPS = "Market capitalization of each stock, in any currency unit: a column, one per stock."
+PORTFOLIO_EXPOSURES = (
+    "Factor exposures of the portfolio: one value per factor (a row or a column), in the order of the "
+    "factor covariance; several portfolios as several columns."
+)
+WEIGHTS = (
+    "Portfolio weights as decimals, one per asset, laid out like the assets: across a row under the "
+    "returns columns, or down a column beside the exposures rows. Empty cells count as 0."
+)
+TABLE = (
+    "Long table with one row per date and asset: date, asset id, return, then one column per "
+    "characteristic; optional header row. Dates as date cells or text like 2006-09-30."
+)
+DESCRIPTORS = (
+    "Raw style descriptors (book-to-price, momentum, size...): one row per stock, one column per style; "
+    "optional header row of style names."
+)
+INDUSTRY_COLUMNS = (
+    "Optional. The industry 0/1 columns of the exposures, by header name or column number. Omit to use "
+    "the 0/1 columns that are not all ones."
+)
+INTERCEPT_TRUE = (
+    "Optional. Includes an intercept in each regression when TRUE. Default TRUE (the zero-beta rate); "
+    "FALSE forces it to 0."
+)
+INTERCEPT_FALSE = "Optional. Includes an intercept in each regression when TRUE. Default FALSE."
+STANDARDIZE = (
+    "Optional. TRUE (default) converts each characteristic to z-scores across the assets of each date; "
+    "FALSE uses the raw values."
+)
+SPECIFIC_VOL = (
+    "Specific (stock-only) volatility of the portfolio as a decimal, e.g. from RISK_DECOMPOSITION. The "
+    "futures are taken to have none."
+)
+INSTRUMENT_EXPOSURES = (
+    "Factor exposures of the hedge instruments (futures): one row per factor, one column per "
+    "instrument; optional header row of instrument names."
+)
+
+ARGUMENTS: dict[str, str] = {
+    "returns": RETURNS,
+    "factors": FACTORS,
+    "periods_per_year": PERIODS_PER_YEAR,
+    "cov_type": COV_TYPE,
+    "lags": LAGS,
+    "ddof": DDOF,
+    "exposures": EXPOSURES,
+    "factor_covariance": FACTOR_COVARIANCE,
+    "specific_vols": SPECIFIC_VOLS,
+    "caps": CAPS,
+    "portfolio_exposures": PORTFOLIO_EXPOSURES,
+    "weights": WEIGHTS,
+    "table": TABLE,
+    "descriptors": DESCRIPTORS,
+    "industry_columns": INDUSTRY_COLUMNS,
+    "standardize": STANDARDIZE,
+    "specific_vol": SPECIFIC_VOL,
+    "instrument_exposures": INSTRUMENT_EXPOSURES,
+}
+"""The help of every argument name whose help does not depend on the function."""
+
+
+def first_sentence(text: str) -> str:
+    """What an argument is: its help up to the first full stop, without the leading ``Optional.``."""
+    body = text.removeprefix("Optional. ")
+    end = body.find(". ")
+    return body if end < 0 else body[: end + 1]

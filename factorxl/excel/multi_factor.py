@@ -52,32 +52,8 @@ __all__ = [
     "PORTFOLIO_EXPOSURE_GAP",
 ]
 
-# Help texts used by several functions of this family
-_WEIGHTS = (
-    "Portfolio weights, one column per asset (same order as returns): one row for fixed weights, or one "
-    "row per return row for holdings that change. Empty cells count as 0 (not held)."
-)
-_TABLE = (
-    "Long table, one row per date and asset: date, asset id, return, then one column per characteristic. "
-    "Optional header row. Dates as dates, Excel numbers or text; ids as text or numbers."
-)
-_CHAR_WEIGHTS = (
-    "Optional. Header name (or column number, date = 1) of a table column of positive regression weights, "
-    "e.g. market cap, for WLS; it is not a characteristic. Omit for OLS."
-)
-_TEST_ASSETS = (
-    "Test asset (excess) returns: one column per asset, time down the rows, optional text header. "
-    "Missing cells are fine (unbalanced panel)."
-)
-_INTERCEPT_FM = (
-    "Optional. TRUE (default) includes an intercept (zero-beta rate) in each cross-sectional regression; "
-    "FALSE forces it to zero."
-)
-_INTERCEPT_CHAR = "Optional. TRUE adds an intercept to each date's regression; default FALSE (as in the course)."
-_STANDARDIZE = "Optional. TRUE (default) z-scores each characteristic across the assets of each date (ddof=1); FALSE uses raw values."
 # the options every characteristic-regression function takes after its own arguments
-_CHAR_OPTIONS = {"weights": _CHAR_WEIGHTS, "intercept": _INTERCEPT_CHAR, "standardize": _STANDARDIZE}
-_LAGS = "Optional. Newey-West lags for se \"nw\"; default floor(4*(T/100)^(2/9)), T = periods estimated."
+_CHAR_OPTIONS = {"weights": help.CHAR_WEIGHT_COLUMN, "intercept": help.INTERCEPT_FALSE}
 
 
 def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
@@ -96,20 +72,11 @@ def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
 
 
 @worksheet_function(
-    returns=help.RETURNS,
-    factors=help.FACTORS,
-    periods_per_year=(
-        "Periods per year: 252 daily, 12 monthly, 52 weekly. Alpha is multiplied by it, idiosyncratic vol by "
-        "its square root; sample length in years is observations / periods_per_year."
-    ),
-    cov_type=help.COV_TYPE,
-    ddof=(
-        "Optional. Idiosyncratic variance is SSR/(n - ddof). Omit for the regression's SSR/(n-K-1); 1 gives the "
-        "standard deviation of the residuals, as the course's ETF table."
-    ),
+    periods_per_year="Periods in a year, to annualize: 252 for daily, 12 for monthly, 52 for weekly data. Type 1 to keep per-period values.",
+    ddof="Optional. Degrees of freedom subtracted in variances: omit for the regression's own (observations minus parameters), 1 for the sample variance.",
 )
 def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None):
-    """One row per fund column: annualized alpha, t(alpha), the loadings, annualized idiosyncratic vol, R-squared, years of data and observations. Each fund uses its own non-missing rows."""
+    """Table of each fund's regression: annualized alpha and its t, betas, idiosyncratic vol, R-squared, sample length."""
     scale = read_number(periods_per_year, "periods_per_year", positive=True)
     method = read_choice(cov_type, "cov_type", COV_TYPES, "classical")
     degrees = read_optional_int(ddof, "ddof", minimum=0)
@@ -123,16 +90,10 @@ def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None):
 
 
 @worksheet_function(
-    returns=help.RETURNS,
-    factors=help.FACTORS,
-    method=(
-        'Optional. "isolated" (default): beta_k^2*Var(f_k)/Var(r), each factor on its own, covariances left out; '
-        '"euler": beta_k*(Sigma_f*beta)_k/Var(r), which add up with the idiosyncratic share to 1.'
-    ),
-    ddof=help.DDOF,
+    method='Optional. Method: "isolated" (default), each factor on its own, or "euler", shares that add up to 1 with the idiosyncratic share.',
 )
 def FACTOR_SHARES(returns, factors, method=None, ddof=None):
-    """Share of each fund's return variance due to each factor, and the idiosyncratic share 1 - R-squared: a row per fund, a column per factor. For example ARKK's anti-value share beta_HML^2*Var(HML)/Var(r)."""
+    """Share of each fund's return variance due to each factor and to idiosyncratic risk; a row per fund."""
     which = read_choice(method, "method", SHARE_METHODS, "isolated")
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
@@ -143,12 +104,10 @@ def FACTOR_SHARES(returns, factors, method=None, ddof=None):
 
 
 @worksheet_function(
-    returns=help.RETURNS,
-    factors=help.FACTORS,
-    method='Optional. "sum" (default): running sum of the abnormal returns, as in the course; "compound": running product of (1 + r) minus 1.',
+    method='Optional. Method: "sum" (default) adds up the returns; "compound" compounds them.',
 )
 def ABNORMAL_CUMULATIVE(returns, factors, method=None):
-    """Cumulative abnormal return (alpha + residual, the factor-hedged return) of each fund column through each row, aligned with the input rows; empty where the fund or a factor is missing."""
+    """Cumulative abnormal (factor-hedged) return of each fund up to each row, on the rows of the input."""
     how = read_choice(method, "method", CUMULATION_METHODS, "sum")
     models = fit_factor_models(returns, factors)
     paths = np.column_stack([cumulative_abnormal_returns(fit, how) for fit in models.fits])
@@ -156,16 +115,14 @@ def ABNORMAL_CUMULATIVE(returns, factors, method=None):
 
 
 @worksheet_function(
-    returns=help.ONE_ASSET_RETURNS,
-    factors=help.FACTORS,
-    window="Rows in each rolling window, e.g. 252 for a year of daily returns or 60 for five years of months; at most the number of rows.",
-    min_obs="Optional. Fewest complete rows a window needs to be estimated, from K+1 to window; default K+1 (statsmodels' default).",
-    expanding="Optional. TRUE also fills the first rows with an expanding window until window rows are available; default FALSE.",
-    missing='Optional. "drop" (default): each window uses its complete rows; "skip": a window with any missing value is left empty.',
+    window="Rows in each window, e.g. 252 for a year of daily data or 60 for five years of months; at most the number of rows.",
+    min_obs="Optional. Fewest complete rows a window needs, from the number of factors plus 1 up to window (the default).",
+    expanding="Optional. TRUE also fills the first rows, from an expanding window, until a full window is available; default FALSE.",
+    missing='Optional. Missing values: "drop" (default) uses each window\'s complete rows; "skip" leaves a window with a gap empty.',
     include_alpha="Optional. TRUE adds the rolling alpha as the first column; default FALSE (betas only).",
 )
 def FACTOR_ROLLING_BETA(returns, factors, window, min_obs=None, expanding=None, missing=None, include_alpha=None):
-    """Rolling (or expanding) factor betas of one asset: a T x K block aligned with the input rows, the betas of the window ending on each row; empty before the first full window. Equal to statsmodels RollingOLS."""
+    """Betas of one asset over a rolling (or expanding) window ending on each row; empty before the first window."""
     returns_table, factors_table = read_returns_and_factors(returns, factors)
     if returns_table.columns != 1:
         raise FactorxlError(f"returns must be a single asset column; it has {returns_table.columns} columns")
@@ -188,17 +145,17 @@ def FACTOR_ROLLING_BETA(returns, factors, window, min_obs=None, expanding=None, 
 # ---------------------------------------------------------------------------
 
 
-@worksheet_function(returns=help.RETURNS, factors=help.FACTORS, weights=_WEIGHTS)
+@worksheet_function()
 def PORTFOLIO_EXPOSURE(returns, factors, weights):
-    """Bottom-up factor exposures of a portfolio: each asset's betas (its own regression) weighted by the holdings of each weights row. One row per weights row, one column per factor."""
+    """Factor exposures of a portfolio built up from its assets' betas: a row per row of weights, a column per factor."""
     models = fit_factor_models(returns, factors)
     holdings, has_header = _read_weights(weights, models.returns.columns)
     return aligned_rows(bottom_up_exposures(models.fits, holdings), models.factors.labels, has_header)
 
 
-@worksheet_function(returns=help.RETURNS, factors=help.FACTORS, weights=_WEIGHTS)
+@worksheet_function()
 def PORTFOLIO_EXPOSURE_GAP(returns, factors, weights):
-    """Bottom-up vs top-down exposures per factor: the average and last date-by-date weighted asset betas, the betas of the portfolio's own return regression with std errors, and the gap top-down minus average."""
+    """Portfolio betas from its assets (bottom-up) beside those of its own return (top-down), and the gap."""
     returns_table, factors_table = read_returns_and_factors(returns, factors)
     comparison = compare_exposures(
         returns_table.values,
@@ -218,13 +175,9 @@ def PORTFOLIO_EXPOSURE_GAP(returns, factors, weights):
     return labeled_table(labels, columns, values + [[value, *blank] for _, value in summary], corner="exposure")
 
 
-@worksheet_function(
-    returns=help.RETURNS,
-    factors=help.FACTORS,
-    weights="Fixed portfolio weights: one row (or column) with one weight per asset column of returns.",
-)
+@worksheet_function()
 def PORTFOLIO_BETAS(returns, factors, weights):
-    """Portfolio factor betas sum(w_i*beta_i) with standard errors sqrt(sum(w_i^2*Var(beta_i))) from each asset's own regression, and the betas minus and plus one standard error."""
+    """Portfolio factor betas from fixed weights, with standard errors and the betas one standard error away."""
     models = fit_factor_models(returns, factors)
     table = read_table(weights, "weights", "w")
     w = table.values.ravel() if 1 in (table.rows, table.columns) else table.values
@@ -258,14 +211,11 @@ def _se_label(se: str, lags: int) -> str:
 
 
 @worksheet_function(
-    returns=_TEST_ASSETS,
-    factors=help.FACTORS,
-    se='Optional. Standard errors: "fm" Fama-MacBeth (default), "nw" Newey-West on the premia series, "shanken" Fama-MacBeth with the Shanken (1992) errors-in-variables correction.',
-    lags=_LAGS,
-    intercept=_INTERCEPT_FM,
+    se='Optional. Standard errors: "fm" (default) Fama-MacBeth, "nw" Newey-West, or "shanken" corrected for estimated betas.',
+    intercept=help.INTERCEPT_TRUE,
 )
 def FM_PREMIA(returns, factors, se=None, lags=None, intercept=None):
-    """Two-pass Fama-MacBeth factor premia: time-series betas, a cross-sectional regression per period, average premia with std err, t, p-value; then avg R-squared, periods used/skipped and the GRS test."""
+    """Fama-MacBeth factor risk premia with standard errors, t and p-values, then fit statistics and the GRS test."""
     returns_table, factors_table = read_returns_and_factors(returns, factors)
     which = read_choice(se, "se", SE_TYPES, "fm")
     result = fama_macbeth(
@@ -293,12 +243,10 @@ def FM_PREMIA(returns, factors, se=None, lags=None, intercept=None):
 
 
 @worksheet_function(
-    returns=_TEST_ASSETS,
-    factors=help.FACTORS,
-    intercept=_INTERCEPT_FM,
+    intercept=help.INTERCEPT_TRUE,
 )
 def FM_PREMIA_SERIES(returns, factors, intercept=None):
-    """The per-period premia of the Fama-MacBeth cross-sectional regressions (intercept first), aligned with the input rows; empty for periods skipped for too few assets or collinear betas."""
+    """Factor premia of each period's Fama-MacBeth cross-sectional regression, on the rows of the input."""
     returns_table, factors_table = read_returns_and_factors(returns, factors)
     result = fama_macbeth(
         returns_table.values,
@@ -354,9 +302,11 @@ def _characteristic_regressions(table, weights, intercept, standardize) -> tuple
     return long_table, regressions
 
 
-@worksheet_function(table=_TABLE, **_CHAR_OPTIONS)
+@worksheet_function(
+    **_CHAR_OPTIONS,
+)
 def CHAR_RETURNS(table, weights=None, intercept=None, standardize=None):
-    """Characteristic returns: per date, returns regressed on the (z-scored) characteristics by OLS or WLS. One row per date: the coefficients, assets used and R-squared; empty for dates with too few assets."""
+    """Return to each characteristic on each date from a cross-sectional regression; a row per date."""
     long_table, regressions = _characteristic_regressions(table, weights, intercept, standardize)
     columns = [*regressions.names, "assets", "R-squared"]
     values = np.column_stack([regressions.coefficients, regressions.nobs, regressions.rsquared])
@@ -364,13 +314,11 @@ def CHAR_RETURNS(table, weights=None, intercept=None, standardize=None):
 
 
 @worksheet_function(
-    table=_TABLE,
-    se='Optional. "fm" Fama-MacBeth (default) or "nw" Newey-West standard errors of the average characteristic returns.',
-    lags=_LAGS,
+    se='Optional. Standard errors: "fm" (default) Fama-MacBeth or "nw" Newey-West.',
     **_CHAR_OPTIONS,
 )
 def CHAR_PREMIA(table, se=None, lags=None, weights=None, intercept=None, standardize=None):
-    """Fama-MacBeth premia of characteristics: the average of the per-date characteristic returns with std err, t and p-value, then the average R-squared and dates used and skipped."""
+    """Average return to each characteristic over the dates (Fama-MacBeth), with standard errors, t and p-values."""
     which = read_choice(se, "se", ("fm", "nw"), "fm")
     lag_count = read_optional_int(lags, "lags", minimum=0)
     long_table, regressions = _characteristic_regressions(table, weights, intercept, standardize)
@@ -388,12 +336,11 @@ def CHAR_PREMIA(table, se=None, lags=None, weights=None, intercept=None, standar
 
 
 @worksheet_function(
-    table=_TABLE,
-    on_date="The date whose regression's portfolios are wanted: a date cell, an Excel date number or text like 2006-09-30.",
+    on_date="The date whose portfolios you want: a date cell, an Excel date number or text like 2006-09-30.",
     **_CHAR_OPTIONS,
 )
 def CHAR_PURE_PLAY(table, on_date, weights=None, intercept=None, standardize=None):
-    """Pure-play portfolio weights (X'WX)^-1 X'W of one date: a row per asset, a column per characteristic. Each column has unit exposure to its characteristic, none to the others; weights times returns = coefficients."""
+    """Pure-play portfolio weights of one date: a column per characteristic, each exposed to it alone."""
     long_table, regressions = _characteristic_regressions(table, weights, intercept, standardize)
     position = long_table.date_position(read_date(on_date, "on_date"), "on_date")
     rows, pure = regressions.pure_play_weights(position)
@@ -422,12 +369,11 @@ def _matching_rows(table: LongTable, other: LongTable) -> np.ndarray:
 
 
 @worksheet_function(
-    table=_TABLE,
-    holdings="Long table of the portfolio: date, asset id, weight (one row per holding and date), optional header. The assets must be in table on those dates.",
+    holdings="Long table of the portfolio: date, asset id, weight, one row per holding and date; optional header row. Its assets must be in table on those dates.",
     **_CHAR_OPTIONS,
 )
 def CHAR_ADJUSTED_RETURN(table, holdings, weights=None, intercept=None, standardize=None):
-    """Characteristic-adjusted return of a portfolio on each of its dates: its return, the return implied by its characteristics X'h times that date's characteristic returns, the difference, then X'h."""
+    """A portfolio's return on each date, the part its characteristics explain, and the difference."""
     long_table, regressions = _characteristic_regressions(table, weights, intercept, standardize)
     portfolio = read_long_table(holdings, "holdings", "w", min_value_columns=1)
     if len(portfolio.labels) != 1:

@@ -70,11 +70,10 @@ __all__ = [
 ]
 
 CROSS_SECTION_METHODS = ("constrained", "wls", "ols")
-_WEIGHTS = "Weights of one or more portfolios: one row per stock (same order as exposures), one column per portfolio; optional header row of portfolio names."
-_ONE_PORTFOLIO = "Weights of one portfolio (active weights for tracking error): a column, one row per stock in the order of exposures."
-_STOCK_RETURNS = "One period's stock returns as decimals: a column, one row per stock (same order as exposures). Stocks with a missing return are left out."
-_INDUSTRY_COLUMNS = "Optional. The industry dummy columns of exposures, by header name or column number. Default: the 0/1 columns that are not all ones."
-_CROSS_SECTION_METHOD = 'Optional. "constrained" (default): sqrt-cap WLS with cap-weighted industry returns summing to 0; "wls": sqrt-cap WLS unconstrained; "ols": equal weights, unconstrained.'
+_CROSS_SECTION_OPTIONS = {
+    "returns": "One period's stock returns as decimals: a column, one per stock, in the order of the exposures. Stocks with a missing return are left out.",
+    "method": 'Optional. Method: "constrained" (default) weighted by square-root cap with industry returns netting to 0; "wls" without the constraint; "ols" equal weights.',
+}
 
 
 # ---------------------------------------------------------------------------
@@ -82,26 +81,21 @@ _CROSS_SECTION_METHOD = 'Optional. "constrained" (default): sqrt-cap WLS with ca
 # ---------------------------------------------------------------------------
 
 
-@worksheet_function(
-    descriptors="Raw style descriptors: one row per stock, one column per style (book-to-price, momentum, log cap...); optional header row.",
-    caps=help.CAPS,
-)
+@worksheet_function()
 def EXPOSURE_STANDARDIZE(descriptors, caps):
-    """Standardized style exposures: each column minus its cap-weighted mean, divided by its equal-weighted standard deviation (population, ddof=0). Same shape as descriptors."""
+    """Style exposures scaled to a cap-weighted mean of 0 and a standard deviation of 1; same shape as the input."""
     table = read_table(descriptors, "descriptors", "style")
     values = standardize(table.values, read_vector(caps, "caps", table.rows), table.labels)
     return aligned_rows(values, table.labels, table.has_header)
 
 
 @worksheet_function(
-    industries="Each stock's industry as text: a column, one row per stock.",
-    descriptors="Raw style descriptors: one row per stock, one column per style; optional header row of style names.",
-    caps=help.CAPS,
-    industry_names="Optional. The industries in the column order wanted (a row or column of text); an industry listed without members is an error. Default: order of first appearance.",
-    standardize_styles="Optional. TRUE (default) standardizes the descriptors (cap-weighted mean 0, equal-weighted std 1); FALSE uses them as given.",
+    industries="Industry of each stock as text: a column, one per stock.",
+    industry_names="Optional. The industries in the column order you want (a row or column of text). Omit for the order of first appearance.",
+    standardize_styles="Optional. TRUE (default) standardizes the descriptors (cap-weighted mean 0, standard deviation 1); FALSE uses them as given.",
 )
 def EXPOSURE_MATRIX(industries, descriptors, caps, industry_names=None, standardize_styles=None):
-    """Exposure matrix with a header row: a market column of ones (MKT), one 0/1 dummy per industry, then the styles. One row per stock; feed it to the risk functions as exposures."""
+    """Exposure matrix with a header row: a market column of ones, a 0/1 column per industry, then the styles."""
     table = read_table(descriptors, "descriptors", "style")
     labels = read_text_vector(industries, "industries", table.rows)
     names = None if industry_names is None else read_text_vector(industry_names, "industry_names")
@@ -147,18 +141,13 @@ def _fit_cross_section(returns: Any, exposures: Any, caps: Any, industry_columns
     return result, x
 
 
-_CROSS_SECTION_ARGS = dict(
-    returns=_STOCK_RETURNS,
-    exposures=help.EXPOSURES,
-    caps=help.CAPS,
-    industry_columns=_INDUSTRY_COLUMNS,
-    method=_CROSS_SECTION_METHOD,
+
+
+@worksheet_function(
+    **_CROSS_SECTION_OPTIONS,
 )
-
-
-@worksheet_function(**_CROSS_SECTION_ARGS)
 def CROSS_SECTION_FIT(returns, exposures, caps, industry_columns=None, method=None):
-    """One period's factor returns by cross-sectional regression on the exposures, with weighted R-squared (uncentered, centered), the industry constraint's value and the stocks used. Labeled table."""
+    """One period's factor returns from a regression of stock returns on exposures, with R-squared and stocks used."""
     result, x = _fit_cross_section(returns, exposures, caps, industry_columns, method)
     rows = [*x.labels, "R2 uncentered", "R2 centered", "Industry constraint", "Stocks used"]
     values = [*result.factor_returns, result.rsquared_uncentered, result.rsquared_centered,
@@ -166,26 +155,29 @@ def CROSS_SECTION_FIT(returns, exposures, caps, industry_columns=None, method=No
     return labeled_table(rows, ["factor return"], np.array(values, dtype=object).reshape(-1, 1), corner="factor")
 
 
-@worksheet_function(**_CROSS_SECTION_ARGS)
+@worksheet_function(
+    **_CROSS_SECTION_OPTIONS,
+)
 def CROSS_SECTION_RESIDUALS(returns, exposures, caps, industry_columns=None, method=None):
-    """Specific returns (residuals) of the cross-sectional regression: one per stock in a column, empty for stocks left out."""
+    """Specific returns (residuals) of one period's cross-sectional regression; a column, one per stock."""
     result, _ = _fit_cross_section(returns, exposures, caps, industry_columns, method)
     return grid(result.residuals)
 
 
-@worksheet_function(**_CROSS_SECTION_ARGS)
+@worksheet_function(
+    **_CROSS_SECTION_OPTIONS,
+)
 def CROSS_SECTION_PURE_PORTFOLIOS(returns, exposures, caps, industry_columns=None, method=None):
-    """Pure factor portfolios: one row per stock, one column per factor (header row of factor names). Weights times returns give the factor returns; each has unit exposure to its factor."""
+    """Pure factor portfolios: stock weights whose returns are the factor returns; a column per factor."""
     result, x = _fit_cross_section(returns, exposures, caps, industry_columns, method)
     return aligned_rows(result.pure_portfolios.T, x.labels, has_header=True)
 
 
 @worksheet_function(
-    caps=help.CAPS,
-    method='Optional. "constrained" or "wls" (default): sqrt(cap) / sum of sqrt(cap); "ols": equal weights 1/N.',
+    method='Optional. Method: "constrained" or "wls" (default) weight by square-root cap; "ols" weights equally.',
 )
 def CROSS_SECTION_WEIGHTS(caps, method=None):
-    """Regression weights of the cross-sectional regression, normalized to sum to 1: square root of cap (default) or equal. One per stock in a column."""
+    """Weight of each stock in the cross-sectional regression (square root of cap, or equal), summing to 1."""
     choice = read_choice(method, "method", CROSS_SECTION_METHODS, "wls")
     return grid(regression_weights(read_vector(caps, "caps"), "equal" if choice == "ols" else "sqrt_cap"))
 
@@ -203,23 +195,22 @@ def _read_square(value: Any, name: str) -> Table:
 
 
 @worksheet_function(
-    vols="Factor volatilities as decimals (e.g. 0.16), one per factor, a row or a column.",
-    correlation="Factor correlation matrix, K x K, symmetric with ones on the diagonal; optional header row of factor names.",
+    vols="Factor volatilities as decimals (e.g. 0.16), one per factor: a row or a column.",
+    correlation="Factor correlation matrix: symmetric, ones on the diagonal, a row and a column per factor; optional header row of names.",
 )
 def RISK_FACTOR_COV(vols, correlation):
-    """Factor covariance from volatilities and correlations: vol_i * vol_j * corr_ij. Errors if the correlation matrix is not symmetric positive semi-definite (naming the factors involved)."""
+    """Factor covariance matrix from factor volatilities and a correlation matrix, checked to be valid."""
     corr = _read_square(correlation, "correlation")
     return grid(covariance_from_correlation(read_vector(vols, "vols"), corr.values, corr.labels))
 
 
 @worksheet_function(
     factor_returns=help.FACTORS,
-    method='Optional. "sample" (default; ddof=1) or "ewma": exponentially weighted with weights 0.5^(age/half_life) normalized to 1, around the weighted mean.',
-    half_life="Optional. Half-life in periods for method \"ewma\" (required there).",
-    periods_per_year=help.PERIODS_PER_YEAR,
+    method='Optional. Method: "sample" (default) or "ewma", which weights recent periods more (set half_life).',
+    half_life="Optional. Half-life in periods of the \"ewma\" weights: a period that many periods older counts half as much. Required for \"ewma\".",
 )
 def RISK_FACTOR_COV_HISTORY(factor_returns, method=None, half_life=None, periods_per_year=None):
-    """Factor covariance matrix (K x K) from a history of factor returns: sample or exponentially weighted with a half-life; annualized by multiplying by periods_per_year when given."""
+    """Factor covariance matrix estimated from a history of factor returns: sample or exponentially weighted."""
     table = read_table(factor_returns, "factor_returns", "f")
     return grid(
         covariance_from_returns(
@@ -231,9 +222,11 @@ def RISK_FACTOR_COV_HISTORY(factor_returns, method=None, half_life=None, periods
     )
 
 
-@worksheet_function(matrix="A symmetric matrix (a covariance or correlation), K x K; optional header row.")
+@worksheet_function(
+    matrix="A symmetric matrix such as a covariance or correlation matrix, square; optional header row.",
+)
 def RISK_EIGENVALUES(matrix):
-    """Eigenvalues of a symmetric matrix in ascending order, in a column. A valid covariance or correlation matrix has none below zero."""
+    """Eigenvalues of a symmetric matrix, smallest first, in a column; a valid covariance has none below 0."""
     table = _read_square(matrix, "matrix")
     return grid(eigenvalues(check_symmetric(table.values, "matrix", table.labels)))
 
@@ -253,23 +246,18 @@ def _read_weights(weights: Any, model: RiskModel) -> Table:
     return table
 
 
-_MODEL_ARGS = dict(
-    exposures=help.EXPOSURES,
-    factor_covariance=help.FACTOR_COVARIANCE,
-    specific_vols=help.SPECIFIC_VOLS,
-)
 
 
-@worksheet_function(**_MODEL_ARGS)
+@worksheet_function()
 def RISK_ASSET_COV(exposures, factor_covariance, specific_vols):
-    """Asset covariance matrix of the factor model, X F X' + diag(specific_vols^2): N x N, stocks in the order of exposures."""
+    """Covariance matrix of the stocks implied by the risk model: a row and a column per stock."""
     model, _ = _read_model(exposures, factor_covariance, specific_vols)
     return grid(model.covariance)
 
 
-@worksheet_function(weights=_WEIGHTS, exposures=help.EXPOSURES)
+@worksheet_function()
 def RISK_EXPOSURES(weights, exposures):
-    """Factor exposures X'w of each portfolio: one row per factor, one column per weights column. Labeled table."""
+    """Factor exposures of each portfolio: a row per factor, a column per portfolio."""
     x = read_table(exposures, "exposures", "f")
     w = read_table(weights, "weights", "w")
     if w.rows != x.rows:
@@ -279,9 +267,9 @@ def RISK_EXPOSURES(weights, exposures):
     return labeled_table(x.labels, w.labels, x.values.T @ w.values, corner="factor")
 
 
-@worksheet_function(weights=_WEIGHTS, **_MODEL_ARGS)
+@worksheet_function()
 def RISK_DECOMPOSITION(weights, exposures, factor_covariance, specific_vols):
-    """Risk report per weights column: exposures, factor/specific/total variance and volatility, each factor's share of total variance, specific share. Active weights give the tracking error."""
+    """Risk report of each portfolio: exposures, factor, specific and total variance and volatility, shares."""
     model, labels = _read_model(exposures, factor_covariance, specific_vols)
     table = _read_weights(weights, model)
     reports = [risk_report(model, table.values[:, j]) for j in range(table.columns)]
@@ -310,9 +298,9 @@ def _single_weights(weights: Any, model: RiskModel) -> np.ndarray:
     return table.values[:, 0]
 
 
-@worksheet_function(weights=_ONE_PORTFOLIO, **_MODEL_ARGS)
+@worksheet_function()
 def RISK_CONTRIBUTIONS(weights, exposures, factor_covariance, specific_vols):
-    """Stock-level risk contributions with a header row: weight, marginal contribution (Sigma w / vol), component contribution (w * marginal; they sum to the vol) and share of the vol. One row per stock."""
+    """Each stock's contribution to the portfolio's volatility: weight, marginal, component and share."""
     model, _ = _read_model(exposures, factor_covariance, specific_vols)
     result = stock_contributions(model, _single_weights(weights, model))
     values = np.column_stack([result.weights, result.marginal, result.component, result.shares])
@@ -320,12 +308,10 @@ def RISK_CONTRIBUTIONS(weights, exposures, factor_covariance, specific_vols):
 
 
 @worksheet_function(
-    weights=_ONE_PORTFOLIO,
-    **_MODEL_ARGS,
-    blocks="Optional. The block of each factor as text, a row aligned with the exposures columns (e.g. Market, Industries, Styles). Default: all-ones column Market, 0/1 columns Industries, the rest Styles.",
+    blocks="Optional. Block of each factor as text (e.g. Market, Industries, Styles): a row in the order of the exposures' columns. Omit to classify them.",
 )
 def RISK_BLOCKS(weights, exposures, factor_covariance, specific_vols, blocks=None):
-    """Variance by block of factors (sum of x_k (F x)_k within the block), the specific variance and the total, with each one's share of the total variance. Labeled table."""
+    """Portfolio variance split into blocks of factors (market, industries, styles) and specific, with shares."""
     model, labels = _read_model(exposures, factor_covariance, specific_vols)
     w = _single_weights(weights, model)
     names = classify_columns(model.exposures) if blocks is None else read_text_vector(blocks, "blocks", len(labels))
@@ -359,13 +345,12 @@ def _read_exposure_columns(value: Any, name: str, factors: int, label_prefix: st
 
 
 @worksheet_function(
-    factor_covariance=help.FACTOR_COVARIANCE,
-    factor="The shocked factor: its name (from the header of factor_covariance) or its column number.",
-    sigmas="Size of the shock in standard deviations of the factor, e.g. -2 for a two-sigma fall.",
-    exposures="Factor exposures of one or more portfolios: one row per factor, one column per portfolio (optional header row of portfolio names).",
+    factor="The factor to shock: its name (from the header of the factor covariance) or its column number.",
+    sigmas="Size of the shock in standard deviations of the factor, e.g. -2 for a two-standard-deviation fall.",
+    exposures=help.PORTFOLIO_EXPOSURES,
 )
 def RISK_STRESS(factor_covariance, factor, sigmas, exposures):
-    """Stress test: a shock of sigmas standard deviations to one factor moves the others by their conditional mean F[:,k]/F[k,k]*shock. Per-factor move and impact, naive and correlated impacts."""
+    """Effect of a shock to one factor: how each factor moves with it and the impact on each portfolio."""
     cov = _read_square(factor_covariance, "factor_covariance")
     positions = read_positions(factor, "factor", cov.labels)
     if len(positions) != 1:
@@ -383,15 +368,15 @@ def RISK_STRESS(factor_covariance, factor, sigmas, exposures):
 
 
 @worksheet_function(
-    exposures="Active factor exposures: one row of K values (constant) or one row per period; factors across the columns in the order of factor_returns.",
-    factor_returns="Factor returns as decimals: one row per period, one column per factor; optional header row of factor names.",
-    specific_returns="Active specific return of each period as a decimal: a column, one row per period.",
-    portfolio_returns="Portfolio total return of each period as a decimal: a column, one row per period.",
-    benchmark_returns="Benchmark total return of each period as a decimal: a column, one row per period.",
-    method='Optional. Multi-period linking: "carino" (default), "menchero", or "arithmetic" (unlinked sum, which does not add up to the compounded active return).',
+    exposures="Active factor exposures: one row per period, or a single row if they are constant; one column per factor, in the order of the factors.",
+    factor_returns=help.FACTORS,
+    specific_returns="Active specific return of each period as a decimal: a column, one per period.",
+    portfolio_returns="Total return of the portfolio in each period as a decimal: a column, one per period.",
+    benchmark_returns="Total return of the benchmark in each period as a decimal: a column, one per period.",
+    method='Optional. Method of linking periods: "carino" (default), "menchero", or "arithmetic" (a plain sum, which does not add up to the compounded return).',
 )
 def ATTRIBUTION(exposures, factor_returns, specific_returns, portfolio_returns, benchmark_returns, method=None):
-    """Factor attribution: per period, exposure x factor return, specific and unexplained parts of the active return; last row the linked totals, which sum to the compounded active return."""
+    """Active return of each period split into factor, specific and unexplained parts, linked over all periods."""
     f = read_table(factor_returns, "factor_returns", "f")
     x = read_table(exposures, "exposures", "f")
     if x.columns == 1 and x.rows == f.columns > 1:  # one row of constant exposures arrives as a flat list
@@ -420,14 +405,6 @@ def ATTRIBUTION(exposures, factor_returns, specific_returns, portfolio_returns, 
 # ---------------------------------------------------------------------------
 
 
-_HEDGE_ARGS = dict(
-    portfolio_exposures=help.PORTFOLIO_EXPOSURES,
-    instrument_exposures="Factor exposures of the hedge instruments (futures): one row per factor, one column per instrument; optional header row of instrument names.",
-)
-_HEDGE_RISK_ARGS = dict(
-    factor_covariance=help.FACTOR_COVARIANCE,
-    specific_vol="The portfolio's specific volatility (a decimal, e.g. from RISK_DECOMPOSITION); the instruments are assumed to carry no specific risk.",
-)
 
 
 def _hedge_inputs(portfolio_exposures: Any, instrument_exposures: Any, factor_covariance: Any, specific_vol: Any):
@@ -448,25 +425,19 @@ def _hedge_table(result: HedgeResult, factors: tuple[str, ...], instruments: tup
 
 
 @worksheet_function(
-    **_HEDGE_ARGS,
-    hedge_factors="The factors whose exposure the hedge sets to zero, by name (header of factor_covariance) or number; as many as there are instruments.",
-    **_HEDGE_RISK_ARGS,
+    hedge_factors="The factors to neutralize, by name (header of the factor covariance) or number: as many as there are instruments.",
 )
 def HEDGE_FUTURES(portfolio_exposures, instrument_exposures, hedge_factors, factor_covariance, specific_vol):
-    """Futures notionals per $1 of portfolio that zero the chosen factor exposures, with exposures and factor, specific and total vol before and after the hedge. Labeled table."""
+    """Futures notionals per $1 of portfolio that remove chosen factor exposures, with risk before and after."""
     cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol)
     factors = read_positions(hedge_factors, "hedge_factors", cov.labels)
     result = neutralizing_hedge(x, instruments.values, factors, cov.values, vol, cov.labels)
     return _hedge_table(result, cov.labels, instruments.labels, [])
 
 
-@worksheet_function(
-    portfolio_exposures=help.PORTFOLIO_EXPOSURES,
-    instrument_exposures="Factor exposures of one hedge instrument (a future): K values, a column or a row, in the factor order of factor_covariance.",
-    **_HEDGE_RISK_ARGS,
-)
+@worksheet_function()
 def HEDGE_FUTURES_MIN_VAR(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol):
-    """Minimum-variance hedge with one instrument: notional -x'F h / h'F h per $1 of portfolio, the portfolio's beta to the instrument, and vols before and after. Labeled table."""
+    """Notional of one future per $1 of portfolio that minimizes the variance, with risk before and after."""
     cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol)
     result = min_variance_hedge(x, instruments.values, cov.values, vol, cov.labels)
     name = instruments.labels[0]
@@ -479,14 +450,13 @@ def HEDGE_FUTURES_MIN_VAR(portfolio_exposures, instrument_exposures, factor_cova
 
 
 @worksheet_function(
-    **_MODEL_ARGS,
-    factor_targets="Target active exposure per factor: a row (or column) aligned with the exposures columns; a number fixes it (0 = neutral), an empty cell leaves it free.",
-    benchmark_weights="Optional. Benchmark weights, one per stock; required with bounds, and adds the portfolio weights (benchmark + active) to the output.",
-    lower="Optional. Lower bound on each portfolio weight (a number for all stocks or one per stock), e.g. 0 for long-only.",
-    upper="Optional. Upper bound on each portfolio weight (a number for all stocks or one per stock).",
+    factor_targets="Target active exposure of each factor: a row or column in the order of the exposures' columns. A number fixes it (0 = neutral); an empty cell leaves it free.",
+    benchmark_weights="Optional. Benchmark weight of each stock, a column. Needed with lower or upper; adds the portfolio weights to the result.",
+    lower="Optional. Lowest portfolio weight allowed: one number for every stock or a column with one per stock, e.g. 0 for long-only.",
+    upper="Optional. Highest portfolio weight allowed: one number for every stock or a column with one per stock.",
 )
 def OPTIMIZE_MIN_TE(exposures, factor_covariance, specific_vols, factor_targets, benchmark_weights=None, lower=None, upper=None):
-    """Minimum tracking-error active weights (sum 0) meeting target factor exposures; bounds on portfolio weights via scipy. Header row, one row per stock: active weight, portfolio weight."""
+    """Active weights with the lowest tracking error that meet target factor exposures (and weight bounds)."""
     model, labels = _read_model(exposures, factor_covariance, specific_vols)
     n = model.exposures.shape[0]
     targets = _read_targets(factor_targets, len(labels))
@@ -526,9 +496,9 @@ def _read_bound(value: Any, name: str, stocks: int) -> np.ndarray:
 
 
 @worksheet_function(
-    current_weights="Current weights (portfolio or active), a column, one per stock.",
-    new_weights="New weights in the same stock order, a column.",
+    current_weights="Current weights (portfolio or active) as decimals: a column, one per stock.",
+    new_weights="New weights as decimals: a column in the same stock order.",
 )
 def PORTFOLIO_TURNOVER(current_weights, new_weights):
-    """One-way turnover between two sets of weights: half the sum of absolute weight changes."""
+    """One-way turnover between two sets of weights: half the sum of the absolute weight changes."""
     return cell(turnover(read_vector(current_weights, "current_weights"), read_vector(new_weights, "new_weights")))

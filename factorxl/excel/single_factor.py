@@ -43,24 +43,35 @@ __all__ = [
 ]
 
 
+def _per_asset(asset_labels: tuple[str, ...], has_header: bool, columns: list[str], values) -> object:
+    """One row per asset, one column per value (docs/naming.md): a number when there is one value;
+    a block labeled with the asset names and ``columns`` when the returns carry a header."""
+    block = np.asarray(values, dtype=float).reshape(len(asset_labels), len(columns))
+    if block.size == 1 or not has_header:
+        return scalar_or_grid(block)
+    return labeled_table(asset_labels, columns, block)
+
+
 def _per_period_series(models: FittedModels, columns: list[np.ndarray]) -> list:
     """T x N output aligned with the input rows, with the header row when the input had one."""
     return aligned_rows(np.column_stack(columns), models.returns.labels, models.returns.has_header)
 
 
-@worksheet_function(returns=help.RETURNS, factors=help.FACTORS)
+@worksheet_function()
 def FACTOR_BETA(returns, factors):
-    """Factor loadings (OLS slopes with an intercept): a number for one asset on one factor, a row for one asset on K factors, an N x K block for N asset columns. Like SLOPE, for many factors."""
+    """Factor betas (regression slopes) of each asset: a number, a row with one per factor, or a row per asset."""
     models = fit_factor_models(returns, factors)
-    return scalar_or_grid(np.array([fit.betas for fit in models.fits]))
+    betas = [fit.betas for fit in models.fits]
+    return _per_asset(models.returns.labels, models.returns.has_header, list(models.factors.labels), betas)
 
 
-@worksheet_function(returns=help.RETURNS, factors=help.FACTORS, periods_per_year=help.PERIODS_PER_YEAR)
+@worksheet_function()
 def FACTOR_ALPHA(returns, factors, periods_per_year=None):
-    """Regression intercept (alpha) of each asset column on the factors; annualized by multiplying by periods_per_year when given. One value per asset, in a column."""
+    """Alpha (regression intercept) of each asset on the factors, per period or annualized; a column, one per asset."""
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True) or 1.0
     models = fit_factor_models(returns, factors)
-    return scalar_or_grid(np.array([fit.alpha * scale for fit in models.fits]))
+    alphas = [fit.alpha * scale for fit in models.fits]
+    return _per_asset(models.returns.labels, models.returns.has_header, ["alpha"], alphas)
 
 
 _COEFFICIENT_COLUMNS = ["coef", "std err", "t", "p-value"]
@@ -89,15 +100,9 @@ def _regression_rows(fit: RegressionResult, factor_labels: tuple[str, ...], scal
     return labels, columns, values
 
 
-@worksheet_function(
-    returns=help.ONE_ASSET_RETURNS,
-    factors=help.FACTORS,
-    cov_type=help.COV_TYPE,
-    lags=help.LAGS,
-    periods_per_year=help.PERIODS_PER_YEAR,
-)
+@worksheet_function()
 def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=None):
-    """Full factor regression of one asset: alpha and each loading with std error, t, p-value and 95% bounds, then R-squared, adjusted R-squared, observations and residual volatility."""
+    """Regression table of one asset on the factors: coefficients, standard errors, t, p-values, bounds and R-squared."""
     method = read_choice(cov_type, "cov_type", COV_TYPES, "classical")
     lag_count = read_optional_int(lags, "lags", minimum=0)
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
@@ -107,33 +112,24 @@ def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=
 
 
 @worksheet_function(
-    returns=help.RETURNS,
-    factors=help.FACTORS,
-    target_factor_share=(
-        "Optional. Share of variance to leave in factor risk, from 0 to below 1. Omit (or 0) for the "
-        "full hedge -beta."
-    ),
+    target_factor_share="Optional. Share of the variance to leave in factor risk, from 0 up to (not including) 1. Omit or type 0 for the full hedge.",
 )
 def HEDGE_RATIO(returns, factors, target_factor_share=None):
-    """Units of each factor to hold per unit long of the asset: -beta for the full hedge, or the hedge that leaves target_factor_share of variance in factor risk. Row per asset, column per factor."""
+    """Position in each factor per unit of the asset that hedges its factor risk (negative = short); a row per asset."""
     target = read_number(target_factor_share, "target_factor_share", 0.0, minimum=0.0)
     models = fit_factor_models(returns, factors)
     hedges = [hedge_to_factor_share(fit, models.factors.values, target) for fit in models.fits]
-    return scalar_or_grid(np.array(hedges))
+    return _per_asset(models.returns.labels, models.returns.has_header, list(models.factors.labels), hedges)
 
 
 @worksheet_function(
-    budget="Volatility budget in money for the horizon, for example 1000000 for $1M of volatility per month.",
-    returns=(
-        "Returns of one asset (a column; the sample volatility is used), or a single number: the "
-        "per-period volatility."
-    ),
-    horizon_periods="Optional. Periods in the budget's horizon (21 for a month of days, 252 for a year); default 1. Volatility scales with its square root.",
-    factors="Optional. Factor returns on the same rows: the position is hedged and sized on residual volatility.",
-    ddof=help.DDOF,
+    budget="Volatility budget in money over the horizon, e.g. 1000000 for $1M of volatility per month.",
+    returns=help.RETURNS + " For one asset only; or type its per-period volatility as a number.",
+    horizon_periods=help.HORIZON_PERIODS,
+    factors="Optional. " + help.FACTORS + " With factors the position is hedged and sized on its residual volatility.",
 )
 def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=None):
-    """Position size whose volatility over the horizon equals the budget: budget / (vol * SQRT(horizon)). With factors, the factor-hedged position sized on residual volatility."""
+    """Position size in money whose volatility over the horizon equals the budget; hedged on the factors if given."""
     amount = read_number(budget, "budget")
     horizon = read_number(horizon_periods, "horizon_periods", 1.0)
     degrees = read_ddof(ddof)
@@ -152,14 +148,12 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
 
 
 @worksheet_function(
-    position="Position size in money (for example from VOL_BUDGET_SIZE).",
-    returns=help.ONE_ASSET_RETURNS,
-    factors=help.FACTORS,
-    periods="Optional. Number of periods the P&L accrues over, for example 252 for a year of daily returns; default 1.",
-    kind='Optional. "total" (default): x*(beta*mean factor + alpha)*periods; "alpha": the risk-adjusted x*alpha*periods.',
+    position="Position size in money, e.g. the result of VOL_BUDGET_SIZE.",
+    periods=help.HORIZON_PERIODS,
+    kind='Optional. Method: "total" (default) for the whole expected P&L, or "alpha" for the part a factor-hedged position earns.',
 )
 def EXPECTED_PNL(position, returns, factors, periods=None, kind=None):
-    """Expected P&L of a position over a number of periods: total x*(beta'E[f] + alpha)*periods, or risk-adjusted x*alpha*periods (the part a factor-neutral book is paid for)."""
+    """Expected profit of a position over the horizon: in total, or only the alpha a factor-hedged position earns."""
     size = read_number(position, "position")
     horizon = read_number(periods, "periods", 1.0, positive=True)
     which = read_choice(kind, "kind", ("total", "alpha"), "total")
@@ -170,9 +164,9 @@ def EXPECTED_PNL(position, returns, factors, periods=None, kind=None):
     return pnl.total if which == "total" else pnl.risk_adjusted
 
 
-@worksheet_function(returns=help.ONE_ASSET_RETURNS, factors=help.FACTORS, ddof=help.DDOF)
+@worksheet_function()
 def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
-    """Variance decomposition of one asset: each factor's contribution b_k*(Sigma_f b)_k, the factor variance b'Sigma_f b, the idiosyncratic variance and the total, with shares of the total."""
+    """Variance of one asset split into each factor's part, the idiosyncratic part and the total, with shares."""
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
     decomposition = decompose_variance(models.single(), models.factors.values, degrees)
@@ -187,51 +181,53 @@ def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
     return labeled_table(labels, ["variance", "share"], values, corner=models.returns.labels[0])
 
 
-@worksheet_function(returns=help.RETURNS, periods_per_year=help.PERIODS_PER_YEAR, ddof=help.DDOF)
+@worksheet_function()
 def SHARPE_RATIO(returns, periods_per_year=None, ddof=None):
-    """Sharpe ratio of each excess-return column: mean / standard deviation, times SQRT(periods_per_year) when annualizing. One value per column, in a row."""
+    """Sharpe ratio (mean over standard deviation) of each column of excess returns; a column, one per asset."""
     table = read_table(returns, "returns", "y")
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
     degrees = read_ddof(ddof)
-    return scalar_or_grid([[sharpe_ratio(column, scale, degrees) for column in table.values.T]])
+    ratios = [sharpe_ratio(column, scale, degrees) for column in table.values.T]
+    return _per_asset(table.labels, table.has_header, ["Sharpe ratio"], ratios)
 
 
-@worksheet_function(returns=help.RETURNS, factors=help.FACTORS, periods_per_year=help.PERIODS_PER_YEAR, ddof=help.DDOF)
+@worksheet_function()
 def APPRAISAL_RATIO(returns, factors, periods_per_year=None, ddof=None):
-    """Appraisal (information) ratio alpha / residual volatility: the Sharpe ratio of the factor-hedged position; times SQRT(periods_per_year) when annualizing. One value per asset."""
+    """Appraisal ratio (alpha over residual volatility) of each asset on the factors; a column, one per asset."""
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
-    return scalar_or_grid([appraisal_ratio(fit.alpha, fit.resid, scale, degrees) for fit in models.fits])
+    ratios = [appraisal_ratio(fit.alpha, fit.resid, scale, degrees) for fit in models.fits]
+    return _per_asset(models.returns.labels, models.returns.has_header, ["appraisal ratio"], ratios)
 
 
-@worksheet_function(returns=help.RETURNS, factors=help.FACTORS)
+@worksheet_function()
 def FACTOR_TRACKING(returns, factors):
-    """Returns of the tracking portfolio beta'f of each asset, aligned with the input rows (empty where a factor is missing). The factor-driven part of the asset's return."""
+    """Returns of each asset's factor-tracking portfolio (betas times the factors), on the rows of the input."""
     models = fit_factor_models(returns, factors)
     return _per_period_series(models, [tracking_returns(fit, models.factors.values) for fit in models.fits])
 
 
-@worksheet_function(returns=help.RETURNS, factors=help.FACTORS)
+@worksheet_function()
 def HEDGED_RETURNS(returns, factors):
-    """Returns of the factor-hedged (portable-alpha) position r - beta'f = alpha + residual, aligned with the input rows; its mean is alpha and its volatility the residual volatility."""
+    """Returns of each asset with its factor risk hedged out (alpha plus residual), on the rows of the input."""
     models = fit_factor_models(returns, factors)
     return _per_period_series(models, [hedged_returns(fit) for fit in models.fits])
 
 
-@worksheet_function(returns=help.RETURNS, factors=help.FACTORS)
+@worksheet_function()
 def FACTOR_RESIDUALS(returns, factors):
-    """Regression residuals of each asset, aligned with the input rows (empty where the asset or a factor is missing)."""
+    """Regression residuals of each asset on the factors, on the rows of the input; empty where data is missing."""
     models = fit_factor_models(returns, factors)
     return _per_period_series(models, [fit.expand(fit.resid) for fit in models.fits])
 
 
 @worksheet_function(
-    beta="Market beta of the position (a number).",
-    rf="Risk-free rate per period as decimals: a number or a column of rates.",
+    beta="Market beta of the position, a number (e.g. from FACTOR_BETA).",
+    rf="Risk-free rate per period as a decimal: a number, or a column with one rate per period.",
 )
 def HEDGE_CASH_EFFECT(beta, rf):
-    """Cash return -(1-beta)*rf of hedging a long position by shorting beta of the market index: positive when beta > 1, because the short raises more cash than the long uses."""
+    """Return on the cash a market hedge frees or uses each period: positive when beta is above 1."""
     loading = read_number(beta, "beta")
     rates = read_table(rf, "rf", "rf")
     if rates.columns != 1:
@@ -243,13 +239,10 @@ _COV_METHODS = ("factor", "sample")
 
 
 @worksheet_function(
-    returns=help.RETURNS,
-    factors=help.FACTORS,
-    method='Optional. "factor" (default): B*Sigma_f*B\' + diag(residual variances) from the regressions; "sample": the sample covariance of the returns.',
-    ddof=help.DDOF,
+    method='Optional. Method: "factor" (default) for the covariance the factor regressions imply, or "sample" for the sample covariance.',
 )
 def FACTOR_COV(returns, factors, method=None, ddof=None):
-    """N x N covariance matrix of the asset columns: factor-implied B*Sigma_f*B' + diag(residual variances) (default), or the sample covariance for comparison."""
+    """Covariance matrix of the assets implied by their factor regressions (or the sample one); a row and column per asset."""
     which = read_choice(method, "method", _COV_METHODS, "factor")
     degrees = read_ddof(ddof)
     if which == "sample":  # the factors only need to cover the same rows; no regression is run
@@ -259,9 +252,9 @@ def FACTOR_COV(returns, factors, method=None, ddof=None):
     return scalar_or_grid(factor_implied_covariance(models.fits, models.factors.values, degrees).matrix)
 
 
-@worksheet_function(returns=help.RETURNS, factors=help.FACTORS)
+@worksheet_function()
 def FACTOR_COV_PARAMS(returns, factors):
-    """Number of parameters each covariance estimate needs for these assets: the factor model N*K + N + K(K+1)/2 against the sample matrix's N(N+1)/2."""
+    """Number of parameters a factor-model covariance needs for these assets, beside the sample covariance's."""
     models = fit_factor_models(returns, factors)
     implied = factor_implied_covariance(models.fits, models.factors.values)
     counts = [[implied.parameter_count], [sample_parameter_count(models.returns.columns)]]

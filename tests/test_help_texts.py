@@ -1,0 +1,84 @@
+"""Function-Wizard help speaks Excel: short plain descriptions, argument help that says what to
+select or type, no code notation, no references to where a method comes from."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import statistics
+
+import pytest
+
+import factorxl.udfs  # noqa: F401  (declares every function)
+from factorxl.excel.declare import FUNCTIONS
+
+MEDIAN_DESCRIPTION = 110
+LONGEST_DESCRIPTION = 160
+
+# code notation that means nothing in a cell: slicing, matrix inverse and transpose, products
+# of symbols, Python-style calls and comparisons, Greek-letter names spelled out
+CODE_NOTATION = {
+    "slicing": r"\[[^\]]*:",
+    "matrix power": r"\^-?\d*\s*-\s*1|\^-1",
+    "transpose": r"(?<![A-Za-z])[A-Za-z]'|\)'",
+    "product of symbols": r"\b[A-Za-z]\w*\s*\*\s*[A-Za-z_]\w*\s*\*",
+    "subscript": r"\b[a-zA-Z]+_[a-z]\b",
+    "Python call": r"\b(?:floor|sqrt|diag|sum|np|pd)\(",
+    "Greek name": r"\b(?:Sigma|sigma_|beta_|lambda_|mu_)",
+}
+SOURCE_WORDS = r"\b(?:course|labfolio|seed|primer|notebook|the source|lecture|chapter)\b"
+
+
+def _texts():
+    for name, declared in FUNCTIONS.items():
+        yield name, "description", declared.description
+        for argument, text in declared.arguments.items():
+            yield name, argument, text
+
+
+def test_descriptions_are_short():
+    lengths = [len(declared.description) for declared in FUNCTIONS.values()]
+    assert statistics.median(lengths) <= MEDIAN_DESCRIPTION
+    too_long = {name: len(d.description) for name, d in FUNCTIONS.items() if len(d.description) > LONGEST_DESCRIPTION}
+    assert not too_long
+
+
+def test_descriptions_start_with_what_the_function_returns():
+    # a noun phrase, not "Computes ..."/"This function ..."
+    for name, declared in FUNCTIONS.items():
+        assert not re.match(r"(?:Computes|Calculates|Gives|This|Use)\b", declared.description), name
+        assert declared.description.endswith("."), name
+
+
+@pytest.mark.parametrize("kind", sorted(CODE_NOTATION))
+def test_no_code_notation(kind):
+    found = [(name, part, text) for name, part, text in _texts() if re.search(CODE_NOTATION[kind], text)]
+    assert not found
+
+
+def test_no_mention_of_courses_or_source_documents():
+    found = [(name, part) for name, part, text in _texts() if re.search(SOURCE_WORDS, text, re.IGNORECASE)]
+    assert not found
+
+
+def test_optional_arguments_say_so_and_required_ones_do_not():
+    for name, declared in FUNCTIONS.items():
+        for parameter in inspect.signature(declared.function).parameters.values():
+            optional = parameter.default is not inspect.Parameter.empty
+            text = declared.arguments[parameter.name]
+            assert text.startswith("Optional.") == optional, (name, parameter.name)
+
+
+def test_argument_help_names_only_arguments_the_function_has():
+    # a help text that refers to another argument by its (compound) name refers to one of this function's
+    names = {a for d in FUNCTIONS.values() for a in d.arguments if "_" in a}
+    for function, declared in FUNCTIONS.items():
+        for argument, text in declared.arguments.items():
+            mentioned = {n for n in names if re.search(rf"(?<![\w-]){n}(?![\w-])", text)}
+            assert mentioned <= set(declared.arguments), (function, argument, mentioned - set(declared.arguments))
+
+
+def test_risk_factor_cov_history_help_refers_to_no_returns_argument():
+    declared = FUNCTIONS["RISK_FACTOR_COV_HISTORY"]
+    assert "returns" not in declared.arguments
+    assert all(not re.search(r"\bthe returns\b|same rows as returns", text) for text in declared.arguments.values())
