@@ -68,8 +68,9 @@ def data_source() -> DataSource:
     return DataSource()
 
 
-def _optional_date(value, name: str):
-    return None if is_missing(value) else read_date(value, name)
+def _optional_date(value, name: str, year: str):
+    """A date argument that may be omitted; a typed year means its first (``year="start"``) or last day."""
+    return None if is_missing(value) else read_date(value, name, year=year)
 
 
 @worksheet_function(
@@ -87,7 +88,7 @@ def FF_FACTORS(model, frequency, start_date=None, end_date=None):
             raise FactorxlError(f"{name} is required")
     choice = read_choice(model, "model", MODELS, "")
     period = read_choice(frequency, "frequency", FREQUENCIES, "")
-    first, last = _optional_date(start_date, "start_date"), _optional_date(end_date, "end_date")
+    first, last = _optional_date(start_date, "start_date", "start"), _optional_date(end_date, "end_date", "end")
     table = load_factors(choice.upper(), period, first, last, source=data_source())
     table = table[[*table.columns.drop("RF"), "RF"]]
     serials = (table.index - EXCEL_EPOCH).days.to_numpy(dtype=float)

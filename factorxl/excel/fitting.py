@@ -8,6 +8,7 @@ from typing import Any
 from factorxl.core.regression import RegressionResult, ols
 from factorxl.errors import FactorxlError
 from factorxl.excel.inputs import Table, read_table, require_same_rows
+from factorxl.excel.scale_check import check_scale
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,11 @@ class FittedModels:
 
 
 def read_returns_and_factors(returns: Any, factors: Any) -> tuple[Table, Table]:
-    """Read ``returns`` and ``factors`` ranges and check they cover the same periods."""
+    """Read ``returns`` and ``factors`` ranges and check they cover the same periods in the same units."""
     returns_table = read_table(returns, "returns", "y")
     factors_table = read_table(factors, "factors", "f")
     require_same_rows(returns_table, factors_table)
+    check_scale(returns_table.values, factors_table.values)
     return returns_table, factors_table
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import math
 import numbers
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -360,8 +361,13 @@ def date_label(value: datetime.datetime) -> str:
     return value.isoformat(sep=" ")
 
 
-def read_date(value: Any, name: str) -> datetime.datetime:
-    """Read one date: a date cell, an Excel serial number or text such as ``2006-09-30``."""
+def read_date(value: Any, name: str, *, year: str | None = None) -> datetime.datetime:
+    """Read one date: a date cell, an Excel serial number or text such as ``2006-09-30``.
+
+    A whole number from 1000 to 9999 (typed, or as text) is a year, never an Excel serial
+    (those are dates in 1902-1927): with ``year="start"`` it means January 1 of that year,
+    with ``year="end"`` December 31; without ``year`` the argument needs a full date.
+    """
     if isinstance(value, (list, tuple)):
         grid = as_grid(value, name)
         if len(grid) != 1 or len(grid[0]) != 1:
@@ -369,10 +375,26 @@ def read_date(value: Any, name: str) -> datetime.datetime:
         value = grid[0][0]
     if is_missing(value):
         raise FactorxlError(f"{name} is required: a date, an Excel date number or text like 2006-09-30")
+    typed_year = _typed_year(value)
+    if typed_year is not None:
+        if year is None:
+            raise FactorxlError(f"{name} is the year {typed_year}; give a full date, e.g. {typed_year}-12-31")
+        return datetime.datetime(typed_year, 1, 1) if year == "start" else datetime.datetime(typed_year, 12, 31)
     parsed = _parse_date(value)
     if parsed is None:
         raise FactorxlError(f"{name} is {value!r}; expected a date, an Excel date number or text like 2006-09-30")
     return parsed
+
+
+def _typed_year(value: Any) -> int | None:
+    """The year a whole number from 1000 to 9999 (or its text) stands for, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}(?:\.0*)?\s*", value):
+        value = float(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer() and 1000 <= value <= 9999:
+        return int(value)
+    return None
 
 
 def _id_text(value: Any) -> str | None:

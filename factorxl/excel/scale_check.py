@@ -1,0 +1,73 @@
+"""Refusing the percent-vs-decimal slip: returns typed in percent against factors in decimals
+(or the other way round) give betas 100 times too large or too small, silently.
+
+The typical size of a series is the 75th percentile of its absolute values (missing values
+ignored): robust to outliers and to the zeros of thin trading. The size of the factors is that
+of the factor that moves most. The slip is refused when
+
+* an asset's typical size is at least :data:`SCALE_RATIO` times the factors' and at least
+  :data:`PERCENT_SIZE` (a typical move of 10 % or more a period, which decimal returns of a
+  day, week or month do not have) - the returns look like percent; or
+* the factors' typical size is at least :data:`SCALE_RATIO` times every asset's and at least
+  :data:`PERCENT_SIZE` - the factors look like percent (the Kenneth French files are).
+
+Ordinary data are 0.3 to 30 times the size of their factors (an asset against the risk-free
+rate alone is the widest case), and the slip multiplies that by 100; the rule and its
+threshold are documented in docs/data.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from factorxl.errors import FactorxlError
+
+SCALE_RATIO = 50.0
+"""How many times larger one side's typical size must be to be refused."""
+
+PERCENT_SIZE = 0.1
+"""Typical absolute size from which a series can be in percent (a 10 % move a period)."""
+
+
+def typical_size(values: np.ndarray) -> np.ndarray:
+    """The 75th percentile of the absolute values of each column, missing values ignored (NaN if none)."""
+    block = np.abs(np.asarray(values, dtype=float).reshape(len(values), -1))
+    sizes = np.full(block.shape[1], np.nan)
+    present = ~np.isnan(block).all(axis=0)
+    if present.any():
+        sizes[present] = np.nanpercentile(block[:, present], 75, axis=0)
+    return sizes
+
+
+def check_scale(returns: np.ndarray, factors: np.ndarray, returns_name: str = "returns", factors_name: str = "factors") -> None:
+    """Refuse returns and factors that are in different units (percent against decimals).
+
+    Parameters
+    ----------
+    returns, factors : numpy.ndarray
+        T x N and T x K blocks (NaN = missing).
+    returns_name, factors_name : str
+        The arguments' names, for the message.
+
+    Raises
+    ------
+    FactorxlError
+        Saying which side looks like percent and how to fix it.
+    """
+    asset_sizes = typical_size(returns)
+    factor_size = np.nanmax(typical_size(factors), initial=np.nan) if np.size(factors) else np.nan
+    if not np.isfinite(factor_size) or factor_size == 0 or np.isnan(asset_sizes).all():
+        return
+    largest, smallest = np.nanmax(asset_sizes), np.nanmin(asset_sizes)
+    if largest >= SCALE_RATIO * factor_size and largest >= PERCENT_SIZE:
+        raise FactorxlError(
+            f"{returns_name} are about {largest / factor_size:.0f} times the size of {factors_name}: they look like "
+            f"percent (1.5 for 1.5%) while {factors_name} are decimals (0.015). Divide {returns_name} by 100: "
+            "in the formula, write its range followed by /100"
+        )
+    if smallest > 0 and factor_size >= SCALE_RATIO * smallest and factor_size >= PERCENT_SIZE:
+        raise FactorxlError(
+            f"{factors_name} are about {factor_size / smallest:.0f} times the size of {returns_name}: they look like "
+            f"percent (1.5 for 1.5%) while {returns_name} are decimals (0.015). Divide {factors_name} by 100: "
+            "in the formula, write its range followed by /100"
+        )
