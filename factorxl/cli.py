@@ -3,44 +3,106 @@
 Each command lives in its own module, which provides ``add_arguments(parser)`` and
 ``run(args) -> int``. Command modules import their heavy dependencies (XlsxWriter,
 formulas, ...) inside ``run``, so parsing arguments stays fast.
+
+No failure shows a traceback: every one is a single line on stderr, ``factorxl COMMAND:
+what went wrong; what to do``, and an exit code of :class:`factorxl.exit_codes.ExitCode`.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
+from pathlib import Path
+from typing import NoReturn
 
 from factorxl import __version__
 from factorxl.errors import FactorxlError
+from factorxl.exit_codes import ExitCode
 
 COMMANDS = {
     "build": ("factorxl.workbooks.build_command", "build the template workbooks and print their headline numbers"),
     "refresh": ("factorxl.workbooks.refresh_command", "recalculate a workbook's formulas without Excel"),
     "setup": ("factorxl.integration.setup_command", "set up xlwings in Excel on this machine (Windows)"),
-    "vba": ("factorxl.integration.vba_command", "write the VBA module that declares factorxl's functions"),
+    "vba": ("factorxl.integration.vba_command", "write the VBA modules that declare factorxl's functions"),
 }
+
+EPILOG = "Exit codes: " + ", ".join(f"{code.value} {code.name.lower().replace('_', ' ')}" for code in ExitCode) + "."
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line with the way to get help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(ExitCode.USAGE, f"{self.prog}: {message}; see {self.prog} --help\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="factorxl", description="Factor-model analytics for Excel.")
+    parser = _Parser(prog="factorxl", description="Factor-model analytics for Excel.", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"factorxl {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name, (module, summary) in COMMANDS.items():
-        command = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
+        command = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".", epilog=EPILOG)
         command.set_defaults(module=module)
         importlib.import_module(module).add_arguments(command)
     return parser
 
 
+def os_error_message(error: OSError) -> str:
+    """One line for a file-system error: the path, the reason, and what to do."""
+    path = error.filename or "a file"
+    advice = {
+        errno.EACCES: "check its permissions, or close the program (Excel) that has it open",
+        errno.EPERM: "check its permissions, or close the program (Excel) that has it open",
+        errno.ENOSPC: "free some disk space and run the command again",
+        errno.EISDIR: "it is a folder; give a file",
+        errno.ENOTDIR: "a part of the path is a file; give a folder",
+        errno.EEXIST: "it is in the way; remove it or choose another name",
+        errno.ENOENT: "check the path",
+        errno.EROFS: "the disk is read-only; choose another folder",
+    }.get(error.errno, "check the path and run the command again")
+    return f"cannot use {path} ({error.strerror or error}); {advice}"
+
+
+def output_folder(out: str | Path) -> Path:
+    """An ``--out`` folder, created if needed; every command's ``--out`` is a folder.
+
+    Raises
+    ------
+    FactorxlError
+        When the path, or a folder on it, is a file.
+    """
+    folder = Path(out)
+    blocking = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise FactorxlError(f"--out {out}: {blocking} is a file, and --out takes a folder (created if needed)")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run a command; errors a user can act on are printed without a traceback (exit code 2)."""
+    """Run a command and return its exit code; every failure is one line on stderr."""
     args = _parser().parse_args(argv)
+    prefix = f"factorxl {args.command}"
     try:
-        return importlib.import_module(args.module).run(args)
+        return int(importlib.import_module(args.module).run(args))
     except FactorxlError as error:
-        print(f"factorxl {args.command}: {error}", file=sys.stderr)
-        return 2
+        print(f"{prefix}: {error}", file=sys.stderr)
+        return ExitCode.CANNOT
+    except OSError as error:
+        print(f"{prefix}: {os_error_message(error)}", file=sys.stderr)
+        return ExitCode.CANNOT
+    except KeyboardInterrupt:
+        print(f"{prefix}: stopped; nothing half-written was left behind", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - a bug gets one line too, never a traceback
+        print(
+            f"{prefix}: internal error ({type(error).__name__}: {error}); please report it with the command you ran "
+            f"and factorxl {__version__}",
+            file=sys.stderr,
+        )
+        return ExitCode.INTERNAL
 
 
 if __name__ == "__main__":

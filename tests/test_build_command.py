@@ -33,11 +33,12 @@ def _data_without(shared_data: Path, folder: Path, missing: str) -> Path:
 def test_missing_file_is_named_with_how_to_supply_it_and_the_rest_is_built(shared_data, tmp_path, capsys):
     data = _data_without(shared_data, tmp_path / "data", "df_WarrenBAndCathieW_monthly.csv")
     out = tmp_path / "out"
-    code = main(["build", "--data", str(data), "--out", str(out), "--only", "arkk_brk", "--only", "minimodel"])
+    code = main(["build", "--data", str(data), "--out", str(out), "--only", "arkk_brk", "minimodel"])
     printed = capsys.readouterr().out
     assert code == 1
     assert "arkk_brk: SKIPPED" in printed
-    assert "df_WarrenBAndCathieW_monthly.csv was not found" in printed and "factorxl build --data DIR" in printed
+    assert "df_WarrenBAndCathieW_monthly.csv was not found" in printed
+    assert "Put df_WarrenBAndCathieW_monthly.csv in the --data folder" in printed and "run online" not in printed
     assert "MiniModel tracking error (annualized): 0.054199" in printed
     assert sorted(p.name for p in out.iterdir()) == ["MiniModel.xlsx"]  # nothing half-built left behind
 
@@ -61,7 +62,7 @@ def test_vintage_choice(shared_data, tmp_path):
 
 
 def test_data_folder_must_exist(tmp_path, capsys):
-    assert main(["build", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
+    assert main(["build", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 3
     assert "no such folder" in capsys.readouterr().err
 
 

@@ -199,7 +199,7 @@ def test_brk_arkk_online_without_a_copy_explains_the_pickle_and_data_folder(tmp_
         course.load_brk_arkk(source=DataSource(cache_dir=tmp_path))
     message = str(caught.value)
     assert course.BRK_ARKK_PICKLE_URL in message and "pickle" in message
-    assert "--data DIR" in message and str(tmp_path) in message
+    assert "DataSource(local_dir=...)" in message and str(tmp_path) in message
 
 
 def test_brk_arkk_is_read_from_the_cache(shared_data, tmp_path):
@@ -229,7 +229,8 @@ def test_a_vintage_without_that_file_is_an_error_not_a_substitute(shared_data):
     message = str(caught.value)
     assert "not found in a folder named 'v202412'" in message
     assert "kenfrench/v202510/F-F_Research_Data_5_Factors_2x3_CSV.zip" in message
-    assert sources.FRENCH_URL + "F-F_Research_Data_5_Factors_2x3_CSV.zip" in message
+    assert "Choose a vintage that has it: DataSource(vintage=...) with one of v202510" in message
+    assert "Download" not in message  # the file exists; only the vintage is wrong
 
 
 def test_missing_data_folder_is_reported(tmp_path):
@@ -400,18 +401,18 @@ def test_http_404_names_the_address_and_the_offline_route(server, tmp_path):
     source = _downloading(server, tmp_path, "nowhere")
     url = _url(server, "nowhere") + course.MSFT.name
     _assert_fails_cleanly(
-        source, tmp_path, url, "HTTP 404", "download FactorModels_data2.csv", "--data DIR"
+        source, tmp_path, url, "HTTP 404", "download FactorModels_data2.csv", "DataSource(local_dir=...)"
     )
 
 
 def test_timeout(server, tmp_path):
     source = _downloading(server, tmp_path, "slow", timeout=0.1)
-    _assert_fails_cleanly(source, tmp_path, "timed out", "--data DIR")
+    _assert_fails_cleanly(source, tmp_path, "timed out", "DataSource(local_dir=...)")
 
 
 def test_size_limit_from_the_declared_length(server, tmp_path):
     source = _downloading(server, tmp_path, "amoreira2_UG54", max_bytes=1000)
-    _assert_fails_cleanly(source, tmp_path, "larger than 1,000 bytes", "--data DIR")
+    _assert_fails_cleanly(source, tmp_path, "larger than 1,000 bytes", "DataSource(local_dir=...)")
 
 
 def test_size_limit_while_streaming_an_unsized_answer(server, tmp_path):
@@ -421,7 +422,7 @@ def test_size_limit_while_streaming_an_unsized_answer(server, tmp_path):
 
 def test_truncated_download_leaves_no_cache_file(server, tmp_path):
     source = _downloading(server, tmp_path, "truncated")
-    _assert_fails_cleanly(source, tmp_path, "downloading", "failed", "--data DIR")
+    _assert_fails_cleanly(source, tmp_path, "downloading", "failed", "DataSource(local_dir=...)")
 
 
 def test_redirect_to_plain_http_is_refused(server, tmp_path):

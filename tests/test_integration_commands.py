@@ -12,6 +12,7 @@ import xlwings
 
 import factorxl.udfs  # noqa: F401
 from factorxl.errors import FactorxlError
+from factorxl.exit_codes import ExitCode
 from factorxl.excel.declare import FUNCTIONS
 from factorxl.integration import naming, setup_command, vba_command
 
@@ -90,7 +91,7 @@ def test_dry_run_shows_every_file_and_writes_nothing(tmp_path, no_conda, capsys)
 
 @pytest.mark.skipif(sys.platform == "win32", reason="explains xlwings Lite off Windows")
 def test_setup_off_windows_explains_xlwings_lite(capsys):
-    assert setup_command.run(_args(setup_command, ["--dry-run"])) == 1
+    assert setup_command.run(_args(setup_command, ["--dry-run"])) == ExitCode.NOT_HERE == 5
     out = capsys.readouterr().out
     assert "xlwings Lite" in out and "from factorxl.udfs import *" in out and "requirements.txt" in out
 
@@ -110,8 +111,8 @@ def _vba_text(expression: str) -> str:
 
 
 def test_vba_writes_the_xlwings_module_and_the_help_module(tmp_path, capsys):
-    out = tmp_path / "vba" / "factorxl_udfs.bas"
-    assert vba_command.run(_args(vba_command, ["--out", str(out)])) == 0
+    out = tmp_path / "vba" / "xlwings_udfs.bas"
+    assert vba_command.run(_args(vba_command, ["--out", str(out.parent)])) == 0
     wrapper, help_module = out.read_bytes(), (tmp_path / "vba" / "factorxl_help.bas").read_bytes()
     for text in (wrapper, help_module):
         assert text.isascii() and b"\n" not in text.replace(b"\r\n", b"")  # Windows line ends only

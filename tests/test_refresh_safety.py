@@ -129,7 +129,7 @@ def test_formulas_that_cannot_be_evaluated_are_reported_and_nothing_is_written(u
 def test_the_command_lists_the_cells_and_exits_non_zero(unevaluable, capsys):
     code = _command([str(unevaluable), "--quiet"])
     err = capsys.readouterr().err
-    assert code == refresh_command.PROBLEMS_EXIT_CODE == 1
+    assert code == refresh_command.PROBLEMS_EXIT_CODE == 4
     assert "3 formula(s)" in err and "nothing was written" in err
     assert "Model!C1: =NOSUCHFUNC(B1): unknown function NOSUCHFUNC" in err
 
@@ -170,11 +170,11 @@ def test_a_dynamic_array_whose_spill_changed_size_is_reported(tmp_path):
 
 def test_the_command_refreshes_prints_a_summary_and_draws_progress_on_request(tmp_path, capsys):
     book = build_workbook(tmp_path / "book.xlsx", generated_data())
-    out = tmp_path / "out.xlsx"
+    out = tmp_path / "out"
     assert _command([str(book), "--out", str(out), "--progress"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith(f"refreshed {out}: 76 formulas, 190 cached values in ")
-    assert "calculating" in captured.err  # the progress bar
+    assert captured.out.startswith(f"refreshed {out / 'book.xlsx'}: 76 formulas, 190 cached values in ")
+    assert "book.xlsx: calculating formulas [" in captured.err  # the progress bar
     assert _command([str(book), "--quiet"]) == 0
     assert capsys.readouterr() == ("", "")
 

@@ -70,9 +70,8 @@ BRK_ARKK = CourseFile(
     hint=(
         "Its public original, "
         f"{BRK_ARKK_PICKLE_URL}, is a pickle, which factorxl never loads because "
-        "unpickling downloaded data can run code. Supply the CSV form (columns "
-        "date,Mkt-RF,SMB,HML,RMW,CMA,RF,Mom,BRK,ARKK; month-end dates; decimals), "
-        "or give its folder address as DataSource(fin418_url=...)."
+        "unpickling downloaded data can run code; its CSV form is needed (columns "
+        "date,Mkt-RF,SMB,HML,RMW,CMA,RF,Mom,BRK,ARKK; month-end dates; decimals)."
     ),
 )
 """Monthly BRK and ARKK raw returns with the six Fama-French factors (irregular months)."""

@@ -118,6 +118,65 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_CheckedRedirects)
 
 
+class DataUnavailable(FactorxlError):
+    """A data file that cannot be had: what went wrong, and advice that depends on where the user is.
+
+    ``str(error)`` gives the problem with advice for Python code (:func:`python_advice`); the
+    worksheet functions and the command line say the same problem with advice that applies
+    there, via :meth:`with_advice`.
+
+    Parameters
+    ----------
+    kind : str
+        ``"missing"`` (not in the offline folder), ``"wrong_vintage"`` (only in other vintage
+        folders), ``"ambiguous"`` (several copies), ``"no_address"`` (not cached, no download
+        address) or ``"download"`` (the download failed).
+    name : str
+        The file's name.
+    problem : str
+        What went wrong, as a sentence.
+    url : str or None
+        Where the file can be downloaded.
+    hint : str
+        A sentence about this file (how to get it when it is not downloadable).
+    vintages : tuple of str
+        The folders holding the copies that exist.
+    cache_dir : Path or None
+        The download cache folder (``"no_address"``).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        problem: str,
+        *,
+        url: str | None = None,
+        hint: str = "",
+        vintages: tuple[str, ...] = (),
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.kind, self.name, self.problem, self.url, self.hint = kind, name, problem, url, hint
+        self.vintages, self.cache_dir = vintages, cache_dir
+        super().__init__(self.with_advice(python_advice(self)))
+
+    def with_advice(self, advice: str) -> str:
+        """The problem, the file's hint and ``advice``, as one message."""
+        return " ".join(part for part in (self.problem, self.hint, advice) if part)
+
+
+def python_advice(error: DataUnavailable) -> str:
+    """What to do about ``error`` in Python code that builds a :class:`DataSource`."""
+    download = f" (download it from {error.url})" if error.url else ""
+    return {
+        "missing": f"Put {error.name} in the local_dir folder (subfolders are searched){download}.",
+        "wrong_vintage": f"Choose a vintage that has it: DataSource(vintage=...) with one of {', '.join(error.vintages)}.",
+        "ambiguous": f"Choose one by its folder: DataSource(vintage=...) with one of {', '.join(error.vintages)}.",
+        "no_address": f"Copy it into {error.cache_dir}, or read it from a folder with DataSource(local_dir=...).",
+        "download": f"To work offline, download {error.name}{download} yourself and read it with DataSource(local_dir=...).",
+    }[error.kind]
+
+
 @dataclass(frozen=True)
 class DataSource:
     """Where factorxl finds its data files, and how it downloads them.
@@ -182,23 +241,20 @@ class DataSource:
             When the file is missing offline, ambiguous, or cannot be downloaded.
         """
         url = base_url.rstrip("/") + "/" + urllib.parse.quote(name) if base_url else None
-        if url is not None:
-            hint = f"Download it from {url}. {hint}".rstrip()
         if self.local_dir is not None:
-            return self._find_local(name, subfolder, hint)
+            return self._find_local(name, url, subfolder, hint)
         cached = Path(self.cache_dir) / name
         if cached.is_file():
             return cached
         if url is None:
-            raise FactorxlError(
-                f"{name} is not in the cache folder {self.cache_dir} and has no download "
-                f"address. {hint} Put the file in a folder and pass --data DIR, "
-                f"or copy it into {self.cache_dir}."
+            raise DataUnavailable(
+                "no_address", name, f"{name} is not in the cache folder {self.cache_dir} and has no download address.",
+                hint=hint, cache_dir=Path(self.cache_dir),
             )
         self._download(url, cached)
         return cached
 
-    def _find_local(self, name: str, subfolder: str | None, hint: str) -> Path:
+    def _find_local(self, name: str, url: str | None, subfolder: str | None, hint: str) -> Path:
         root = Path(self.local_dir)
         if not root.is_dir():
             raise FactorxlError(f"the data folder {root} does not exist (looking for {name})")
@@ -207,24 +263,25 @@ class DataSource:
         if len(chosen) == 1:
             return chosen[0]
         copies = ", ".join(str(p.relative_to(root)) for p in found) or "none"
-        where = f" in a folder named {subfolder!r}" if subfolder else ""
+        folders = tuple(p.parent.name for p in found)
         if not chosen:
-            raise FactorxlError(
-                f"{name} was not found{where} under the data folder {root} "
-                f"(copies found: {copies}). {hint}".rstrip()
+            where = f" in a folder named {subfolder!r}" if subfolder else ""
+            raise DataUnavailable(
+                "wrong_vintage" if found else "missing", name,
+                f"{name} was not found{where} under the data folder {root} (copies found: {copies}).",
+                url=url, hint="" if found else hint, vintages=folders,
             )
-        raise FactorxlError(
-            f"{name} exists {len(chosen)} times under the data folder {root} ({copies}); "
-            "choose one by the name of its folder with vintage=... (e.g. 'v202412')"
+        raise DataUnavailable(
+            "ambiguous", name, f"{name} exists {len(chosen)} times under the data folder {root} ({copies}).",
+            vintages=folders,
         )
 
     def _download(self, url: str, target: Path) -> None:
         """Download ``url`` to ``target`` atomically (temporary file, then rename)."""
         check_url(url)
-        offline = (
-            f"To work offline, download {target.name} from {url} yourself, "
-            "put it in a folder and pass --data DIR."
-        )
+        def failed(problem: str) -> DataUnavailable:
+            return DataUnavailable("download", target.name, problem, url=url)
+
         request = urllib.request.Request(url, headers={"User-Agent": f"factorxl/{__version__}"})
         target.parent.mkdir(parents=True, exist_ok=True)
         part: Path | None = None
@@ -233,7 +290,7 @@ class DataSource:
                 header = response.headers.get("Content-Length", "")
                 length = int(header) if header.isdigit() else None
                 if length is not None and length > self.max_bytes:
-                    raise self._too_large(url, offline)
+                    raise failed(self._too_large(url))
                 with tempfile.NamedTemporaryFile(
                     dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
                 ) as out:
@@ -242,28 +299,20 @@ class DataSource:
                     while chunk := response.read(_CHUNK):
                         size += len(chunk)
                         if size > self.max_bytes:
-                            raise self._too_large(url, offline)
+                            raise failed(self._too_large(url))
                         out.write(chunk)
                 if length is not None and size != length:
-                    raise FactorxlError(
-                        f"downloading {url} failed: the connection closed after {size:,} "
-                        f"of {length:,} bytes. {offline}"
-                    )
+                    raise failed(f"downloading {url} failed: the connection closed after {size:,} of {length:,} bytes.")
             os.replace(part, target)
             part = None
         except urllib.error.HTTPError as exc:
-            raise FactorxlError(
-                f"downloading {url} failed: HTTP {exc.code} {exc.reason}. {offline}"
-            ) from exc
+            raise failed(f"downloading {url} failed: HTTP {exc.code} {exc.reason}.") from exc
         except (urllib.error.URLError, HTTPException, OSError) as exc:
             reason = getattr(exc, "reason", None) or exc
-            raise FactorxlError(f"downloading {url} failed: {reason}. {offline}") from exc
+            raise failed(f"downloading {url} failed: {reason}.") from exc
         finally:
             if part is not None:
                 part.unlink(missing_ok=True)
 
-    def _too_large(self, url: str, offline: str) -> FactorxlError:
-        return FactorxlError(
-            f"downloading {url} stopped: the file is larger than {self.max_bytes:,} bytes "
-            f"(DataSource.max_bytes). {offline}"
-        )
+    def _too_large(self, url: str) -> str:
+        return f"downloading {url} stopped: the file is larger than {self.max_bytes:,} bytes (DataSource.max_bytes)."

@@ -24,7 +24,7 @@ from factorxl.excel.inputs import EXCEL_EPOCH, is_missing, read_choice, read_dat
 from factorxl.excel.outputs import grid
 
 if TYPE_CHECKING:
-    from factorxl.data.sources import DataSource
+    from factorxl.data.sources import DataSource, DataUnavailable
 
 __all__ = ["FF_FACTORS"]
 
@@ -68,6 +68,23 @@ def data_source() -> DataSource:
     return DataSource()
 
 
+def sheet_advice(error: DataUnavailable) -> str:
+    """What to do about a data file that cannot be had, for someone in Excel (or refreshing a workbook).
+
+    The data folder and vintage are environment variables read when Python starts, so the
+    advice sets them and restarts Excel; it never mentions command-line options.
+    """
+    download = f" (download it from {error.url})" if error.url else ""
+    restart = "then restart Excel (or rerun the refresh)"
+    return {
+        "missing": f"Put {error.name} in the folder that {DATA_DIR_VARIABLE} names (subfolders are searched){download}; {restart}.",
+        "wrong_vintage": f"Set the environment variable {VINTAGE_VARIABLE} to a folder that has it ({', '.join(error.vintages)}); {restart}.",
+        "ambiguous": f"Set the environment variable {VINTAGE_VARIABLE} to the folder of the copy to use ({', '.join(error.vintages)}); {restart}.",
+        "no_address": f"Copy it into {error.cache_dir}, or set the environment variable {DATA_DIR_VARIABLE} to a folder that holds it; {restart}.",
+        "download": f"Check the internet connection and recalculate, or download {error.name}{download} yourself, set the environment variable {DATA_DIR_VARIABLE} to its folder and {restart.removeprefix('then ')}.",
+    }[error.kind]
+
+
 def _optional_date(value, name: str, year: str):
     """A date argument that may be omitted; a typed year means its first (``year="start"``) or last day."""
     return None if is_missing(value) else read_date(value, name, year=year)
@@ -82,6 +99,7 @@ def _optional_date(value, name: str, year: str):
 def FF_FACTORS(model, frequency, start_date=None, end_date=None):
     """Kenneth French factor returns as decimals: a header row, then a date and the factors for each period."""
     from factorxl.data.french import load_factors
+    from factorxl.data.sources import DataUnavailable
 
     for name, value in (("model", model), ("frequency", frequency)):
         if is_missing(value):
@@ -89,7 +107,12 @@ def FF_FACTORS(model, frequency, start_date=None, end_date=None):
     choice = read_choice(model, "model", MODELS, "")
     period = read_choice(frequency, "frequency", FREQUENCIES, "")
     first, last = _optional_date(start_date, "start_date", "start"), _optional_date(end_date, "end_date", "end")
-    table = load_factors(choice.upper(), period, first, last, source=data_source())
+    if first is not None and last is not None and first > last:
+        raise FactorxlError(f"start_date ({first:%Y-%m-%d}) is after end_date ({last:%Y-%m-%d})")
+    try:
+        table = load_factors(choice.upper(), period, first, last, source=data_source())
+    except DataUnavailable as error:
+        raise FactorxlError(error.with_advice(sheet_advice(error))) from None
     table = table[[*table.columns.drop("RF"), "RF"]]
     serials = (table.index - EXCEL_EPOCH).days.to_numpy(dtype=float)
     return [["date", *table.columns], *grid(np.column_stack([serials, table.to_numpy()]))]

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from factorxl.errors import FactorxlError
+from factorxl.exit_codes import ExitCode
 
 UDF_MODULE = "factorxl.udfs"
 ADDIN_NAME = "xlwings.xlam"
@@ -198,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
     """Check, install or update the add-in, write the configuration, print the next steps."""
     if sys.platform != "win32" and args.home is None and args.xlstart is None:
         print(LITE_GUIDANCE, end="")
-        return 1
+        return ExitCode.NOT_HERE
     if sys.platform == "win32" and importlib.util.find_spec("win32com") is None:
         raise FactorxlError("pywin32 is missing: run `python -m pip install pywin32`, then setup again")
     home, xlstart = _profile(args)
@@ -209,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nDry run: would write {len(changes)} file(s), wrote nothing.")
         for planned in files:
             print(_describe(planned))
-        return 0
+        return ExitCode.DONE
     for planned in changes:
         _write(planned)
         print(f"{'Created' if planned.action == 'create' else 'Updated'} {planned.path}")
@@ -217,4 +218,4 @@ def run(args: argparse.Namespace) -> int:
         print("Nothing to change: the add-in and the configuration are up to date.")
     print()
     print(NEXT_STEPS, end="")
-    return 0
+    return ExitCode.DONE

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from factorxl.errors import FactorxlError
+from factorxl.exit_codes import ExitCode
 
 if TYPE_CHECKING:  # classic_xlwings loads xlwings, which `run` alone needs
     from factorxl.integration.classic_xlwings import MacroOptions
 
+UDF_MODULE = "xlwings_udfs"
 HELP_MODULE = "factorxl_help"
 HELP_MACRO = "RegisterFactorxlHelp"
 
@@ -28,12 +30,10 @@ HELP_MACRO = "RegisterFactorxlHelp"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``factorxl vba``."""
     parser.add_argument(
-        "--out", type=Path, default=Path("xlwings_udfs.bas"), help="VBA module to write (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--help-out",
-        type=Path,
-        help=f"module with the {HELP_MACRO} macro (default: {HELP_MODULE}.bas next to --out)",
+        "--out",
+        metavar="DIR",
+        default=".",
+        help=f"folder for {UDF_MODULE}.bas and {HELP_MODULE}.bas, created if needed (default: this folder)",
     )
     parser.add_argument(
         "--addin",
@@ -92,7 +92,6 @@ def help_module(macro_options: Sequence[MacroOptions]) -> str:
 
 
 def _write_vba(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="ascii", newline="\r\n") as file:
         file.write(text)
 
@@ -100,6 +99,7 @@ def _write_vba(path: Path, text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the ``xlwings_udfs`` module and the help module; print how to import them."""
     import factorxl.udfs  # noqa: F401  (declares every function)
+    from factorxl.cli import output_folder
     from factorxl.excel.declare import FUNCTIONS
     from factorxl.integration.classic_xlwings import import_functions
     from factorxl.integration.naming import naming_problems
@@ -108,11 +108,12 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         raise FactorxlError("the VBA module would not compile: " + "; ".join(problems))
     imported = import_functions("factorxl.xlam" if args.addin else "factorxl.xlsm")
-    help_out = args.help_out or args.out.with_name(f"{HELP_MODULE}.bas")
-    _write_vba(args.out, imported.vba_module)
+    folder = output_folder(args.out)
+    out, help_out = folder / f"{UDF_MODULE}.bas", folder / f"{HELP_MODULE}.bas"
+    _write_vba(out, imported.vba_module)
     _write_vba(help_out, help_module(imported.macro_options))
-    print(f"Wrote {args.out} ({len(imported.macro_options)} functions) and {help_out}.")
+    print(f"Wrote {out} ({len(imported.macro_options)} functions) and {help_out}.")
     print("In Excel: Alt+F11 opens the VBA editor. Tools > References: tick 'xlwings'.")
-    print(f"File > Import File: {args.out.name}, then {help_out.name}. Close the editor,")
+    print(f"File > Import File: {out.name}, then {help_out.name}. Close the editor,")
     print(f"press Alt+F8, run {HELP_MACRO} once, and save the workbook as .xlsm (or .xlam).")
-    return 0
+    return ExitCode.DONE

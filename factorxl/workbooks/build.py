@@ -21,6 +21,7 @@ from types import ModuleType
 
 from factorxl.data import DataSource
 from factorxl.errors import FactorxlError
+from factorxl.workbooks.progress import Progress, reporting
 from factorxl.workbooks.refresh import refresh_workbook
 from factorxl.workbooks.templates import arkk_brk, minimodel, msft
 from factorxl.workbooks.templates.data import MissingData
@@ -30,6 +31,17 @@ TEMPLATES: dict[str, ModuleType] = {"msft": msft, "arkk_brk": arkk_brk, "minimod
 
 DEFAULT_VINTAGE = "v202412"
 """The Kenneth French vintage the seeds' MSFT numbers were computed with (beta 1.187234068887255)."""
+
+
+class FormulasNotEvaluated(FactorxlError):
+    """Formulas of a built template that did not evaluate to a value (nothing was written)."""
+
+    def __init__(self, book: str, problems: Sequence[object]) -> None:
+        super().__init__(
+            f"{book}: {len(problems)} formulas did not evaluate to a value, so it was not written; "
+            "this is a fault in the template, please report it"
+        )
+        self.problems = tuple(problems)
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,8 @@ def build_workbook(name: str, out: Path, source: DataSource | None, *, progress:
     source : DataSource or None
         Where the datasets come from (the MiniModel needs none).
     progress : bool, optional
-        Draw the refresh's progress bar (default: only on a terminal).
+        True draws a progress bar, False shows nothing; by default the enclosing
+        :func:`factorxl.workbooks.progress.reporting` block decides (else a bar on a terminal).
 
     Returns
     -------
@@ -102,7 +115,7 @@ def build_workbook(name: str, out: Path, source: DataSource | None, *, progress:
 
     Raises
     ------
-    FactorxlError
+    FormulasNotEvaluated
         When a formula of the built workbook does not evaluate to a value (nothing is
         written to ``out`` then).
     """
@@ -110,15 +123,17 @@ def build_workbook(name: str, out: Path, source: DataSource | None, *, progress:
     path = Path(out) / template.FILE_NAME
     partial = path.with_name(f".{path.stem}.building{path.suffix}")
     try:
-        try:
-            built = template.build(partial, source)
-        except MissingData as missing:
-            return BookResult(name, None, (), (str(missing),))
-        report = refresh_workbook(partial, progress=progress)
+        with reporting(label=path.name):
+            try:
+                with Progress(progress) as bar:
+                    bar.stage("writing the template", None)
+                    built = template.build(partial, source)
+            except MissingData as missing:
+                return BookResult(name, None, (), (str(missing),))
+            report = refresh_workbook(partial, progress=progress)
         problems = report.problems + report.errors
         if problems:
-            listed = "\n  ".join(str(p) for p in problems[:20])
-            raise FactorxlError(f"{path.name}: {len(problems)} formulas did not evaluate to a value:\n  {listed}")
+            raise FormulasNotEvaluated(path.name, problems)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

@@ -1,16 +1,22 @@
 """``factorxl build``: write the template workbooks into a folder and print their headline numbers.
 
-Exit codes: 0 when every workbook was built in full; 1 when a dataset could not be had and a
-workbook (or a part of one) was left out — the others are still built and the message says
-which file is missing and how to supply it; 2 for any other error (see :mod:`factorxl.cli`).
+Exit codes (:class:`factorxl.exit_codes.ExitCode`): 0 every workbook was built in full; 1 a
+dataset could not be had and a workbook (or a part of one) was left out - the others are
+still built and the message says which file is missing and how to supply it; 3 the work
+cannot be done (a ``--data`` folder that does not exist, an ``--out`` that is a file);
+4 a template formula did not evaluate (nothing written).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from factorxl.exit_codes import ExitCode
+
 DEFAULT_OUT = "factorxl-workbooks"
+WORKBOOKS = ("msft", "arkk_brk", "minimodel")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="read every dataset from this folder (searched with its subfolders) instead of the download cache; "
         "nothing is downloaded",
     )
-    parser.add_argument("--out", metavar="DIR", default=DEFAULT_OUT, help=f"folder for the workbooks (default ./{DEFAULT_OUT})")
+    parser.add_argument(
+        "--out", metavar="DIR", default=DEFAULT_OUT, help=f"folder for the workbooks, created if needed (default ./{DEFAULT_OUT})"
+    )
     parser.add_argument(
         "--vintage",
         metavar="NAME",
@@ -30,37 +38,63 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--only",
-        action="append",
-        choices=("msft", "arkk_brk", "minimodel"),
-        help="build only this workbook (repeatable)",
+        action="extend",
+        nargs="+",
+        metavar="NAME",
+        choices=WORKBOOKS,
+        help=f"build only these workbooks ({', '.join(WORKBOOKS)})",
     )
+    parser.add_argument("--quiet", action="store_true", help="print nothing but what was left out and errors")
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the workbooks; returns the exit code."""
+    from factorxl.cli import output_folder
     from factorxl.data import DataSource
+    from factorxl.errors import FactorxlError
     from factorxl.excel.data_functions import set_data_source
-    from factorxl.workbooks.build import build_workbooks, vintage_for
+    from factorxl.workbooks.build import FormulasNotEvaluated, build_workbooks, vintage_for
+    from factorxl.workbooks.progress import default_mode, reporting
 
     data = Path(args.data) if args.data else None
     if data is not None and not data.is_dir():
-        from factorxl.errors import FactorxlError
-
-        raise FactorxlError(f"--data {data}: no such folder")
+        raise FactorxlError(f"--data {data}: no such folder; give the folder that holds the data files")
+    if data is None and args.vintage:
+        raise FactorxlError("--vintage chooses among the copies in a --data folder; add --data DIR (online, the download is the latest)")
+    if data is not None and args.vintage:
+        vintages = sorted({p.parent.name for p in data.rglob("F-F_*") if p.is_file()})
+        if args.vintage not in vintages:
+            raise FactorxlError(
+                f"--vintage {args.vintage}: {data} has no folder of that name with Kenneth French files; "
+                f"choose one of {', '.join(vintages) or 'none (omit --vintage)'}"
+            )
+    out = output_folder(args.out)
     source = DataSource(local_dir=data, vintage=vintage_for(data, args.vintage)) if data else DataSource()
     set_data_source(source)  # FF_FACTORS in the workbooks reads where the build reads
     where = f"{data} (vintage {source.vintage})" if data and source.vintage else str(data or "the download cache")
-    print(f"factorxl build: data from {where}; writing to {Path(args.out).resolve()}")
-    results = build_workbooks(Path(args.out), source, args.only)
+
+    def say(line: str) -> None:
+        if not args.quiet:
+            print(line, flush=True)
+
+    say(f"factorxl build: data from {where}; writing to {out.resolve()}")
+    try:
+        with reporting(mode="off" if args.quiet else default_mode()):
+            results = build_workbooks(out, source, args.only)
+    except FormulasNotEvaluated as error:
+        print(f"factorxl build: {error}:", file=sys.stderr)
+        for problem in error.problems[:20]:
+            print(f"  {problem}", file=sys.stderr)
+        return ExitCode.NOT_EVALUATED
     incomplete = False
     for result in results:
         if result.path is None:
-            print(f"\n{result.name}: SKIPPED")
+            print(f"\n{result.name}: SKIPPED", flush=True)
         else:
-            print(f"\n{result.name}: {result.path} ({result.formulas} formulas evaluated in {result.seconds:.1f} s)")
+            say(f"\n{result.name}: {result.path} ({result.formulas} formulas evaluated in {result.seconds:.1f} s)")
             for headline in result.headlines:
-                print(f"  {headline}")
+                say(f"  {headline}")
         for message in result.skipped:
-            print(f"  left out: {message}")
+            print(f"  left out: {message}", flush=True)
         incomplete |= bool(result.skipped)
-    return 1 if incomplete else 0
+    return ExitCode.PARTLY_DONE if incomplete else ExitCode.DONE

@@ -13,10 +13,10 @@ of skipping them. Writing the values back into the file is :mod:`.refresh`'s job
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 import shutil
 import tempfile
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,13 +114,30 @@ class _Model(formulas.ExcelModel):
         return super().compile_cell(cell, context, references, formula_references)
 
 
+class _SilentBar:
+    """Stands in for the tqdm bar ``formulas`` draws while resolving references (factorxl shows its own)."""
+
+    def __init__(self, *args: Any, total: int = 0, **kwargs: Any) -> None:
+        self.total = total
+
+    def __enter__(self) -> _SilentBar:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        return None
+
+    def update(self, steps: int = 1) -> None:
+        """Ignored."""
+
+    def refresh(self) -> None:
+        """Ignored."""
+
+
 @contextlib.contextmanager
 def _quiet_formulas() -> Iterator[None]:
     """Silence the progress bar ``formulas`` draws while resolving references (we draw our own)."""
-    import tqdm
-
     module = formulas.excel.tqdm
-    formulas.excel.tqdm = type("tqdm", (), {"tqdm": functools.partial(tqdm.tqdm, disable=True)})
+    formulas.excel.tqdm = types.SimpleNamespace(tqdm=_SilentBar)
     try:
         yield
     finally:
@@ -194,7 +211,7 @@ def recalculate(path: str | Path, *, progress: bool | None = None) -> Recalculat
     cells: list[_FormulaCell] = []
     problems: list[CellProblem] = []
     with _quiet_formulas(), Progress(progress) as bar, _plain_name(path) as alias:
-        bar.stage(f"reading {path.name}", None)
+        bar.stage("reading the workbook", None)
         book, context = model.add_book(str(alias))
         formula_cells = [
             (worksheet, cell)
@@ -212,7 +229,7 @@ def recalculate(path: str | Path, *, progress: bool | None = None) -> Recalculat
                 problems.append(CellProblem(worksheet.title, cell.coordinate, formula, _reason(error)))
         bar.stage("resolving references", None)
         model.finish()
-        bar.stage("calculating", len(cells))
+        bar.stage("calculating formulas", len(cells))
         solution = model.calculate()
     results = []
     for formula_cell in cells:

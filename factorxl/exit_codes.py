@@ -1,0 +1,27 @@
+"""The exit codes of every ``factorxl`` command (the table in docs/commands.md)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What a ``factorxl`` command's exit code means; the same for every command."""
+
+    DONE = 0
+    """Everything was done."""
+    PARTLY_DONE = 1
+    """Done in part: ``build`` left a workbook (or a part of one) out for want of data."""
+    USAGE = 2
+    """The command line is wrong: an unknown command or option, a missing or invalid value."""
+    CANNOT = 3
+    """The work cannot be done: a file or folder is missing, unreadable or of the wrong kind,
+    data cannot be found or read, an output cannot be written. Nothing was changed."""
+    NOT_EVALUATED = 4
+    """Formulas cannot be evaluated without Excel (listed); nothing was written."""
+    NOT_HERE = 5
+    """The command does not apply on this system (``setup`` outside Windows: it says what to do instead)."""
+    INTERNAL = 70
+    """An internal error in factorxl; the one-line message says how to report it."""
+    INTERRUPTED = 130
+    """Stopped with Ctrl+C; nothing half-written is left behind."""
