@@ -83,8 +83,15 @@ def output_folder(out: str | Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Run a command and return its exit code; every failure is one line on stderr."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    try:
+        args, unknown = parser.parse_known_args(argv)
+    except SystemExit as stop:  # --help, --version, or a usage error already printed in one line
+        return int(stop.code or 0)
     prefix = f"factorxl {args.command}"
+    if unknown:
+        print(f"{prefix}: unrecognized arguments: {' '.join(unknown)}; see {prefix} --help", file=sys.stderr)
+        return ExitCode.USAGE
     try:
         return int(importlib.import_module(args.module).run(args))
     except FactorxlError as error:

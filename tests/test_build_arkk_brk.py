@@ -9,6 +9,7 @@ import pytest
 import statsmodels.api as sm
 
 from factorxl.data import DataSource, load_brk_arkk
+from tests.doc_figures import check_build_figures
 from tests.workbook_checks import (
     Book,
     assert_cached_values_are_fresh,
@@ -128,3 +129,7 @@ def test_template_conventions(built, book):
     assert book.number("Compare", "B6") == 12
     assert chart_count(built.path) == 1
     assert "Notes" in book.formulas.sheetnames
+
+
+def test_the_docs_quote_this_build(built):
+    check_build_figures(built, "ARKK/BRK")

@@ -9,6 +9,7 @@ import pytest
 
 from factorxl.workbooks.templates import minimodel
 from tests import test_risk_model_minimodel
+from tests.doc_figures import check_build_figures
 from tests.conftest import REPO
 from tests.workbook_checks import (
     Book,
@@ -121,3 +122,7 @@ def test_template_conventions(built, book):
 def test_committed_workbook_equals_a_fresh_build(built):
     assert COMMITTED.is_file(), f"{COMMITTED} is missing: run `factorxl build --only minimodel --out workbook_templates`"
     assert_same_content(built.path, COMMITTED)
+
+
+def test_the_docs_quote_this_build(built):
+    check_build_figures(built, "the MiniModel")

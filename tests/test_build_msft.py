@@ -8,6 +8,7 @@ import pytest
 import statsmodels.api as sm
 
 from factorxl.data import DataSource
+from tests.doc_figures import check_build_figures
 from tests.course_data import msft_excess_and_market, spy_wmt_jpm
 from tests.workbook_checks import (
     Book,
@@ -148,3 +149,7 @@ def test_template_conventions(built, book):
     notes = " ".join(str(c.value) for row in book.values["Notes"].iter_rows() for c in row if c.value)
     for slip in ("sqrt(21)", "population variances", "1.1876", "different run"):
         assert slip in notes
+
+
+def test_the_docs_quote_this_build(built):
+    check_build_figures(built, "MSFT")

@@ -66,6 +66,7 @@ class BookResult:
     headlines: tuple[Headline, ...]
     skipped: tuple[str, ...]
     formulas: int = 0
+    cells: int = 0  # cached values written (every cell of an array formula's range)
     seconds: float = 0.0
 
 
@@ -138,7 +139,7 @@ def build_workbook(name: str, out: Path, source: DataSource | None, *, progress:
     finally:
         partial.unlink(missing_ok=True)
     headlines = _read_headlines(path, built.headlines)
-    return BookResult(name, path, headlines, built.skipped, report.formulas, report.seconds)
+    return BookResult(name, path, headlines, built.skipped, report.formulas, report.cells, report.seconds)
 
 
 def build_workbooks(out: Path, source: DataSource, names: Sequence[str] | None = None, *, progress: bool | None = None) -> list[BookResult]:

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         if result.path is None:
             print(f"\n{result.name}: SKIPPED", flush=True)
         else:
-            say(f"\n{result.name}: {result.path} ({result.formulas} formulas evaluated in {result.seconds:.1f} s)")
+            say(f"\n{result.name}: {result.path} ({result.formulas:,} formulas evaluated in {result.seconds:.1f} s)")
             for headline in result.headlines:
                 say(f"  {headline}")
         for message in result.skipped:

@@ -77,12 +77,14 @@ class RefreshReport:
 def check_workbook(path: str | Path) -> Path:
     """The path of an existing .xlsx/.xlsm workbook, or a FactorxlError saying what is wrong."""
     path = Path(path)
+    if path.is_dir():
+        raise FactorxlError(f"{path} is a folder; give the workbook file")
     if not path.is_file():
-        raise FactorxlError(f"{path} does not exist")
+        raise FactorxlError(f"{path} does not exist; check the path")
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise FactorxlError(f"{path} is not an Excel workbook ({', '.join(WORKBOOK_SUFFIXES)}); .xls and .xlsb are not supported")
     if not zipfile.is_zipfile(path):
-        raise FactorxlError(f"{path} is not a valid {path.suffix} file (it is not a zip package)")
+        raise FactorxlError(f"{path} is not a valid {path.suffix} file (it is not a zip package); save it again from Excel")
     return path
 
 

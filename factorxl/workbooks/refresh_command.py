@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         errors = f", {len(report.errors)} with an error value" if report.errors else ""
         print(
-            f"refreshed {report.destination}: {report.formulas} formulas, {report.cells} cached values{errors} "
+            f"refreshed {report.destination}: {report.formulas:,} formulas, {report.cells:,} cached values{errors} "
             f"in {report.seconds:.1f} s"
         )
     return ExitCode.DONE

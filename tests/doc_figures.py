@@ -1,0 +1,62 @@
+"""The figures docs/workbooks.md quotes from a build, compared with an actual build.
+
+The build tests call :func:`check_build_figures` with the workbook they built, so no
+workbook is built twice for the docs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from factorxl.workbooks.build import BookResult
+from tests.conftest import REPO
+
+WORKBOOKS_DOC = REPO / "docs" / "workbooks.md"
+
+
+def _block(marker: str) -> str:
+    """The fenced block after ``<!-- marker -->`` in docs/workbooks.md."""
+    text = WORKBOOKS_DOC.read_text()
+    found = re.search(rf"<!-- {marker} -->\n```\n(.*?)```", text, re.S)
+    assert found, f"docs/workbooks.md has no {marker} block"
+    return found[1]
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def timing_range(workbook: str) -> tuple[float, float]:
+    """The documented range of build times of ``workbook`` (e.g. ``MSFT 10–35 s``)."""
+    found = re.search(rf"{re.escape(workbook)} (\d+(?:\.\d+)?)–(\d+(?:\.\d+)?) s", WORKBOOKS_DOC.read_text())
+    assert found, f"docs/workbooks.md gives no time range for {workbook}"
+    return float(found[1]), float(found[2])
+
+
+def check_build_figures(result: BookResult, timing_name: str) -> None:
+    """The sample ``factorxl build`` output in the docs shows ``result``'s formula count and headlines,
+    with a time inside the documented range; for MSFT, the sample refresh summary shows its counts."""
+    block = _block("build-output")
+    entry = re.search(
+        rf"^{result.name}: out/{re.escape(result.path.name)} \(([\d,]+) formulas evaluated in ([\d.]+) s\)\n((?:  .*\n)*)",
+        block,
+        re.M,
+    )
+    assert entry, f"no sample output for {result.name}"
+    assert _number(entry[1]) == result.formulas
+    low, high = timing_range(timing_name)
+    assert low <= float(entry[2]) <= high
+    assert entry[3].splitlines() == [f"  {headline}" for headline in result.headlines]
+    if result.name == "msft":
+        summary = re.fullmatch(
+            r"refreshed MSFT\.xlsx: ([\d,]+) formulas, ([\d,]+) cached values in ([\d.]+) s\n", _block("refresh-output")
+        )
+        assert summary and (_number(summary[1]), _number(summary[2])) == (result.formulas, result.cells)
+        assert low <= float(summary[3]) <= high
+
+
+def test_timings_in_the_workbooks_doc_are_ranges():
+    """Outside the sample outputs, a time is a range ("10–35 s"), never one measured value."""
+    text = re.sub(r"```.*?```", "", WORKBOOKS_DOC.read_text(), flags=re.S)
+    single = [m[0] for m in re.finditer(r"(?<![\d–.])\d+(?:\.\d+)? s\b", text)]
+    assert not single

@@ -1,0 +1,141 @@
+"""Every failure path of every command (the table in docs/commands.md): its exit code and a
+single line on stderr that says what went wrong and what to do; never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from factorxl import cli
+from factorxl.exit_codes import ExitCode
+from tests.refresh_books import build_workbook as build_test_book, generated_data
+
+
+def _failure(capsys, argv: list[str]) -> tuple[int, str]:
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err  # one line, so never a traceback
+    assert "Traceback" not in captured.err + captured.out
+    return code, lines[0]
+
+
+@pytest.fixture
+def files(tmp_path):
+    """A plain file, a folder, a text file named like a workbook, a workbook."""
+    plain = tmp_path / "existing.txt"
+    plain.write_text("not a folder")
+    fake = tmp_path / "fake.xlsx"
+    fake.write_bytes(b"not a zip")
+    book = build_test_book(tmp_path / "book.xlsx", generated_data())
+    return {"file": plain, "folder": tmp_path, "fake": fake, "book": book, "tmp": tmp_path}
+
+
+# (argv with {placeholders}, exit code, words the one line must contain)
+FAILURES = {
+    "no command": ([], ExitCode.USAGE, ["required: COMMAND", "see factorxl --help"]),
+    "unknown command": (["bulid"], ExitCode.USAGE, ["invalid choice: 'bulid'", "see factorxl --help"]),
+    "build: unknown option": (["build", "--outdir", "x"], ExitCode.USAGE, ["unrecognized arguments: --outdir", "see factorxl build --help"]),
+    "build: unknown workbook": (["build", "--only", "msft", "brk"], ExitCode.USAGE, ["invalid choice: 'brk'", "choose from"]),
+    "build: no data folder": (["build", "--data", "{tmp}/nowhere", "--out", "{tmp}/out"], ExitCode.CANNOT, ["no such folder", "give the folder"]),
+    "build: --out is a file": (["build", "--only", "minimodel", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
+    "build: --out inside a file": (["build", "--only", "minimodel", "--out", "{file}/sub"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
+    "build: unknown vintage": (["build", "--data", "{data}", "--vintage", "v2099", "--out", "{tmp}/out"], ExitCode.CANNOT, ["--vintage v2099", "choose one of v202412, v202510"]),
+    "build: vintage without data": (["build", "--vintage", "v202412"], ExitCode.CANNOT, ["add --data DIR"]),
+    "refresh: no book": (["refresh"], ExitCode.USAGE, ["required: BOOK", "see factorxl refresh --help"]),
+    "refresh: missing book": (["refresh", "{tmp}/missing.xlsx"], ExitCode.CANNOT, ["does not exist", "check the path"]),
+    "refresh: a folder": (["refresh", "{folder}"], ExitCode.CANNOT, ["is a folder", "give the workbook file"]),
+    "refresh: not a workbook": (["refresh", "{file}"], ExitCode.CANNOT, ["is not an Excel workbook"]),
+    "refresh: a broken workbook": (["refresh", "{fake}"], ExitCode.CANNOT, ["not a valid .xlsx file", "save it again"]),
+    "refresh: --out is a file": (["refresh", "{book}", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
+    "vba: --out is a file": (["vba", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
+    "setup: --xlstart is a file": (["setup", "--home", "{tmp}/home", "--xlstart", "{file}"], ExitCode.CANNOT, ["cannot use", "existing.txt"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAILURES))
+def test_failure_is_one_line_with_its_exit_code(case, files, shared_data, capsys, monkeypatch):
+    argv, expected, words = FAILURES[case]
+    monkeypatch.chdir(files["tmp"])
+    values = {name: str(path) for name, path in files.items()} | {"data": str(shared_data)}
+    code, line = _failure(capsys, [part.format(**values) for part in argv])
+    assert code == expected
+    assert line.startswith("factorxl"), line
+    for word in words:
+        assert word in line, line
+
+
+def test_setup_off_windows_exits_not_here(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert cli.main(["setup"]) == ExitCode.NOT_HERE
+    assert "xlwings Lite" in capsys.readouterr().out
+
+
+def test_refresh_of_unevaluable_formulas_lists_them_under_one_line(tmp_path, capsys):
+    import xlsxwriter
+
+    book = tmp_path / "book.xlsx"
+    workbook = xlsxwriter.Workbook(str(book))
+    workbook.add_worksheet("S").write_formula("A1", "=NOSUCHFUNC(1)")
+    workbook.close()
+    assert cli.main(["refresh", str(book), "--quiet"]) == ExitCode.NOT_EVALUATED
+    first, *listed = capsys.readouterr().err.splitlines()
+    assert first.startswith("factorxl refresh: 1 formula(s) of") and first.endswith("nothing was written:")
+    assert listed == ["  S!A1: =NOSUCHFUNC(1): unknown function NOSUCHFUNC (neither Excel's in formulas nor factorxl's)"]
+
+
+def test_build_with_a_broken_template_exits_not_evaluated(tmp_path, capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    from factorxl.workbooks import build, build_command
+    from tests.test_build_command import _unevaluable_template
+
+    monkeypatch.setitem(build.TEMPLATES, "minimodel", SimpleNamespace(FILE_NAME="Broken.xlsx", build=_unevaluable_template))
+    assert cli.main(["build", "--only", "minimodel", "--out", str(tmp_path), "--quiet"]) == ExitCode.NOT_EVALUATED
+    first, *listed = capsys.readouterr().err.splitlines()
+    assert first.startswith("factorxl build: Broken.xlsx: 1 formulas did not evaluate") and len(listed) == 1
+    assert list(tmp_path.iterdir()) == [] and build_command.WORKBOOKS
+
+
+def test_an_internal_error_is_one_line_asking_for_a_report(capsys, monkeypatch):
+    from factorxl.integration import vba_command
+
+    def broken(args):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(vba_command, "run", broken)
+    code, line = _failure(capsys, ["vba"])
+    assert code == ExitCode.INTERNAL
+    assert line == f"factorxl vba: internal error (TypeError: unsupported operand); please report it with the command you ran and factorxl {__import__('factorxl').__version__}"
+
+
+def test_ctrl_c_is_one_line(capsys, monkeypatch):
+    from factorxl.integration import vba_command
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(vba_command, "run", interrupted)
+    code, line = _failure(capsys, ["vba"])
+    assert code == ExitCode.INTERRUPTED and "stopped" in line
+
+
+def test_a_real_process_shows_no_traceback(tmp_path):
+    """The installed entry point, not only main(): exit code and stderr of a separate process."""
+    plain = tmp_path / "existing.txt"
+    plain.write_text("x")
+    process = subprocess.run(
+        [sys.executable, "-m", "factorxl.cli", "build", "--only", "minimodel", "--out", str(plain)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert process.returncode == ExitCode.CANNOT
+    assert process.stderr.count("\n") == 1 and "Traceback" not in process.stderr
+
+
+def test_the_docs_table_lists_every_exit_code():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "commands.md").read_text()
+    for code in ExitCode:
+        assert f"| {code.value} |" in text, code
