@@ -9,6 +9,8 @@ sentence wherever the name appears. Help never shows formulas in code notation: 
 carry the formulas.
 """
 
+import re
+
 RETURNS = (
     "Returns as decimals (0.01 = 1%): one column per asset, time down the rows; optional header row of "
     "names. Empty and error cells count as missing."
@@ -113,7 +115,6 @@ ARGUMENTS: dict[str, str] = {
 
 
 def first_sentence(text: str) -> str:
-    """What an argument is: its help up to the first full stop, without the leading ``Optional.``."""
+    """What an argument is: its help up to the first colon or full stop, without the leading ``Optional.``."""
     body = text.removeprefix("Optional. ")
-    end = body.find(". ")
-    return body if end < 0 else body[: end + 1]
+    return re.split(r":|\. ", body, maxsplit=1)[0]

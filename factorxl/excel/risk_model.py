@@ -373,7 +373,7 @@ def RISK_STRESS(factor_covariance, factor, sigmas, exposures):
     specific_returns="Active specific return of each period as a decimal: a column, one per period.",
     portfolio_returns="Total return of the portfolio in each period as a decimal: a column, one per period.",
     benchmark_returns="Total return of the benchmark in each period as a decimal: a column, one per period.",
-    method='Optional. Method of linking periods: "carino" (default), "menchero", or "arithmetic" (a plain sum, which does not add up to the compounded return).',
+    method='Optional. Method: how periods are linked, "carino" (default), "menchero", or "arithmetic" (a plain sum, which does not add up to the compounded return).',
 )
 def ATTRIBUTION(exposures, factor_returns, specific_returns, portfolio_returns, benchmark_returns, method=None):
     """Active return of each period split into factor, specific and unexplained parts, linked over all periods."""

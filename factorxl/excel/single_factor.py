@@ -247,9 +247,12 @@ def FACTOR_COV(returns, factors, method=None, ddof=None):
     degrees = read_ddof(ddof)
     if which == "sample":  # the factors only need to cover the same rows; no regression is run
         returns_table, _ = read_returns_and_factors(returns, factors)
-        return scalar_or_grid(complete_rows_covariance(returns_table.values, degrees))
-    models = fit_factor_models(returns, factors)
-    return scalar_or_grid(factor_implied_covariance(models.fits, models.factors.values, degrees).matrix)
+        matrix = complete_rows_covariance(returns_table.values, degrees)
+    else:
+        models = fit_factor_models(returns, factors)
+        returns_table = models.returns
+        matrix = factor_implied_covariance(models.fits, models.factors.values, degrees).matrix
+    return _per_asset(returns_table.labels, returns_table.has_header, list(returns_table.labels), matrix)
 
 
 @worksheet_function()
