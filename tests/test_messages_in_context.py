@@ -90,3 +90,14 @@ def test_python_callers_get_python_advice(shared_data):
     with pytest.raises(FactorxlError, match=r"DataSource\(vintage=\.\.\.\) with one of v202412, v202510") as caught:
         load_factors("FF3", "daily", source=DataSource(local_dir=shared_data))
     assert not COMMAND_LINE.search(str(caught.value))
+
+
+def test_the_build_names_its_options_and_never_says_run_online(tmp_path):
+    from factorxl.data.course import load_brk_arkk
+    from factorxl.workbooks.templates.data import MissingData, fetch
+
+    with pytest.raises(MissingData) as caught:  # online, an empty cache: the file has no address
+        fetch("ARKK/BRK workbook", load_brk_arkk, DataSource(cache_dir=tmp_path))
+    message = str(caught.value)
+    assert "pass that folder with --data DIR" in message and "run online" not in message
+    assert "has no download address" in message and "pickle" in message
