@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from factorxl.exit_codes import ExitCode
+
 from tests.conftest import REPO
 
 pytest_plugins = ["tests.factorxl_wheel"]  # the factorxl_wheel fixture, shared with the wheel test
@@ -56,7 +58,7 @@ def followed(tmp_path_factory, factorxl_wheel):
     results = []
     for line in _steps():
         results.append((line, _run(line, folder, factorxl_wheel)))
-        if results[-1][1].returncode not in (0, 1):
+        if results[-1][1].returncode not in (ExitCode.DONE, ExitCode.NOT_HERE):  # setup off Windows: not here
             break
     return folder, results
 
@@ -88,7 +90,7 @@ def test_setup_commands_run_from_the_new_environment(followed, tmp_path):
         return
     # off Windows both explain xlwings Lite; with a Windows profile folder, the plan is shown
     for result in (dry_run, setup):
-        assert result.returncode == 1 and "xlwings Lite" in result.stdout and not result.stderr
+        assert result.returncode == ExitCode.NOT_HERE and "xlwings Lite" in result.stdout and not result.stderr
     plan = _run(rf"factorxl-env\Scripts\factorxl setup --dry-run --home {tmp_path}", folder)
     assert plan.returncode == 0, plan.stderr
     interpreter = folder / "factorxl-env" / "bin" / "python"

@@ -40,16 +40,14 @@ def test_other_numbers_stay_excel_date_serials(serial):
     assert read_date(serial, "start_date", year="start") == expected
 
 
-@pytest.fixture(scope="module")
-def french_2024(shared_data, monkeypatch_module):
-    monkeypatch_module.setenv("FACTORXL_DATA_DIR", str(shared_data))
-    monkeypatch_module.setenv("FACTORXL_DATA_VINTAGE", "v202412")
+@pytest.fixture
+def french_2024(shared_data, monkeypatch):
+    """FF_FACTORS reading the shared folder's 2024 vintage, as the environment variables say."""
+    from factorxl.excel.data_functions import set_data_source
 
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
+    set_data_source(None)
+    monkeypatch.setenv("FACTORXL_DATA_DIR", str(shared_data))
+    monkeypatch.setenv("FACTORXL_DATA_VINTAGE", "v202412")
 
 
 def _serial_date(serial: float) -> datetime.date:

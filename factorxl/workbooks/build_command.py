@@ -47,30 +47,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print nothing but what was left out and errors")
 
 
+def _data_source(data: Path | None, vintage: str | None):
+    """The source ``--data`` and ``--vintage`` ask for, or a one-line error saying what to give instead."""
+    from factorxl.data import DataSource
+    from factorxl.errors import FactorxlError
+    from factorxl.workbooks.build import vintage_for
+
+    if data is None:
+        if vintage:
+            raise FactorxlError("--vintage chooses among the copies in a --data folder; add --data DIR (online, the download is the latest)")
+        return DataSource()
+    if not data.is_dir():
+        raise FactorxlError(f"--data {data}: no such folder; give the folder that holds the data files")
+    if vintage:
+        vintages = sorted({p.parent.name for p in data.rglob("F-F_*") if p.is_file()})
+        if vintage not in vintages:
+            raise FactorxlError(
+                f"--vintage {vintage}: {data} has no folder of that name with Kenneth French files; "
+                f"choose one of {', '.join(vintages) or 'none (omit --vintage)'}"
+            )
+    return DataSource(local_dir=data, vintage=vintage_for(data, vintage))
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the workbooks; returns the exit code."""
     from factorxl.cli import output_folder
-    from factorxl.data import DataSource
-    from factorxl.errors import FactorxlError
     from factorxl.excel.data_functions import set_data_source
-    from factorxl.workbooks.build import FormulasNotEvaluated, build_workbooks, vintage_for
+    from factorxl.workbooks.build import FormulasNotEvaluated, build_workbooks
     from factorxl.workbooks.progress import default_mode, reporting
 
     data = Path(args.data) if args.data else None
-    if data is not None and not data.is_dir():
-        raise FactorxlError(f"--data {data}: no such folder; give the folder that holds the data files")
-    if data is None and args.vintage:
-        raise FactorxlError("--vintage chooses among the copies in a --data folder; add --data DIR (online, the download is the latest)")
-    if data is not None and args.vintage:
-        vintages = sorted({p.parent.name for p in data.rglob("F-F_*") if p.is_file()})
-        if args.vintage not in vintages:
-            raise FactorxlError(
-                f"--vintage {args.vintage}: {data} has no folder of that name with Kenneth French files; "
-                f"choose one of {', '.join(vintages) or 'none (omit --vintage)'}"
-            )
+    source = _data_source(data, args.vintage)
     out = output_folder(args.out)
-    source = DataSource(local_dir=data, vintage=vintage_for(data, args.vintage)) if data else DataSource()
-    set_data_source(source)  # FF_FACTORS in the workbooks reads where the build reads
     where = f"{data} (vintage {source.vintage})" if data and source.vintage else str(data or "the download cache")
 
     def say(line: str) -> None:
@@ -78,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
             print(line, flush=True)
 
     say(f"factorxl build: data from {where}; writing to {out.resolve()}")
+    set_data_source(source)  # FF_FACTORS in the workbooks reads where the build reads
     try:
         with reporting(mode="off" if args.quiet else default_mode()):
             results = build_workbooks(out, source, args.only)
@@ -86,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         for problem in error.problems[:20]:
             print(f"  {problem}", file=sys.stderr)
         return ExitCode.NOT_EVALUATED
+    finally:
+        set_data_source(None)
     incomplete = False
     for result in results:
         if result.path is None:
