@@ -1,0 +1,86 @@
+"""Worksheet functions that print what statsmodels' OLS summary prints: FACTOR_SUMMARY (the model
+statistics beside FACTOR_REGRESS's coefficient table) and FACTOR_LINEST (Excel's LINEST layout with
+factorxl's rules: collinear columns refused by name, robust and HAC errors).
+"""
+
+from __future__ import annotations
+
+from factorxl.core.summary import summarize
+from factorxl.excel import help
+from factorxl.excel.declare import worksheet_function
+from factorxl.excel.fitting import errors_label, fit_regression, rsquared_labels
+from factorxl.excel.inputs import read_bool
+from factorxl.excel.outputs import NOT_AVAILABLE, Cell, cell, labeled_table
+
+__all__ = ["FACTOR_LINEST", "FACTOR_SUMMARY"]
+
+
+@worksheet_function(
+    returns=help.ONE_ASSET_RETURNS,
+    factors=help.FACTORS,
+    cov_type=help.COV_TYPE,
+    lags=help.LAGS,
+    intercept=help.INTERCEPT,
+)
+def FACTOR_SUMMARY(returns, factors, cov_type=None, lags=None, intercept=None):
+    """statsmodels' OLS summary statistics of one asset, labeled as it labels them: R-squared, F-statistic (a Wald test with robust errors), log-likelihood, AIC, BIC, degrees of freedom, Omnibus, skew, kurtosis, Durbin-Watson, Jarque-Bera, Cond. No."""
+    models = fit_regression(returns, factors, cov_type, lags, intercept)
+    fit = models.single()
+    stats = summarize(fit, models.factors.values)
+    rsquared, rsquared_adj = rsquared_labels(fit.intercept)
+    rows = [
+        (rsquared, fit.rsquared),
+        (rsquared_adj, fit.rsquared_adj),
+        ("F-statistic", stats.fvalue),
+        ("Prob (F-statistic)", stats.f_pvalue),
+        ("Log-Likelihood", stats.llf),
+        ("AIC", stats.aic),
+        ("BIC", stats.bic),
+        ("No. Observations", fit.nobs),
+        ("Df Residuals", stats.df_resid),
+        ("Df Model", stats.df_model),
+        ("Covariance Type", errors_label(fit)),
+        ("Omnibus", stats.omnibus),
+        ("Prob(Omnibus)", stats.omnibus_pvalue),
+        ("Skew", stats.skew),
+        ("Kurtosis", stats.kurtosis),
+        ("Durbin-Watson", stats.durbin_watson),
+        ("Jarque-Bera (JB)", stats.jarque_bera),
+        ("Prob(JB)", stats.jarque_bera_pvalue),
+        ("Cond. No.", stats.condition_number),
+    ]
+    return labeled_table([label for label, _ in rows], ["value"], [[value] for _, value in rows], corner=models.returns.labels[0])
+
+
+@worksheet_function(
+    known_y="Returns (or any y values) of one series: a single column, time down the rows, optional text header. Rows with an empty cell in known_y or known_x are dropped.",
+    known_x="The x values on the same rows: one column per variable, optional text header. A column collinear with the others is refused by name (LINEST would zero it).",
+    const="Optional. TRUE (default) fits y = m*x + b; FALSE forces b = 0 (R-squared is then uncentered and df = n - k, as in LINEST).",
+    stats="Optional. FALSE (default): the coefficients row only; TRUE: LINEST's five rows of statistics.",
+    cov_type=help.COV_TYPE + " Sets row 2 and, for robust errors, the Wald F of row 4.",
+    lags=help.LAGS,
+)
+def FACTOR_LINEST(known_y, known_x, const=None, stats=None, cov_type=None, lags=None):
+    """LINEST's layout: coefficients m_k..m_1, b (reversed order) and with stats their std errors; R-squared, std error of y; F, df; SS regression, SS residual; #N/A where LINEST has it. Refuses collinear columns; robust and HAC errors."""
+    models = fit_regression(known_y, known_x, cov_type, lags, const, ("known_y", "known_x", "const"))
+    fit = models.single()
+    reversed_slopes = fit.betas[::-1]
+    slope_errors = fit.bse[-len(reversed_slopes):][::-1]
+    intercept = [fit.alpha] if fit.intercept else [0.0]
+    intercept_error = [fit.bse[0]] if fit.intercept else [NOT_AVAILABLE]
+    rows: list[list] = [[*reversed_slopes, *intercept]]
+    if read_bool(stats, "stats", False):
+        summary = summarize(fit, models.factors.values)
+        padding = [NOT_AVAILABLE] * (len(reversed_slopes) - 1)
+        rows += [
+            [*slope_errors, *intercept_error],
+            [fit.rsquared, fit.resid_vol, *padding],
+            [summary.fvalue, fit.df_resid, *padding],
+            [summary.ess, fit.ssr, *padding],
+        ]
+    return [[_linest_cell(value) for value in row] for row in rows]
+
+
+def _linest_cell(value) -> Cell:
+    """One LINEST cell: a number, or the #N/A marker."""
+    return value if value == NOT_AVAILABLE else cell(value)
