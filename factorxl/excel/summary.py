@@ -55,14 +55,14 @@ def FACTOR_SUMMARY(returns, factors, cov_type=None, lags=None, intercept=None):
 @worksheet_function(
     known_y="Returns (or any y values) of one series: a single column, time down the rows, optional text header. Rows with an empty cell in known_y or known_x are dropped.",
     known_x="The x values on the same rows: one column per variable, optional text header. A column collinear with the others is refused by name (LINEST would zero it).",
-    const="Optional. TRUE (default) fits y = m*x + b; FALSE forces b = 0 (R-squared is then uncentered and df = n - k, as in LINEST).",
+    constant="Optional. TRUE (default) fits y = m*x + b; FALSE forces b = 0 (R-squared is then uncentered and df = n - k, as in LINEST).",
     stats="Optional. FALSE (default): the coefficients row only; TRUE: LINEST's five rows of statistics.",
     cov_type=help.COV_TYPE + " Sets row 2 and, for robust errors, the Wald F of row 4.",
     lags=help.LAGS,
 )
-def FACTOR_LINEST(known_y, known_x, const=None, stats=None, cov_type=None, lags=None):
+def FACTOR_LINEST(known_y, known_x, constant=None, stats=None, cov_type=None, lags=None):
     """LINEST's layout: coefficients m_k..m_1, b (reversed order) and with stats their std errors; R-squared, std error of y; F, df; SS regression, SS residual; #N/A where LINEST has it. Refuses collinear columns; robust and HAC errors."""
-    models = fit_regression(known_y, known_x, cov_type, lags, const, ("known_y", "known_x", "const"))
+    models = fit_regression(known_y, known_x, cov_type, lags, constant, ("known_y", "known_x", "constant"))
     fit = models.single()
     reversed_slopes = fit.betas[::-1]
     slope_errors = fit.bse[-len(reversed_slopes):][::-1]
