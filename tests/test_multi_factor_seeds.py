@@ -12,7 +12,8 @@ from factorxl import udfs
 from factorxl.data import DataSource
 from factorxl.data.course import load_brk_arkk
 from factorxl.errors import FactorxlError
-from tests.course_data import SUMMARY_LABELS, assert_printed, column, summary_values
+from tests.course_data import column
+from tests.summary_checks import PRINTED_COLUMNS, assert_printed, summary_values
 
 FF6 = ["Mkt-RF", "SMB", "HML", "RMW", "CMA", "Mom"]
 
@@ -72,7 +73,7 @@ def test_brk_and_arkk_on_ff6_reproduce_the_seed(funds, monthly):
 )
 def test_summaries_reproduce_the_printed_statistics(funds, monthly, fund, factors, scale, printed):
     rows = summary_values(udfs.FACTOR_SUMMARY(column(funds[fund] * scale), column(monthly[factors] * scale)))
-    for label, text in zip(SUMMARY_LABELS, printed.split(), strict=True):
+    for label, text in zip(PRINTED_COLUMNS, printed.split(), strict=True):
         assert_printed(rows[label], text, label)
     assert rows["Df Model"] == len(factors)
 

@@ -8,7 +8,8 @@ import pytest
 import statsmodels.api as sm
 
 from factorxl import udfs
-from tests.course_data import SUMMARY_LABELS, assert_printed, column, msft_excess_and_market, spy_wmt_jpm, summary_values
+from tests.course_data import column, msft_excess_and_market, spy_wmt_jpm
+from tests.summary_checks import PRINTED_COLUMNS, assert_printed, summary_values
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def test_msft_regression_2024_factors(msft_2024):
 def test_msft_summary_reproduces_the_printed_statistics(shared_data, vintage, printed):
     data = msft_excess_and_market(shared_data, vintage)
     rows = summary_values(udfs.FACTOR_SUMMARY(column(data["MSFT"]), column(data["Mkt-RF"])))
-    for label, text in zip(SUMMARY_LABELS, printed.split(), strict=True):
+    for label, text in zip(PRINTED_COLUMNS, printed.split(), strict=True):
         assert_printed(rows[label], text, label)
     assert (rows["No. Observations"], rows["Df Residuals"], rows["Df Model"]) == (9778, 9776, 1)
 

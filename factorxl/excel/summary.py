@@ -14,6 +14,17 @@ from factorxl.excel.outputs import NOT_AVAILABLE, Cell, cell, labeled_table
 
 __all__ = ["FACTOR_LINEST", "FACTOR_SUMMARY"]
 
+STATISTIC_LABELS = (
+    "F-statistic", "Prob (F-statistic)", "Log-Likelihood", "AIC", "BIC", "No. Observations", "Df Residuals",
+    "Df Model", "Covariance Type", "Omnibus", "Prob(Omnibus)", "Skew", "Kurtosis", "Durbin-Watson",
+    "Jarque-Bera (JB)", "Prob(JB)", "Cond. No.",
+)
+
+
+def summary_labels(intercept: bool = True) -> tuple[str, ...]:
+    """FACTOR_SUMMARY's row labels, statsmodels' own: the two R-squared rows, then the statistics."""
+    return (*rsquared_labels(intercept), *STATISTIC_LABELS)
+
 
 @worksheet_function(
     returns=help.ONE_ASSET_RETURNS,
@@ -27,29 +38,13 @@ def FACTOR_SUMMARY(returns, factors, cov_type=None, lags=None, intercept=None):
     models = fit_regression(returns, factors, cov_type, lags, intercept)
     fit = models.single()
     stats = summarize(fit, models.factors.values)
-    rsquared, rsquared_adj = rsquared_labels(fit.intercept)
-    rows = [
-        (rsquared, fit.rsquared),
-        (rsquared_adj, fit.rsquared_adj),
-        ("F-statistic", stats.fvalue),
-        ("Prob (F-statistic)", stats.f_pvalue),
-        ("Log-Likelihood", stats.llf),
-        ("AIC", stats.aic),
-        ("BIC", stats.bic),
-        ("No. Observations", fit.nobs),
-        ("Df Residuals", stats.df_resid),
-        ("Df Model", stats.df_model),
-        ("Covariance Type", errors_label(fit)),
-        ("Omnibus", stats.omnibus),
-        ("Prob(Omnibus)", stats.omnibus_pvalue),
-        ("Skew", stats.skew),
-        ("Kurtosis", stats.kurtosis),
-        ("Durbin-Watson", stats.durbin_watson),
-        ("Jarque-Bera (JB)", stats.jarque_bera),
-        ("Prob(JB)", stats.jarque_bera_pvalue),
-        ("Cond. No.", stats.condition_number),
+    values = [
+        fit.rsquared, fit.rsquared_adj, stats.fvalue, stats.f_pvalue, stats.llf, stats.aic, stats.bic, fit.nobs,
+        stats.df_resid, stats.df_model, errors_label(fit), stats.omnibus, stats.omnibus_pvalue, stats.skew,
+        stats.kurtosis, stats.durbin_watson, stats.jarque_bera, stats.jarque_bera_pvalue, stats.condition_number,
     ]
-    return labeled_table([label for label, _ in rows], ["value"], [[value] for _, value in rows], corner=models.returns.labels[0])
+    labels = summary_labels(fit.intercept)
+    return labeled_table(labels, ["value"], [[value] for value in values], corner=models.returns.labels[0])
 
 
 @worksheet_function(
