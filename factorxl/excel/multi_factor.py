@@ -115,11 +115,9 @@ def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None, int
     models = fit_regression(returns, factors, cov_type, None, intercept)
     table = fund_table(models.fits, scale, degrees)
     with_alpha = models.fits[0].intercept
-    columns = [*["alpha", "t(alpha)"] * with_alpha, *models.factors.labels, "idio vol", rsquared_labels(with_alpha)[0], "years", "observations"]
-    alphas = [table.alpha, table.t_alpha] if with_alpha else []
-    values = np.column_stack(
-        [*alphas, table.betas, table.idiosyncratic_vol, table.rsquared, table.years, table.nobs]
-    )
+    alpha_columns, alphas = (["alpha", "t(alpha)"], [table.alpha, table.t_alpha]) if with_alpha else ([], [])
+    columns = [*alpha_columns, *models.factors.labels, "idio vol", rsquared_labels(with_alpha)[0], "years", "observations"]
+    values = np.column_stack([*alphas, table.betas, table.idiosyncratic_vol, table.rsquared, table.years, table.nobs])
     return labeled_table(models.returns.labels, columns, values, corner="fund")
 
 

@@ -92,7 +92,8 @@ def _regression_rows(fit: RegressionResult, factor_labels: tuple[str, ...], scal
             summary.append(("Alpha (annualized)", fit.alpha * scale))
         summary.append(("Residual vol (annualized)", fit.resid_vol * np.sqrt(scale)))
     summary.append(("Std errors", errors_label(fit)))
-    labels = ["alpha"] * fit.intercept + [*factor_labels] + [label for label, _ in summary]
+    coefficients = ["alpha", *factor_labels] if fit.intercept else list(factor_labels)
+    labels = coefficients + [label for label, _ in summary]
     values = [list(r) for r in coefficient_block] + [[value, *blank] for _, value in summary]
     return labels, columns, values
 
