@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
-from statsmodels.stats.stattools import durbin_watson, jarque_bera, omni_normtest
 
 from factorxl.core.regression import RegressionResult
 
@@ -101,6 +100,10 @@ def summarize(fit: RegressionResult, factors: np.ndarray) -> RegressionSummary:
     centered = response - response.mean() if fit.intercept else response
     nparams = fit.params.size
     llf = -0.5 * fit.nobs * (np.log(2.0 * np.pi * fit.ssr / fit.nobs) + 1.0)
+    # imported on first use: statsmodels' stattools loads scipy.stats, which would add about half a
+    # second to loading the worksheet functions in Excel
+    from statsmodels.stats.stattools import durbin_watson, jarque_bera, omni_normtest
+
     omnibus, omnibus_pvalue = omni_normtest(fit.resid)
     jb, jb_pvalue, skew, kurtosis = jarque_bera(fit.resid)
     singular_values = np.linalg.svd(design, compute_uv=False)
