@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from factorxl.data import DataSource, load_brk_arkk
+from factorxl.excel.summary import summary_labels
 from factorxl.workbooks.templates.data import fetch
 from factorxl.workbooks.templates.layout import (
     INPUT_LEGEND,
@@ -27,7 +28,6 @@ from factorxl.workbooks.templates.layout import (
     area,
     notes_sheet,
 )
-from factorxl.excel.summary import summary_labels
 from factorxl.workbooks.templates.regression import RegressionCells, regression_table, summary_table
 
 FILE_NAME = "ARKK_BRK.xlsx"
