@@ -277,12 +277,12 @@ def evaluate(example: Example, bound: dict[str, str], shared: Path) -> object:
 # Comparing with what the page shows
 # ---------------------------------------------------------------------------
 
-NUMBER = re.compile(r"(?<![A-Za-z_\d.²⁰¹³⁴⁵⁶⁷⁸⁹-])[-−]?\d[\d,]*(?:\.\d+)?(?![\d%])")
+NUMBER = re.compile(r"(?<![A-Za-z_\d.²⁰¹³⁴⁵⁶⁷⁸⁹-])[-−]?\d[\d,]*(?:\.\d+)?(?:e[-+−]?\d+)?(?![\d%])")
 
 
 def shown_numbers(shown: str) -> list[str]:
     """The numbers a shown result quotes (labels such as FF6 or R² are not numbers)."""
-    return [m[0].replace("−", "-").replace(",", "") for m in NUMBER.finditer(shown)]
+    return [m[0].replace("−", "-").replace(",", "").replace("e+", "e") for m in NUMBER.finditer(shown)]
 
 
 def numbers_in(result: object) -> list[float]:
@@ -292,6 +292,8 @@ def numbers_in(result: object) -> list[float]:
 
 def matches(quoted: str, values: list[float]) -> bool:
     """Whether some value rounds to ``quoted`` at the precision it is quoted with."""
-    decimals = len(quoted.split(".")[1]) if "." in quoted else 0
+    mantissa, _, exponent = quoted.partition("e")
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
     target = float(quoted)
-    return any(abs(v - target) <= 0.5 * 10.0**-decimals * (1 + 1e-9) for v in values)
+    step = 10.0 ** (int(exponent or 0) - decimals)
+    return any(abs(v - target) <= 0.5 * step * (1 + 1e-9) for v in values)

@@ -52,6 +52,7 @@ def test_the_harness_compares_numbers_at_their_quoted_precision():
     ]
     assert matches("1.1872", [1.18723]) and not matches("1.1872", [1.1874])
     assert matches("-0.48", [-0.4825]) and not matches("-0.48", [-0.4749])
+    assert shown_numbers("AIC −5.303e+04") == ["-5.303e04"] and matches("-5.303e04", [-53026.46])
 
 
 def test_timings_in_the_workbooks_doc_are_ranges():

@@ -73,11 +73,15 @@ INDUSTRY_COLUMNS = (
     "Optional. The industry 0/1 columns of the exposures, by header name or column number. Omit to use "
     "the 0/1 columns that are not all ones."
 )
-INTERCEPT_TRUE = (
+INTERCEPT = (
+    "Optional. Includes an intercept in each regression when TRUE. Default TRUE; FALSE goes through the "
+    "origin (no alpha) and R-squared is uncentered."
+)
+INTERCEPT_FM = (
     "Optional. Includes an intercept in each regression when TRUE. Default TRUE (the zero-beta rate); "
     "FALSE forces it to 0."
 )
-INTERCEPT_FALSE = "Optional. Includes an intercept in each regression when TRUE. Default FALSE."
+INTERCEPT_CHAR = "Optional. Includes an intercept in each regression when TRUE. Default FALSE."
 STANDARDIZE = (
     "Optional. TRUE (default) converts each characteristic to z-scores across the assets of each date; "
     "FALSE uses the raw values."
@@ -108,6 +112,7 @@ ARGUMENTS: dict[str, str] = {
     "descriptors": DESCRIPTORS,
     "industry_columns": INDUSTRY_COLUMNS,
     "standardize": STANDARDIZE,
+    "intercept": INTERCEPT,
     "specific_vol": SPECIFIC_VOL,
     "instrument_exposures": INSTRUMENT_EXPOSURES,
 }

@@ -14,12 +14,11 @@ from factorxl.core.fama_macbeth import SE_TYPES, fama_macbeth
 from factorxl.core.fund_table import fund_table
 from factorxl.core.portfolio_exposure import bottom_up_exposures, compare_exposures, portfolio_betas
 from factorxl.core.premia import premia_inference, t_test
-from factorxl.core.regression import COV_TYPES
 from factorxl.core.rolling import MISSING_RULES, rolling_ols
 from factorxl.errors import FactorxlError
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
-from factorxl.excel.fitting import fit_factor_models, read_returns_and_factors
+from factorxl.excel.fitting import fit_factor_models, fit_regression, read_returns_and_factors, rsquared_labels
 from factorxl.excel.inputs import (
     LongTable,
     date_label,
@@ -53,7 +52,7 @@ __all__ = [
 ]
 
 # the options every characteristic-regression function takes after its own arguments
-_CHAR_OPTIONS = {"weights": help.CHAR_WEIGHT_COLUMN, "intercept": help.INTERCEPT_FALSE}
+_CHAR_OPTIONS = {"weights": help.CHAR_WEIGHT_COLUMN, "intercept": help.INTERCEPT_CHAR}
 
 
 def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
@@ -75,17 +74,16 @@ def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
     periods_per_year="Periods in a year, to annualize: 252 for daily, 12 for monthly, 52 for weekly data. Type 1 to keep per-period values.",
     ddof="Optional. Degrees of freedom subtracted in variances: omit for the regression's own (observations minus parameters), 1 for the sample variance.",
 )
-def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None):
+def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None, intercept=None):
     """Table of each fund's regression: annualized alpha and its t, betas, idiosyncratic vol, R-squared, sample length."""
     scale = read_number(periods_per_year, "periods_per_year", positive=True)
-    method = read_choice(cov_type, "cov_type", COV_TYPES, "classical")
     degrees = read_optional_int(ddof, "ddof", minimum=0)
-    models = fit_factor_models(returns, factors, cov_type=method)
+    models = fit_regression(returns, factors, cov_type, None, intercept)
     table = fund_table(models.fits, scale, degrees)
-    columns = ["alpha", "t(alpha)", *models.factors.labels, "idio vol", "R-squared", "years", "observations"]
-    values = np.column_stack(
-        [table.alpha, table.t_alpha, table.betas, table.idiosyncratic_vol, table.rsquared, table.years, table.nobs]
-    )
+    with_alpha = models.fits[0].intercept
+    alpha_columns, alphas = (["alpha", "t(alpha)"], [table.alpha, table.t_alpha]) if with_alpha else ([], [])
+    columns = [*alpha_columns, *models.factors.labels, "idio vol", rsquared_labels(with_alpha)[0], "years", "observations"]
+    values = np.column_stack([*alphas, table.betas, table.idiosyncratic_vol, table.rsquared, table.years, table.nobs])
     return labeled_table(models.returns.labels, columns, values, corner="fund")
 
 
@@ -212,7 +210,7 @@ def _se_label(se: str, lags: int) -> str:
 
 @worksheet_function(
     se='Optional. Standard errors: "fm" (default) Fama-MacBeth, "nw" Newey-West, or "shanken" corrected for estimated betas.',
-    intercept=help.INTERCEPT_TRUE,
+    intercept=help.INTERCEPT_FM,
 )
 def FM_PREMIA(returns, factors, se=None, lags=None, intercept=None):
     """Fama-MacBeth factor risk premia with standard errors, t and p-values, then fit statistics and the GRS test."""
@@ -243,7 +241,7 @@ def FM_PREMIA(returns, factors, se=None, lags=None, intercept=None):
 
 
 @worksheet_function(
-    intercept=help.INTERCEPT_TRUE,
+    intercept=help.INTERCEPT_FM,
 )
 def FM_PREMIA_SERIES(returns, factors, intercept=None):
     """Factor premia of each period's Fama-MacBeth cross-sectional regression, on the rows of the input."""

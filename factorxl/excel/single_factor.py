@@ -8,7 +8,7 @@ import numpy as np
 
 from factorxl.core.hedging import hedge_to_factor_share, hedged_returns, short_hedge_cash_return, tracking_returns
 from factorxl.core.performance import appraisal_ratio, sharpe_ratio
-from factorxl.core.regression import COV_TYPES, RegressionResult
+from factorxl.core.regression import RegressionResult
 from factorxl.core.sizing import expected_pnl, volatility_budget_position
 from factorxl.core.variance import (
     decompose_variance,
@@ -20,8 +20,16 @@ from factorxl.core.variance import (
 from factorxl.errors import FactorxlError
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
-from factorxl.excel.fitting import FittedModels, fit_factor_models, read_returns_and_factors
-from factorxl.excel.inputs import is_omitted, read_choice, read_ddof, read_number, read_optional_int, read_optional_number, read_table
+from factorxl.excel.fitting import FittedModels, errors_label, fit_factor_models, fit_regression, read_returns_and_factors, rsquared_labels
+from factorxl.excel.inputs import (
+    is_omitted,
+    read_bool,
+    read_choice,
+    read_ddof,
+    read_number,
+    read_optional_number,
+    read_table,
+)
 from factorxl.excel.outputs import aligned_rows, labeled_table, scalar_or_grid
 
 __all__ = [
@@ -58,9 +66,9 @@ def _per_period_series(models: FittedModels, columns: list[np.ndarray]) -> list:
 
 
 @worksheet_function()
-def FACTOR_BETA(returns, factors):
+def FACTOR_BETA(returns, factors, intercept=None):
     """Factor betas (regression slopes) of each asset: a number, a row with one per factor, or a row per asset."""
-    models = fit_factor_models(returns, factors)
+    models = fit_factor_models(returns, factors, intercept=read_bool(intercept, "intercept", True))
     betas = [fit.betas for fit in models.fits]
     return _per_asset(models.returns.labels, models.returns.has_header, list(models.factors.labels), betas)
 
@@ -83,30 +91,29 @@ def _regression_rows(fit: RegressionResult, factor_labels: tuple[str, ...], scal
     columns = [*_COEFFICIENT_COLUMNS, f"lower {level}", f"upper {level}"]
     coefficient_block = np.column_stack([fit.params, fit.bse, fit.tvalues, fit.pvalues, fit.conf_int])
     blank = [None] * (len(columns) - 1)
-    covariance = "classical" if fit.cov_type == "classical" else fit.cov_type.upper()
-    if fit.lags is not None:
-        covariance += f" ({fit.lags} lags)"
+    rsquared, rsquared_adj = rsquared_labels(fit.intercept)
     summary = [
-        ("R-squared", fit.rsquared),
-        ("Adj. R-squared", fit.rsquared_adj),
+        (rsquared, fit.rsquared),
+        (rsquared_adj, fit.rsquared_adj),
         ("Observations", fit.nobs),
         ("Residual vol", fit.resid_vol),
     ]
     if scale is not None:
-        summary += [("Alpha (annualized)", fit.alpha * scale), ("Residual vol (annualized)", fit.resid_vol * np.sqrt(scale))]
-    summary.append(("Std errors", covariance))
-    labels = ["alpha", *factor_labels] + [label for label, _ in summary]
+        if fit.intercept:
+            summary.append(("Alpha (annualized)", fit.alpha * scale))
+        summary.append(("Residual vol (annualized)", fit.resid_vol * np.sqrt(scale)))
+    summary.append(("Std errors", errors_label(fit)))
+    coefficients = ["alpha", *factor_labels] if fit.intercept else list(factor_labels)
+    labels = coefficients + [label for label, _ in summary]
     values = [list(r) for r in coefficient_block] + [[value, *blank] for _, value in summary]
     return labels, columns, values
 
 
 @worksheet_function()
-def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=None):
+def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=None, intercept=None):
     """Regression table of one asset on the factors: coefficients, standard errors, t, p-values, bounds and R-squared."""
-    method = read_choice(cov_type, "cov_type", COV_TYPES, "classical")
-    lag_count = read_optional_int(lags, "lags", minimum=0)
+    models = fit_regression(returns, factors, cov_type, lags, intercept)
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
-    models = fit_factor_models(returns, factors, cov_type=method, lags=lag_count)
     labels, columns, values = _regression_rows(models.single(), models.factors.labels, scale)
     return labeled_table(labels, columns, values, corner=models.returns.labels[0])
 
