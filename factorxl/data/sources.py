@@ -315,4 +315,4 @@ class DataSource:
                 part.unlink(missing_ok=True)
 
     def _too_large(self, url: str) -> str:
-        return f"downloading {url} stopped: the file is larger than {self.max_bytes:,} bytes (DataSource.max_bytes)."
+        return f"downloading {url} stopped: the file is larger than {self.max_bytes:,} bytes, the most factorxl accepts."
