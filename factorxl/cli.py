@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from factorxl import __version__
 from factorxl.errors import FactorxlError
-from factorxl.exit_codes import ExitCode
+from factorxl.exit_codes import SUMMARY, ExitCode
 
 COMMANDS = {
     "build": ("factorxl.workbooks.build_command", "build the template workbooks and print their headline numbers"),
@@ -28,7 +28,7 @@ COMMANDS = {
     "vba": ("factorxl.integration.vba_command", "write the VBA modules that declare factorxl's functions"),
 }
 
-EPILOG = "Exit codes: " + ", ".join(f"{code.value} {code.name.lower().replace('_', ' ')}" for code in ExitCode) + "."
+EPILOG = "Exit codes: " + "; ".join(f"{code.value} {SUMMARY[code]}" for code in ExitCode) + " (docs/commands.md)."
 
 
 class _Parser(argparse.ArgumentParser):

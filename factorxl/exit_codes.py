@@ -25,3 +25,16 @@ class ExitCode(IntEnum):
     """An internal error in factorxl; the one-line message says how to report it."""
     INTERRUPTED = 130
     """Stopped with Ctrl+C; nothing half-written is left behind."""
+
+
+SUMMARY = {
+    ExitCode.DONE: "done",
+    ExitCode.PARTLY_DONE: "done in part (data missing)",
+    ExitCode.USAGE: "wrong command line",
+    ExitCode.CANNOT: "cannot be done (nothing changed)",
+    ExitCode.NOT_EVALUATED: "formulas that cannot be evaluated without Excel (nothing written)",
+    ExitCode.NOT_HERE: "not on this system",
+    ExitCode.INTERNAL: "internal error",
+    ExitCode.INTERRUPTED: "stopped with Ctrl+C",
+}
+"""Each exit code in a few words, for the commands' --help."""

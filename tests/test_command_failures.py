@@ -139,3 +139,19 @@ def test_the_docs_table_lists_every_exit_code():
     text = (Path(__file__).resolve().parents[1] / "docs" / "commands.md").read_text()
     for code in ExitCode:
         assert f"| {code.value} |" in text, code
+
+
+def test_setup_on_windows_without_pywin32_says_how_to_install_it(capsys, monkeypatch):
+    import importlib.util
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None if name == "win32com" else object())
+    code, line = _failure(capsys, ["setup"])
+    assert code == ExitCode.CANNOT
+    assert line == "factorxl setup: pywin32 is missing: run `python -m pip install pywin32`, then setup again"
+
+
+def test_help_lists_the_exit_codes(capsys):
+    assert cli.main(["build", "--help"]) == ExitCode.DONE
+    out = " ".join(capsys.readouterr().out.split())
+    assert all(f"{code.value} " in out for code in ExitCode) and "docs/commands.md" in out
