@@ -175,10 +175,14 @@ def test_the_command_refreshes_prints_a_summary_and_draws_progress_on_request(tm
     out = tmp_path / "out.xlsx"
     assert _command([str(book), "--out", str(out), "--progress"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith(f"refreshed {out}: 76 formulas, 190 cached values in ")
+    assert captured.out.startswith(f"refreshed {out}: 76 formulas (every formula), 190 cached values, 1 chart(s) in ")
+    assert "fullCalcOnLoad" in captured.err  # XlsxWriter's request to recalculate on open is warned about
     assert "calculating" in captured.err  # the progress bar
-    assert _command([str(book), "--quiet"]) == 0
+    assert _command([str(book), "--quiet", "--clear-full-calc-on-load"]) == 0
     assert capsys.readouterr() == ("", "")
+    assert b"fullCalcOnLoad" not in members(book)["xl/workbook.xml"]
+    assert _command([str(book), "--out", str(out)]) == 0  # values now stored: only the factorxl formulas and downstream
+    assert "formulas (factorxl formulas and what depends on them)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -349,7 +349,9 @@ class _Evaluator:
         self.formulas = formulas
         self.index = index
         self.compiled: dict[str, tuple[Any, list[int | Area]]] = {}
-        self.blocks: dict[tuple[str, int, int, int, int, bool], Any] = {}
+        self.columns: dict[tuple[str, int], list[Any]] = {}
+        self.calls: dict[tuple, np.ndarray] = {}
+        self.dates: dict[str, dict[int, list[int]]] = {}
 
     # reading cells
     def _sheet(self, area: Area) -> Sheet:
@@ -370,31 +372,46 @@ class _Evaluator:
             return area.clipped(sheet.used_rows, sheet.used_columns)
         return area
 
+    def _column(self, sheet: Sheet, column: int, rows: int) -> list[Any]:
+        """A column of a sheet as xlwings hands its cells over, from row 1 (kept until a formula writes to it)."""
+        key = (sheet.name.upper(), column)
+        cached = self.columns.get(key)
+        if cached is None or len(cached) < rows:
+            values = sheet.values
+            cached = [values.get((row, column)) for row in range(1, max(rows, sheet.used_rows) + 1)]
+            for i, value in enumerate(cached):
+                if isinstance(value, ExcelError):
+                    cached[i] = value.code
+            for row in self._date_rows(sheet).get(column, ()):
+                if row <= len(cached) and isinstance(cached[row - 1], float):
+                    cached[row - 1] = self.workbook.serial_to_date(cached[row - 1])
+            self.columns[key] = cached
+        return cached
+
+    def _date_rows(self, sheet: Sheet) -> dict[int, list[int]]:
+        """Column -> rows of the date-formatted cells of a sheet."""
+        if sheet.name.upper() not in self.dates:
+            by_column: dict[int, list[int]] = defaultdict(list)
+            for row, column in sheet.dates:
+                by_column[column].append(row)
+            self.dates[sheet.name.upper()] = by_column
+        return self.dates[sheet.name.upper()]
+
+    def forget(self, sheet: str, left: int, right: int) -> None:
+        """Drop the columns a formula wrote to (they are read again when needed)."""
+        for column in range(left, right + 1):
+            self.columns.pop((sheet.upper(), column), None)
+
     def xlwings_value(self, area: Area) -> Any:
         """A range as xlwings hands it to a function: scalar, flat list, or rows; dates as datetimes."""
         area = self.bounded(area)
-        key = (area.sheet.upper(), area.top, area.left, area.bottom, area.right, True)
-        if key not in self.blocks:
-            sheet = self._sheet(area)
-            values, dates = sheet.values, sheet.dates
-            rows = range(area.top, area.bottom + 1)
-            columns = range(area.left, area.right + 1)
-
-            def raw(position: Position) -> Any:
-                value = values.get(position)
-                if isinstance(value, ExcelError):
-                    return value.code
-                if position in dates and isinstance(value, float):
-                    return self.workbook.serial_to_date(value)
-                return value
-
-            block = [[raw((r, c)) for c in columns] for r in rows]
-            if len(block) == 1:
-                block = block[0][0] if len(block[0]) == 1 else block[0]
-            elif len(block[0]) == 1:
-                block = [row[0] for row in block]
-            self.blocks[key] = block
-        return self.blocks[key]
+        sheet = self._sheet(area)
+        columns = [self._column(sheet, c, area.bottom)[area.top - 1 : area.bottom] for c in range(area.left, area.right + 1)]
+        if len(columns) == 1:
+            return columns[0][0] if len(columns[0]) == 1 else columns[0]
+        if area.top == area.bottom:
+            return [column[0] for column in columns]
+        return [list(row) for row in zip(*columns)]
 
     def formulas_value(self, area: Area) -> Any:
         area = self.bounded(area)
@@ -412,10 +429,34 @@ class _Evaluator:
             raise _Unsupported("data tables (What-If Analysis) are not supported; refresh this workbook in Excel")
         call = _split_call(formula.text)
         if call and call[0] in self.functions:
+            key = self._call_key(call[0], call[1], formula)
+            if key is not None and key in self.calls:
+                return self.calls[key]
             arguments = self._direct_arguments(call[1], formula)
             if arguments is not None:
-                return self._call(call[0], arguments)
+                result = self.calls[key] = self._call(call[0], arguments)
+                return result
         return self._with_formulas(formula)
+
+    def _call_key(self, name: str, texts: list[str], formula: _Formula) -> tuple | None:
+        """What identifies a direct call: the function and each argument's text or bounded area.
+
+        The same call in several cells (a function is a function of its arguments) is
+        evaluated once; the cells it reads cannot change in between, since every writer
+        of those cells is evaluated before the first reader.
+        """
+        key: list[Any] = [name]
+        for text in texts:
+            text = text.strip()
+            found = find_references(text, formula.cell.sheet) if text else []
+            if len(found) == 1 and found[0].text == text:
+                area = self.bounded(found[0].area)
+                key.append((area.sheet.upper(), area.top, area.left, area.bottom, area.right))
+            elif formula.names.get(text.upper()) is not None:
+                return None
+            else:
+                key.append(text)
+        return tuple(key)
 
     def _direct_arguments(self, texts: list[str], formula: _Formula) -> list[Any] | None:
         values = []
@@ -632,6 +673,7 @@ def evaluate(workbook: Workbook, *, full: bool = False, progress: bool | None = 
             formula = formulas[number]
             cell = formula.cell
             sheet = workbook.sheet(cell.sheet)
+            width = cell.ref.right - cell.ref.left + 1 if cell.ref else 1
             try:
                 block = evaluator.evaluate(formula)
             except _Unsupported as error:
@@ -639,6 +681,7 @@ def evaluate(workbook: Workbook, *, full: bool = False, progress: bool | None = 
                 block = np.array([[ExcelError("#NAME?")]], dtype=object)
                 failed.add(number)
             result, problem, warning = _place(formula, number, block, sheet, index)
+            evaluator.forget(cell.sheet, cell.column, cell.column + max(width, block.shape[1]) - 1)
             if number in failed:
                 continue
             results.append(result)
