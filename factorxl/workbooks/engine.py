@@ -51,7 +51,7 @@ from factorxl.workbooks.formula_functions import (
 )
 from factorxl.workbooks.package import DEFAULT_LIMITS, Limits, Package
 from factorxl.workbooks.progress import Progress
-from factorxl.workbooks.references import Area, Reference, cell_name, find_references, normalize_spills, relative_key
+from factorxl.workbooks.references import Area, Reference, cell_name, column_number, find_references, normalize_spills, relative_key
 from factorxl.workbooks.workbook_cells import ExcelError, FormulaCell, Position, Sheet, Value, Workbook, read_workbook
 
 __all__ = ["CellProblem", "ExcelError", "FormulaResult", "Recalculation", "Value", "evaluate", "fit_to_range", "recalculate"]
@@ -305,6 +305,7 @@ class _Unsupported(Exception):
     """A formula the engine knows it cannot evaluate; its message is the reason."""
 
 
+_OPEN_ENDED = re.compile(r"([A-Za-z]{1,3})(\d+):(?:([A-Za-z]{1,3})|(\d+))")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _CALL = re.compile(r"\s*(?:_xludf\.)?([A-Za-z_][\w.]*)\s*\(")
 
@@ -550,6 +551,12 @@ class _Evaluator:
         found = find_references(area_text, sheet)
         if len(found) == 1 and found[0].text == area_text:
             return found[0].area
+        open_ended = _OPEN_ENDED.fullmatch(area_text.replace("$", ""))
+        if open_ended:  # formulas writes B2:B1048576 as B2:B and A1:XFD1 as A1:1
+            left, top = column_number(open_ended.group(1)), int(open_ended.group(2))
+            if open_ended.group(3):
+                return Area(sheet, top, left, None, column_number(open_ended.group(3)))
+            return Area(sheet, top, left, int(open_ended.group(4)), None)
         definition = self.workbook.defined_name(name, sheet)
         found = find_references(definition or "", sheet)
         if definition is not None and len(found) == 1:
