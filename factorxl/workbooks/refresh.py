@@ -109,15 +109,20 @@ def check_workbook(path: str | Path) -> Path:
     return path
 
 
+def _writable(path: Path) -> bool:
+    """Whether the file or folder has a write permission bit (a 0444 file is read-only, even for root)."""
+    return bool(path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
 def check_destination(destination: Path) -> None:
     """Refuse a destination that is a folder, read-only, or in a folder that does not exist."""
     if destination.is_dir():
         raise FactorxlError(f"--out {destination} is a folder; give the file to write, e.g. {destination / 'refreshed.xlsx'}")
     if not destination.parent.is_dir():
         raise FactorxlError(f"the folder of {destination} does not exist")
-    if destination.exists() and not destination.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+    if destination.exists() and not _writable(destination):
         raise FactorxlError(f"{destination} is read-only; make it writable or write the refresh elsewhere with --out")
-    if not os.access(destination.parent, os.W_OK | os.X_OK):
+    if not _writable(destination.parent) or not os.access(destination.parent, os.W_OK | os.X_OK):
         raise FactorxlError(f"the folder {destination.parent} is read-only; write the refresh elsewhere with --out")
 
 
