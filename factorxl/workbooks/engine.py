@@ -51,7 +51,18 @@ from factorxl.workbooks.formula_functions import (
 )
 from factorxl.workbooks.package import DEFAULT_LIMITS, Limits, Package
 from factorxl.workbooks.progress import Progress
-from factorxl.workbooks.references import Area, Reference, cell_name, column_number, find_references, normalize_spills, relative_key
+from factorxl.workbooks.references import (
+    MAX_COLUMN,
+    MAX_ROW,
+    Area,
+    Reference,
+    cell_name,
+    column_number,
+    find_references,
+    normalize_spills,
+    relative_key,
+    replace_references,
+)
 from factorxl.workbooks.workbook_cells import ExcelError, FormulaCell, Position, Sheet, Value, Workbook, read_workbook
 
 __all__ = ["CellProblem", "ExcelError", "FormulaResult", "Recalculation", "Value", "evaluate", "fit_to_range", "recalculate"]
@@ -266,7 +277,7 @@ def _selected(formulas: list[_Formula], full: bool) -> list[int]:
         for precedent in formula.precedents:
             dependents[precedent].append(number)
     waiting = [
-        n for n, f in enumerate(formulas) if not f.cell.stored or calls_factorxl(f.text) or f.cell.data_table
+        n for n, f in enumerate(formulas) if not f.cell.stored or calls_factorxl(f.text)
     ]
     chosen = set(waiting)
     while waiting:
@@ -369,8 +380,14 @@ class _Evaluator:
             if ref is None or (ref.top, ref.left) != (area.top, area.left):
                 raise _Unsupported(f"{cell_name(area.top, area.left)}# refers to a cell that holds no dynamic array (#REF!)")
             return ref
-        if area.bottom is None or area.right is None or area.bottom > sheet.used_rows or area.right > sheet.used_columns:
-            return area.clipped(sheet.used_rows, sheet.used_columns)
+        to_last_row = area.bottom is None or area.bottom == MAX_ROW
+        to_last_column = area.right is None or area.right == MAX_COLUMN
+        if to_last_row or to_last_column:  # whole columns/rows: the used range, as Excel hands them over
+            clipped = area.clipped(sheet.used_rows, sheet.used_columns)
+            return Area(
+                area.sheet, area.top, area.left,
+                clipped.bottom if to_last_row else area.bottom, clipped.right if to_last_column else area.right,
+            )
         return area
 
     def _column(self, sheet: Sheet, column: int, rows: int) -> list[Any]:
@@ -486,7 +503,7 @@ class _Evaluator:
         except Exception as error:  # noqa: BLE001 - Excel shows any failure as #VALUE!; the message is kept
             message = str(error) if isinstance(error, FactorxlError) else f"{type(error).__name__}: {error}"
             return np.array([[ExcelError("#VALUE!", message)]], dtype=object)
-        return np.vectorize(_python_value, otypes=[object])(block) if block.size else block
+        return _python_block(block)
 
     def _with_formulas(self, formula: _Formula) -> np.ndarray:
         unknown = unknown_functions(formula.text)
@@ -499,8 +516,6 @@ class _Evaluator:
         text = formula.text
         spills = [r for r in formula.references if r.area.spill]
         if spills:  # a spill reference is the block the anchor covers now
-            from factorxl.workbooks.references import replace_references
-
             text = replace_references(text, spills, [self.bounded(r.area).text for r in spills])
         if calls_factorxl(text):
             text = mark_omitted_arguments(text)
@@ -511,7 +526,7 @@ class _Evaluator:
             result = function(*(self.formulas_value(area) for area in areas))
         except Exception as error:  # noqa: BLE001 - Excel shows a failing function as #VALUE!
             return np.array([[ExcelError("#VALUE!", f"{type(error).__name__}: {error}")]], dtype=object)
-        return np.vectorize(_python_value, otypes=[object])(_as_block(getattr(result, "value", result)))
+        return _python_block(_as_block(getattr(result, "value", result)))
 
     def _compiled(self, text: str, cell: FormulaCell, shared: bool) -> tuple[Callable[..., Any], list[int | Area]]:
         """The compiled formula and where each input comes from (a reference's position, or an area).

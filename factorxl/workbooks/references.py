@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
 
+_CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 _QUOTED_TEXT = re.compile(r'"(?:[^"]|"")*"')
 _ANCHORARRAY = re.compile(r"(?:_xlfn\.)?ANCHORARRAY\(\s*((?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)?!?\$?[A-Za-z]{1,3}\$?\d+)\s*\)", re.I)
 _REFERENCE = re.compile(
@@ -52,6 +53,14 @@ def column_letters(number: int) -> str:
         number, remainder = divmod(number - 1, 26)
         letters = chr(65 + remainder) + letters
     return letters
+
+
+def cell_position(reference: str) -> tuple[int, int]:
+    """``"C12"`` -> ``(12, 3)`` (row, column)."""
+    match = _CELL.fullmatch(reference)
+    if not match:
+        raise ValueError(f"{reference!r} is not a cell reference")
+    return int(match.group(2)), column_number(match.group(1))
 
 
 def cell_name(row: int, column: int) -> str:

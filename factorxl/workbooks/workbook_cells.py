@@ -19,12 +19,11 @@ from xml.etree import ElementTree
 
 from factorxl.errors import FactorxlError
 from factorxl.workbooks.package import Package
-from factorxl.workbooks.references import Area, column_number, find_references, shift_formula
+from factorxl.workbooks.references import Area, cell_name, cell_position, find_references, shift_formula
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_CELL_REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 DATE_FORMAT_IDS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
 """Excel's built-in number formats that show a date or a time."""
@@ -71,8 +70,7 @@ class FormulaCell:
 
     @property
     def cell(self) -> str:
-        from factorxl.workbooks.references import cell_name
-
+        """The formula's cell (``"B2"``)."""
         return cell_name(self.row, self.column)
 
 
@@ -231,11 +229,6 @@ def count_cells(xml: bytes) -> int:
     return xml.count(b"<c ") + xml.count(b"<c>") + prefixed
 
 
-def _position(reference: str) -> Position:
-    match = _CELL_REFERENCE.fullmatch(reference)
-    if not match:
-        raise FactorxlError(f"{reference!r} is not a cell reference")
-    return int(match.group(2)), column_number(match.group(1))
 
 
 def _cell_value(kind: str, text: str | None, inline: ElementTree.Element | None, strings: list[str]) -> Value | ExcelError:
@@ -280,7 +273,10 @@ def read_sheet(package: Package, name: str, part: str, strings: list[str], dates
                 continue
             reference = element.get("r")
             if reference:
-                row_number, column = _position(reference)
+                try:
+                    row_number, column = cell_position(reference)
+                except ValueError as error:
+                    raise FactorxlError(f"{package.path}: the sheet {name!r} has a cell at {error}") from None
             else:
                 column += 1
             position = (row_number, column)

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
-
 from factorxl.errors import FactorxlError
 from factorxl.workbooks.package import Package
+from factorxl.workbooks.references import cell_name, cell_position
 from factorxl.workbooks.workbook_cells import ExcelError, Position, Value
 
 CLEARED = object()
@@ -35,14 +34,10 @@ CLEARED = object()
 
 def position(reference: str) -> Position:
     """``"C12"`` -> ``(12, 3)``."""
-    match = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", reference)
-    if not match:
-        raise FactorxlError(f"{reference!r} is not a cell reference")
-    return int(match.group(2)), column_index_from_string(match.group(1).upper())
-
-
-def _reference(row: int, column: int) -> str:
-    return f"{get_column_letter(column)}{row}"
+    try:
+        return cell_position(reference)
+    except ValueError as error:
+        raise FactorxlError(str(error)) from None
 
 
 # --- rewriting the cells of one worksheet part ------------------------------------------
@@ -54,7 +49,6 @@ _FORMULA = re.compile(rb"<((?:\w+:)?)f\b[^>]*?(?:/>|>.*?</\1f>)", re.S)
 _VALUE_OR_INLINE = re.compile(rb"<((?:\w+:)?)(?:v|is)\b[^>]*?(?:/>|>.*?</\1(?:v|is)>)", re.S)
 _ATTRIBUTE_R = re.compile(rb'(?:^|\s)r="([^"]*)"')
 _ATTRIBUTE_T = re.compile(rb'\s+t="[^"]*"')
-_ATTRIBUTE_CM = re.compile(rb'(?:^|\s)cm="[^"]*"')
 _ATTRIBUTE_REF = re.compile(rb'\s+ref="[^"]*"')
 _DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\sref=")([^"]*)(")')
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -100,7 +94,7 @@ def _cell_xml(prefix: bytes, attributes: bytes, body: bytes, value: Any, array_r
 
 
 def _new_cell(prefix: bytes, row: int, column: int, value: Value | ExcelError) -> bytes:
-    return _cell_xml(prefix, b' r="%s"' % _reference(row, column).encode(), b"", value)
+    return _cell_xml(prefix, b' r="%s"' % cell_name(row, column).encode(), b"", value)
 
 
 def rewrite_values(
@@ -194,18 +188,6 @@ def dimension(xml: bytes) -> str | None:
     """The ``<dimension>`` reference of a worksheet part, if it has one."""
     match = _DIMENSION.search(xml[:4096])
     return match.group(2).decode() if match else None
-
-
-def dynamic_array_anchors(xml: bytes) -> set[str]:
-    """References of the cells holding a dynamic-array formula (an array formula with cell metadata)."""
-    anchors = set()
-    for cell in _CELL.finditer(xml):
-        formula = _FORMULA.search(cell.group(4) or b"")
-        if formula and b't="array"' in formula.group(0) and _ATTRIBUTE_CM.search(cell.group(2)):
-            reference = _ATTRIBUTE_R.search(cell.group(2))
-            if reference:
-                anchors.add(reference.group(1).decode())
-    return anchors
 
 
 # --- writing the package ---------------------------------------------------------------
