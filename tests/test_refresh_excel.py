@@ -215,3 +215,24 @@ def test_defined_names_and_spill_references_reach_factorxl(tmp_path):
     assert fresh.value("Model", "B20") == pytest.approx(beta, rel=1e-12)
     assert fresh.value("Model", "B21") == pytest.approx(0.0, abs=1e-12)  # residuals carry no market beta
     assert not isinstance(fresh.value("Model", "B21"), ExcelError)
+
+
+def test_refreshing_a_saved_template_reproduces_its_values(tmp_path):
+    """The committed MiniModel holds fresh values: refreshing its factorxl formulas changes none of them."""
+    import shutil
+    from pathlib import Path
+
+    book = tmp_path / "MiniModel.xlsx"
+    shutil.copyfile(Path(__file__).resolve().parents[1] / "workbook_templates" / "MiniModel.xlsx", book)
+    out = tmp_path / "refreshed.xlsx"
+    report = refresh_workbook(book, out, progress=False)
+    assert report.ok and not report.full and report.formulas > 100
+    before, after = openpyxl.load_workbook(book, data_only=True), openpyxl.load_workbook(out, data_only=True)
+    for sheet in before.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                new = after[sheet.title][cell.coordinate].value
+                if isinstance(cell.value, float):
+                    assert new == pytest.approx(cell.value, rel=1e-12, abs=1e-15), (sheet.title, cell.coordinate)
+                else:
+                    assert new == cell.value, (sheet.title, cell.coordinate)

@@ -114,7 +114,7 @@ class Package:
     def read_xml(self, name: str) -> bytes:
         """An XML part, refused when it declares a document type (entities could expand without bound)."""
         data = self.read(name)
-        text = data.decode("utf-16").encode() if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data
+        text = data.decode("utf-16", errors="replace").encode() if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data
         if _DECLARATION.search(text):
             raise FactorxlError(f"{self.path}: the part {name} declares a document type or entities, which workbooks never do; the refresh refuses it")
         return data

@@ -121,7 +121,7 @@ def _relationships(package: Package, part: str) -> dict[str, str]:
     rels = posixpath.join(folder, "_rels", f"{name}.rels")
     if rels not in package.names:
         return {}
-    root = ElementTree.fromstring(package.read_xml(rels))
+    root = _parse(package, rels)
     targets = {}
     for relationship in root.iter(f"{_RELATIONSHIPS}Relationship"):
         target = relationship.get("Target", "")
@@ -148,7 +148,7 @@ def related_parts(package: Package, part: str, kind: str) -> list[str]:
     rels = posixpath.join(folder, "_rels", f"{name}.rels")
     if rels not in package.names:
         return []
-    root = ElementTree.fromstring(package.read_xml(rels))
+    root = _parse(package, rels)
     return [
         posixpath.normpath(posixpath.join(folder, r.get("Target", "")))
         for r in root.iter(f"{_RELATIONSHIPS}Relationship")
@@ -284,7 +284,10 @@ def read_sheet(package: Package, name: str, part: str, strings: list[str], dates
             kind = element.get("t", "n")
             value_element = element.find(v_tag)
             text = value_element.text if value_element is not None else None
-            value = _cell_value(kind, text, element.find(is_tag), strings)
+            try:
+                value = _cell_value(kind, text, element.find(is_tag), strings)
+            except ValueError:
+                raise FactorxlError(f"{package.path}: the sheet {name!r} stores {text!r} as a number at {reference}") from None
             if value is not None:
                 sheet.values[position] = value
                 if isinstance(value, float) and int(element.get("s", 0)) in dates:
@@ -352,7 +355,7 @@ def read_workbook(package: Package) -> Workbook:
     names: dict[tuple[str | None, str], str] = {}
     for defined in root.iter(f"{MAIN}definedName"):
         local = defined.get("localSheetId")
-        scope = sheet_names[int(local)].upper() if local is not None and int(local) < len(sheet_names) else None
+        scope = sheet_names[int(local)].upper() if local is not None and local.isdigit() and int(local) < len(sheet_names) else None
         names[scope, (defined.get("name") or "").upper()] = (defined.text or "").lstrip("=")
     calculation = root.find(f"{MAIN}calcPr")
     properties = root.find(f"{MAIN}workbookPr")
