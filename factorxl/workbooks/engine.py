@@ -318,6 +318,7 @@ class _Unsupported(Exception):
 
 _OPEN_ENDED = re.compile(r"([A-Za-z]{1,3})(\d+):(?:([A-Za-z]{1,3})|(\d+))")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_QUOTED_OR_SHEET = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
 _CALL = re.compile(r"\s*(?:_xludf\.)?([A-Za-z_][\w.]*)\s*\(")
 
 
@@ -328,10 +329,10 @@ def _split_call(text: str) -> tuple[str, list[str]] | None:
         return None
     arguments, current, depth, position = [], [], 0, match.end()
     while position < len(text):
-        quoted = re.match(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'', text[position:])
+        quoted = _QUOTED_OR_SHEET.match(text, position)
         if quoted:
             current.append(quoted.group())
-            position += quoted.end()
+            position = quoted.end()
             continue
         char = text[position]
         if char in "({":
@@ -612,7 +613,7 @@ def _place(
         target = Area(cell.sheet, cell.row, cell.column, cell.row + rows - 1, cell.column + columns - 1)
         blocked = _occupied(sheet, index, target, own, number)
         if blocked is not None:
-            reason = f"the result needs {target.text.split('!')[1]} but {cell_name(*blocked)} is not empty"
+            reason = f"the result needs {target.cells} but {cell_name(*blocked)} is not empty"
             block = np.array([[ExcelError("#SPILL!", reason)]], dtype=object)
             target = anchor
         fitted = block
@@ -625,14 +626,14 @@ def _place(
         if lost:
             problem = CellProblem(
                 cell.sheet, cell.cell, cell.text,
-                f"the result is {rows} x {columns} but the {kind} covers {own.text.split('!')[1]} ({height} x {width}): "
+                f"the result is {rows} x {columns} but the {kind} covers {own.cells} ({height} x {width}): "
                 f"{rows * columns - min(rows, height) * min(columns, width)} values would be lost; in Excel, enter it "
                 "as a dynamic array or select a block of the result's size and press Ctrl+Shift+Enter",
             )
         elif (rows < height and rows > 1) or (columns < width and columns > 1):
             warning = CellProblem(
                 cell.sheet, cell.cell, cell.text,
-                f"#N/A: the result is {rows} x {columns}; the array formula covers {own.text.split('!')[1]} "
+                f"#N/A: the result is {rows} x {columns}; the array formula covers {own.cells} "
                 f"({height} x {width}) and Excel shows #N/A in the cells beyond the result",
             )
         fitted = _python_block(fitted)
@@ -656,8 +657,7 @@ def _place(
                 index.owner.setdefault((sheet.name.upper(), row, column), number)
     values = tuple(tuple(row) for row in fitted.tolist())
     result = FormulaResult(
-        cell.sheet, cell.cell, target.text.split("!", 1)[1] if "!" in target.text else target.text, cell.text,
-        values, (rows, columns), own.text.split("!")[-1], tuple(cleared), cell.dynamic,
+        cell.sheet, cell.cell, target.cells, cell.text, values, (rows, columns), own.cells, tuple(cleared), cell.dynamic,
     )
     return result, problem, warning
 
@@ -687,7 +687,6 @@ def evaluate(workbook: Workbook, *, full: bool = False, progress: bool | None = 
     order, circular = _order(formulas, _selected(formulas, full))
     evaluator = _Evaluator(workbook, formulas, index)
     results, problems, warnings = [], [], []
-    failed: set[int] = set()
     with Progress(progress) as bar:
         bar.stage("calculating", len(order))
         for number in order:
@@ -697,14 +696,13 @@ def evaluate(workbook: Workbook, *, full: bool = False, progress: bool | None = 
             sheet = workbook.sheet(cell.sheet)
             width = cell.ref.right - cell.ref.left + 1 if cell.ref else 1
             try:
-                block = evaluator.evaluate(formula)
-            except _Unsupported as error:
-                problems.append(CellProblem(cell.sheet, cell.cell, cell.text, str(error)))
-                block = np.array([[ExcelError("#NAME?")]], dtype=object)
-                failed.add(number)
+                block, unsupported = evaluator.evaluate(formula), None
+            except _Unsupported as error:  # its dependents see #NAME?, as in Excel
+                block, unsupported = np.array([[ExcelError("#NAME?")]], dtype=object), error
             result, problem, warning = _place(formula, number, block, sheet, index)
             evaluator.forget(cell.sheet, cell.column, cell.column + max(width, block.shape[1]) - 1)
-            if number in failed:
+            if unsupported is not None:
+                problems.append(CellProblem(cell.sheet, cell.cell, cell.text, str(unsupported)))
                 continue
             results.append(result)
             problems.extend([problem] if problem else [])

@@ -97,11 +97,16 @@ class Area:
         )
 
     @property
-    def text(self) -> str:
-        """``Sheet!A1:B2`` (bounded areas only)."""
+    def cells(self) -> str:
+        """``A1:B2``, or ``A1`` for one cell (bounded areas only)."""
         corner = cell_name(self.top, self.left)
         single = (self.top, self.left) == (self.bottom, self.right)
-        return f"{sheet_text(self.sheet)}!{corner}" + ("" if single else f":{cell_name(self.bottom, self.right)}")
+        return corner if single else f"{corner}:{cell_name(self.bottom, self.right)}"
+
+    @property
+    def text(self) -> str:
+        """``Sheet!A1:B2`` (bounded areas only)."""
+        return f"{sheet_text(self.sheet)}!{self.cells}"
 
 
 @dataclass(frozen=True)
