@@ -45,7 +45,7 @@ class Limits:
 
     part_bytes: int = 200 * MB
     package_bytes: int = 600 * MB
-    cells: int = 3_000_000
+    cells: int = 2_000_000
     members: int = 10_000
 
 

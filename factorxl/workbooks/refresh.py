@@ -2,7 +2,7 @@
 
 >>> report = refresh_workbook("MSFT.xlsx")          # doctest: +SKIP
 >>> report.ok, report.formulas                       # doctest: +SKIP
-(True, 31)
+(True, 89)
 
 :func:`refresh_workbook` recalculates with :mod:`factorxl.workbooks.engine` (the factorxl
 calls and what depends on them, or every formula with ``full=True``) and writes, leaving
@@ -71,6 +71,8 @@ class RefreshReport:
         Whether every formula was recalculated.
     full_calc_on_load : bool
         Whether the written workbook still asks Excel to recalculate everything on open.
+    charts : int
+        Chart parts whose series caches were rewritten.
     """
 
     source: Path
