@@ -43,8 +43,8 @@ class Limits:
         Most members in the package.
     """
 
-    part_bytes: int = 200 * MB
-    package_bytes: int = 600 * MB
+    part_bytes: int = 100 * MB
+    package_bytes: int = 400 * MB
     cells: int = 2_000_000
     members: int = 10_000
 
