@@ -253,7 +253,7 @@ def _cell_value(kind: str, text: str | None, inline: ElementTree.Element | None,
 def read_sheet(package: Package, name: str, part: str, strings: list[str], dates: frozenset[int]) -> Sheet:
     """One worksheet's cells (values, date-formatted cells, formulas)."""
     sheet = Sheet(name, part)
-    shared: dict[str, tuple[FormulaCell, bool]] = {}  # si -> master formula
+    shared: dict[str, FormulaCell] = {}  # si -> the shared formula's first cell
     followers: list[tuple[FormulaCell, str]] = []
     c_tag, f_tag, v_tag, is_tag, row_tag = (f"{MAIN}{t}" for t in ("c", "f", "v", "is", "row"))
     row_number, column = 0, 0
@@ -301,7 +301,7 @@ def read_sheet(package: Package, name: str, part: str, strings: list[str], dates
     for formula, si in followers:
         if si not in shared:
             raise FactorxlError(f"{name}!{formula.cell}: a shared formula without its first cell; open the file in Excel and save it again")
-        master, _ = shared[si]
+        master = shared[si]
         formula.text = shift_formula(master.text, formula.row - master.row, formula.column - master.column)
     sheet.used_rows, sheet.used_columns = max_row, max_column
     return sheet
@@ -313,7 +313,7 @@ def _add_formula(
     position: Position,
     stored: bool,
     dynamic: bool,
-    shared: dict[str, tuple[FormulaCell, bool]],
+    shared: dict[str, FormulaCell],
     followers: list[tuple[FormulaCell, str]],
 ) -> None:
     kind = formula.get("t", "normal")
@@ -328,7 +328,7 @@ def _add_formula(
     elif kind == "shared":
         si = formula.get("si", "")
         if text:
-            shared[si] = (cell, True)
+            shared[si] = cell
         else:
             followers.append((cell, si))
     sheet.formulas.append(cell)
