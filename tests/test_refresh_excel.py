@@ -236,3 +236,22 @@ def test_refreshing_a_saved_template_reproduces_its_values(tmp_path):
                     assert new == pytest.approx(cell.value, rel=1e-12, abs=1e-15), (sheet.title, cell.coordinate)
                 else:
                     assert new == cell.value, (sheet.title, cell.coordinate)
+
+
+def test_a_formula_reading_only_the_cells_a_spill_newly_covers_is_warned_about(tmp_path):
+    book, residuals = _spill_book(tmp_path / "late.xlsx", "D1:D5")
+    content = members(book)
+    content["xl/worksheets/sheet1.xml"] = content["xl/worksheets/sheet1.xml"].replace(
+        b"</sheetData>", b'<row r="20"><c r="G20"><f>SUM(D6:D8)</f><v>0</v></c></row></sheetData>'
+    )
+    with zipfile.ZipFile(book, "w") as archive:
+        for name, payload in content.items():
+            archive.writestr(name, payload)
+    report = refresh_workbook(book, progress=False)
+    assert report.ok
+    assert [(w.cell, w.reason.split(";")[0]) for w in report.warnings] == [
+        ("G20", "reads cells into which the dynamic array S!D1 now spills (D1:D8)")
+    ]
+    again = refresh_workbook(book, progress=False)  # the file now records the grown block
+    assert not again.warnings
+    assert _values(book, "S")["G20"].value == pytest.approx(residuals[5:8].sum(), abs=1e-15)

@@ -57,6 +57,7 @@ from factorxl.workbooks.references import (
     Area,
     Reference,
     cell_name,
+    cell_position,
     column_number,
     find_references,
     normalize_spills,
@@ -114,7 +115,7 @@ class Recalculation:
 
     def value(self, sheet: str, cell: str) -> Value | ExcelError:
         """The fresh value of one cell (anchor or spill cell) of a formula; KeyError if none."""
-        (column, row) = _coordinates(cell)
+        row, column = cell_position(cell)
         for result in self.results:
             if result.sheet.upper() != sheet.upper():
                 continue
@@ -122,11 +123,6 @@ class Recalculation:
             if area.contains(row, column):
                 return result.values[row - area.top][column - area.left]
         raise KeyError(f"{sheet}!{cell} holds no formula")
-
-
-def _coordinates(cell: str) -> tuple[int, int]:
-    area = find_references(cell, "")[0].area
-    return area.left, area.top
 
 
 # --- values between the cells and the functions ------------------------------------------
@@ -715,7 +711,45 @@ def evaluate(workbook: Workbook, *, full: bool = False, progress: bool | None = 
         problems.append(
             CellProblem(cell.sheet, cell.cell, cell.text, "no value was computed (a circular reference, or a cell it depends on is in one)")
         )
+    warnings.extend(_readers_of_grown_spills(formulas, results, index))
     return Recalculation(tuple(results), tuple(problems), tuple(warnings), full)
+
+
+def _readers_of_grown_spills(formulas: list[_Formula], results: list[FormulaResult], index: _Index) -> list[CellProblem]:
+    """Formulas that read cells a dynamic array newly spilled into without depending on it.
+
+    Their order was fixed before the array grew, so their values may be stale: they are
+    warned about (a second refresh, which knows the new block, orders them right).
+    """
+    warnings = []
+    for result in results:
+        if not result.dynamic or result.ref == result.previous_ref:
+            continue
+        anchor = index.owner[(result.sheet.upper(), *cell_position(result.cell))]
+        grown = find_references(result.ref, result.sheet)[0].area
+        old = find_references(result.previous_ref, result.sheet)[0].area
+        for formula in formulas:
+            if anchor in formula.precedents:
+                continue
+            for reference in formula.references:
+                area = reference.area
+                if area.sheet.upper() == result.sheet.upper() and _reads_new_cells(area, grown, old):
+                    cell = formula.cell
+                    warnings.append(CellProblem(
+                        cell.sheet, cell.cell, cell.text,
+                        f"reads cells into which the dynamic array {result.sheet}!{result.cell} now spills "
+                        f"({result.ref}); its value was computed before: refresh again, or refer to {result.cell}#",
+                    ))
+                    break
+    return warnings
+
+
+def _reads_new_cells(area: Area, grown: Area, old: Area) -> bool:
+    """Whether ``area`` overlaps ``grown`` outside ``old``."""
+    bottom, right = area.bottom or MAX_ROW, area.right or MAX_COLUMN
+    rows = range(max(area.top, grown.top), min(bottom, grown.bottom) + 1)
+    columns = range(max(area.left, grown.left), min(right, grown.right) + 1)
+    return any(not old.contains(r, c) for r in rows for c in columns)
 
 
 def recalculate(

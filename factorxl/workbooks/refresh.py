@@ -64,7 +64,8 @@ class RefreshReport:
         message, ``#DIV/0!``, ``#SPILL!`` with the blocking cell...); they are written, as
         Excel would show them.
     warnings : tuple of CellProblem
-        Legacy array formulas larger than their result (padded with ``#N/A``, as in Excel).
+        Legacy array formulas larger than their result (padded with ``#N/A``, as in Excel),
+        and formulas reading cells a dynamic array newly spilled into (refresh again).
     seconds : float
         Wall-clock time of the refresh.
     full : bool

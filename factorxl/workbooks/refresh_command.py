@@ -3,7 +3,8 @@
 Exit codes:
 
 * 0: refreshed. Warnings (formulas whose value is an Excel error, ``#SPILL!``, legacy
-  arrays padded with ``#N/A``, ``fullCalcOnLoad``) are printed on stderr.
+  arrays padded with ``#N/A``, formulas reading cells a spill newly covers,
+  ``fullCalcOnLoad``) are printed on stderr.
 * 1: some formulas cannot be evaluated, or their result would lose values; they are
   listed (sheet, cell, formula, reason) and nothing was written.
 * 2: the workbook cannot be read or written: missing, a folder, read-only, encrypted,
