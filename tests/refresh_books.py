@@ -107,6 +107,13 @@ def members(path: Path) -> dict[str, bytes]:
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
+def write_members(path: Path, content: dict[str, bytes]) -> None:
+    """Write a package from its members (in order), replacing ``path``."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in content.items():
+            archive.writestr(name, data)
+
+
 def without_values(xml: bytes) -> bytes:
     """A worksheet part without its cached values, value types and dimension (what a refresh may change)."""
     xml = re.sub(rb"<v>[^<]*</v>|<v/>", b"", xml)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zipfile
 
 import numpy as np
 import openpyxl
@@ -12,7 +11,7 @@ import statsmodels.api as sm
 
 from factorxl.workbooks.engine import ExcelError, recalculate
 from factorxl.workbooks.refresh import refresh_workbook
-from tests.refresh_books import ROWS, build_workbook, generated_data, members
+from tests.refresh_books import ROWS, build_workbook, generated_data, members, write_members
 
 
 def _typed_book(path, formulas, rows=ROWS, seed=11):
@@ -180,9 +179,7 @@ def test_only_factorxl_formulas_and_their_dependents_are_recalculated(tmp_path):
     sheet = content["xl/worksheets/sheet2.xml"]
     # a stale stored value of a native formula outside the factorxl chain stays, as Excel saved it
     content["xl/worksheets/sheet2.xml"] = re.sub(rb'(<c r="B21"[^>]*><f>[^<]*</f><v>)[^<]*', rb"\g<1>42", sheet)
-    with zipfile.ZipFile(book, "w") as archive:
-        for name, data in content.items():
-            archive.writestr(name, data)
+    write_members(book, content)
     report = refresh_workbook(book, progress=False)
     assert report.ok and not report.full
     fresh = recalculate(book)
@@ -206,9 +203,7 @@ def test_defined_names_and_spill_references_reach_factorxl(tmp_path):
     content["xl/workbook.xml"] = content["xl/workbook.xml"].replace(
         b"<definedNames>", b'<definedNames><definedName name="Beta_market">Data!$D$2:$D$61</definedName>'
     )
-    with zipfile.ZipFile(book, "w") as archive:
-        for name, payload in content.items():
-            archive.writestr(name, payload)
+    write_members(book, content)
     fresh = recalculate(book)
     assert not fresh.problems, fresh.problems
     beta = np.polyfit(data.market, data.asset - data.riskfree, 1)[0]
@@ -244,9 +239,7 @@ def test_a_formula_reading_only_the_cells_a_spill_newly_covers_is_warned_about(t
     content["xl/worksheets/sheet1.xml"] = content["xl/worksheets/sheet1.xml"].replace(
         b"</sheetData>", b'<row r="20"><c r="G20"><f>SUM(D6:D8)</f><v>0</v></c></row></sheetData>'
     )
-    with zipfile.ZipFile(book, "w") as archive:
-        for name, payload in content.items():
-            archive.writestr(name, payload)
+    write_members(book, content)
     report = refresh_workbook(book, progress=False)
     assert report.ok
     assert [(w.cell, w.reason.split(";")[0]) for w in report.warnings] == [

@@ -16,7 +16,7 @@ import pytest
 from factorxl.cli import main
 from factorxl.workbooks.package import MB, Limits
 from factorxl.workbooks.refresh import refresh_workbook
-from tests.refresh_books import build_workbook, generated_data, members
+from tests.refresh_books import build_workbook, generated_data, members, write_members
 
 LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -30,11 +30,7 @@ def book(tmp_path) -> Path:
 
 
 def _replace(path: Path, name: str, content: bytes) -> None:
-    parts = members(path)
-    parts[name] = content
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for member, data in parts.items():
-            archive.writestr(member, data)
+    write_members(path, {**members(path), name: content})
 
 
 def _refresh(argv: list[str], capsys) -> tuple[int, str]:
@@ -133,7 +129,7 @@ BOMB = textwrap.dedent(
     import resource, sys, time, zipfile
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from tests.refresh_books import build_workbook, generated_data, members
+    from tests.refresh_books import build_workbook, generated_data, members, write_members
     folder = Path({folder!r})
     book = build_workbook(folder / "bomb.xlsx", generated_data())
     parts = members(book)
