@@ -179,6 +179,10 @@ def test_only_factorxl_formulas_and_their_dependents_are_recalculated(tmp_path):
     sheet = content["xl/worksheets/sheet2.xml"]
     # a stale stored value of a native formula outside the factorxl chain stays, as Excel saved it
     content["xl/worksheets/sheet2.xml"] = re.sub(rb'(<c r="B21"[^>]*><f>[^<]*</f><v>)[^<]*', rb"\g<1>42", sheet)
+    # a native formula saved without a value (as some tools write) is recalculated
+    content["xl/worksheets/sheet2.xml"] = re.sub(
+        rb'(<c r="B8"[^>]*><f>[^<]*</f>)<v>[^<]*</v>', rb"\g<1>", content["xl/worksheets/sheet2.xml"]
+    )
     write_members(book, content)
     report = refresh_workbook(book, progress=False)
     assert report.ok and not report.full
@@ -186,8 +190,9 @@ def test_only_factorxl_formulas_and_their_dependents_are_recalculated(tmp_path):
     cells = {(r.sheet, r.cell) for r in fresh.results}
     assert ("Model", "B1") in cells and ("Model", "B11") in cells and ("Model", "B20") in cells  # factorxl, name, downstream
     assert ("Model", "B2") not in cells and ("Data", "E2") not in cells  # SLOPE and the excess returns keep their values
-    model = _values(book)
+    model, data = _values(book), _values(book, "Data")
     assert model["B21"].value == 42
+    assert model["B8"].value == pytest.approx(np.mean([data[f"E{r}"].value for r in range(2, 62)]), rel=1e-12)
     assert model["B20"].value == pytest.approx(10 * model["B1"].value, rel=1e-15)
     assert recalculate(book, full=True).value("Model", "B21") != 42
 

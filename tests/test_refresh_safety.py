@@ -175,7 +175,7 @@ def test_the_command_refreshes_prints_a_summary_and_draws_progress_on_request(tm
     out = tmp_path / "out.xlsx"
     assert _command([str(book), "--out", str(out), "--progress"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith(f"refreshed {out}: 76 formulas (every formula), 190 cached values, 1 chart(s) in ")
+    assert captured.out.startswith(f"refreshed {out}: 76 formulas (every formula), 190 cached values, 1 chart(s) updated in ")
     assert "fullCalcOnLoad" in captured.err  # XlsxWriter's request to recalculate on open is warned about
     assert "calculating" in captured.err  # the progress bar
     assert _command([str(book), "--quiet", "--clear-full-calc-on-load"]) == 0

@@ -2,7 +2,7 @@
 
 >>> report = refresh_workbook("MSFT.xlsx")          # doctest: +SKIP
 >>> report.ok, report.formulas                       # doctest: +SKIP
-(True, 89)
+(True, 90)
 
 :func:`refresh_workbook` recalculates with :mod:`factorxl.workbooks.engine` (the factorxl
 calls and what depends on them, or every formula with ``full=True``) and writes, leaving

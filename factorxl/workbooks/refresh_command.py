@@ -81,6 +81,6 @@ def run(args: argparse.Namespace) -> int:
         scope = "every formula" if report.full else "factorxl formulas and what depends on them"
         print(
             f"refreshed {report.destination}: {report.formulas} formulas ({scope}), {report.cells} cached values{errors}, "
-            f"{report.charts} chart(s) in {report.seconds:.1f} s"
+            f"{report.charts} chart(s) updated in {report.seconds:.1f} s"
         )
     return 0
