@@ -28,21 +28,31 @@ def _number(value: float) -> str:
     return repr(float(value)) if value != int(value) or abs(value) >= 1e15 else str(int(value))
 
 
+def _point_text(value: Value | ExcelError, numeric: bool) -> str | None:
+    """A cell's text in a cache, or None when the cache leaves the point out (empty, an error, text in numbers)."""
+    if value is None or value == "" or isinstance(value, ExcelError):
+        return None
+    if isinstance(value, bool):
+        return None if numeric else str(value).upper()
+    if isinstance(value, (int, float)):
+        return _number(value)
+    return None if numeric else escape(str(value))
+
+
 def _cache(prefix: bytes, kind: bytes, formula: bytes, values: list[Value | ExcelError], format_code: bytes) -> bytes:
-    points = []
-    for index, value in enumerate(values):
-        if kind == b"numRef":
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                points.append(f'<{{p}}pt idx="{index}"><{{p}}v>{_number(value)}</{{p}}v></{{p}}pt>')
-        elif value is not None and not isinstance(value, ExcelError) and value != "":
-            text = _number(value) if isinstance(value, float) else str(value).upper() if isinstance(value, bool) else str(value)
-            points.append(f'<{{p}}pt idx="{index}"><{{p}}v>{escape(text)}</{{p}}v></{{p}}pt>')
-    body = "".join(points).replace("{p}", prefix.decode())
-    count = f'<{prefix.decode()}ptCount val="{len(values)}"/>'
-    if kind == b"numRef":
-        cache = f"<{prefix.decode()}numCache><{prefix.decode()}formatCode>{format_code.decode()}</{prefix.decode()}formatCode>{count}{body}</{prefix.decode()}numCache>"
+    """A ``numRef``/``strRef`` element holding ``formula`` and a cache of ``values``."""
+    p = prefix.decode()
+    numeric = kind == b"numRef"
+    points = "".join(
+        f'<{p}pt idx="{index}"><{p}v>{text}</{p}v></{p}pt>'
+        for index, text in enumerate(_point_text(value, numeric) for value in values)
+        if text is not None
+    )
+    count = f'<{p}ptCount val="{len(values)}"/>'
+    if numeric:
+        cache = f"<{p}numCache><{p}formatCode>{format_code.decode()}</{p}formatCode>{count}{points}</{p}numCache>"
     else:
-        cache = f"<{prefix.decode()}strCache>{count}{body}</{prefix.decode()}strCache>"
+        cache = f"<{p}strCache>{count}{points}</{p}strCache>"
     return b"<%s%s><%sf>%s</%sf>%s</%s%s>" % (prefix, kind, prefix, formula, prefix, cache.encode(), prefix, kind)
 
 
