@@ -82,7 +82,6 @@ class Package:
                 f"the refresh reads at most {limits.part_bytes // MB} MB a part and {limits.package_bytes // MB} MB in all"
             )
         self.names = {info.filename for info in infos}
-        self._read_bytes = 0
 
     def __enter__(self) -> Package:
         return self
@@ -94,8 +93,12 @@ class Package:
         self.archive.close()
 
     def read(self, name: str) -> bytes:
-        """One part, inflated up to the part limit (the declared size is not trusted)."""
-        limit = min(self.limits.part_bytes, self.limits.package_bytes - self._read_bytes)
+        """One part, inflated up to the part limit.
+
+        (zipfile stops at the size the directory declares, which was checked; the limit is
+        checked again on the bytes inflated.)
+        """
+        limit = self.limits.part_bytes
         try:
             with self.archive.open(name) as stream:
                 data = stream.read(limit + 1)
@@ -108,7 +111,6 @@ class Package:
                 f"{self.path}: the part {name} inflates to more than {limit // MB} MB; the refresh refuses it "
                 "(a workbook this large, or a compressed bomb)"
             )
-        self._read_bytes += len(data)
         return data
 
     def read_xml(self, name: str) -> bytes:
