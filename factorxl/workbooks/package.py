@@ -4,8 +4,10 @@ A workbook is a zip package of XML parts; any of them may be hostile (a small fi
 inflates to gigabytes, entity declarations that expand exponentially) or broken (a
 corrupted member, an encrypted workbook, which Excel saves as an OLE compound file).
 :class:`Package` refuses each case with a one-line :class:`~factorxl.errors.FactorxlError`
-before the work grows: every part's size is checked as it is inflated, never trusting
-the size the zip directory declares; XML parts with a document type declaration
+before the work grows: the sizes the zip directory declares are checked before anything
+is read (reads stop at the declared size, and a part that inflates to more fails its
+checksum), and each part's inflated bytes are checked again; XML parts with a document
+type declaration
 (the only place entities can be declared) are refused; worksheets are counted
 before they are parsed (:data:`Limits.cells`).
 """
