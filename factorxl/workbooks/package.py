@@ -7,9 +7,8 @@ corrupted member, an encrypted workbook, which Excel saves as an OLE compound fi
 before the work grows: the sizes the zip directory declares are checked before anything
 is read (reads stop at the declared size, and a part that inflates to more fails its
 checksum), and each part's inflated bytes are checked again; XML parts with a document
-type declaration
-(the only place entities can be declared) are refused; worksheets are counted
-before they are parsed (:data:`Limits.cells`).
+type declaration (the only place entities can be declared) are refused; worksheets are
+counted before they are parsed (:data:`Limits.cells`).
 """
 
 from __future__ import annotations
