@@ -7,7 +7,7 @@ Times, in one run and on the same file:
 * ``openpyxl.load_workbook`` + ``save`` (a round trip that evaluates nothing), the floor
   for any Python tool that reads and writes the whole workbook;
 
-and prints the ratio. Without a path it generates a workbook shaped like the MSFT
+and prints the ratio (BLAS on one thread, repetitions interleaved, medians of CPU time). Without a path it generates a workbook shaped like the MSFT
 template: 9778 daily rows (date, asset, RF, Mkt-RF, an excess-return formula per row),
 and a Model sheet with FACTOR_BETA/FACTOR_ALPHA/FACTOR_REGRESS/FACTOR_RESIDUALS and their
 native twins (SLOPE, INTERCEPT, RSQ, INDEX(LINEST(...)), STDEV.S, VAR.S...). The data are
@@ -19,10 +19,11 @@ Usage: ``python benchmarks/bench_refresh.py [BOOK.xlsx]`` (e.g. the MSFT workboo
 
 from __future__ import annotations
 
+import fair  # noqa: F401  (first: pins BLAS to one thread)
+
 import argparse
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -84,19 +85,22 @@ def main() -> None:
         copy = folder / f"copy{book.suffix}"
         shutil.copyfile(book, copy)
 
-        started = time.perf_counter()
-        workbook = openpyxl.load_workbook(copy, keep_vba=copy.suffix.lower() == ".xlsm")
-        workbook.save(folder / f"openpyxl{book.suffix}")
-        openpyxl_seconds = time.perf_counter() - started
+        def round_trip() -> None:
+            workbook = openpyxl.load_workbook(copy, keep_vba=copy.suffix.lower() == ".xlsm")
+            workbook.save(folder / f"openpyxl{book.suffix}")
 
-        report = refresh_workbook(copy, folder / f"refreshed{book.suffix}", progress=None)
-    if not report.ok:
-        raise SystemExit("the refresh failed:\n" + "\n".join(map(str, report.problems)))
+        def refresh():
+            report = refresh_workbook(copy, folder / f"refreshed{book.suffix}", progress=None)
+            if not report.ok:
+                raise SystemExit("the refresh failed:\n" + "\n".join(map(str, report.problems)))
+            return report
+
+        times = fair.interleaved_medians({"openpyxl": round_trip, "refresh": refresh}, repeat=3)
+        report = refresh()
     print(f"workbook: {args.book or f'generated, {ROWS} rows'}; {report.formulas} formulas, {report.cells} cached values")
-    print(f"openpyxl load + save : {openpyxl_seconds:8.2f} s")
-    print(f"factorxl refresh     : {report.seconds:8.2f} s")
-    print(f"ratio refresh / openpyxl round trip: {report.seconds / openpyxl_seconds:.1f}x")
-
+    print(f"openpyxl load + save : {times['openpyxl']:8.2f} s")
+    print(f"factorxl refresh     : {times['refresh']:8.2f} s")
+    print(f"ratio refresh / openpyxl round trip: {times['refresh'] / times['openpyxl']:.1f}x")
 
 if __name__ == "__main__":
     main()

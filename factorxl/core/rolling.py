@@ -35,7 +35,7 @@ from factorxl.core.batched_solve import slopes_from_sums
 from factorxl.errors import FactorxlError
 
 MISSING_RULES = ("drop", "skip")
-CHUNK_ROWS = 8192  # output rows computed together: memory grows with the chunk (and window), not with T
+CHUNK_ROWS = 4096  # output rows computed together: memory grows with the chunk (and window), not with T
 
 
 @dataclass(frozen=True)
