@@ -29,20 +29,30 @@ def cell(value: Any) -> Cell:
 def _cells(array: np.ndarray) -> list[list[Cell]]:
     """A 2-D array as rows of cells, number by number in C; only text is looked at in Python.
 
-    Numbers become Python floats and non-finite ones ``None``, as :func:`cell` does one at a time.
+    Numbers become Python floats; what a non-finite number becomes is :func:`cell`'s rule,
+    applied once per kind (NaN, +inf, -inf) rather than once per cell.
     """
     if array.dtype.kind in "biuf":
-        numbers = array.astype(float)
-        finite = np.isfinite(numbers)
-        return numbers.tolist() if finite.all() else np.where(finite, numbers, None).tolist()
+        return _numbers(array.astype(float)).tolist()
     array = array.astype(object)
     kept = np.fromiter((v is None or isinstance(v, str) for v in array.flat), dtype=bool, count=array.size).reshape(array.shape)
     if kept.all():
         return array.tolist()
-    numbers = array[~kept].astype(float)
     shaped = array.copy()
-    shaped[~kept] = np.where(np.isfinite(numbers), numbers, None)
+    shaped[~kept] = _numbers(array[~kept].astype(float))
     return shaped.tolist()
+
+
+def _numbers(numbers: np.ndarray) -> np.ndarray:
+    """Float cells: the numbers themselves where finite (still a float array when all are)."""
+    if np.isfinite(numbers).all():
+        return numbers
+    shaped = numbers.astype(object)
+    for kind in (np.isnan, np.isposinf, np.isneginf):
+        found = kind(numbers)
+        if found.any():
+            shaped[found] = cell(numbers[found].flat[0])
+    return shaped
 
 
 def _array(values: Any) -> np.ndarray:
