@@ -46,6 +46,7 @@ from factorxl.core.risk_model import check_symmetric, covariance_from_correlatio
 from factorxl.core.rolling import rolling_ols
 from factorxl.core.sizing import expected_pnl, volatility_budget_position
 from factorxl.core.stress import stress_test
+from factorxl.core.summary import summarize
 from factorxl.core.variance import complete_rows_covariance, decompose_variance, factor_implied_covariance, sample_volatility
 from factorxl.data import DataSource
 from factorxl.data.french import load_factors
@@ -105,6 +106,8 @@ def single_asset_cases() -> list[Case]:
         Case("FACTOR_BETA", (y_raw, x_raw), lambda y, x: [f.betas for f in fits(y, x)], (0, 1)),
         Case("FACTOR_ALPHA", (y_raw, x_raw, 252), lambda y, x, s: [f.alpha * s for f in fits(y, x)], (0, 1)),
         Case("FACTOR_REGRESS", (y_raw, x1_raw, "hac", 11), lambda y, x, c, k: fits(y, x, cov_type=c, lags=k), (0, 1)),
+        Case("FACTOR_SUMMARY", (y_raw, x_raw, "hac", 11), lambda y, x, c, k: summarize(fits(y, x, cov_type=c, lags=k)[0], x), (0, 1)),
+        Case("FACTOR_LINEST", (y_raw, x_raw, True, True), lambda y, x, c, t: summarize(fits(y, x)[0], x), (0, 1)),
         Case("HEDGE_RATIO", (y_raw, x_raw, 0.2), lambda y, x, t: [hedge_to_factor_share(f, x, t) for f in fits(y, x)], (0, 1)),
         Case("VOL_BUDGET_SIZE", (1e6, y_raw, 21, x_raw), lambda b, y, h, x: volatility_budget_position(b, sample_volatility(fits(y, x)[0].resid), h), (1, 3)),
         Case("EXPECTED_PNL", (1e6, y_raw, x_raw, 252), lambda p, y, x, n: expected_pnl(p, (f := fits(y, x)[0]).alpha, f.betas, x.mean(axis=0), n), (1, 2)),
