@@ -403,14 +403,14 @@ def ATTRIBUTION(exposures, factor_returns, specific_returns, portfolio_returns, 
     per_period = np.column_stack([
         result.factor_contributions, result.specific, result.unexplained, result.active,
         result.portfolio, result.benchmark, result.coefficients,
-    ]).astype(object)
+    ])
     linked = [*result.linked_factors, result.linked_specific, result.linked_unexplained, result.linked_active,
-              result.cumulative_portfolio, result.cumulative_benchmark, None]
+              result.cumulative_portfolio, result.cumulative_benchmark, np.nan]  # no linked coefficient: an empty cell
     labels = f.labels if f.has_header or not x.has_header else x.labels
     return labeled_table(
         [f"period {t + 1}" for t in range(periods)] + [f"linked ({choice})"],
         [*labels, "specific", "unexplained", "active", "portfolio", "benchmark", "coefficient"],
-        np.vstack([per_period, np.array(linked, dtype=object)]),
+        np.vstack([per_period, linked]),
         corner="attribution",
     )
 
