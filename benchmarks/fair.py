@@ -17,6 +17,7 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
+import numpy  # noqa: E402,F401  (loads BLAS, so that threadpoolctl finds it)
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 threadpool_limits(limits=1)
