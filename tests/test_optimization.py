@@ -94,3 +94,16 @@ def test_infeasible_bounds_are_refused_with_the_solver_reason():
     model, benchmark, a_eq, _ = random_problem(0, stocks=40, factors=4)
     with pytest.raises(FactorxlError, match=r"no weights satisfy the equalities within the bounds \(Clarabel: PrimalInfeasible\)"):
         min_tracking_error(model, a_eq, np.array([0.0, 0.0, 0.0, 50.0]), -benchmark)
+
+
+@pytest.mark.parametrize("size", [1e-100, 1e100])
+def test_exposures_of_any_size_give_the_same_portfolio(size):
+    # X c and F / c^2 describe the same covariance; exposure targets scale with X
+    model, benchmark, a_eq, b_eq = random_problem(5, stocks=80, factors=8)
+    scaled = risk_model(model.exposures * size, model.factor_cov / size**2, model.specific_vols)
+    scaled_a = np.vstack([a_eq[0], a_eq[1:] * size])
+    scaled_b = np.r_[b_eq[0], b_eq[1:] * size]
+    expected = min_tracking_error(model, a_eq, b_eq, -benchmark)
+    result = min_tracking_error(scaled, scaled_a, scaled_b, -benchmark)
+    np.testing.assert_allclose(result.weights, expected.weights, rtol=0, atol=1e-12)
+    assert result.tracking_error == pytest.approx(expected.tracking_error, rel=1e-9)

@@ -57,18 +57,25 @@ class OptimizationResult:
 
 
 def _independent_equalities(a_eq: np.ndarray, b_eq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An independent set of equalities equivalent to ``A w = b``; raise if they contradict."""
+    """An independent set of equalities equivalent to ``A w = b``; raise if they contradict.
+
+    Each row is brought to unit length first, so that rows of very different sizes (a budget
+    next to exposures of 1e100) are judged independent or not by their directions alone.
+    """
     if a_eq.shape[0] == 0:
         return a_eq, b_eq
-    u, s, vt = np.linalg.svd(a_eq, full_matrices=False)
-    rank = int((s > RANK_TOLERANCE * max(s[0], 1.0)).sum())
-    if rank == 0:
+    norms = np.linalg.norm(a_eq, axis=1)
+    if not norms.any():
         raise FactorxlError("the constraints have all-zero coefficients")
+    lengths = np.where(norms > 0, norms, 1.0)
+    unit_a, unit_b = a_eq / lengths[:, None], b_eq / lengths
+    u, s, vt = np.linalg.svd(unit_a, full_matrices=False)
+    rank = int((s > RANK_TOLERANCE * s[0]).sum())
     reduced_a = vt[:rank]
-    reduced_b = (u[:, :rank].T @ b_eq) / s[:rank]
+    reduced_b = (u[:, :rank].T @ unit_b) / s[:rank]
     particular = reduced_a.T @ reduced_b
-    gap = np.abs(a_eq @ particular - b_eq)
-    if gap.max() > FEASIBILITY_TOLERANCE * max(1.0, np.abs(b_eq).max()):
+    gap = np.abs(unit_a @ particular - unit_b)
+    if gap.max() > FEASIBILITY_TOLERANCE * max(1.0, np.abs(unit_b).max()):
         row = int(np.argmax(gap)) + 1
         raise FactorxlError(
             f"the constraints are infeasible: constraint {row} contradicts the others (no weights satisfy them all)"
@@ -179,10 +186,14 @@ def _clarabel(
     import clarabel
     from scipy import sparse
 
-    x, f = model.exposures, model.factor_cov
+    # Clarabel's tolerances are absolute as well as relative, so the problem is brought to unit
+    # size: exposures of unit root-mean-square (the factor covariance scaled the other way, which
+    # leaves X F X' as it is), and an objective of order one (weights of about 1/N give a variance
+    # of about the average stock variance over N). The equality rows are orthonormal already.
+    size = np.sqrt(np.mean(model.exposures**2))
+    size = size if np.isfinite(size) and size > 0 else 1.0
+    x, f = model.exposures / size, model.factor_cov * size**2
     n, k = x.shape
-    # Scale the objective to order one (Clarabel's tolerances are absolute as well as relative):
-    # weights of about 1/N give a variance of about the average variance over N.
     scale = n / max(model.specific_var.mean() + np.einsum("ij,jk,ik->", x, f, x) / n, np.finfo(float).tiny)
     quadratic = sparse.block_diag([sparse.diags(2.0 * scale * model.specific_var), sparse.csc_matrix(np.triu(2.0 * scale * f))], format="csc")
     has_lower, has_upper = np.flatnonzero(np.isfinite(lower)), np.flatnonzero(np.isfinite(upper))
