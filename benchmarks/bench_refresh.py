@@ -18,6 +18,8 @@ Usage: ``python benchmarks/bench_refresh.py [--data DIR] [--repeat N]``.
 
 from __future__ import annotations
 
+import fair  # noqa: F401  (first: pins BLAS to one thread)
+
 import argparse
 import os
 import statistics
