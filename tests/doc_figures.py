@@ -28,8 +28,15 @@ def _number(text: str) -> int:
 
 def timing_range(workbook: str) -> tuple[float, float]:
     """The documented range of build times of ``workbook`` (e.g. ``MSFT 10–35 s``)."""
-    found = re.search(rf"{re.escape(workbook)} (\d+(?:\.\d+)?)–(\d+(?:\.\d+)?) s", WORKBOOKS_DOC.read_text())
+    found = re.search(rf"{re.escape(workbook)}\s+(\d+(?:\.\d+)?)–(\d+(?:\.\d+)?) s", WORKBOOKS_DOC.read_text())
     assert found, f"docs/workbooks.md gives no time range for {workbook}"
+    return float(found[1]), float(found[2])
+
+
+def refresh_range() -> tuple[float, float]:
+    """The documented range of refresh times of the built MSFT workbook."""
+    found = re.search(r"the time is\s+(\d+(?:\.\d+)?)–(\d+(?:\.\d+)?) s", WORKBOOKS_DOC.read_text())
+    assert found, "docs/workbooks.md gives no time range for the refresh summary"
     return float(found[1]), float(found[2])
 
 
@@ -47,9 +54,15 @@ def check_build_figures(result: BookResult, timing_name: str) -> None:
     low, high = timing_range(timing_name)
     assert low <= float(entry[2]) <= high
     assert entry[3].splitlines() == [f"  {headline}" for headline in result.headlines]
-    if result.name == "msft":
+    if result.name == "msft":  # the sample summary of `factorxl refresh MSFT.xlsx`: a refresh of this build
+        from factorxl.workbooks.refresh import refresh_workbook
+
+        report = refresh_workbook(result.path, result.path.with_name("refreshed.xlsx"), progress=False)
         summary = re.fullmatch(
-            r"refreshed MSFT\.xlsx: ([\d,]+) formulas, ([\d,]+) cached values in ([\d.]+) s\n", _block("refresh-output")
+            r"refreshed MSFT\.xlsx: ([\d,]+) formulas \(.*?\), ([\d,]+) cached values, (\d+) chart\(s\) updated in ([\d.]+) s\n",
+            _block("refresh-output"),
         )
-        assert summary and (_number(summary[1]), _number(summary[2])) == (result.formulas, result.cells)
-        assert low <= float(summary[3]) <= high
+        assert summary, "the sample refresh summary is not in the command's format"
+        assert (_number(summary[1]), _number(summary[2]), int(summary[3])) == (report.formulas, report.cells, report.charts)
+        low, high = refresh_range()
+        assert low <= float(summary[4]) <= high
