@@ -33,7 +33,7 @@ LAGS = (
 )
 HORIZON_PERIODS = (
     "Optional. Periods in the horizon, e.g. 21 for a month or 252 for a year of daily data; default 1. "
-    "Volatility grows with its square root."
+    "Expected P&L grows with it, volatility with its square root."
 )
 CHAR_WEIGHT_COLUMN = (
     "Optional. Column of the table holding positive regression weights (e.g. market cap), by header name "
