@@ -129,3 +129,12 @@ def test_the_message_says_how_many_times_larger():
         check_scale(returns, factors)
     times = int(re.search(r"about (\d+) times", str(caught.value))[1])
     assert 100 <= times <= 250  # 100 x (|1.2 f + e| / |f|), about 1.6 at the 75th percentile
+
+
+def test_a_series_far_from_zero_is_not_taken_for_percent():
+    """The check compares moves, not levels: a factor around 1e5 that moves by 1 is not percent."""
+    rng = np.random.default_rng(3)
+    factor = 1e5 + rng.normal(0.0, 1.0, (300, 1))
+    returns = 0.7 * (factor - 1e5) + rng.normal(0.0, 0.5, (300, 1))
+    check_scale(returns, factor)
+    check_scale(returns + 50.0, factor - 1e5)

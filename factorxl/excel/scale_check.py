@@ -1,19 +1,20 @@
 """Refusing the percent-vs-decimal slip: returns typed in percent against factors in decimals
 (or the other way round) give betas 100 times too large or too small, silently.
 
-The typical size of a series is the 75th percentile of its absolute values (missing values
-ignored): robust to outliers and to the zeros of thin trading. The size of the factors is that
-of the factor that moves most. The slip is refused when
+The typical size of a series is the size of its moves: its interquartile range over 1.349 (the
+standard deviation, for normal data), missing values ignored - robust to outliers, and blind to
+a series' level (a factor far from zero is not taken for percent). The size of the factors is
+that of the factor that moves most. The slip is refused when
 
 * an asset's typical size is at least :data:`SCALE_RATIO` times the factors' and at least
-  :data:`PERCENT_SIZE` (a typical move of 10 % or more a period, which decimal returns of a
+  :data:`PERCENT_SIZE` (a typical move of 25 % or more a period, which decimal returns of a
   day, week or month do not have) - the returns look like percent; or
 * the factors' typical size is at least :data:`SCALE_RATIO` times every asset's and at least
   :data:`PERCENT_SIZE` - the factors look like percent (the Kenneth French files are).
 
-Ordinary data are 0.3 to 30 times the size of their factors (an asset against the risk-free
-rate alone is the widest case), and the slip multiplies that by 100; the rule and its
-threshold are documented in docs/data.md.
+Ordinary data are 0.2 to 5 times the size of their factors (up to 100 times the risk-free
+rate's, with moves far below 25 %), and the slip multiplies or divides that by 100; the rule
+and its thresholds are documented in docs/data.md.
 """
 
 from __future__ import annotations
@@ -22,20 +23,21 @@ import numpy as np
 
 from factorxl.errors import FactorxlError
 
-SCALE_RATIO = 50.0
+SCALE_RATIO = 20.0
 """How many times larger one side's typical size must be to be refused."""
 
-PERCENT_SIZE = 0.1
-"""Typical absolute size from which a series can be in percent (a 10 % move a period)."""
+PERCENT_SIZE = 0.25
+"""Typical move from which a series can be in percent (25 % a period)."""
 
 
 def typical_size(values: np.ndarray) -> np.ndarray:
-    """The 75th percentile of the absolute values of each column, missing values ignored (NaN if none)."""
-    block = np.abs(np.asarray(values, dtype=float).reshape(len(values), -1))
+    """The size of each column's moves: interquartile range / 1.349, missing values ignored (NaN if none)."""
+    block = np.asarray(values, dtype=float).reshape(len(values), -1)
     sizes = np.full(block.shape[1], np.nan)
     present = ~np.isnan(block).all(axis=0)
     if present.any():
-        sizes[present] = np.nanpercentile(block[:, present], 75, axis=0)
+        upper, lower = np.nanpercentile(block[:, present], [75, 25], axis=0)
+        sizes[present] = (upper - lower) / 1.349
     return sizes
 
 
