@@ -138,3 +138,13 @@ def test_a_series_far_from_zero_is_not_taken_for_percent():
     returns = 0.7 * (factor - 1e5) + rng.normal(0.0, 0.5, (300, 1))
     check_scale(returns, factor)
     check_scale(returns + 50.0, factor - 1e5)
+
+
+def test_mismatches_far_beyond_a_slip_of_100_are_computed_as_given():
+    rng = np.random.default_rng(5)
+    factors = rng.normal(0, 0.01, (200, 1))
+    returns = 1.2 * factors + rng.normal(0, 0.01, (200, 1))
+    check_scale(returns, factors * 1e100)  # units of their own, not percent
+    check_scale(returns * 1e6, factors)
+    with pytest.raises(FactorxlError, match="Divide factors by 100"):
+        check_scale(returns, factors * 100)

@@ -12,6 +12,9 @@ that of the factor that moves most. The slip is refused when
 * the factors' typical size is at least :data:`SCALE_RATIO` times every asset's and at least
   :data:`PERCENT_SIZE` - the factors look like percent (the Kenneth French files are).
 
+A mismatch beyond :data:`LARGEST_SLIP` is not a slip of 100: data in units of their own (a
+factor of size 1e100) are computed as given.
+
 Ordinary data are 0.2 to 5 times the size of their factors (up to 100 times the risk-free
 rate's, with moves far below 25 %), and the slip multiplies or divides that by 100; the rule
 and its thresholds are documented in docs/data.md.
@@ -25,6 +28,10 @@ from factorxl.errors import FactorxlError
 
 SCALE_RATIO = 20.0
 """How many times larger one side's typical size must be to be refused."""
+
+LARGEST_SLIP = 5000.0
+"""Mismatches beyond this are not a slip of 100 (ordinary data are 0.2 to 50 times their factors'
+size): such data are computed as given, in their own units."""
 
 PERCENT_SIZE = 0.25
 """Typical move from which a series can be in percent (25 % a period)."""
@@ -61,13 +68,13 @@ def check_scale(returns: np.ndarray, factors: np.ndarray, returns_name: str = "r
     if not np.isfinite(factor_size) or factor_size == 0 or np.isnan(asset_sizes).all():
         return
     largest, smallest = np.nanmax(asset_sizes), np.nanmin(asset_sizes)
-    if largest >= SCALE_RATIO * factor_size and largest >= PERCENT_SIZE:
+    if SCALE_RATIO * factor_size <= largest <= LARGEST_SLIP * factor_size and largest >= PERCENT_SIZE:
         raise FactorxlError(
             f"{returns_name} are about {largest / factor_size:.0f} times the size of {factors_name}: they look like "
             f"percent (1.5 for 1.5%) while {factors_name} are decimals (0.015). Divide {returns_name} by 100: "
             "in the formula, write its range followed by /100"
         )
-    if smallest > 0 and factor_size >= SCALE_RATIO * smallest and factor_size >= PERCENT_SIZE:
+    if smallest > 0 and SCALE_RATIO * smallest <= factor_size <= LARGEST_SLIP * smallest and factor_size >= PERCENT_SIZE:
         raise FactorxlError(
             f"{factors_name} are about {factor_size / smallest:.0f} times the size of {returns_name}: they look like "
             f"percent (1.5 for 1.5%) while {returns_name} are decimals (0.015). Divide {factors_name} by 100: "
