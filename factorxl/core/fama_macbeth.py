@@ -93,6 +93,7 @@ def grs_test(returns: np.ndarray, factors: np.ndarray) -> GrsTest:
     alphas = np.array([fit.alpha for fit in fits])
     resid = np.column_stack([fit.resid for fit in fits])
     sigma = resid.T @ resid / nobs
+    _require_independent_residuals(sigma)
     means = x.mean(axis=0)
     omega = sample_covariance(x, ddof=0)
     quadratic = alphas @ np.linalg.solve(sigma, alphas)
@@ -312,6 +313,24 @@ def _shanken(inference: PremiaInference, factors: np.ndarray, intercept: bool) -
     offset = 1 if intercept else 0
     bordered[offset:, offset:] = factor_cov / inference.periods
     return (1.0 + c) * (inference.cov_fm - bordered) + bordered
+
+
+def _require_independent_residuals(sigma: np.ndarray) -> None:
+    """Raise naming the asset columns whose factor residuals are linearly dependent (for example two identical columns)."""
+    diagonal = np.diag(sigma)
+    if not (diagonal > 0).all():
+        columns = np.flatnonzero(~(diagonal > 0)) + 1
+        raise FactorxlError(f"the factors explain asset column(s) {', '.join(map(str, columns))} exactly; the GRS test needs residual risk in every asset")
+    scale = 1.0 / np.sqrt(diagonal)
+    eigenvalues, eigenvectors = np.linalg.eigh(sigma * np.outer(scale, scale))
+    if eigenvalues[0] > 1e-10 * eigenvalues[-1]:
+        return
+    vector = np.abs(eigenvectors[:, 0])
+    columns = np.flatnonzero(vector > 1e-3 * vector.max()) + 1
+    raise FactorxlError(
+        f"asset columns {', '.join(map(str, columns))} are linearly dependent after the factors (for example two identical "
+        "columns); the GRS test cannot be computed: remove the duplicate"
+    )
 
 
 def _optional_grs(returns: np.ndarray, factors: np.ndarray) -> GrsTest | None:

@@ -1,8 +1,13 @@
 """Time-series factor regressions: OLS with an intercept and classical or robust errors.
 
 The estimator is ordinary least squares of each asset's returns on a constant and K
-factors, solved through the normal equations of the column-equilibrated design (so
-the conditioning of daily returns next to a unit intercept does not cost precision).
+factors. The slopes are solved from the factors centred on their means and scaled to
+unit length (their correlation matrix), and the intercept follows from the means, so
+precision depends neither on a factor's mean nor on its scale. A factor that does not
+vary on the rows used, and factors that are linearly dependent, are reported by name.
+When the factors explain the returns exactly (the residual variance is zero relative to
+the returns' variance) the residuals are exactly zero and the statistics that divide by
+the residual variance (t statistics, p-values, confidence bounds) are not defined.
 Covariance types follow statsmodels' definitions exactly:
 
 ``classical``
@@ -30,7 +35,9 @@ from scipy import special
 from factorxl.errors import FactorxlError
 
 COV_TYPES = ("classical", "hc0", "hc1", "hc2", "hc3", "hac")
-COLLINEARITY_TOLERANCE = 1e-10  # smallest/largest eigenvalue of the equilibrated X'X
+COLLINEARITY_TOLERANCE = 1e-10  # smallest eigenvalue of the factors' correlation matrix
+CONSTANT_TOLERANCE = 1e-12  # a factor's spread about its mean, relative to its size, below which it is constant
+EXACT_FIT_TOLERANCE = 1e-24  # SSR / TSS at or below which the factors explain the returns exactly
 
 
 def newey_west_lags(nobs: int) -> int:
@@ -57,7 +64,7 @@ class RegressionResult:
     nobs, df_resid : int
         Observations used and residual degrees of freedom ``nobs - K - 1``.
     resid, fitted : ndarray, shape (nobs,)
-        Residuals and fitted values on the rows used.
+        Residuals and fitted values on the rows used (residuals exactly zero for an exact fit).
     used : ndarray of bool, shape (T,)
         Which input rows were used (both the asset and every factor present).
     cov_type : str
@@ -66,6 +73,11 @@ class RegressionResult:
         HAC lag length (``None`` unless ``cov_type == "hac"``).
     conf_level : float
         Confidence level of ``conf_int``.
+    asset : str
+        The asset's label, for messages.
+    exact_fit : bool
+        The factors explain the returns exactly: the residual variance is zero, so the
+        standard errors are zero and ``tvalues``, ``pvalues`` and ``conf_int`` are NaN.
     """
 
     params: np.ndarray
@@ -84,6 +96,16 @@ class RegressionResult:
     cov_type: str
     lags: int | None
     conf_level: float
+    asset: str = "y1"
+    exact_fit: bool = False
+
+    def require_residual_variance(self, statistic: str) -> None:
+        """Raise a message if ``statistic`` would divide by a zero residual variance (an exact fit)."""
+        if self.exact_fit:
+            raise FactorxlError(
+                f"{self.asset}: the factors explain the returns exactly (the residual variance is zero), "
+                f"so {statistic} cannot be computed"
+            )
 
     @property
     def alpha(self) -> float:
@@ -126,31 +148,48 @@ def _check_nobs(nobs: int, nparams: int, asset: str) -> None:
         )
 
 
-def _collinear_message(gram: np.ndarray, factor_names: Sequence[str]) -> str | None:
-    """Describe a (near-)exact linear dependence among the regressors, or None if there is none."""
-    eigenvalues, eigenvectors = np.linalg.eigh(gram)
+def _collinear_message(correlation: np.ndarray, factor_names: Sequence[str]) -> str | None:
+    """Describe a (near-)exact linear dependence among the factors, or None if there is none."""
+    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
     if eigenvalues[0] > COLLINEARITY_TOLERANCE * eigenvalues[-1]:
         return None
     vector = np.abs(eigenvectors[:, 0])
-    involved = np.flatnonzero(vector > 1e-3 * vector.max())
-    names = [factor_names[j - 1] for j in involved if j > 0]
-    if len(names) == 1:
-        return f"factor {names[0]} is constant on the rows used, so it is collinear with the intercept"
+    names = [factor_names[j] for j in np.flatnonzero(vector > 1e-3 * vector.max())]
     return f"the factors are collinear ({', '.join(names)} are linearly dependent on the rows used); remove one of them"
 
 
-def _solve(design: np.ndarray, responses: np.ndarray, factor_names: Sequence[str], asset: str):
-    """Least-squares coefficients and ``(X'X)^-1`` through the equilibrated normal equations."""
-    raw_gram = design.T @ design
-    scale = 1.0 / np.sqrt(np.diag(raw_gram))
-    gram = raw_gram * np.outer(scale, scale)
-    collinear = _collinear_message(gram, factor_names)
+def _solve(factors: np.ndarray, responses: np.ndarray, factor_names: Sequence[str], asset: str):
+    """Coefficients ``[alpha, betas]`` and ``(X'X)^-1`` of the design ``X = [1, factors]``.
+
+    The slopes come from the factors' correlation matrix (factors centred and scaled to
+    unit length); with ``C`` the centred cross products and ``m`` the factor means,
+    ``(X'X)^-1 = [[1/n + m' C^-1 m, -m' C^-1], [-C^-1 m, C^-1]]``.
+    """
+    nobs = factors.shape[0]
+    means = factors.mean(axis=0)
+    centred = factors - means
+    spread = np.sqrt(np.einsum("tk,tk->k", centred, centred))
+    size = np.sqrt(nobs) * np.abs(factors).max(axis=0)
+    constant = ~(spread > CONSTANT_TOLERANCE * size)
+    if constant.any():
+        j = int(np.flatnonzero(constant)[0])
+        kind = "zero" if size[j] == 0 else "constant"
+        raise FactorxlError(
+            f"{asset}: factor {factor_names[j]} is {kind} on the rows used, so it is collinear with the intercept"
+        )
+    scaled = centred / spread
+    correlation = scaled.T @ scaled
+    collinear = _collinear_message(correlation, factor_names)
     if collinear is not None:
         raise FactorxlError(f"{asset}: {collinear}")
-    gram_inverse = np.linalg.inv(gram)
-    coefficients = (gram_inverse @ ((design.T @ responses) * scale[:, None])) * scale[:, None]
-    xtx_inverse = gram_inverse * np.outer(scale, scale)
-    return coefficients, xtx_inverse
+    correlation_inverse = np.linalg.inv(correlation)
+    response_means = responses.mean(axis=0)
+    slopes = (correlation_inverse @ (scaled.T @ (responses - response_means))) / spread[:, None]
+    intercepts = response_means - means @ slopes
+    centred_inverse = correlation_inverse / np.outer(spread, spread)
+    lever = centred_inverse @ means
+    xtx_inverse = np.block([[np.array([[1.0 / nobs + means @ lever]]), -lever[None, :]], [-lever[:, None], centred_inverse]])
+    return np.vstack([intercepts, slopes]), xtx_inverse
 
 
 def _window_sums(scores: np.ndarray, width: int) -> np.ndarray:
@@ -268,7 +307,7 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
     nobs = y.shape[0]
     design = np.column_stack([np.ones(nobs), x])
     _check_nobs(nobs, design.shape[1], " / ".join(asset_names))
-    coefficients, xtx_inverse = _solve(design, y, factor_names, " / ".join(asset_names))
+    coefficients, xtx_inverse = _solve(x, y, factor_names, " / ".join(asset_names))
     nparams = design.shape[1]
     df_resid = nobs - nparams
     fitted = design @ coefficients
@@ -276,10 +315,13 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
     ssr = np.einsum("tm,tm->m", resid, resid)
     centered = y - y.mean(axis=0)
     tss = np.einsum("tm,tm->m", centered, centered)
-    constant = np.ptp(y, axis=0) == 0
+    constant = (np.ptp(y, axis=0) == 0) | ~(tss > 0)
     if constant.any():
         flat = [asset_names[j] for j in np.flatnonzero(constant)]
-        raise FactorxlError(f"returns of {', '.join(flat)} are constant; there is nothing to regress")
+        raise FactorxlError(f"returns of {', '.join(flat)} are constant (or vary too little to measure); there is nothing to regress")
+    exact = ssr <= EXACT_FIT_TOLERANCE * tss
+    if exact.any():  # what is left is rounding: the fit is exact
+        fitted[:, exact], resid[:, exact], ssr[exact] = y[:, exact], 0.0, 0.0
     rsquared = 1.0 - ssr / tss
     rsquared_adj = 1.0 - (1.0 - rsquared) * (nobs - 1) / df_resid
     hac_lags = None
@@ -289,7 +331,8 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
         hac_lags = (newey_west_lags(nobs) if lags is None else min(lags, nobs - 1)) if cov_type == "hac" else None
         cov = _sandwich(design, resid, xtx_inverse, cov_type, hac_lags)
     bse = np.sqrt(np.einsum("mii->mi", cov))
-    tvalues = coefficients.T / bse
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tvalues = np.where(exact[:, None], np.nan, coefficients.T / bse)
     tail = (1.0 - conf_level) / 2.0
     if cov_type == "classical":
         pvalues = 2.0 * special.stdtr(df_resid, -np.abs(tvalues))
@@ -297,13 +340,14 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
     else:
         pvalues = 2.0 * special.ndtr(-np.abs(tvalues))
         quantile = special.ndtri(1.0 - tail)
+    margins = np.where(exact[:, None], np.nan, quantile * bse)
     return [
         RegressionResult(
             params=coefficients[:, j],
             bse=bse[j],
             tvalues=tvalues[j],
             pvalues=pvalues[j],
-            conf_int=np.column_stack([coefficients[:, j] - quantile * bse[j], coefficients[:, j] + quantile * bse[j]]),
+            conf_int=np.column_stack([coefficients[:, j] - margins[j], coefficients[:, j] + margins[j]]),
             cov_params=cov[j],
             rsquared=float(rsquared[j]),
             rsquared_adj=float(rsquared_adj[j]),
@@ -315,6 +359,8 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
             cov_type=cov_type,
             lags=hac_lags,
             conf_level=conf_level,
+            asset=asset_names[j],
+            exact_fit=bool(exact[j]),
         )
         for j in range(y.shape[1])
     ]

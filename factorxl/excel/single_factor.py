@@ -102,6 +102,7 @@ def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=
     lag_count = read_optional_int(lags, "lags", minimum=0)
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
     models = fit_factor_models(returns, factors, cov_type=method, lags=lag_count)
+    models.single().require_residual_variance("standard errors, t statistics and p-values")
     labels, columns, values = _regression_rows(models.single(), models.factors.labels, scale)
     return labeled_table(labels, columns, values, corner=models.returns.labels[0])
 
@@ -147,7 +148,9 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
             raise FactorxlError(f"returns must be a single asset column; it has {table.columns} columns")
         volatility = sample_volatility(table.values[~np.isnan(table.values[:, 0]), 0], degrees)
     else:
-        volatility = sample_volatility(fit_factor_models(returns, factors).single().resid, degrees)
+        fit = fit_factor_models(returns, factors).single()
+        fit.require_residual_variance("a position sized on residual volatility")
+        volatility = sample_volatility(fit.resid, degrees)
     return volatility_budget_position(amount, volatility, horizon)
 
 
@@ -183,7 +186,7 @@ def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
         decomposition.total_variance,
     ]
     labels = [*models.factors.labels, "Factor", "Idiosyncratic", "Total"]
-    values = [[v, v / decomposition.total_variance] for v in variances]
+    values = [[v, decomposition.share(v)] for v in variances]
     return labeled_table(labels, ["variance", "share"], values, corner=models.returns.labels[0])
 
 
@@ -202,6 +205,8 @@ def APPRAISAL_RATIO(returns, factors, periods_per_year=None, ddof=None):
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
+    for fit in models.fits:
+        fit.require_residual_variance("the appraisal ratio (alpha over residual volatility)")
     return scalar_or_grid([appraisal_ratio(fit.alpha, fit.resid, scale, degrees) for fit in models.fits])
 
 
