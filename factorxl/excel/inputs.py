@@ -68,6 +68,16 @@ class Table:
     def columns(self) -> int:
         return self.values.shape[1]
 
+    def as_row(self) -> Table:
+        """The table as one row when it is one column without a header.
+
+        xlwings passes a one-row range as a flat list, which reads as a column; a function
+        that expects a single row (one weight per asset, one period) turns it back.
+        """
+        if self.columns != 1 or self.has_header:
+            return self
+        return Table(self.values.T, tuple(f"{self.labels[0].rstrip('0123456789')}{j + 1}" for j in range(self.rows)), self.name, False)
+
     def describe_shape(self) -> str:
         """``"9778 rows x 2 columns"`` (data rows, header not counted)."""
         return f"{_count(self.rows, 'row')} x {_count(self.columns, 'column')}"

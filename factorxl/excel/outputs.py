@@ -4,7 +4,8 @@
 * otherwise a 2-D list that spills (time down the rows, one column per series);
 * results that mix kinds of values are labeled tables: row labels in the first column,
   column labels in the first row;
-* a missing result (NaN) is an empty cell, never a zero.
+* a missing result (NaN) is an empty cell, never a zero;
+* a result too large to represent (an infinity) is refused with a message, never shown.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from factorxl.errors import FactorxlError
+
 Cell = float | str | None
 
 
@@ -23,7 +26,11 @@ def cell(value: Any) -> Cell:
     if value is None or isinstance(value, str):
         return value
     number = float(value)
-    return number if math.isfinite(number) else None
+    if math.isinf(number):
+        raise FactorxlError(
+            "a result is too large to represent (it overflows); the inputs are too large or too close to zero"
+        )
+    return None if math.isnan(number) else number
 
 
 def grid(values: Any) -> list[list[Cell]]:
