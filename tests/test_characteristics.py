@@ -16,7 +16,7 @@ from factorxl import udfs
 from factorxl.errors import FactorxlError
 
 CHARS = ["size", "value", "mom"]
-DATES = pd.date_range("2006-01-31", periods=8, freq="ME")
+DATES = pd.date_range("2006-01-31", periods=8, freq=pd.offsets.MonthEnd())
 
 
 @pytest.fixture(scope="module")

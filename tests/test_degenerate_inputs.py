@@ -131,3 +131,8 @@ def test_a_single_period_attribution_without_headers():
     assert period["f1"] == pytest.approx(0.005, rel=1e-14) and period["f2"] == pytest.approx(-0.02, rel=1e-14)
     assert period["active"] == pytest.approx(0.002, rel=1e-12)
     assert period["unexplained"] == pytest.approx(0.002 - 0.005 + 0.02 - 0.001, rel=1e-12)
+
+
+def test_exposure_matrix_refuses_negative_caps_even_without_standardizing():
+    with pytest.raises(FactorxlError, match="caps must be positive; got -3 at position 2"):
+        udfs.EXPOSURE_MATRIX(["Tech", "Fin", "Tech"], [0.1, 0.4, -0.2], [1.0, -3.0, 2.0], None, False)

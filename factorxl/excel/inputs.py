@@ -246,10 +246,13 @@ def read_table(value: Any, name: str, label_prefix: str) -> Table:
     return Table(values=values, labels=labels, name=name, has_header=has_header)
 
 
-def read_vector(value: Any, name: str, length: int | None = None, allow_missing: bool = False) -> np.ndarray:
+def read_vector(
+    value: Any, name: str, length: int | None = None, allow_missing: bool = False, *, positive: bool = False
+) -> np.ndarray:
     """Read a single row or column of numbers (weights, exposures, volatilities).
 
-    Either orientation is accepted. With ``length`` the number of values must match.
+    Either orientation is accepted. With ``length`` the number of values must match;
+    with ``positive`` every value present must be above zero (caps, volatilities).
     """
     table = read_table(value, name, "v")
     if table.rows != 1 and table.columns != 1:
@@ -262,6 +265,9 @@ def read_vector(value: Any, name: str, length: int | None = None, allow_missing:
     if not allow_missing and np.isnan(vector).any():
         position = int(np.flatnonzero(np.isnan(vector))[0]) + 1
         raise FactorxlError(f"{name} has an empty or error cell at position {position}")
+    if positive and (vector <= 0).any():
+        position = int(np.flatnonzero(vector <= 0)[0]) + 1
+        raise FactorxlError(f"{name} must be positive; got {vector[position - 1]:g} at position {position}")
     return vector
 
 

@@ -108,7 +108,7 @@ def EXPOSURE_MATRIX(industries, descriptors, caps, industry_names=None, standard
     matrix = exposure_matrix(
         labels,
         table.values,
-        read_vector(caps, "caps", table.rows),
+        read_vector(caps, "caps", table.rows, positive=True),
         table.labels,
         industry_names=names,
         standardize_styles=read_bool(standardize_styles, "standardize_styles", True),
