@@ -140,7 +140,7 @@ _cell_kinds = np.frompyfunc(lambda cell: _CELL_KINDS.get(type(cell), _OTHER), 1,
 
 
 def _position(row: int, column: int) -> str:
-    return f"at row {row}, column {column}"
+    return f" at row {row}, column {column}"
 
 
 def _number_rule(number: float, cell: Any, name: str, where: str) -> float:
@@ -148,26 +148,25 @@ def _number_rule(number: float, cell: Any, name: str, where: str) -> float:
     if math.isinf(number) or abs(number) > MAX_MAGNITUDE:
         what = "an infinite value" if isinstance(cell, float) and math.isinf(cell) else f"{f'{cell!r}'[:24]}, too large a number,"
         raise FactorxlError(
-            f"{name} has {what} {where}; numbers must be finite and at most 1e154 in size"
+            f"{name} has {what}{where}; numbers must be finite and at most 1e154 in size"
         )
     return number
 
 
-def _cell_to_float(cell: Any, name: str, row: int, column: int) -> float:
-    """One cell as a float (NaN when missing), or a message naming the cell."""
-    where = _position(row, column)
+def _cell_to_float(cell: Any, name: str, where: str) -> float:
+    """One cell as a float (NaN when missing), or a message naming the cell (``where``: " at row 2, column 3")."""
     if is_missing(cell):
         return math.nan
     if isinstance(cell, bool) or not isinstance(cell, (numbers.Real, str)):
         kind = "a logical value" if isinstance(cell, bool) else f"a {type(cell).__name__}"
-        raise FactorxlError(f"{name} has {kind} ({cell!r}) {where}; expected numbers")
+        raise FactorxlError(f"{name} has {kind} ({cell!r}){where}; expected numbers")
     if isinstance(cell, str) and cell.strip().lower() in NON_FINITE_TEXT:
-        raise FactorxlError(f"{name} has {cell!r} {where}, not a finite number; expected numbers")
+        raise FactorxlError(f"{name} has {cell!r}{where}, not a finite number; expected numbers")
     try:
         number = float(cell)
     except ValueError:
         raise FactorxlError(
-            f"{name} has text {cell!r} {where}; expected numbers "
+            f"{name} has text {cell!r}{where}; expected numbers "
             "(empty cells and error values count as missing)"
         ) from None
     except OverflowError:
@@ -184,7 +183,7 @@ def _object_grid(rows: list[list[Any]]) -> np.ndarray:
     return cells
 
 
-def _to_floats(rows: list[list[Any]], name: str, first_row: int) -> np.ndarray:
+def _to_floats(rows: list[list[Any]], name: str, first_row: int, first_column: int = 0) -> np.ndarray:
     """Convert data rows to floats, NaN for missing cells, enforcing the number rule.
 
     The whole block is typed at once: plain numbers are converted in one NumPy call,
@@ -202,11 +201,11 @@ def _to_floats(rows: list[list[Any]], name: str, first_row: int) -> np.ndarray:
         plain[:] = False
     special = ~plain & (kinds != _EMPTY)
     for i, j in zip(*np.nonzero(special), strict=True):
-        values[i, j] = _cell_to_float(cells[i, j], name, i + first_row + 1, j + 1)
+        values[i, j] = _cell_to_float(cells[i, j], name, _position(i + first_row + 1, j + first_column + 1))
     outside = ~(np.abs(values) <= MAX_MAGNITUDE) & ~np.isnan(values)
     if outside.any():
         i, j = np.argwhere(outside)[0]
-        _number_rule(values[i, j], cells[i, j], name, _position(i + first_row + 1, j + 1))
+        _number_rule(values[i, j], cells[i, j], name, _position(i + first_row + 1, j + first_column + 1))
     return values
 
 
@@ -306,7 +305,7 @@ def read_number(
         if len(grid) != 1 or len(grid[0]) != 1:
             raise FactorxlError(f"{name} must be a single number; got a range of {len(grid)} rows")
         value = grid[0][0]
-    number = _cell_to_float(value, name, 1, 1)
+    number = _cell_to_float(value, name, "")
     if math.isnan(number):
         raise FactorxlError(f"{name} is an error value; expected a number")
     if positive and not number > 0:
@@ -416,6 +415,17 @@ def _parse_date(value: Any) -> datetime.datetime | None:
             return None
         return parsed if str(parsed.year) in text else None
     return None
+
+
+def _cached_date(value: Any, parsed: dict[Any, datetime.datetime | None]) -> datetime.datetime | None:
+    """:func:`_parse_date` of ``value``, looked up in ``parsed`` when the same cell was seen before."""
+    try:
+        key = (type(value), value)
+        if key not in parsed:
+            parsed[key] = _parse_date(value)
+        return parsed[key]
+    except TypeError:  # a cell that cannot be a key (a list) is not a date
+        return None
 
 
 def date_label(value: datetime.datetime) -> str:
@@ -529,18 +539,23 @@ def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns:
     has_header = all(label is not None for label in header) and _parse_date(grid[0][0]) is None
     first = 1 if has_header else 0
     labels = tuple(header[2:]) if has_header else tuple(f"{value_prefix}{j + 1}" for j in range(width - 2))
+    data = grid[first:]
+    if not data:
+        raise FactorxlError(f"{name} has no data rows")
+    numbers = _to_floats([row[2:] for row in data], name, first, first_column=2)
+    parsed_dates: dict[Any, datetime.datetime | None] = {}  # each distinct date cell is parsed once
     dates: list[datetime.datetime] = []
     ids: list[str] = []
-    rows: list[list[float]] = []
-    sheet_rows: list[int] = []
-    for offset, cells in enumerate(grid[first:]):
+    kept: list[int] = []
+    for offset, cells in enumerate(data):
         number = offset + first + 1
-        if all(is_missing(cell) for cell in cells):
+        date_missing, id_missing = is_missing(cells[0]), is_missing(cells[1])
+        if date_missing and id_missing and np.isnan(numbers[offset]).all():
             continue
-        if is_missing(cells[0]) or is_missing(cells[1]):
-            column = "date" if is_missing(cells[0]) else "id"
+        if date_missing or id_missing:
+            column = "date" if date_missing else "id"
             raise FactorxlError(f"{name} has no {column} at row {number}; every row needs a date and an id")
-        date = _parse_date(cells[0])
+        date = _cached_date(cells[0], parsed_dates)
         if date is None:
             raise FactorxlError(
                 f"{name} has {cells[0]!r} in its date column at row {number}; expected a date, "
@@ -551,9 +566,10 @@ def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns:
             raise FactorxlError(f"{name} has {cells[1]!r} in its id column at row {number}; expected text or a number")
         dates.append(date)
         ids.append(identifier)
-        rows.append([_cell_to_float(cell, name, number, j + 3) for j, cell in enumerate(cells[2:])])
-        sheet_rows.append(number)
-    if not rows:
+        kept.append(offset)
+    rows = numbers[kept]
+    sheet_rows = [offset + first + 1 for offset in kept]
+    if not kept:
         raise FactorxlError(f"{name} has no data rows")
     unique_dates = tuple(sorted(set(dates)))
     date_lookup = {d: i for i, d in enumerate(unique_dates)}
@@ -575,7 +591,7 @@ def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns:
         ids=unique_ids,
         date_index=date_index,
         id_index=id_index,
-        values=np.array(rows, dtype=float).reshape(len(rows), width - 2),
+        values=rows,
         labels=labels,
         name=name,
         sheet_rows=np.array(sheet_rows),
