@@ -136,3 +136,17 @@ def test_a_single_period_attribution_without_headers():
 def test_exposure_matrix_refuses_negative_caps_even_without_standardizing():
     with pytest.raises(FactorxlError, match="caps must be positive; got -3 at position 2"):
         udfs.EXPOSURE_MATRIX(["Tech", "Fin", "Tech"], [0.1, 0.4, -0.2], [1.0, -3.0, 2.0], None, False)
+
+
+def test_hc3_with_an_observation_of_leverage_one_is_refused():
+    factors = np.column_stack([np.zeros(20), FACTORS[:20, 1]])
+    factors[5, 0] = 0.02  # the first factor moves on one row only: that row is fitted exactly
+    with pytest.raises(FactorxlError, match="observation 6 of the rows used alone determines a coefficient"):
+        udfs.FACTOR_REGRESS(_column(RETURNS[:20]), factors.tolist(), "hc3")
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e-100, 1e100, 1e150])
+def test_factor_betas_keep_their_digits_for_tiny_and_huge_factors(scale):
+    reference = sm.OLS(RETURNS, sm.add_constant(FACTORS)).fit().params[1:]
+    betas = udfs.FACTOR_BETA(_column(RETURNS), (FACTORS * scale).tolist())[0]
+    assert np.array(betas) * scale == pytest.approx(reference, rel=1e-12)

@@ -37,6 +37,7 @@ from factorxl.errors import FactorxlError
 COV_TYPES = ("classical", "hc0", "hc1", "hc2", "hc3", "hac")
 COLLINEARITY_TOLERANCE = 1e-10  # smallest eigenvalue of the factors' correlation matrix
 CONSTANT_TOLERANCE = 1e-12  # a factor's spread about its mean, relative to its size, below which it is constant
+LEVERAGE_TOLERANCE = 1e-10  # a leverage within this of 1 makes HC2/HC3 weights infinite
 EXACT_FIT_TOLERANCE = 1e-24  # SSR / TSS at or below which the factors explain the returns exactly
 
 
@@ -166,18 +167,22 @@ def _solve(factors: np.ndarray, responses: np.ndarray, factor_names: Sequence[st
     ``(X'X)^-1 = [[1/n + m' C^-1 m, -m' C^-1], [-C^-1 m, C^-1]]``.
     """
     nobs = factors.shape[0]
-    means = factors.mean(axis=0)
-    centred = factors - means
+    magnitude = np.abs(factors).max(axis=0)
+    if (magnitude == 0).any():
+        j = int(np.flatnonzero(magnitude == 0)[0])
+        raise FactorxlError(f"{asset}: factor {factor_names[j]} is zero on the rows used, so it is collinear with the intercept")
+    unit = factors / magnitude  # each factor at most 1 in size: tiny or huge factors keep their digits
+    centred = unit - unit.mean(axis=0)
     spread = np.sqrt(np.einsum("tk,tk->k", centred, centred))
-    size = np.sqrt(nobs) * np.abs(factors).max(axis=0)
-    constant = ~(spread > CONSTANT_TOLERANCE * size)
+    constant = ~(spread > CONSTANT_TOLERANCE * np.sqrt(nobs))
     if constant.any():
         j = int(np.flatnonzero(constant)[0])
-        kind = "zero" if size[j] == 0 else "constant"
         raise FactorxlError(
-            f"{asset}: factor {factor_names[j]} is {kind} on the rows used, so it is collinear with the intercept"
+            f"{asset}: factor {factor_names[j]} is constant on the rows used, so it is collinear with the intercept"
         )
     scaled = centred / spread
+    means = factors.mean(axis=0)
+    spread = spread * magnitude  # the centred length of each factor in its own units
     correlation = scaled.T @ scaled
     collinear = _collinear_message(correlation, factor_names)
     if collinear is not None:
@@ -223,6 +228,12 @@ def _sandwich(design: np.ndarray, resid: np.ndarray, xtx_inverse: np.ndarray, co
         squared = resid.T**2  # (m, n)
         if cov_type in ("hc2", "hc3"):
             leverage = ((design @ xtx_inverse) * design).sum(axis=1)
+            if (leverage >= 1.0 - LEVERAGE_TOLERANCE).any():
+                row = int(np.argmax(leverage)) + 1
+                raise FactorxlError(
+                    f"observation {row} of the rows used alone determines a coefficient (leverage 1), so "
+                    f"{cov_type.upper()} standard errors are not defined; use hc0, hc1 or classical"
+                )
             squared = squared / (1.0 - leverage) ** (1 if cov_type == "hc2" else 2)
         meat = (design.T * squared[:, None, :]) @ design
         if cov_type == "hc1":
