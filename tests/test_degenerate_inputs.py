@@ -150,3 +150,18 @@ def test_factor_betas_keep_their_digits_for_tiny_and_huge_factors(scale):
     reference = sm.OLS(RETURNS, sm.add_constant(FACTORS)).fit().params[1:]
     betas = udfs.FACTOR_BETA(_column(RETURNS), (FACTORS * scale).tolist())[0]
     assert np.array(betas) * scale == pytest.approx(reference, rel=1e-12)
+
+
+def test_a_column_chosen_twice_is_refused():
+    exposures = [["MKT", "Tech", "Fin"], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
+    with pytest.raises(FactorxlError, match="industry_columns names Tech twice"):
+        udfs.CROSS_SECTION_FIT([0.01, 0.02, -0.01], exposures, [1.0, 2.0, 3.0], [2, 2])
+
+
+def test_fm_premia_of_returns_near_1e_minus_157_equal_those_of_the_same_returns_in_units():
+    returns = FACTORS @ RNG.normal(1.0, 0.3, (2, 3)) + RNG.normal(0.0, 0.01, (60, 3))
+    usual = {row[0]: row[1:] for row in udfs.FM_PREMIA(returns.tolist(), FACTORS.tolist())}
+    tiny = {row[0]: row[1:] for row in udfs.FM_PREMIA((returns * 1e-157).tolist(), FACTORS.tolist())}
+    for label in ("f1", "f2", "avg R-squared", "GRS F"):  # returns and loadings shrink together
+        assert tiny[label][0] == pytest.approx(usual[label][0], rel=1e-9), label
+    assert tiny["const"][0] == pytest.approx(usual["const"][0] * 1e-157, rel=1e-9)

@@ -79,7 +79,8 @@ def grs_test(returns: np.ndarray, factors: np.ndarray) -> GrsTest:
     Raises
     ------
     FactorxlError
-        If there are no more complete rows than ``N + K``.
+        If there are no more complete rows than ``N + K``, or the assets' residuals are
+        linearly dependent (two identical asset columns, for example).
     """
     y, x = _complete_rows(_as_2d(returns), _as_2d(factors))
     nobs, nassets = y.shape
@@ -89,7 +90,8 @@ def grs_test(returns: np.ndarray, factors: np.ndarray) -> GrsTest:
             f"the GRS test needs more complete rows than assets + factors ({nassets} + {nfactors}); "
             f"there are {nobs} rows with every asset and factor present"
         )
-    fits = ols(y, x)
+    size = np.abs(y).max()
+    fits = ols(y / size if size > 0 else y, x)  # the statistic does not depend on the returns' unit
     alphas = np.array([fit.alpha for fit in fits])
     resid = np.column_stack([fit.resid for fit in fits])
     sigma = resid.T @ resid / nobs
@@ -258,9 +260,13 @@ def fama_macbeth(
     present = ~np.isnan(y)
     filled = np.where(present, y, 0.0)
     weights = present.astype(float)
-    products = (design[:, :, None] * design[:, None, :]).reshape(len(betas), -1)
+    unit = np.abs(design).max(axis=0)
+    unit[unit == 0] = 1.0  # each loading brought to unit size: tiny loadings keep their digits in the cross products
+    scaled = design / unit
+    products = (scaled[:, :, None] * scaled[:, None, :]).reshape(len(betas), -1)
     gram = (weights @ products).reshape(-1, nparams, nparams)
-    solution = solve_periods(gram, filled @ design, present.sum(axis=1))
+    solution = solve_periods(gram, filled @ scaled, present.sum(axis=1))
+    np.divide(solution.coefficients, unit, out=solution.coefficients)
     estimated = solution.estimated
     if not estimated.any():
         reason = (
@@ -272,14 +278,15 @@ def fama_macbeth(
     inference = premia_inference(solution.coefficients, lags)
 
     fitted = solution.coefficients @ design.T
-    resid = np.where(present, y - fitted, 0.0)
+    size = np.abs(filled).max() or 1.0  # R-squared in the returns' own unit: tiny returns keep their digits
+    resid = np.where(present, y - fitted, 0.0) / size
     ssr = np.einsum("tn,tn->t", resid, resid)
     if intercept:
         means = filled.sum(axis=1) / np.maximum(present.sum(axis=1), 1)
-        deviations = np.where(present, y - means[:, None], 0.0)
+        deviations = np.where(present, y - means[:, None], 0.0) / size
         tss = np.einsum("tn,tn->t", deviations, deviations)
     else:
-        tss = np.einsum("tn,tn->t", filled, filled)
+        tss = np.einsum("tn,tn->t", filled / size, filled / size)
     with np.errstate(divide="ignore", invalid="ignore"):
         rsquared = np.where(estimated, 1.0 - ssr / tss, np.nan)
 

@@ -189,8 +189,11 @@ def _solve(factors: np.ndarray, responses: np.ndarray, factor_names: Sequence[st
         raise FactorxlError(f"{asset}: {collinear}")
     correlation_inverse = np.linalg.inv(correlation)
     response_means = responses.mean(axis=0)
-    slopes = (correlation_inverse @ (scaled.T @ (responses - response_means))) / spread[:, None]
-    intercepts = response_means - means @ slopes
+    with np.errstate(over="ignore", invalid="ignore"):
+        slopes = (correlation_inverse @ (scaled.T @ (responses - response_means))) / spread[:, None]
+        intercepts = response_means - means @ slopes
+    if not (np.isfinite(slopes).all() and np.isfinite(intercepts).all()):
+        raise FactorxlError(f"{asset}: the coefficients are too large to represent; the returns are too large for the size of the factors")
     centred_inverse = correlation_inverse / np.outer(spread, spread)
     lever = centred_inverse @ means
     xtx_inverse = np.block([[np.array([[1.0 / nobs + means @ lever]]), -lever[None, :]], [-lever[:, None], centred_inverse]])

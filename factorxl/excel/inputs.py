@@ -659,4 +659,7 @@ def read_positions(value: Any, name: str, labels: Sequence[str]) -> list[int]:
         if isinstance(cell, bool) or not (math.isfinite(number) and number == int(number) and 1 <= number <= len(labels)):
             raise FactorxlError(f"{name}: {cell!r} is not a column number between 1 and {len(labels)}")
         positions.append(int(number) - 1)
+    if len(set(positions)) < len(positions):
+        twice = next(p for p in positions if positions.count(p) > 1)
+        raise FactorxlError(f"{name} names {labels[twice]} twice; name each column once")
     return positions

@@ -22,7 +22,7 @@ from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.fitting import FittedModels, fit_factor_models, read_returns_and_factors
 from factorxl.excel.inputs import is_omitted, read_choice, read_ddof, read_number, read_optional_int, read_optional_number, read_table
-from factorxl.excel.outputs import aligned_rows, labeled_table, scalar_or_grid
+from factorxl.excel.outputs import aligned_rows, cell, labeled_table, scalar_or_grid
 
 __all__ = [
     "APPRAISAL_RATIO",
@@ -151,7 +151,7 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
         fit = fit_factor_models(returns, factors).single()
         fit.require_residual_variance("a position sized on residual volatility")
         volatility = sample_volatility(fit.resid, degrees)
-    return volatility_budget_position(amount, volatility, horizon)
+    return cell(volatility_budget_position(amount, volatility, horizon))
 
 
 @worksheet_function(
@@ -170,7 +170,7 @@ def EXPECTED_PNL(position, returns, factors, periods=None, kind=None):
     fit = models.single()
     factor_means = models.factors.values[fit.used].mean(axis=0)
     pnl = expected_pnl(size, fit.alpha, fit.betas, factor_means, horizon)
-    return pnl.total if which == "total" else pnl.risk_adjusted
+    return cell(pnl.total if which == "total" else pnl.risk_adjusted)
 
 
 @worksheet_function(returns=help.ONE_ASSET_RETURNS, factors=help.FACTORS, ddof=help.DDOF)
