@@ -167,6 +167,8 @@ ARGUMENTS: dict[str, Maker] = {
     "returns": lambda rng, s: _block(rng, s.periods, s.assets, "y", s.headers) if rng.random() < 0.8 else _column(rng, s.stocks),
     "factors": lambda rng, s: _block(rng, s.periods, s.factors, "f", s.headers),
     "factor_returns": lambda rng, s: _block(rng, s.periods, s.factors, "f", s.headers),
+    "known_y": lambda rng, s: _block(rng, s.periods, 1, "y", s.headers),
+    "known_x": lambda rng, s: _block(rng, s.periods, s.factors, "x", s.headers),
     "weights": lambda rng, s: pick(rng, 
         [_row(rng, s.assets), _block(rng, s.periods, s.assets), _column(rng, s.stocks), _block(rng, s.stocks, 2)]
     ),
@@ -228,7 +230,7 @@ SPECIFIC: dict[tuple[str, str], Maker] = {
     },
     **{
         (name, "returns"): lambda rng, s: _block(rng, s.periods, 1, "y", s.headers)
-        for name in ("FACTOR_ROLLING_BETA", "FACTOR_REGRESS", "VOL_BUDGET_SIZE", "EXPECTED_PNL", "FACTOR_VAR_DECOMP")
+        for name in ("FACTOR_ROLLING_BETA", "FACTOR_REGRESS", "FACTOR_SUMMARY", "VOL_BUDGET_SIZE", "EXPECTED_PNL", "FACTOR_VAR_DECOMP")
     },
     ("RISK_STRESS", "factor"): lambda rng, s: float(rng.integers(1, s.factors + 1)),
     ("RISK_STRESS", "exposures"): lambda rng, s: _block(rng, s.factors, s.assets, "p", s.headers),
@@ -251,7 +253,7 @@ SPECIFIC: dict[tuple[str, str], Maker] = {
     ("SHARPE_RATIO", "returns"): lambda rng, s: _block(rng, max(s.periods, 3), s.assets, "y", s.headers),
 }
 CHOICE_ARGUMENTS = frozenset({"cov_type", "method", "se", "kind", "missing", "model", "frequency"})
-LOGICAL_ARGUMENTS = frozenset({"expanding", "include_alpha", "intercept", "standardize", "standardize_styles"})
+LOGICAL_ARGUMENTS = frozenset({"expanding", "include_alpha", "intercept", "standardize", "standardize_styles", "constant", "stats"})
 
 
 def scenario(rng: np.random.Generator) -> Scenario:

@@ -1,13 +1,14 @@
 """Time-series factor regressions: OLS with an intercept and classical or robust errors.
 
 The estimator is ordinary least squares of each asset's returns on a constant and K
-factors. The slopes are solved from the factors centred on their means and scaled to
-unit length (their correlation matrix), and the intercept follows from the means, so
-precision depends neither on a factor's mean nor on its scale. A factor that does not
-vary on the rows used, and factors that are linearly dependent, are reported by name.
-When the factors explain the returns exactly (the residual variance is zero relative to
-the returns' variance) the residuals are exactly zero and the statistics that divide by
-the residual variance (t statistics, p-values, confidence bounds) are not defined.
+factors (or on the K factors alone, through the origin, with ``intercept=False``). The
+slopes are solved from the factors centred on their means (not centred through the origin)
+and scaled to unit length, and the intercept follows from the means, so precision depends
+neither on a factor's mean nor on its scale. A factor that does not vary on the rows used,
+and factors that are linearly dependent, are reported by name. When the factors explain the
+returns exactly (the residual variance is zero relative to the returns' variation) the
+residuals are exactly zero and the statistics that divide by the residual variance
+(t statistics, p-values, confidence bounds) are not defined.
 Covariance types follow statsmodels' definitions exactly:
 
 ``classical``
@@ -48,9 +49,10 @@ def newey_west_lags(nobs: int) -> int:
 
 @dataclass(frozen=True)
 class RegressionResult:
-    """OLS of one asset on a constant and K factors.
+    """OLS of one asset on a constant and K factors (or on the factors alone).
 
-    Parameters are ordered ``[alpha, beta_1, ..., beta_K]``.
+    Parameters are ordered ``[alpha, beta_1, ..., beta_K]``, or ``[beta_1, ..., beta_K]``
+    without an intercept.
 
     Attributes
     ----------
@@ -61,9 +63,11 @@ class RegressionResult:
     cov_params : ndarray, shape (K + 1, K + 1)
         Covariance matrix of the coefficients under ``cov_type``.
     rsquared, rsquared_adj : float
-        Centered R-squared and its degrees-of-freedom adjustment.
+        R-squared and its degrees-of-freedom adjustment: centered with an intercept,
+        uncentered (total sum of squares ``y'y``) without one, as statsmodels computes them.
     nobs, df_resid : int
-        Observations used and residual degrees of freedom ``nobs - K - 1``.
+        Observations used and residual degrees of freedom ``nobs - K - 1`` (``nobs - K``
+        without an intercept).
     resid, fitted : ndarray, shape (nobs,)
         Residuals and fitted values on the rows used (residuals exactly zero for an exact fit).
     used : ndarray of bool, shape (T,)
@@ -74,6 +78,8 @@ class RegressionResult:
         HAC lag length (``None`` unless ``cov_type == "hac"``).
     conf_level : float
         Confidence level of ``conf_int``.
+    intercept : bool
+        Whether the regression has a constant (``params[0]`` is then alpha).
     asset : str
         The asset's label, for messages.
     exact_fit : bool
@@ -97,6 +103,7 @@ class RegressionResult:
     cov_type: str
     lags: int | None
     conf_level: float
+    intercept: bool = True
     asset: str = "y1"
     exact_fit: bool = False
 
@@ -110,13 +117,13 @@ class RegressionResult:
 
     @property
     def alpha(self) -> float:
-        """The intercept."""
-        return float(self.params[0])
+        """The intercept (0 for a regression through the origin)."""
+        return float(self.params[0]) if self.intercept else 0.0
 
     @property
     def betas(self) -> np.ndarray:
         """The factor loadings, shape (K,)."""
-        return self.params[1:]
+        return self.params[1:] if self.intercept else self.params
 
     @property
     def ssr(self) -> float:
@@ -125,7 +132,7 @@ class RegressionResult:
 
     @property
     def resid_var(self) -> float:
-        """Residual variance ``SSR / (n - K - 1)`` (the regression convention)."""
+        """Residual variance ``SSR / df_resid`` (the regression convention)."""
         return self.ssr / self.df_resid
 
     @property
@@ -159,42 +166,44 @@ def _collinear_message(correlation: np.ndarray, factor_names: Sequence[str]) -> 
     return f"the factors are collinear ({', '.join(names)} are linearly dependent on the rows used); remove one of them"
 
 
-def _solve(factors: np.ndarray, responses: np.ndarray, factor_names: Sequence[str], asset: str):
-    """Coefficients ``[alpha, betas]`` and ``(X'X)^-1`` of the design ``X = [1, factors]``.
+def _solve(factors: np.ndarray, responses: np.ndarray, factor_names: Sequence[str], asset: str, intercept: bool = True):
+    """Coefficients and ``(X'X)^-1`` of the design ``X = [1, factors]`` (``X = factors`` without intercept).
 
-    The slopes come from the factors' correlation matrix (factors centred and scaled to
-    unit length); with ``C`` the centred cross products and ``m`` the factor means,
+    The slopes come from the factors scaled to unit length after centring them on their
+    means (with an intercept) or as they are (through the origin); with ``C`` the centred
+    cross products and ``m`` the factor means,
     ``(X'X)^-1 = [[1/n + m' C^-1 m, -m' C^-1], [-C^-1 m, C^-1]]``.
     """
     nobs = factors.shape[0]
+    with_intercept = ", so it is collinear with the intercept" if intercept else ""
     magnitude = np.abs(factors).max(axis=0)
     if (magnitude == 0).any():
         j = int(np.flatnonzero(magnitude == 0)[0])
-        raise FactorxlError(f"{asset}: factor {factor_names[j]} is zero on the rows used, so it is collinear with the intercept")
+        raise FactorxlError(f"{asset}: factor {factor_names[j]} is zero on the rows used{with_intercept}")
     unit = factors / magnitude  # each factor at most 1 in size: tiny or huge factors keep their digits
-    centred = unit - unit.mean(axis=0)
+    centred = unit - unit.mean(axis=0) if intercept else unit
     spread = np.sqrt(np.einsum("tk,tk->k", centred, centred))
     constant = ~(spread > CONSTANT_TOLERANCE * np.sqrt(nobs))
     if constant.any():
         j = int(np.flatnonzero(constant)[0])
-        raise FactorxlError(
-            f"{asset}: factor {factor_names[j]} is constant on the rows used, so it is collinear with the intercept"
-        )
+        raise FactorxlError(f"{asset}: factor {factor_names[j]} is constant on the rows used{with_intercept}")
     scaled = centred / spread
-    means = factors.mean(axis=0)
+    means = factors.mean(axis=0) if intercept else np.zeros(factors.shape[1])
     spread = spread * magnitude  # the centred length of each factor in its own units
     correlation = scaled.T @ scaled
     collinear = _collinear_message(correlation, factor_names)
     if collinear is not None:
         raise FactorxlError(f"{asset}: {collinear}")
     correlation_inverse = np.linalg.inv(correlation)
-    response_means = responses.mean(axis=0)
+    response_means = responses.mean(axis=0) if intercept else np.zeros(responses.shape[1])
     with np.errstate(over="ignore", invalid="ignore"):
         slopes = (correlation_inverse @ (scaled.T @ (responses - response_means))) / spread[:, None]
         intercepts = response_means - means @ slopes
     if not (np.isfinite(slopes).all() and np.isfinite(intercepts).all()):
         raise FactorxlError(f"{asset}: the coefficients are too large to represent; the returns are too large for the size of the factors")
     centred_inverse = correlation_inverse / np.outer(spread, spread)
+    if not intercept:
+        return slopes, centred_inverse
     lever = centred_inverse @ means
     xtx_inverse = np.block([[np.array([[1.0 / nobs + means @ lever]]), -lever[None, :]], [-lever[:, None], centred_inverse]])
     return np.vstack([intercepts, slopes]), xtx_inverse
@@ -253,8 +262,9 @@ def ols(
     conf_level: float = 0.95,
     factor_names: Sequence[str] | None = None,
     asset_names: Sequence[str] | None = None,
+    intercept: bool = True,
 ) -> list[RegressionResult]:
-    """Regress each asset column on a constant and the factors.
+    """Regress each asset column on a constant and the factors (or on the factors alone).
 
     Parameters
     ----------
@@ -270,6 +280,9 @@ def ols(
         Confidence level of the intervals, between 0 and 1.
     factor_names, asset_names : sequence of str, optional
         Labels used in error messages.
+    intercept : bool
+        Include a constant (default). Without it the regression goes through the origin
+        and R-squared is uncentered.
 
     Returns
     -------
@@ -309,25 +322,25 @@ def ols(
         rows = slice(None) if pattern.all() else pattern
         fits = _fit_group(
             y[rows][:, columns], x[rows], pattern, cov_type, lags, conf_level,
-            factor_names, [asset_names[c] for c in columns],
+            factor_names, [asset_names[c] for c in columns], intercept,
         )
         for column, fit in zip(columns, fits, strict=True):
             results[column] = fit
     return results  # type: ignore[return-value]
 
 
-def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names) -> list[RegressionResult]:
+def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names, intercept) -> list[RegressionResult]:
     """Fit the assets that share the same rows (y has shape (n, m))."""
     nobs = y.shape[0]
-    design = np.column_stack([np.ones(nobs), x])
-    _check_nobs(nobs, design.shape[1], " / ".join(asset_names))
-    coefficients, xtx_inverse = _solve(x, y, factor_names, " / ".join(asset_names))
+    design = np.column_stack([np.ones(nobs), x]) if intercept else x
+    _check_nobs(nobs, x.shape[1] + 1, " / ".join(asset_names))
+    coefficients, xtx_inverse = _solve(x, y, factor_names, " / ".join(asset_names), intercept)
     nparams = design.shape[1]
     df_resid = nobs - nparams
     fitted = design @ coefficients
     resid = y - fitted
     ssr = np.einsum("tm,tm->m", resid, resid)
-    centered = y - y.mean(axis=0)
+    centered = y - y.mean(axis=0) if intercept else y  # uncentered R-squared through the origin
     tss = np.einsum("tm,tm->m", centered, centered)
     constant = (np.ptp(y, axis=0) == 0) | ~(tss > 0)
     if constant.any():
@@ -337,7 +350,7 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
     if exact.any():  # what is left is rounding: the fit is exact
         fitted[:, exact], resid[:, exact], ssr[exact] = y[:, exact], 0.0, 0.0
     rsquared = 1.0 - ssr / tss
-    rsquared_adj = 1.0 - (1.0 - rsquared) * (nobs - 1) / df_resid
+    rsquared_adj = 1.0 - (1.0 - rsquared) * (nobs - int(intercept)) / df_resid
     hac_lags = None
     if cov_type == "classical":
         cov = (ssr / df_resid)[:, None, None] * xtx_inverse
@@ -373,6 +386,7 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
             cov_type=cov_type,
             lags=hac_lags,
             conf_level=conf_level,
+            intercept=intercept,
             asset=asset_names[j],
             exact_fit=bool(exact[j]),
         )
