@@ -165,3 +165,9 @@ def test_fm_premia_of_returns_near_1e_minus_157_equal_those_of_the_same_returns_
     for label in ("f1", "f2", "avg R-squared", "GRS F"):  # returns and loadings shrink together
         assert tiny[label][0] == pytest.approx(usual[label][0], rel=1e-9), label
     assert tiny["const"][0] == pytest.approx(usual["const"][0] * 1e-157, rel=1e-9)
+
+
+def test_a_cap_of_1e308_is_refused_by_the_input_rule():
+    exposures = [["MKT", "Tech", "Fin", "VALUE"], [1, 1, 0, 0.5], [1, 0, 1, -0.2], [1, 1, 0, 0.1], [1, 0, 1, -0.4]]
+    with pytest.raises(FactorxlError, match="caps has 1e\\+308, too large a number, at row 2, column 1"):
+        udfs.CROSS_SECTION_FIT([0.01, 0.02, -0.01, 0.0], exposures, [1.0, 1e308, 2.0, 3.0])
