@@ -171,3 +171,10 @@ def test_a_cap_of_1e308_is_refused_by_the_input_rule():
     exposures = [["MKT", "Tech", "Fin", "VALUE"], [1, 1, 0, 0.5], [1, 0, 1, -0.2], [1, 1, 0, 0.1], [1, 0, 1, -0.4]]
     with pytest.raises(FactorxlError, match="caps has 1e\\+308, too large a number, at row 2, column 1"):
         udfs.CROSS_SECTION_FIT([0.01, 0.02, -0.01, 0.0], exposures, [1.0, 1e308, 2.0, 3.0])
+
+
+def test_returns_too_small_for_the_factors_are_refused_not_given_infinite_t_statistics():
+    returns = _column(RETURNS[:12] * 1e-147)
+    factor = _column(FACTORS[:12, 0] * 1e22)
+    with pytest.raises(FactorxlError, match="y1: the returns are too small for the size of the factors"):
+        udfs.FACTOR_SUMMARY(returns, factor)

@@ -357,7 +357,14 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
     else:
         hac_lags = (newey_west_lags(nobs) if lags is None else min(lags, nobs - 1)) if cov_type == "hac" else None
         cov = _sandwich(design, resid, xtx_inverse, cov_type, hac_lags)
-    bse = np.sqrt(np.einsum("mii->mi", cov))
+    variances = np.einsum("mii->mi", cov)
+    lost = ~exact & ~(variances >= np.finfo(float).tiny).all(axis=1)
+    if lost.any():
+        raise FactorxlError(
+            f"{asset_names[int(np.flatnonzero(lost)[0])]}: the returns are too small for the size of the factors "
+            "(the coefficients' variances underflow); express them in larger units"
+        )
+    bse = np.sqrt(variances)
     with np.errstate(divide="ignore", invalid="ignore"):
         tvalues = np.where(exact[:, None], np.nan, coefficients.T / bse)
     tail = (1.0 - conf_level) / 2.0
