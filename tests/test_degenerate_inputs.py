@@ -178,3 +178,19 @@ def test_returns_too_small_for_the_factors_are_refused_not_given_infinite_t_stat
     factor = _column(FACTORS[:12, 0] * 1e22)
     with pytest.raises(FactorxlError, match="y1: the returns are too small for the size of the factors"):
         udfs.FACTOR_SUMMARY(returns, factor)
+
+
+def test_optimize_min_te_with_exposures_near_1e144_gives_a_message():
+    exposures = [
+        ["f1", "f2", "f3"],
+        [7.505651207621898e143, 5.808638546751911e143, -4.825458640169033e142],
+        [-3.5870938465313285e143, -1.0333278108615557e144, 1.0269301268650668e144],
+    ]
+    covariance = [
+        [0.001989372059780413, 0.0007933192728214667, 0.000953614762953558],
+        [0.0007933192728214667, 0.00126180927480387, -0.00026440715587243977],
+        [0.000953614762953558, -0.00026440715587243977, 0.001280337324164729],
+    ]
+    targets = [-0.004526883696005288, 0.01758730448332338, 0.0027056212890951936]
+    with pytest.raises(FactorxlError, match="the covariance matrix is singular on the constrained weights"):
+        udfs.OPTIMIZE_MIN_TE(exposures, covariance, [1.068317171214307, 2.612878813168967], targets)

@@ -38,6 +38,7 @@ from factorxl.errors import FactorxlError
 COV_TYPES = ("classical", "hc0", "hc1", "hc2", "hc3", "hac")
 COLLINEARITY_TOLERANCE = 1e-10  # smallest eigenvalue of the factors' correlation matrix
 CONSTANT_TOLERANCE = 1e-12  # a factor's spread about its mean, relative to its size, below which it is constant
+SQUARES_RANGE = (1e-200, 1e200)  # sums of squares inside this range have lost no digits to underflow
 LEVERAGE_TOLERANCE = 1e-10  # a leverage within this of 1 makes HC2/HC3 weights infinite
 EXACT_FIT_TOLERANCE = 1e-24  # SSR / TSS at or below which the factors explain the returns exactly
 
@@ -166,38 +167,56 @@ def _collinear_message(correlation: np.ndarray, factor_names: Sequence[str]) -> 
     return f"the factors are collinear ({', '.join(names)} are linearly dependent on the rows used); remove one of them"
 
 
+def _centred_factors(factors: np.ndarray, intercept: bool):
+    """Means, centred factors and their cross products, in units where no sum of squares under- or overflows.
+
+    Returns ``(means, centred, cross, unit)``: ``centred`` and ``cross`` are in units of ``unit``
+    (one size per factor, 1 unless a factor is so small or large that its squares would lose
+    digits); through the origin the factors are not centred and ``means`` is zero.
+    """
+    nobs, width = factors.shape
+    unit = np.ones(width)
+    scaled = factors
+    while True:
+        means = np.ones(nobs) @ scaled / nobs if intercept else np.zeros(width)
+        centred = scaled - means if intercept else scaled
+        cross = centred.T @ centred
+        squares = np.diag(cross)
+        if ((squares > SQUARES_RANGE[0]) & (squares < SQUARES_RANGE[1])).all() or scaled is not factors:
+            return means * unit, centred, cross, unit
+        unit = np.abs(factors).max(axis=0)
+        unit[unit == 0] = 1.0
+        scaled = factors / unit
+
+
 def _solve(factors: np.ndarray, responses: np.ndarray, factor_names: Sequence[str], asset: str, intercept: bool = True):
     """Coefficients and ``(X'X)^-1`` of the design ``X = [1, factors]`` (``X = factors`` without intercept).
 
-    The slopes come from the factors scaled to unit length after centring them on their
-    means (with an intercept) or as they are (through the origin); with ``C`` the centred
-    cross products and ``m`` the factor means,
+    The slopes come from the factors' correlation matrix, formed from the factors centred
+    on their means (with an intercept) or as they are (through the origin); with ``C`` the
+    centred cross products and ``m`` the factor means,
     ``(X'X)^-1 = [[1/n + m' C^-1 m, -m' C^-1], [-C^-1 m, C^-1]]``.
     """
     nobs = factors.shape[0]
+    means, centred, cross, unit = _centred_factors(factors, intercept)
+    spread = np.sqrt(np.diag(cross))  # in units of ``unit``
+    size = np.sqrt(nobs) * np.abs(means / unit) + spread  # at least sqrt(n) times the largest value
     with_intercept = ", so it is collinear with the intercept" if intercept else ""
-    magnitude = np.abs(factors).max(axis=0)
-    if (magnitude == 0).any():
-        j = int(np.flatnonzero(magnitude == 0)[0])
-        raise FactorxlError(f"{asset}: factor {factor_names[j]} is zero on the rows used{with_intercept}")
-    unit = factors / magnitude  # each factor at most 1 in size: tiny or huge factors keep their digits
-    centred = unit - unit.mean(axis=0) if intercept else unit
-    spread = np.sqrt(np.einsum("tk,tk->k", centred, centred))
-    constant = ~(spread > CONSTANT_TOLERANCE * np.sqrt(nobs))
-    if constant.any():
-        j = int(np.flatnonzero(constant)[0])
-        raise FactorxlError(f"{asset}: factor {factor_names[j]} is constant on the rows used{with_intercept}")
-    scaled = centred / spread
-    means = factors.mean(axis=0) if intercept else np.zeros(factors.shape[1])
-    spread = spread * magnitude  # the centred length of each factor in its own units
-    correlation = scaled.T @ scaled
+    for j in range(len(spread)):
+        if size[j] == 0:
+            raise FactorxlError(f"{asset}: factor {factor_names[j]} is zero on the rows used{with_intercept}")
+        if not spread[j] > CONSTANT_TOLERANCE * size[j]:
+            raise FactorxlError(f"{asset}: factor {factor_names[j]} is constant on the rows used{with_intercept}")
+    correlation = cross / np.outer(spread, spread)
     collinear = _collinear_message(correlation, factor_names)
     if collinear is not None:
         raise FactorxlError(f"{asset}: {collinear}")
     correlation_inverse = np.linalg.inv(correlation)
-    response_means = responses.mean(axis=0) if intercept else np.zeros(responses.shape[1])
+    response_means = np.ones(nobs) @ responses / nobs if intercept else np.zeros(responses.shape[1])
+    spread = spread * unit  # the centred length of each factor in its own units
     with np.errstate(over="ignore", invalid="ignore"):
-        slopes = (correlation_inverse @ (scaled.T @ (responses - response_means))) / spread[:, None]
+        moments = (centred.T @ (responses - response_means)) / (spread / unit)[:, None]
+        slopes = (correlation_inverse @ moments) / spread[:, None]
         intercepts = response_means - means @ slopes
     if not (np.isfinite(slopes).all() and np.isfinite(intercepts).all()):
         raise FactorxlError(f"{asset}: the coefficients are too large to represent; the returns are too large for the size of the factors")
