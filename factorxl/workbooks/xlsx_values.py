@@ -17,7 +17,7 @@ import posixpath
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -229,14 +229,17 @@ def dynamic_array_anchors(xml: bytes) -> set[str]:
 # --- writing the package ---------------------------------------------------------------
 
 
-def write_package(source: Path, destination: Path, replacements: Mapping[str, bytes]) -> None:
-    """Copy the package ``source`` to ``destination`` with some members replaced, atomically."""
+def write_package(source: Path, destination: Path, replacements: Mapping[str, bytes], omit: Collection[str] = ()) -> None:
+    """Copy the package ``source`` to ``destination`` with some members replaced and the
+    members ``omit`` left out, atomically."""
     destination = Path(destination).resolve()
     handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".refresh.tmp", dir=destination.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             with zipfile.ZipFile(source) as old, zipfile.ZipFile(stream, "w") as new:
                 for info in old.infolist():
+                    if info.filename in omit:
+                        continue
                     copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                     copy.compress_type = info.compress_type
                     copy.external_attr = info.external_attr

@@ -1,0 +1,368 @@
+"""A shareable copy of a workbook: factorxl's formulas replaced by the values they hold.
+
+>>> report = share_workbook("MSFT.xlsx", "MSFT-shareable.xlsx")     # doctest: +SKIP
+>>> report.sheets["Model"]                                           # doctest: +SKIP
+('B13:H23', 'C30', ...)
+
+A colleague without the add-in opens the copy in Excel, LibreOffice or Excel on the web
+and sees the same numbers, and they stay there when the program recalculates: every cell
+of a factorxl formula (a single cell, or the whole block a dynamic array fills) holds its
+stored value as a constant, while every native formula (the twins, sums, differences) is
+left live and now reads those constants. Each sheet that had factorxl formulas gets a
+visible note, in the first empty row near its top, naming the cells and the original.
+
+The copy is made at the XML level of the package, like :mod:`.xlsx_values`: only the
+formula cells that call factorxl and the note cell change, the styles part gains one cell
+style for the note, and the calculation chain (a cache Excel rebuilds) is dropped; charts,
+names, number formats, the VBA project and every other part are copied unchanged. The
+input is never modified; the copy is written atomically.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+from factorxl.errors import FactorxlError
+from factorxl.workbooks.formula_functions import calls_factorxl
+from factorxl.workbooks.refresh import check_workbook
+from factorxl.workbooks.xlsx_values import (
+    _ATTRIBUTE_CM,
+    _ATTRIBUTE_R,
+    _ATTRIBUTE_T,
+    _CELL,
+    _FORMULA,
+    _ROW,
+    _SHEET_DATA,
+    position,
+    read_members,
+    worksheet_parts,
+    write_package,
+)
+
+SHAREABLE_SUFFIX = "-shareable"
+"""What the default name of a shareable copy adds to the workbook's name."""
+
+NOTE_ROWS = 10
+"""The note goes in the first empty row among the sheet's first rows (else beside row 1)."""
+
+LISTED_RANGES = 40
+"""At most this many cell ranges are named in a sheet's note; the rest are counted."""
+
+_NOTE_FONT = '<font><b/><sz val="11"/><color rgb="FFC00000"/><name val="Calibri"/><family val="2"/></font>'
+_CALC_CHAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
+_FORMULA_TEXT = re.compile(rb"<((?:\w+:)?)f\b([^>]*?)(?:/>|>(.*?)</\1f>)", re.S)
+_SHARED_INDEX = re.compile(rb'\bsi="(\d+)"')
+_VALUE = re.compile(rb"<((?:\w+:)?)v\b[^>]*?(?:/>|>(.*?)</\1v>)", re.S)
+
+
+@dataclass(frozen=True)
+class ShareReport:
+    """What :func:`share_workbook` wrote.
+
+    Attributes
+    ----------
+    source, destination : Path
+        The workbook read (unchanged) and the shareable copy written.
+    sheets : dict
+        Sheet name -> the ranges that held factorxl formulas (``"B13:H23"``, ``"C30"``),
+        for every sheet that had any.
+    formulas : int
+        factorxl formulas replaced by their values (an array formula counts once).
+    cells : int
+        Cells that now hold a constant instead of a factorxl result.
+    """
+
+    source: Path
+    destination: Path
+    sheets: dict[str, tuple[str, ...]]
+    formulas: int
+    cells: int
+
+
+def shareable_path(book: str | Path) -> Path:
+    """The default name of a workbook's shareable copy: ``MSFT.xlsx`` -> ``MSFT-shareable.xlsx``."""
+    book = Path(book)
+    return book.with_name(f"{book.stem}{SHAREABLE_SUFFIX}{book.suffix}")
+
+
+def share_workbook(book: str | Path, out: str | Path | None = None, *, original: str | None = None) -> ShareReport:
+    """Write a copy of ``book`` whose factorxl formulas are replaced by their stored values.
+
+    Parameters
+    ----------
+    book : str or Path
+        The workbook (.xlsx, .xlsm, .xltx, .xltm); it is only read.
+    out : str or Path, optional
+        The copy; by default :func:`shareable_path` of ``book``. It keeps ``book``'s type.
+    original : str, optional
+        How the notes name the original (a shared-drive address, say); by default its full path.
+
+    Returns
+    -------
+    ShareReport
+        The sheets and ranges whose factorxl formulas became values.
+
+    Raises
+    ------
+    FactorxlError
+        When ``book`` is not a readable workbook, ``out`` is ``book`` itself, has another
+        type or lies in a folder that does not exist, or a factorxl formula has no stored
+        value (the workbook was never calculated: refresh it first).
+    """
+    source = check_workbook(book).resolve()
+    destination = (Path(out) if out is not None else shareable_path(source)).resolve()
+    if destination == source:
+        raise FactorxlError(f"--out {destination} is the workbook itself; the shareable copy needs another name")
+    if destination.suffix.lower() != source.suffix.lower():
+        raise FactorxlError(f"--out {destination.name}: the copy of a {source.suffix} workbook must end in {source.suffix}")
+    if not destination.parent.is_dir():
+        raise FactorxlError(f"the folder of {destination} does not exist")
+    with zipfile.ZipFile(source) as archive:
+        parts = worksheet_parts(archive)
+        members = set(archive.namelist())
+    originals = read_members(source, [*parts.values(), *(name for name in ("xl/styles.xml", "[Content_Types].xml") if name in members)])
+    note_style = _note_style(originals.get("xl/styles.xml"))
+    replacements, sheets, formulas, cells = {}, {}, 0, 0
+    for sheet, part in parts.items():
+        xml, converted = _values_for_factorxl_formulas(originals[part], sheet)
+        if not converted:
+            continue
+        ranges = _ranges(converted)
+        note = _note_text(ranges, original or str(source))
+        replacements[part] = _with_note(xml, note, note_style[0] if note_style else None)
+        sheets[sheet] = ranges
+        formulas += len(converted)
+        cells += sum(_size(ref) for ref in converted)
+    if sheets:
+        if note_style:
+            replacements["xl/styles.xml"] = note_style[1]
+        dropped = _calc_chain(members)
+        if dropped:
+            replacements.update(_without_calc_chain(source, originals["[Content_Types].xml"], dropped))
+    else:
+        dropped = set()
+    write_package(source, destination, replacements, omit=dropped)
+    return ShareReport(source, destination, sheets, formulas, cells)
+
+
+# --- the formula cells ------------------------------------------------------------------
+
+
+def _values_for_factorxl_formulas(xml: bytes, sheet: str) -> tuple[bytes, list[str]]:
+    """The worksheet part with every factorxl formula cell turned into a constant, and the
+    ranges those formulas filled (an array formula's range, an ordinary formula's cell)."""
+    shared = _factorxl_shared_formulas(xml)
+    converted: list[str] = []
+    unvalued: list[str] = []
+
+    def replace(cell: re.Match) -> bytes:
+        body = cell.group(4) or b""
+        formula = _FORMULA_TEXT.search(body)
+        if formula is None or not _is_factorxl(formula, shared):
+            return cell.group(0)
+        reference = _ATTRIBUTE_R.search(cell.group(2))
+        if reference is None:
+            raise FactorxlError(f"{sheet}: a formula cell has no address")
+        address = reference.group(1).decode()
+        ref = re.search(rb'\bref="([^"]*)"', formula.group(2)) if b't="array"' in formula.group(2) else None
+        converted.append(ref.group(1).decode() if ref else address)
+        constant = _constant(cell.group(1), cell.group(2), body)
+        if constant is None:
+            unvalued.append(f"{sheet}!{address}")
+            return cell.group(0)
+        return constant
+
+    sheet_data = _SHEET_DATA.search(xml)
+    if sheet_data is None:
+        return xml, []
+    body = _CELL.sub(replace, sheet_data.group(0))
+    if unvalued:
+        shown = ", ".join(unvalued[:5]) + (f" and {len(unvalued) - 5} more" if len(unvalued) > 5 else "")
+        raise FactorxlError(
+            f"{len(unvalued)} factorxl formula(s) have no stored value ({shown}): calculate the workbook first "
+            "(factorxl refresh BOOK, or in Excel with the add-in), then make the shareable copy"
+        )
+    return xml[: sheet_data.start()] + body + xml[sheet_data.end() :], converted
+
+
+def _factorxl_shared_formulas(xml: bytes) -> set[bytes]:
+    """The indexes (``si``) of shared formulas whose text calls factorxl."""
+    found = set()
+    for formula in _FORMULA_TEXT.finditer(xml):
+        index = _SHARED_INDEX.search(formula.group(2))
+        if index and b't="shared"' in formula.group(2) and formula.group(3) and calls_factorxl(_text(formula.group(3))):
+            found.add(index.group(1))
+    return found
+
+
+def _is_factorxl(formula: re.Match, shared: set[bytes]) -> bool:
+    index = _SHARED_INDEX.search(formula.group(2))
+    if index and b't="shared"' in formula.group(2) and index.group(1) in shared:
+        return True
+    return bool(formula.group(3)) and calls_factorxl(_text(formula.group(3)))
+
+
+def _text(xml_text: bytes) -> str:
+    return html.unescape(xml_text.decode("utf-8"))
+
+
+def _constant(prefix: bytes, attributes: bytes, body: bytes) -> bytes | None:
+    """A formula cell rewritten as a constant holding its stored value; None without one."""
+    value = _VALUE.search(body)
+    if value is None:
+        return None
+    kind = re.search(rb'\bt="([^"]*)"', attributes)
+    kind = kind.group(1) if kind else b"n"
+    attributes = _ATTRIBUTE_CM.sub(b"", _ATTRIBUTE_T.sub(b"", attributes)).rstrip(b"/").rstrip()
+    text = value.group(2) or b""
+    if kind == b"str":  # a formula's text result; a constant holds text inline
+        if not text:
+            return b"<%sc%s/>" % (prefix, attributes)
+        return b'<%sc%s t="inlineStr"><%sis><%st xml:space="preserve">%s</%st></%sis></%sc>' % (
+            prefix, attributes, prefix, prefix, text, prefix, prefix, prefix
+        )
+    typed = b"" if kind == b"n" else b' t="%s"' % kind
+    return b"<%sc%s%s><%sv>%s</%sv></%sc>" % (prefix, attributes, typed, prefix, text, prefix, prefix)
+
+
+def _size(ref: str) -> int:
+    left, top, right, bottom = range_boundaries(ref)
+    return (right - left + 1) * (bottom - top + 1)
+
+
+def _ranges(refs: Iterable[str]) -> tuple[str, ...]:
+    """Ranges in reading order, single cells of one column in consecutive rows joined (C5, C6, C7 -> C5:C7)."""
+    boxes = sorted((range_boundaries(ref) for ref in refs), key=lambda box: (box[1], box[0]))
+    by_column: dict[tuple[int, int], list[list[int]]] = defaultdict(list)
+    merged: list[list[int]] = []
+    for left, top, right, bottom in boxes:
+        runs = by_column[left, right]
+        if runs and runs[-1][3] == top - 1:
+            runs[-1][3] = bottom
+            continue
+        box = [left, top, right, bottom]
+        runs.append(box)
+        merged.append(box)
+    return tuple(_range_text(*box) for box in merged)
+
+
+def _range_text(left: int, top: int, right: int, bottom: int) -> str:
+    first = f"{get_column_letter(left)}{top}"
+    return first if (left, top) == (right, bottom) else f"{first}:{get_column_letter(right)}{bottom}"
+
+
+# --- the note ---------------------------------------------------------------------------
+
+
+def _note_text(ranges: tuple[str, ...], original: str) -> str:
+    listed = ", ".join(ranges[:LISTED_RANGES])
+    if len(ranges) > LISTED_RANGES:
+        listed += f" and {len(ranges) - LISTED_RANGES} more ranges"
+    return (
+        f"Shareable copy: {listed} held factorxl formulas and now hold their values (they no longer "
+        f"recalculate); the other formulas are live. The original with the factorxl formulas: {original}"
+    )
+
+
+def _with_note(xml: bytes, note: str, style: int | None) -> bytes:
+    """The worksheet part with ``note`` in column A of the first empty row among the first
+    :data:`NOTE_ROWS` rows, or else right of the last cell of row 1 (one column left free)."""
+    sheet_data = _SHEET_DATA.search(xml)
+    prefix, body = sheet_data.group(1), sheet_data.group(4) or b""
+    rows = {int(_ATTRIBUTE_R.search(row.group(2)).group(1)): row for row in _ROW.finditer(body) if _ATTRIBUTE_R.search(row.group(2))}
+    empty = [n for n in range(1, NOTE_ROWS + 1) if n not in rows or not re.search(rb"<(?:\w+:)?(?:v|f|is)\b", rows[n].group(0))]
+    number, column = (empty[0], 1) if empty else (1, _last_column(rows[1]) + 2)
+    cell = b'<%sc r="%s%d"%s t="inlineStr"><%sis><%st xml:space="preserve">%s</%st></%sis></%sc>' % (
+        prefix,
+        get_column_letter(column).encode(),
+        number,
+        b' s="%d"' % style if style is not None else b"",
+        prefix,
+        prefix,
+        html.escape(note, quote=False).encode("utf-8"),
+        prefix,
+        prefix,
+        prefix,
+    )
+    row = rows.get(number)
+    if row is None:
+        later = [n for n in rows if n > number]
+        at = rows[min(later)].start() if later else len(body)
+        new_body = body[:at] + b'<%srow r="%d">%s</%srow>' % (prefix, number, cell, prefix) + body[at:]
+    else:
+        new_body = body[: row.start()] + _row_with_cell(row, cell, column) + body[row.end() :]
+    tag = b"<%ssheetData%s>%s</%ssheetData>" % (prefix, sheet_data.group(2).rstrip(b"/").rstrip(), new_body, prefix)
+    return xml[: sheet_data.start()] + tag + xml[sheet_data.end() :]
+
+
+def _last_column(row: re.Match) -> int:
+    references = [_ATTRIBUTE_R.search(cell.group(2)) for cell in _CELL.finditer(row.group(4) or b"")]
+    return max((position(r.group(1).decode())[1] for r in references if r), default=0)
+
+
+def _row_with_cell(row: re.Match, cell: bytes, column: int) -> bytes:
+    """A row with ``cell`` put in column order, replacing an empty (styled) cell of that column;
+    its ``spans`` hint is dropped."""
+    prefix = row.group(1)
+    attributes = re.sub(rb'\s+spans="[^"]*"', b"", row.group(2).rstrip(b"/").rstrip())
+    kept, placed = [], False
+    for existing in _CELL.finditer(row.group(4) or b""):
+        reference = _ATTRIBUTE_R.search(existing.group(2))
+        at = position(reference.group(1).decode())[1] if reference else 0
+        if not placed and at >= column:
+            kept.append(cell)
+            placed = True
+        if at != column:
+            kept.append(existing.group(0))
+    if not placed:
+        kept.append(cell)
+    return b"<%srow%s>%s</%srow>" % (prefix, attributes, b"".join(kept), prefix)
+
+
+def _note_style(styles: bytes | None) -> tuple[int, bytes] | None:
+    """The index of a bold dark-red cell style added to the styles part, and the new part;
+    None when the package has no styles part in the usual form (the note is then unstyled)."""
+    if styles is None:
+        return None
+    fonts = re.search(rb"<fonts\b([^>]*)>(.*?)</fonts>", styles, re.S)
+    cell_formats = re.search(rb"<cellXfs\b([^>]*)>(.*?)</cellXfs>", styles, re.S)
+    if fonts is None or cell_formats is None:
+        return None
+    font = len(re.findall(rb"<font\b(?!s)", fonts.group(2)))
+    style = len(re.findall(rb"<xf\b", cell_formats.group(2)))
+    new_fonts = b'<fonts count="%d">%s%s</fonts>' % (font + 1, fonts.group(2), _NOTE_FONT.encode())
+    new_formats = b'<cellXfs count="%d">%s<xf numFmtId="0" fontId="%d" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>' % (
+        style + 1,
+        cell_formats.group(2),
+        font,
+    )
+    first, second = sorted([(fonts, new_fonts), (cell_formats, new_formats)], key=lambda pair: pair[0].start())
+    out = styles[: first[0].start()] + first[1] + styles[first[0].end() : second[0].start()] + second[1] + styles[second[0].end() :]
+    return style, out
+
+
+# --- the calculation chain --------------------------------------------------------------
+
+
+def _calc_chain(members: set[str]) -> set[str]:
+    """The calculation-chain part, if any: it lists formula cells, and Excel reports a
+    damaged file when a listed cell holds a constant."""
+    return {name for name in members if name.lower() == "xl/calcchain.xml"}
+
+
+def _without_calc_chain(source: Path, content_types: bytes, dropped: set[str]) -> dict[str, bytes]:
+    """The content types and workbook relationships with the calculation chain removed."""
+    rels = "xl/_rels/workbook.xml.rels"
+    relationships = read_members(source, [rels])[rels]
+    return {
+        "[Content_Types].xml": re.sub(rb"<Override\b[^>]*" + re.escape(_CALC_CHAIN_TYPE.encode()) + rb"[^>]*/>", b"", content_types),
+        rels: re.sub(rb"<Relationship\b[^>]*calcChain[^>]*/>", b"", relationships),
+    }
