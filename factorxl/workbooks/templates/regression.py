@@ -69,9 +69,10 @@ def regression_table(
     table = sheet.spill(
         row + 1, col, rows, 7,
         f'=FACTOR_REGRESS({y.with_header},{x.with_header},"classical","",{periods_per_year})',
-        ["text", "coef", "coef", "ratio", "ratio", "coef", "coef"],
+        ["text", "coef", "coef", "ratio", "pvalue", "coef", "coef"],
     )
     sheet.format_rows(table, 1 + 1 + k + 2, "count")
+    sheet.labels_of(table, [*y.labels, "alpha", *x.labels, *_SUMMARY])
     sheet.header(row + 1, col + 7, TWIN_HEADER)
     twin_col = col + 7
     first = row + 2
