@@ -7,14 +7,12 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from factorxl.data import DataSource
 from tests.course_data import msft_excess_and_market, spy_wmt_jpm
 from tests.workbook_checks import (
     Book,
     assert_cached_values_are_fresh,
     assert_no_pasted_numbers,
     assert_twin_differences_vanish,
-    build_complete,
     chart_count,
     package_settings,
 )
@@ -23,8 +21,8 @@ SEED_BETA = 1.187234068887255  # seed 001 with the 2024 factors
 
 
 @pytest.fixture(scope="module")
-def built(shared_data, tmp_path_factory):
-    return build_complete("msft", tmp_path_factory.mktemp("msft"), DataSource(local_dir=shared_data, vintage="v202412"))
+def built(built_books):
+    return built_books["msft"]
 
 
 @pytest.fixture(scope="module")
