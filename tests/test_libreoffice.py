@@ -8,6 +8,7 @@ printed to PDF without their long data sheets."""
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -44,8 +45,20 @@ def libreoffice(built_books, tmp_path_factory) -> dict:
     }
 
 
+@functools.cache
+def _book(path: Path) -> Book:
+    """A workbook's formulas and values, loaded once for all the tests (they only read them)."""
+    return Book(path)
+
+
+@functools.cache
+def _values(path: Path) -> openpyxl.Workbook:
+    """A workbook LibreOffice wrote, its values loaded once."""
+    return openpyxl.load_workbook(path, data_only=True)
+
+
 def _errors(path: Path) -> list[str]:
-    book = openpyxl.load_workbook(path, data_only=True)
+    book = _values(path)
     return [f"{ws.title}!{c.coordinate}={c.value}" for ws, c in every_cell(book) if c.value in ERROR_VALUES]
 
 
@@ -65,8 +78,8 @@ def _close(found, stored) -> bool:
 def test_single_cell_factorxl_results_keep_their_values_as_loaded(libreoffice, name):
     """A colleague's LibreOffice (default settings) shows every single-value factorxl call's
     stored value: they are ordinary formulas, which LibreOffice does not recalculate on load."""
-    template = Book(libreoffice[name]["template"])
-    loaded = openpyxl.load_workbook(libreoffice[name]["as_loaded"], data_only=True)
+    template = _book(libreoffice[name]["template"])
+    loaded = _values(libreoffice[name]["as_loaded"])
     checked = 0
     for ws, cell in every_cell(template.formulas):
         if isinstance(cell.value, str) and cell.value.startswith("=") and calls_factorxl(cell.value):
@@ -88,8 +101,8 @@ def _cell(book: openpyxl.Workbook, reference: str):
 def test_native_twins_recalculated_by_libreoffice_equal_the_stored_factorxl_values(libreoffice, name):
     """Every "factorxl - twin" difference is ``=factorxl cell - twin cell``: LibreOffice
     recalculates the twin from the data and inputs (the copy's factorxl cells are constants)."""
-    template = Book(libreoffice[name]["template"])
-    recalculated = openpyxl.load_workbook(libreoffice[name]["recalculated"], data_only=True)
+    template = _book(libreoffice[name]["template"])
+    recalculated = _values(libreoffice[name]["recalculated"])
     checked = 0
     for ws, header in twin_difference_headers(template):
         r = header.row + 1
@@ -106,8 +119,8 @@ def test_native_twins_recalculated_by_libreoffice_equal_the_stored_factorxl_valu
 
 def test_libreoffice_recalculates_the_minimodel_twins_to_factorxl_values(libreoffice):
     """The MiniModel's twins recompute its factorxl results by matrix algebra from its inputs."""
-    template = Book(libreoffice["minimodel"]["template"])
-    recalculated = Book(libreoffice["minimodel"]["recalculated"])
+    template = _book(libreoffice["minimodel"]["template"])
+    recalculated = _book(libreoffice["minimodel"]["recalculated"])
     pairs = [("9 Chapter 2", f"C{r}", f"B{r}") for r in range(19, 27)]
     pairs += [("3 Regression", f"C{r}", f"B{r}") for r in range(7, 17)]
     pairs += [("2 Exposures", f"{c}{r}", f"{c}{r - 13}") for c in "FGH" for r in range(20, 30)]
@@ -159,8 +172,7 @@ def _column_pixels(ws, column: str) -> float:
 def clipped_labels(path: Path, font: Carlito) -> tuple[list[str], int]:
     """Text cells cut off by a non-empty neighbour (the width their text needs, with the cell's
     3-pixel margins, is more than the column's), and how many text cells were checked."""
-    formats = openpyxl.load_workbook(path)
-    values = openpyxl.load_workbook(path, data_only=True)
+    formats, values = _book(path).formulas, _book(path).values
     clipped, checked = [], 0
     for shown, cell in every_cell(values):
         ws = formats[shown.title]
@@ -170,7 +182,8 @@ def clipped_labels(path: Path, font: Carlito) -> tuple[list[str], int]:
         if shown.cell(cell.row, cell.column + 1).value is None:
             continue  # the text runs on into the empty cell
         column, _ = coordinate_from_string(cell.coordinate)
-        needed = font.width(cell.value, styled.font.sz or 11, bool(styled.font.b), bool(styled.font.i)) + 6
+        indent = 10 * (styled.alignment.indent or 0)  # about 10 pixels an indent level
+        needed = font.width(cell.value, styled.font.sz or 11, bool(styled.font.b), bool(styled.font.i)) + 6 + indent
         checked += 1
         if needed > _column_pixels(ws, column):
             clipped.append(f"{ws.title}!{cell.coordinate} {cell.value!r} needs {needed:.0f} px of {_column_pixels(ws, column)}")
@@ -188,14 +201,14 @@ LISTED = {
 def test_every_label_shows_in_full(built_books, name):
     clipped, checked = clipped_labels(built_books[name].path, Carlito())
     assert clipped == [] and checked > 20, clipped[:10]
-    book = Book(built_books[name].path)
+    book = _book(built_books[name].path)
     for sheet, cell in LISTED[name]:  # the cells once cut off: now shown whole, or running on into an empty cell
         text = book.value(sheet, cell)
         assert isinstance(text, str) and not any(text in line for line in clipped), (sheet, cell)
 
 
 def test_numeric_headers_are_right_aligned_and_small_p_values_show(built_books):
-    book = Book(built_books["msft"].path)
+    book = _book(built_books["msft"].path)
     for sheet, cell in LISTED["msft"]:
         assert book.formulas[sheet][cell].alignment.horizontal == "right", (sheet, cell, book.value(sheet, cell))
     p_value = book.formulas["Model"]["E14"]
@@ -205,8 +218,7 @@ def test_numeric_headers_are_right_aligned_and_small_p_values_show(built_books):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_sheets_print_landscape_one_page_wide_with_titles(built_books, name):
-    book = openpyxl.load_workbook(built_books[name].path)
-    for ws in book.worksheets:
+    for ws in _book(built_books[name].path).formulas.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1), ws.title  # 1 by default
         assert ws.print_title_rows, ws.title

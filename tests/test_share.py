@@ -65,7 +65,9 @@ def test_each_sheet_says_which_cells_were_factorxl_formulas_and_where_the_origin
         assert len(notes) == 1, sheet
         assert all(ref in notes[0] for ref in ranges) and notes[0].endswith("S:/models/MiniModel.xlsx"), notes[0]
     assert shared.sheets["2 Exposures"][0] == "B6:H16"
-    assert copy.formulas["2 Exposures"]["A4"].font.b  # the note's own bold style
+    note = copy.formulas["2 Exposures"]["A4"]
+    assert note.font.b and note.alignment.wrap_text  # the note's own style: bold, wrapped
+    assert [str(r) for r in copy.formulas["2 Exposures"].merged_cells.ranges] == ["A4:H4"]  # across the used columns
 
 
 def test_the_copy_keeps_names_charts_and_styles_and_drops_nothing_else(shared):

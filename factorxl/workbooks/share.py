@@ -21,6 +21,7 @@ input is never modified; the copy is written atomically.
 from __future__ import annotations
 
 import html
+import math
 import re
 import zipfile
 from collections import defaultdict
@@ -28,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 
 from factorxl.errors import FactorxlError
 from factorxl.workbooks.formula_functions import calls_factorxl
@@ -53,6 +54,14 @@ SHAREABLE_SUFFIX = "-shareable"
 NOTE_ROWS = 10
 """The note goes in the first empty row among the sheet's first rows (else beside row 1)."""
 
+NOTE_COLUMNS = 10
+"""Without an empty row near the top, the note spans this many columns right of row 1's content."""
+
+NOTE_CHARACTER = 1.15
+"""The width of one character of the note (bold) in column-width characters, for its row height."""
+
+DEFAULT_COLUMN_WIDTH = 8.43
+
 LISTED_RANGES = 40
 """At most this many cell ranges are named in a sheet's note; the rest are counted."""
 
@@ -60,6 +69,10 @@ _NOTE_FONT = '<font><b/><sz val="11"/><color rgb="FFC00000"/><name val="Calibri"
 _CALC_CHAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
 _FORMULA_TEXT = re.compile(rb"<((?:\w+:)?)f\b([^>]*?)(?:/>|>(.*?)</\1f>)", re.S)
 _SHARED_INDEX = re.compile(rb'\bsi="(\d+)"')
+_BEFORE_MERGE_CELLS = re.compile(
+    rb"\s*<((?:\w+:)?(?:sheetCalcPr|sheetProtection|protectedRanges|scenarios|autoFilter|sortState|dataConsolidate|customSheetViews))\b[^>]*?(?:/>|>.*?</\1>)",
+    re.S,
+)
 _VALUE = re.compile(rb"<((?:\w+:)?)v\b[^>]*?(?:/>|>(.*?)</\1v>)", re.S)
 
 
@@ -274,12 +287,21 @@ def _note_text(ranges: tuple[str, ...], original: str) -> str:
 
 def _with_note(xml: bytes, note: str, style: int | None) -> bytes:
     """The worksheet part with ``note`` in column A of the first empty row among the first
-    :data:`NOTE_ROWS` rows, or else right of the last cell of row 1 (one column left free)."""
+    :data:`NOTE_ROWS` rows, merged across the sheet's columns, wrapped, its row tall enough;
+    with no empty row, right of the last cell of row 1 (one column left free), across
+    :data:`NOTE_COLUMNS` columns."""
     sheet_data = _SHEET_DATA.search(xml)
     prefix, body = sheet_data.group(1), sheet_data.group(4) or b""
     rows = {int(_ATTRIBUTE_R.search(row.group(2)).group(1)): row for row in _ROW.finditer(body) if _ATTRIBUTE_R.search(row.group(2))}
     empty = [n for n in range(1, NOTE_ROWS + 1) if n not in rows or not re.search(rb"<(?:\w+:)?(?:v|f|is)\b", rows[n].group(0))]
-    number, column = (empty[0], 1) if empty else (1, _last_column(rows[1]) + 2)
+    if empty:
+        number, column = empty[0], 1
+        last = max(_used_columns(xml), 1)
+    else:
+        number, column = 1, _last_column(rows[1]) + 2
+        last = column + NOTE_COLUMNS - 1
+    width = sum(_column_width(xml, c) for c in range(column, last + 1))
+    height = b' ht="%d" customHeight="1"' % (15 * max(1, math.ceil(len(note) * NOTE_CHARACTER / width)))
     cell = b'<%sc r="%s%d"%s t="inlineStr"><%sis><%st xml:space="preserve">%s</%st></%sis></%sc>' % (
         prefix,
         get_column_letter(column).encode(),
@@ -296,11 +318,44 @@ def _with_note(xml: bytes, note: str, style: int | None) -> bytes:
     if row is None:
         later = [n for n in rows if n > number]
         at = rows[min(later)].start() if later else len(body)
-        new_body = body[:at] + b'<%srow r="%d">%s</%srow>' % (prefix, number, cell, prefix) + body[at:]
+        new_body = body[:at] + b'<%srow r="%d"%s>%s</%srow>' % (prefix, number, height, cell, prefix) + body[at:]
     else:
-        new_body = body[: row.start()] + _row_with_cell(row, cell, column) + body[row.end() :]
+        new_body = body[: row.start()] + _row_with_cell(row, cell, column, height) + body[row.end() :]
     tag = b"<%ssheetData%s>%s</%ssheetData>" % (prefix, sheet_data.group(2).rstrip(b"/").rstrip(), new_body, prefix)
-    return xml[: sheet_data.start()] + tag + xml[sheet_data.end() :]
+    xml = xml[: sheet_data.start()] + tag + xml[sheet_data.end() :]
+    return _with_merged_cells(xml, _range_text(column, number, last, number)) if last > column else xml
+
+
+def _used_columns(xml: bytes) -> int:
+    """The last column of the sheet's used range (its ``dimension``), 0 when it does not say."""
+    dimension = re.search(rb'<(?:\w+:)?dimension\b[^>]*\bref="[A-Z]+\d+:([A-Z]+)\d+"', xml)
+    return column_index_from_string(dimension.group(1).decode()) if dimension else 0
+
+
+def _column_width(xml: bytes, column: int) -> float:
+    """A column's width in characters, from the sheet's ``cols`` (else its default width)."""
+    for element in re.finditer(rb"<(?:\w+:)?col\b([^>]*)/?>", xml):
+        attributes = dict(re.findall(rb'(\w+)="([^"]*)"', element.group(1)))
+        if b"width" in attributes and int(attributes.get(b"min", 0)) <= column <= int(attributes.get(b"max", 0)):
+            return float(attributes[b"width"])
+    default = re.search(rb'<(?:\w+:)?sheetFormatPr\b[^>]*\bdefaultColWidth="([\d.]+)"', xml)
+    return float(default.group(1)) if default else DEFAULT_COLUMN_WIDTH
+
+
+def _with_merged_cells(xml: bytes, ref: str) -> bytes:
+    """The worksheet part with the cells ``ref`` merged (the note spans them)."""
+    merged = b'<mergeCell ref="%s"/>' % ref.encode()
+    existing = re.search(rb"<((?:\w+:)?)mergeCells\b([^>]*)>(.*?)</\1mergeCells>", xml, re.S)
+    if existing:
+        count = len(re.findall(rb"<(?:\w+:)?mergeCell\b", existing.group(3))) + 1
+        prefix = existing.group(1)
+        merged = merged.replace(b"<mergeCell", b"<%smergeCell" % prefix)
+        element = b'<%smergeCells count="%d">%s%s</%smergeCells>' % (prefix, count, existing.group(3), merged, prefix)
+        return xml[: existing.start()] + element + xml[existing.end() :]
+    at = _SHEET_DATA.search(xml).end()
+    while preceding := _BEFORE_MERGE_CELLS.match(xml, at):  # the elements the schema puts first
+        at = preceding.end()
+    return xml[:at] + b'<mergeCells count="1">%s</mergeCells>' % merged + xml[at:]
 
 
 def _last_column(row: re.Match) -> int:
@@ -308,11 +363,11 @@ def _last_column(row: re.Match) -> int:
     return max((position(r.group(1).decode())[1] for r in references if r), default=0)
 
 
-def _row_with_cell(row: re.Match, cell: bytes, column: int) -> bytes:
-    """A row with ``cell`` put in column order, replacing an empty (styled) cell of that column;
-    its ``spans`` hint is dropped."""
+def _row_with_cell(row: re.Match, cell: bytes, column: int, height: bytes) -> bytes:
+    """A row with ``cell`` put in column order, replacing an empty (styled) cell of that column,
+    and the row ``height``; its ``spans`` hint is dropped."""
     prefix = row.group(1)
-    attributes = re.sub(rb'\s+spans="[^"]*"', b"", row.group(2).rstrip(b"/").rstrip())
+    attributes = re.sub(rb'\s+(?:spans|ht|customHeight)="[^"]*"', b"", row.group(2).rstrip(b"/").rstrip()) + height
     kept, placed = [], False
     for existing in _CELL.finditer(row.group(4) or b""):
         reference = _ATTRIBUTE_R.search(existing.group(2))
@@ -328,7 +383,7 @@ def _row_with_cell(row: re.Match, cell: bytes, column: int) -> bytes:
 
 
 def _note_style(styles: bytes | None) -> tuple[int, bytes] | None:
-    """The index of a bold dark-red cell style added to the styles part, and the new part;
+    """The index of a bold dark-red, wrapped cell style added to the styles part, and the new part;
     None when the package has no styles part in the usual form (the note is then unstyled)."""
     if styles is None:
         return None
@@ -339,7 +394,7 @@ def _note_style(styles: bytes | None) -> tuple[int, bytes] | None:
     font = len(re.findall(rb"<font\b(?!s)", fonts.group(2)))
     style = len(re.findall(rb"<xf\b", cell_formats.group(2)))
     new_fonts = b'<fonts count="%d">%s%s</fonts>' % (font + 1, fonts.group(2), _NOTE_FONT.encode())
-    new_formats = b'<cellXfs count="%d">%s<xf numFmtId="0" fontId="%d" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>' % (
+    new_formats = b'<cellXfs count="%d">%s<xf numFmtId="0" fontId="%d" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1"><alignment wrapText="1" vertical="top"/></xf></cellXfs>' % (
         style + 1,
         cell_formats.group(2),
         font,

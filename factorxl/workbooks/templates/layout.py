@@ -34,7 +34,6 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 from factorxl.workbooks.formula_functions import calls_factorxl
 
-
 CALC_ID = 191029
 """The calculation-engine id Excel 365 writes; an older id makes Excel recalculate every formula on open."""
 
@@ -56,7 +55,7 @@ NUMBER_FORMATS = {
 }
 TEXT_KINDS = ("text", "general")
 """Kinds whose cells are left-aligned; every other kind is a number, right-aligned with its header."""
-NUMBER_WIDTHS = {"money": 12, "count": 9, "date": 11, "variance": 13, "precise": 16, "general": 0, "text": 0}
+NUMBER_WIDTHS = {"money": 12, "count": 9, "date": 11, "variance": 13, "precise": 16, "pvalue": 10, "general": 0, "text": 0}
 """The column width (in characters) a kind of number needs; others need their format's length and 3."""
 _INPUT = {"font_color": "#0000CC", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"}
 _CONSTANT = {"font_color": "#808080"}
@@ -74,7 +73,7 @@ class Styles:
         self._cache: dict[tuple[str, str], Any] = {}
         self.title = workbook.add_format({"bold": True, "font_size": 14})
         self.heading = workbook.add_format({"bold": True, "font_size": 11, "bottom": 1})
-        self.header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
+        self.header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "indent": 1})
         self.number_header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "align": "right"})
         self.label = workbook.add_format({})
         self.note = workbook.add_format({"italic": True, "font_color": "#595959"})
@@ -210,7 +209,7 @@ class Sheet:
         """Column headers; :meth:`finish` right-aligns those over a numeric column."""
         for j, text in enumerate(labels):
             self.ws.write_string(row, col + j, text, self.styles.header)
-            self._text(row, col + j, text, "bold")
+            self._text(row, col + j, text, "header")
             self._headers.append((row, col + j, text))
 
     def label(self, row: int, col: int, text: str) -> None:
@@ -470,15 +469,17 @@ DEFAULT_WIDTH = 8.43
 
 _NARROW = frozenset("fijlrtI!|.,;:'()[]{} -/")
 _WIDE = frozenset("mwMW@%&")
-_FONT_SCALE = {"plain": 1.0, "italic": 1.0, "bold": 1.12, "title": 1.12 * 14 / 11}
+_FONT_SCALE = {"plain": 1.0, "italic": 1.0, "bold": 1.12, "header": 1.12, "title": 1.12 * 14 / 11}
+_INDENT = {"header": 1.5}  # a header's indent, in characters
 
 
 def text_width(text: str, font: str = "plain") -> float:
     """A generous estimate of the column width (in characters) that shows ``text`` in full in
-    Calibri 11 (``font`` ``"plain"``, ``"italic"``, ``"bold"``) or the 14-point bold title:
+    Calibri 11 (``font`` ``"plain"``, ``"italic"``, ``"bold"``, ``"header"``: bold and indented)
+    or the 14-point bold title:
     narrow letters count half a character, capitals and m/w more, plus the cell's margins."""
     units = sum(0.6 if c in _NARROW else 1.55 if c in _WIDE else 1.2 if c.isupper() else 1.0 for c in text)
-    return units * _FONT_SCALE[font] + 1.5
+    return units * _FONT_SCALE[font] + 1.5 + _INDENT.get(font, 0.0)
 
 
 def address(row: int, col: int) -> str:
