@@ -18,13 +18,18 @@ RECALCULATE = {"never": 1, "always": 0}
 default, keeps stored values (array formulas are recalculated regardless); 0 recalculates all."""
 
 
+def missing(what: str) -> None:
+    """Skip the test for want of ``what``, or fail it on CI (``CI=true``), which installs it."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} is not installed; .ci/run installs it")
+    pytest.skip(f"{what} is not installed")
+
+
 def require_soffice() -> str:
-    """The soffice executable; without it the test is skipped, or fails on CI (which installs it)."""
+    """The soffice executable (see :func:`missing`)."""
     executable = shutil.which("soffice")
     if executable is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("LibreOffice (soffice) is not installed; .ci/run installs it")
-        pytest.skip("LibreOffice (soffice) is not installed")
+        missing("LibreOffice (soffice)")
     return executable
 
 
@@ -66,7 +71,5 @@ def pdf_text(path: Path) -> str:
     """The text of a PDF (poppler's pdftotext, installed with LibreOffice by .ci/run)."""
     executable = shutil.which("pdftotext")
     if executable is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("pdftotext (poppler-utils) is not installed; .ci/run installs it")
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+        missing("pdftotext (poppler-utils)")
     return subprocess.run([executable, "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout

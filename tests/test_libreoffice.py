@@ -18,7 +18,7 @@ from openpyxl.utils.cell import coordinate_from_string
 
 from factorxl.workbooks.formula_functions import calls_factorxl
 from factorxl.workbooks.share import share_workbook
-from tests.libreoffice import convert, pdf_text, require_soffice, without_sheets_in_print
+from tests.libreoffice import convert, missing, pdf_text, require_soffice, without_sheets_in_print
 from tests.workbook_checks import Book, every_cell, twin_difference_headers
 
 NAMES = ("msft", "arkk_brk", "minimodel")
@@ -148,7 +148,7 @@ class Carlito:
         for style in ("Regular", "Bold", "Italic", "BoldItalic"):
             path = CARLITO / f"Carlito-{style}.ttf"
             if not path.exists():
-                pytest.skip(f"{path} is not installed (fonts-crosextra-carlito)")
+                missing(f"the Carlito font {path} (fonts-crosextra-carlito)")
             font = TTFont(path)
             self._fonts[style] = (font.getBestCmap(), font["hmtx"].metrics, font["head"].unitsPerEm)
 

@@ -316,7 +316,9 @@ class Sheet:
             current, fmt = self._widths.get(col, (DEFAULT_WIDTH, None))
             if width > current:
                 self.set_width(col, math.ceil(width), fmt)
-        if self._kinds and not self._charts:  # text running past the last column is not printed
+        if self._kinds and not self._charts:  # a sheet of charts prints its charts, not a range
+            # the cells with values: a long note running on past the last one is not printed,
+            # which keeps the page legible rather than shrinking it to fit the note
             last_row, last_col = (max(index) for index in zip(*self._kinds))
             self.ws.print_area(0, 0, last_row, last_col)
         self.ws.set_landscape()
