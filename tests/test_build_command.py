@@ -3,7 +3,6 @@ choice. (LibreOffice's recalculation of the built workbooks is in test_libreoffi
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,7 +16,6 @@ from factorxl.errors import FactorxlError
 from factorxl.workbooks import build
 from factorxl.workbooks.build import DEFAULT_VINTAGE, vintage_for
 from tests.conftest import REPO
-from tests.workbook_checks import Book
 
 
 def _data_without(shared_data: Path, folder: Path, missing: str) -> Path:

@@ -39,7 +39,6 @@ from factorxl.workbooks.xlsx_values import (
     _ATTRIBUTE_R,
     _ATTRIBUTE_T,
     _CELL,
-    _FORMULA,
     _ROW,
     _SHEET_DATA,
     position,
@@ -154,14 +153,11 @@ def share_workbook(book: str | Path, out: str | Path | None = None, *, original:
         sheets[sheet] = ranges
         formulas += len(converted)
         cells += sum(_size(ref) for ref in converted)
-    if sheets:
-        if note_style:
-            replacements["xl/styles.xml"] = note_style[1]
-        dropped = _calc_chain(members)
-        if dropped:
-            replacements.update(_without_calc_chain(source, originals["[Content_Types].xml"], dropped))
-    else:
-        dropped = set()
+    if sheets and note_style:
+        replacements["xl/styles.xml"] = note_style[1]
+    dropped = _calc_chain(members) if sheets else set()
+    if dropped:
+        replacements.update(_without_calc_chain(source, originals["[Content_Types].xml"], dropped))
     write_package(source, destination, replacements, omit=dropped)
     return ShareReport(source, destination, sheets, formulas, cells)
 
