@@ -13,7 +13,8 @@ import pytest
 
 from factorxl.workbooks.refresh import refresh_workbook
 from factorxl.workbooks.templates import minimodel
-from factorxl.workbooks.xlsx_values import worksheet_parts
+from factorxl.workbooks.package import Package
+from factorxl.workbooks.workbook_cells import read_workbook
 from tests import test_risk_model_minimodel
 from tests.conftest import REPO
 from tests.workbook_checks import (
@@ -135,8 +136,9 @@ def test_a_refresh_evaluates_single_value_factorxl_formulas(tmp_path):
     cell = ("8 Optimization", "B27")
     assert openpyxl.load_workbook(COMMITTED)[cell[0]][cell[1]].value.startswith("=PORTFOLIO_TURNOVER(")
     stale = tmp_path / "Stale.xlsx"
+    with Package(COMMITTED) as package:
+        part = read_workbook(package).sheet(cell[0]).part
     with zipfile.ZipFile(COMMITTED) as old, zipfile.ZipFile(stale, "w") as new:
-        part = worksheet_parts(old)[cell[0]]
         for info in old.infolist():
             data = old.read(info)
             if info.filename == part:

@@ -23,29 +23,19 @@ from __future__ import annotations
 import html
 import math
 import re
-import zipfile
+import posixpath
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
-
 from factorxl.errors import FactorxlError
 from factorxl.workbooks.formula_functions import calls_factorxl
-from factorxl.workbooks.refresh import check_workbook
-from factorxl.workbooks.xlsx_values import (
-    _ATTRIBUTE_CM,
-    _ATTRIBUTE_R,
-    _ATTRIBUTE_T,
-    _CELL,
-    _ROW,
-    _SHEET_DATA,
-    position,
-    read_members,
-    worksheet_parts,
-    write_package,
-)
+from factorxl.workbooks.package import Package
+from factorxl.workbooks.references import Area, cell_name, cell_position, column_letters, column_number
+from factorxl.workbooks.refresh import check_destination, check_workbook
+from factorxl.workbooks.workbook_cells import FormulaCell, Sheet, read_workbook
+from factorxl.workbooks.xlsx_values import _ATTRIBUTE_R, _ATTRIBUTE_T, _CELL, _ROW, _SHEET_DATA, write_package
 
 SHAREABLE_SUFFIX = "-shareable"
 """What the default name of a shareable copy adds to the workbook's name."""
@@ -66,8 +56,7 @@ LISTED_RANGES = 40
 
 _NOTE_FONT = '<font><b/><sz val="11"/><color rgb="FFC00000"/><name val="Calibri"/><family val="2"/></font>'
 _CALC_CHAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
-_FORMULA_TEXT = re.compile(rb"<((?:\w+:)?)f\b([^>]*?)(?:/>|>(.*?)</\1f>)", re.S)
-_SHARED_INDEX = re.compile(rb'\bsi="(\d+)"')
+_ATTRIBUTE_CM = re.compile(rb'\s+cm="[^"]*"')
 _BEFORE_MERGE_CELLS = re.compile(
     rb"\s*<((?:\w+:)?(?:sheetCalcPr|sheetProtection|protectedRanges|scenarios|autoFilter|sortState|dataConsolidate|customSheetViews))\b[^>]*?(?:/>|>.*?</\1>)",
     re.S,
@@ -135,92 +124,60 @@ def share_workbook(book: str | Path, out: str | Path | None = None, *, original:
         raise FactorxlError(f"--out {destination} is the workbook itself; the shareable copy needs another name")
     if destination.suffix.lower() != source.suffix.lower():
         raise FactorxlError(f"--out {destination.name}: the copy of a {source.suffix} workbook must end in {source.suffix}")
-    if not destination.parent.is_dir():
-        raise FactorxlError(f"the folder of {destination} does not exist")
-    with zipfile.ZipFile(source) as archive:
-        parts = worksheet_parts(archive)
-        members = set(archive.namelist())
-    originals = read_members(source, [*parts.values(), *(name for name in ("xl/styles.xml", "[Content_Types].xml") if name in members)])
-    note_style = _note_style(originals.get("xl/styles.xml"))
-    replacements, sheets, formulas, cells = {}, {}, 0, 0
-    for sheet, part in parts.items():
-        xml, converted = _values_for_factorxl_formulas(originals[part], sheet)
-        if not converted:
-            continue
-        ranges = _ranges(converted)
-        note = _note_text(ranges, original or str(source))
-        replacements[part] = _with_note(xml, note, note_style[0] if note_style else None)
-        sheets[sheet] = ranges
-        formulas += len(converted)
-        cells += sum(_size(ref) for ref in converted)
-    if sheets and note_style:
-        replacements["xl/styles.xml"] = note_style[1]
-    dropped = _calc_chain(members) if sheets else set()
-    if dropped:
-        replacements.update(_without_calc_chain(source, originals["[Content_Types].xml"], dropped))
-    write_package(source, destination, replacements, omit=dropped)
+    check_destination(destination)
+    with Package(source) as package:
+        workbook = read_workbook(package)
+        styles = posixpath.join(posixpath.dirname(workbook.part), "styles.xml")
+        note_style = _note_style(package.read_xml(styles)) if styles in package.names else None
+        replacements, sheets, formulas, cells = {}, {}, 0, 0
+        for sheet in workbook.sheets.values():
+            factorxl = _factorxl_formulas(sheet)
+            if not factorxl:
+                continue
+            areas = [f.ref or Area(sheet.name, f.row, f.column, f.row, f.column) for f in factorxl]
+            ranges = _ranges(areas)
+            xml = _constants(package.read_xml(sheet.part), {(f.row, f.column) for f in factorxl})
+            replacements[sheet.part] = _with_note(xml, _note_text(ranges, original or str(source)), note_style and note_style[0])
+            sheets[sheet.name] = ranges
+            formulas += len(factorxl)
+            cells += sum((a.bottom - a.top + 1) * (a.right - a.left + 1) for a in areas)
+        if sheets and note_style:
+            replacements[styles] = note_style[1]
+        dropped = {name for name in package.names if name.lower().endswith("/calcchain.xml")} if sheets else set()
+        if dropped:
+            replacements.update(_without_calc_chain(package, workbook.part))
+        write_package(package, destination, replacements, omit=dropped)
     return ShareReport(source, destination, sheets, formulas, cells)
 
 
 # --- the formula cells ------------------------------------------------------------------
 
 
-def _values_for_factorxl_formulas(xml: bytes, sheet: str) -> tuple[bytes, list[str]]:
-    """The worksheet part with every factorxl formula cell turned into a constant, and the
-    ranges those formulas filled (an array formula's range, an ordinary formula's cell)."""
-    shared = _factorxl_shared_formulas(xml)
-    converted: list[str] = []
-    unvalued: list[str] = []
-
-    def replace(cell: re.Match) -> bytes:
-        body = cell.group(4) or b""
-        formula = _FORMULA_TEXT.search(body)
-        if formula is None or not _is_factorxl(formula, shared):
-            return cell.group(0)
-        reference = _ATTRIBUTE_R.search(cell.group(2))
-        if reference is None:
-            raise FactorxlError(f"{sheet}: a formula cell has no address")
-        address = reference.group(1).decode()
-        ref = re.search(rb'\bref="([^"]*)"', formula.group(2)) if b't="array"' in formula.group(2) else None
-        converted.append(ref.group(1).decode() if ref else address)
-        constant = _constant(cell.group(1), cell.group(2), body)
-        if constant is None:
-            unvalued.append(f"{sheet}!{address}")
-            return cell.group(0)
-        return constant
-
-    sheet_data = _SHEET_DATA.search(xml)
-    if sheet_data is None:
-        return xml, []
-    body = _CELL.sub(replace, sheet_data.group(0))
+def _factorxl_formulas(sheet: Sheet) -> list[FormulaCell]:
+    """The formulas of a sheet that call factorxl (each cell of a shared formula counts), all
+    with a stored value, or a FactorxlError naming those without one."""
+    found = [formula for formula in sheet.formulas if calls_factorxl(formula.text)]
+    unvalued = [f"{sheet.name}!{formula.cell}" for formula in found if not formula.stored]
     if unvalued:
         shown = ", ".join(unvalued[:5]) + (f" and {len(unvalued) - 5} more" if len(unvalued) > 5 else "")
         raise FactorxlError(
             f"{len(unvalued)} factorxl formula(s) have no stored value ({shown}): calculate the workbook first "
             "(factorxl refresh BOOK, or in Excel with the add-in), then make the shareable copy"
         )
-    return xml[: sheet_data.start()] + body + xml[sheet_data.end() :], converted
-
-
-def _factorxl_shared_formulas(xml: bytes) -> set[bytes]:
-    """The indexes (``si``) of shared formulas whose text calls factorxl."""
-    found = set()
-    for formula in _FORMULA_TEXT.finditer(xml):
-        index = _SHARED_INDEX.search(formula.group(2))
-        if index and b't="shared"' in formula.group(2) and formula.group(3) and calls_factorxl(_text(formula.group(3))):
-            found.add(index.group(1))
     return found
 
 
-def _is_factorxl(formula: re.Match, shared: set[bytes]) -> bool:
-    index = _SHARED_INDEX.search(formula.group(2))
-    if index and b't="shared"' in formula.group(2) and index.group(1) in shared:
-        return True
-    return bool(formula.group(3)) and calls_factorxl(_text(formula.group(3)))
+def _constants(xml: bytes, positions: set[tuple[int, int]]) -> bytes:
+    """The worksheet part with the formula cells at ``positions`` turned into constants."""
 
+    def replace(cell: re.Match) -> bytes:
+        reference = _ATTRIBUTE_R.search(cell.group(2))
+        if reference is None or cell_position(reference.group(1).decode()) not in positions:
+            return cell.group(0)
+        return _constant(cell.group(1), cell.group(2), cell.group(4) or b"")
 
-def _text(xml_text: bytes) -> str:
-    return html.unescape(xml_text.decode("utf-8"))
+    sheet_data = _SHEET_DATA.search(xml)
+    return xml[: sheet_data.start()] + _CELL.sub(replace, sheet_data.group(0)) + xml[sheet_data.end() :]
 
 
 def _constant(prefix: bytes, attributes: bytes, body: bytes) -> bytes | None:
@@ -230,7 +187,7 @@ def _constant(prefix: bytes, attributes: bytes, body: bytes) -> bytes | None:
         return None
     kind = re.search(rb'\bt="([^"]*)"', attributes)
     kind = kind.group(1) if kind else b"n"
-    attributes = _ATTRIBUTE_CM.sub(b"", _ATTRIBUTE_T.sub(b"", attributes)).rstrip(b"/").rstrip()
+    attributes = _ATTRIBUTE_CM.sub(b"", _ATTRIBUTE_T.sub(b"", attributes)).rstrip(b"/").rstrip()  # cm: dynamic-array metadata
     text = value.group(2) or b""
     if kind == b"str":  # a formula's text result; a constant holds text inline
         if not text:
@@ -242,30 +199,24 @@ def _constant(prefix: bytes, attributes: bytes, body: bytes) -> bytes | None:
     return b"<%sc%s%s><%sv>%s</%sv></%sc>" % (prefix, attributes, typed, prefix, text, prefix, prefix)
 
 
-def _size(ref: str) -> int:
-    left, top, right, bottom = range_boundaries(ref)
-    return (right - left + 1) * (bottom - top + 1)
-
-
-def _ranges(refs: Iterable[str]) -> tuple[str, ...]:
+def _ranges(areas: Iterable[Area]) -> tuple[str, ...]:
     """Ranges in reading order, single cells of one column in consecutive rows joined (C5, C6, C7 -> C5:C7)."""
-    boxes = sorted((range_boundaries(ref) for ref in refs), key=lambda box: (box[1], box[0]))
     by_column: dict[tuple[int, int], list[list[int]]] = defaultdict(list)
     merged: list[list[int]] = []
-    for left, top, right, bottom in boxes:
-        runs = by_column[left, right]
-        if runs and runs[-1][3] == top - 1:
-            runs[-1][3] = bottom
+    for area in sorted(areas, key=lambda area: (area.top, area.left)):
+        runs = by_column[area.left, area.right]
+        if runs and runs[-1][3] == area.top - 1:
+            runs[-1][3] = area.bottom
             continue
-        box = [left, top, right, bottom]
+        box = [area.left, area.top, area.right, area.bottom]
         runs.append(box)
         merged.append(box)
     return tuple(_range_text(*box) for box in merged)
 
 
 def _range_text(left: int, top: int, right: int, bottom: int) -> str:
-    first = f"{get_column_letter(left)}{top}"
-    return first if (left, top) == (right, bottom) else f"{first}:{get_column_letter(right)}{bottom}"
+    first = cell_name(top, left)
+    return first if (left, top) == (right, bottom) else f"{first}:{cell_name(bottom, right)}"
 
 
 # --- the note ---------------------------------------------------------------------------
@@ -300,7 +251,7 @@ def _with_note(xml: bytes, note: str, style: int | None) -> bytes:
     height = b' ht="%d" customHeight="1"' % (15 * max(1, math.ceil(len(note) * NOTE_CHARACTER / width)))
     cell = b'<%sc r="%s%d"%s t="inlineStr"><%sis><%st xml:space="preserve">%s</%st></%sis></%sc>' % (
         prefix,
-        get_column_letter(column).encode(),
+        column_letters(column).encode(),
         number,
         b' s="%d"' % style if style is not None else b"",
         prefix,
@@ -325,7 +276,7 @@ def _with_note(xml: bytes, note: str, style: int | None) -> bytes:
 def _used_columns(xml: bytes) -> int:
     """The last column of the sheet's used range (its ``dimension``), 0 when it does not say."""
     dimension = re.search(rb'<(?:\w+:)?dimension\b[^>]*\bref="[A-Z]+\d+:([A-Z]+)\d+"', xml)
-    return column_index_from_string(dimension.group(1).decode()) if dimension else 0
+    return column_number(dimension.group(1).decode()) if dimension else 0
 
 
 def _column_width(xml: bytes, column: int) -> float:
@@ -356,7 +307,7 @@ def _with_merged_cells(xml: bytes, ref: str) -> bytes:
 
 def _last_column(row: re.Match) -> int:
     references = [_ATTRIBUTE_R.search(cell.group(2)) for cell in _CELL.finditer(row.group(4) or b"")]
-    return max((position(r.group(1).decode())[1] for r in references if r), default=0)
+    return max((cell_position(r.group(1).decode())[1] for r in references if r), default=0)
 
 
 def _row_with_cell(row: re.Match, cell: bytes, column: int, height: bytes) -> bytes:
@@ -367,7 +318,7 @@ def _row_with_cell(row: re.Match, cell: bytes, column: int, height: bytes) -> by
     kept, placed = [], False
     for existing in _CELL.finditer(row.group(4) or b""):
         reference = _ATTRIBUTE_R.search(existing.group(2))
-        at = position(reference.group(1).decode())[1] if reference else 0
+        at = cell_position(reference.group(1).decode())[1] if reference else 0
         if not placed and at >= column:
             kept.append(cell)
             placed = True
@@ -403,17 +354,13 @@ def _note_style(styles: bytes | None) -> tuple[int, bytes] | None:
 # --- the calculation chain --------------------------------------------------------------
 
 
-def _calc_chain(members: set[str]) -> set[str]:
-    """The calculation-chain part, if any: it lists formula cells, and Excel reports a
-    damaged file when a listed cell holds a constant."""
-    return {name for name in members if name.lower() == "xl/calcchain.xml"}
-
-
-def _without_calc_chain(source: Path, content_types: bytes, dropped: set[str]) -> dict[str, bytes]:
-    """The content types and workbook relationships with the calculation chain removed."""
-    rels = "xl/_rels/workbook.xml.rels"
-    relationships = read_members(source, [rels])[rels]
+def _without_calc_chain(package: Package, workbook: str) -> dict[str, bytes]:
+    """The content types and workbook relationships without the calculation chain (it lists
+    formula cells, and Excel reports a damaged file when a listed cell holds a constant)."""
+    folder, name = posixpath.split(workbook)
+    rels = posixpath.join(folder, "_rels", f"{name}.rels")
+    content_types = package.read_xml("[Content_Types].xml")
     return {
         "[Content_Types].xml": re.sub(rb"<Override\b[^>]*" + re.escape(_CALC_CHAIN_TYPE.encode()) + rb"[^>]*/>", b"", content_types),
-        rels: re.sub(rb"<Relationship\b[^>]*calcChain[^>]*/>", b"", relationships),
+        rels: re.sub(rb"<Relationship\b[^>]*calcChain[^>]*/>", b"", package.read_xml(rels)),
     }
