@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import html
 import math
-import re
 import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -180,18 +180,17 @@ def _constants(xml: bytes, positions: set[tuple[int, int]]) -> bytes:
     return xml[: sheet_data.start()] + _CELL.sub(replace, sheet_data.group(0)) + xml[sheet_data.end() :]
 
 
-def _constant(prefix: bytes, attributes: bytes, body: bytes) -> bytes | None:
-    """A formula cell rewritten as a constant holding its stored value; None without one."""
+def _constant(prefix: bytes, attributes: bytes, body: bytes) -> bytes:
+    """A formula cell rewritten as a constant holding its stored value (an empty text result:
+    an empty cell, its style kept)."""
     value = _VALUE.search(body)
-    if value is None:
-        return None
     kind = re.search(rb'\bt="([^"]*)"', attributes)
     kind = kind.group(1) if kind else b"n"
     attributes = _ATTRIBUTE_CM.sub(b"", _ATTRIBUTE_T.sub(b"", attributes)).rstrip(b"/").rstrip()  # cm: dynamic-array metadata
-    text = value.group(2) or b""
+    text = value.group(2) if value is not None else None
+    if not text:
+        return b"<%sc%s/>" % (prefix, attributes)
     if kind == b"str":  # a formula's text result; a constant holds text inline
-        if not text:
-            return b"<%sc%s/>" % (prefix, attributes)
         return b'<%sc%s t="inlineStr"><%sis><%st xml:space="preserve">%s</%st></%sis></%sc>' % (
             prefix, attributes, prefix, prefix, text, prefix, prefix, prefix
         )
