@@ -53,8 +53,9 @@ NUMBER_FORMATS = {
     "general": "General",
     "text": "@",
 }
-TEXT_KINDS = ("text", "general")
-"""Kinds whose cells are left-aligned; every other kind is a number, right-aligned with its header."""
+TEXT_KINDS = ("text",)
+"""Kinds whose cells are left-aligned; every other kind (General too: a column of statistics,
+the odd one a word) is right-aligned with its header."""
 NUMBER_WIDTHS = {"money": 12, "count": 9, "date": 11, "variance": 13, "precise": 16, "pvalue": 10, "general": 0, "text": 0}
 """The column width (in characters) a kind of number needs; others need their format's length and 3."""
 _INPUT = {"font_color": "#0000CC", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"}
