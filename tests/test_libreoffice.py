@@ -2,9 +2,9 @@
 spreadsheet engine: what a colleague without factorxl sees, the native twins recalculated by
 LibreOffice against factorxl's stored values, and the printed pages (LibreOffice's PDF).
 
-One soffice run per kind of opening serves every test (session fixture): the templates as
-LibreOffice opens them by default, the shareable copies recalculated in full, and the copies
-printed to PDF without their long data sheets."""
+One soffice run per kind of opening serves every test (a fixture of the whole test run): the
+templates as LibreOffice opens them by default, the shareable copies recalculated in full, and
+the copies printed to PDF without their long data sheets."""
 
 from __future__ import annotations
 
