@@ -4,10 +4,17 @@ copy committed in workbook_templates/ equal to a fresh build."""
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import numpy as np
+import openpyxl
 import pytest
 
+from factorxl.workbooks.refresh import refresh_workbook
 from factorxl.workbooks.templates import minimodel
+from factorxl.workbooks.package import Package
+from factorxl.workbooks.workbook_cells import read_workbook
 from tests import test_risk_model_minimodel
 from tests.doc_figures import check_build_figures
 from tests.conftest import REPO
@@ -48,7 +55,7 @@ def test_headline_is_the_tracking_error(built, script):
     (headline,) = built.headlines
     assert headline.label == "MiniModel tracking error (annualized)"
     assert headline.value == pytest.approx(script["sig_a"], abs=TOL)
-    assert round(headline.value * 100, 2) == 5.42
+    assert headline.value * 100 == pytest.approx(5.42, abs=5e-03)  # printed with 2 decimals
 
 
 def test_universe_and_exposures(book, script):
@@ -126,3 +133,23 @@ def test_committed_workbook_equals_a_fresh_build(built):
 
 def test_the_docs_quote_this_build(built):
     check_build_figures(built, "the MiniModel")
+
+
+def test_a_refresh_evaluates_single_value_factorxl_formulas(tmp_path):
+    """A factorxl call with one value is an ordinary formula (so LibreOffice and older Excel keep
+    its stored value on open); the refresh evaluates it like the spilled ones."""
+    cell = ("8 Optimization", "B27")
+    assert openpyxl.load_workbook(COMMITTED)[cell[0]][cell[1]].value.startswith("=PORTFOLIO_TURNOVER(")
+    stale = tmp_path / "Stale.xlsx"
+    with Package(COMMITTED) as package:
+        part = read_workbook(package).sheet(cell[0]).part
+    with zipfile.ZipFile(COMMITTED) as old, zipfile.ZipFile(stale, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == part:
+                data, count = re.subn(rb'(<c r="B27"[^>]*>(?:<f>[^<]*</f>))<v>[^<]*</v>', rb"\1<v>0</v>", data)
+                assert count == 1
+            new.writestr(info, data)
+    assert Book(stale).number(*cell) == 0
+    assert refresh_workbook(stale, progress=False).ok
+    assert Book(stale).number(*cell) == pytest.approx(Book(COMMITTED).number(*cell), rel=1e-12) != 0

@@ -51,6 +51,8 @@ FAILURES = {
     "refresh: not a workbook": (["refresh", "{file}"], ExitCode.CANNOT, ["is not an Excel workbook"]),
     "refresh: a broken workbook": (["refresh", "{fake}"], ExitCode.CANNOT, ["not a valid .xlsx file", "save it again"]),
     "refresh: --out is a file": (["refresh", "{book}", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
+    "share: --out is a file": (["share", "{book}", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
+    "share: missing book": (["share", "{tmp}/missing.xlsx"], ExitCode.CANNOT, ["does not exist"]),
     "vba: --out is a file": (["vba", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
     "setup: --xlstart is a file": (["setup", "--home", "{tmp}/home", "--xlstart", "{file}"], ExitCode.CANNOT, ["cannot use", "existing.txt"]),
 }
@@ -155,3 +157,10 @@ def test_help_lists_the_exit_codes(capsys):
     assert cli.main(["build", "--help"]) == ExitCode.DONE
     out = " ".join(capsys.readouterr().out.split())
     assert all(f"{code.value} " in out for code in ExitCode) and "docs/commands.md" in out
+
+
+def test_every_command_has_rows_in_the_failure_table():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "commands.md").read_text()
+    table = text[text.index("## Failure paths") :]
+    for command in cli.COMMANDS:
+        assert f"| `{command}` |" in table, command

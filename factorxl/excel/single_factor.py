@@ -30,7 +30,7 @@ from factorxl.excel.inputs import (
     read_optional_number,
     read_table,
 )
-from factorxl.excel.outputs import aligned_rows, labeled_table, scalar_or_grid
+from factorxl.excel.outputs import aligned_rows, cell, labeled_table, scalar_or_grid
 
 __all__ = [
     "APPRAISAL_RATIO",
@@ -114,6 +114,7 @@ def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=
     """Regression table of one asset on the factors: coefficients, standard errors, t, p-values, bounds and R-squared."""
     models = fit_regression(returns, factors, cov_type, lags, intercept)
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
+    models.single().require_residual_variance("standard errors, t statistics and p-values")
     labels, columns, values = _regression_rows(models.single(), models.factors.labels, scale)
     return labeled_table(labels, columns, values, corner=models.returns.labels[0])
 
@@ -150,8 +151,10 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
             raise FactorxlError(f"returns must be a single asset column; it has {table.columns} columns")
         volatility = sample_volatility(table.values[~np.isnan(table.values[:, 0]), 0], degrees)
     else:
-        volatility = sample_volatility(fit_factor_models(returns, factors).single().resid, degrees)
-    return volatility_budget_position(amount, volatility, horizon)
+        fit = fit_factor_models(returns, factors).single()
+        fit.require_residual_variance("a position sized on residual volatility")
+        volatility = sample_volatility(fit.resid, degrees)
+    return cell(volatility_budget_position(amount, volatility, horizon))
 
 
 @worksheet_function(
@@ -168,7 +171,7 @@ def EXPECTED_PNL(position, returns, factors, periods=None, kind=None):
     fit = models.single()
     factor_means = models.factors.values[fit.used].mean(axis=0)
     pnl = expected_pnl(size, fit.alpha, fit.betas, factor_means, horizon)
-    return pnl.total if which == "total" else pnl.risk_adjusted
+    return cell(pnl.total if which == "total" else pnl.risk_adjusted)
 
 
 @worksheet_function()
@@ -184,7 +187,7 @@ def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
         decomposition.total_variance,
     ]
     labels = [*models.factors.labels, "Factor", "Idiosyncratic", "Total"]
-    values = [[v, v / decomposition.total_variance] for v in variances]
+    values = [[v, decomposition.share(v)] for v in variances]
     return labeled_table(labels, ["variance", "share"], values, corner=models.returns.labels[0])
 
 
@@ -204,6 +207,8 @@ def APPRAISAL_RATIO(returns, factors, periods_per_year=None, ddof=None):
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
+    for fit in models.fits:
+        fit.require_residual_variance("the appraisal ratio (alpha over residual volatility)")
     ratios = [appraisal_ratio(fit.alpha, fit.resid, scale, degrees) for fit in models.fits]
     return _per_asset(models.returns.labels, models.returns.has_header, ["appraisal ratio"], ratios)
 

@@ -31,6 +31,7 @@ def FACTOR_SUMMARY(returns, factors, cov_type=None, lags=None, intercept=None):
     """Model statistics of one asset's regression, labeled as statsmodels labels them: R-squared, F, AIC, BIC and more."""
     models = fit_regression(returns, factors, cov_type, lags, intercept)
     fit = models.single()
+    fit.require_residual_variance("the F statistic, log-likelihood and residual tests")
     stats = summarize(fit, models.factors.values)
     values = [
         fit.rsquared, fit.rsquared_adj, stats.fvalue, stats.f_pvalue, stats.llf, stats.aic, stats.bic, fit.nobs,
@@ -58,6 +59,7 @@ def FACTOR_LINEST(known_y, known_x, constant=None, stats=None, cov_type=None, la
     constant_error = [fit.bse[0]] if fit.intercept else [NOT_AVAILABLE]
     rows: list[list] = [[*reversed_slopes, *constant_term]]
     if read_bool(stats, "stats", False):
+        fit.require_residual_variance("LINEST's statistics (standard errors, F)")
         summary = summarize(fit, models.factors.values)
         padding = [NOT_AVAILABLE] * (len(reversed_slopes) - 1)
         rows += [

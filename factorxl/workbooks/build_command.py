@@ -44,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=WORKBOOKS,
         help=f"build only these workbooks ({', '.join(WORKBOOKS)})",
     )
+    parser.add_argument(
+        "--share",
+        action="store_true",
+        help="also write each workbook's shareable copy (NAME-shareable.xlsx, factorxl's formulas replaced by their "
+        "values; see factorxl share)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing but what was left out and errors")
 
 
@@ -105,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
             say(f"\n{result.name}: {result.path} ({result.formulas:,} formulas evaluated in {result.seconds:.1f} s)")
             for headline in result.headlines:
                 say(f"  {headline}")
+            if args.share:
+                from factorxl.workbooks.share import share_workbook
+
+                say(f"  shareable copy: {share_workbook(result.path).destination}")
         for message in result.skipped:
             print(f"  left out: {message}", flush=True)
         incomplete |= bool(result.skipped)
