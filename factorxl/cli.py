@@ -66,6 +66,13 @@ def os_error_message(error: OSError) -> str:
     return f"cannot use {path} ({error.strerror or error}); {advice}"
 
 
+def add_out_option(parser: argparse.ArgumentParser, what: str, default: str | None, default_text: str) -> None:
+    """The ``--out DIR`` option, the same kind of thing for every command: the folder ``what`` goes to."""
+    parser.add_argument(
+        "--out", metavar="DIR", default=default, help=f"folder for {what}, created if needed (default: {default_text})"
+    )
+
+
 def output_folder(out: str | Path) -> Path:
     """An ``--out`` folder, created if needed; every command's ``--out`` is a folder.
 

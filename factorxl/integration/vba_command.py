@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from factorxl.cli import add_out_option
 from factorxl.errors import FactorxlError
 from factorxl.exit_codes import ExitCode
 
@@ -29,12 +30,7 @@ HELP_MACRO = "RegisterFactorxlHelp"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``factorxl vba``."""
-    parser.add_argument(
-        "--out",
-        metavar="DIR",
-        default=".",
-        help=f"folder for {UDF_MODULE}.bas and {HELP_MODULE}.bas, created if needed (default: this folder)",
-    )
+    add_out_option(parser, f"{UDF_MODULE}.bas and {HELP_MODULE}.bas", ".", "this folder")
     parser.add_argument(
         "--addin",
         action="store_true",

@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from factorxl.cli import add_out_option
 from factorxl.exit_codes import ExitCode
 
 DEFAULT_OUT = "factorxl-workbooks"
@@ -27,9 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="read every dataset from this folder (searched with its subfolders) instead of the download cache; "
         "nothing is downloaded",
     )
-    parser.add_argument(
-        "--out", metavar="DIR", default=DEFAULT_OUT, help=f"folder for the workbooks, created if needed (default ./{DEFAULT_OUT})"
-    )
+    add_out_option(parser, "the workbooks", DEFAULT_OUT, f"./{DEFAULT_OUT}")
     parser.add_argument(
         "--vintage",
         metavar="NAME",

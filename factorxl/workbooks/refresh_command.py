@@ -20,6 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from factorxl.cli import add_out_option
 from factorxl.exit_codes import ExitCode
 
 PROBLEMS_EXIT_CODE = ExitCode.NOT_EVALUATED
@@ -28,9 +29,7 @@ PROBLEMS_EXIT_CODE = ExitCode.NOT_EVALUATED
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments."""
     parser.add_argument("book", metavar="BOOK", help="the workbook to refresh (.xlsx or .xlsm)")
-    parser.add_argument(
-        "--out", metavar="DIR", help="write the refreshed workbook into this folder (created if needed) instead of over BOOK"
-    )
+    add_out_option(parser, "the refreshed workbook", None, "BOOK is refreshed in place")
     parser.add_argument(
         "--full",
         action="store_true",

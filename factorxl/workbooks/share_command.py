@@ -10,15 +10,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from factorxl.cli import add_out_option
 from factorxl.exit_codes import ExitCode
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments."""
     parser.add_argument("book", metavar="BOOK", help="the workbook to share (.xlsx or .xlsm); it is not changed")
-    parser.add_argument(
-        "--out", metavar="DIR", help="folder for the copy BOOK-shareable.xlsx, created if needed (default: BOOK's folder)"
-    )
+    add_out_option(parser, "the copy BOOK-shareable.xlsx", None, "BOOK's folder")
     parser.add_argument(
         "--original",
         metavar="TEXT",
