@@ -19,6 +19,7 @@ Rules (the README states them for users):
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import numbers
 import re
@@ -133,6 +134,12 @@ def as_grid(value: Any, name: str) -> list[list[Any]]:
             f"{name} is not rectangular: its rows have different lengths ({sorted(widths)})"
         )
     return [list(row) for row in value]
+
+
+@functools.cache
+def _generated_labels(prefix: str, count: int) -> tuple[str, ...]:
+    """Labels of a range without a header: ``f1, f2, ...`` for the prefix ``f``."""
+    return tuple(f"{prefix}{j + 1}" for j in range(count))
 
 
 def _flat_list(value: Any) -> tuple[list[Any], set[type]] | None:
@@ -277,10 +284,10 @@ def read_table(value: Any, name: str, label_prefix: str) -> Table:
     else:
         cells, later_types = flat
         first_cells, length = cells[:1], len(cells)
-    header = [_header_text(cell) for cell in first_cells]
-    has_header = all(label is not None for label in header)
+    header = [_header_text(cell) for cell in first_cells] if isinstance(first_cells[0], str) else [None]
+    has_header = None not in header
     first = 1 if has_header else 0
-    labels = tuple(header) if has_header else tuple(f"{label_prefix}{j + 1}" for j in range(len(first_cells)))
+    labels = tuple(header) if has_header else _generated_labels(label_prefix, len(first_cells))
     if length == first:
         raise FactorxlError(f"{name} has a header but no data rows")
     if flat is None:
@@ -596,7 +603,7 @@ def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns:
     header = [_header_text(cell) for cell in grid[0]]
     has_header = all(label is not None for label in header) and _parse_date(grid[0][0]) is None
     first = 1 if has_header else 0
-    labels = tuple(header[2:]) if has_header else tuple(f"{value_prefix}{j + 1}" for j in range(width - 2))
+    labels = tuple(header[2:]) if has_header else _generated_labels(value_prefix, width - 2)
     data = grid[first:]
     if not data:
         raise FactorxlError(f"{name} has no data rows")
