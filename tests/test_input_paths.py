@@ -59,3 +59,9 @@ def test_text_labels_read_at_once_or_one_by_one_agree():
     assert read_text_vector([*labels[:2], 7.0], "industries") == ("Energy", "Banks", "7")
     with pytest.raises(FactorxlError, match=r"industries has an empty or invalid cell \('#N/A'\) at position 3"):
         read_text_vector([*labels[:2], "#N/A", *labels], "industries")
+
+
+@pytest.mark.parametrize("rows, message", [([[], []], "x has no numbers"), ([[]], "x has a header but no data rows")])
+def test_rows_without_cells_are_refused_as_before(rows, message):
+    with pytest.raises(FactorxlError, match=message):
+        read_table(rows, "x", "f")

@@ -217,6 +217,8 @@ def _plain_floats(cells: Iterable[Any], shape: tuple[int, int]) -> np.ndarray | 
         values = np.fromiter(cells, dtype=float, count=shape[0] * shape[1]).reshape(shape)
     except OverflowError:
         return None
+    if values.size == 0:  # rows without cells: left to the careful reading, which refuses them
+        return None
     # fmax and fmin pass over empty cells; when every cell is empty both are NaN, the test fails
     # and the careful reading returns the NaNs (which read_table then refuses)
     inside = np.fmax.reduce(values, axis=None) <= MAX_MAGNITUDE and np.fmin.reduce(values, axis=None) >= -MAX_MAGNITUDE
@@ -284,7 +286,7 @@ def read_table(value: Any, name: str, label_prefix: str) -> Table:
     else:
         cells, later_types = flat
         first_cells, length = cells[:1], len(cells)
-    header = [_header_text(cell) for cell in first_cells] if isinstance(first_cells[0], str) else [None]
+    header = [_header_text(cell) for cell in first_cells] if not first_cells or isinstance(first_cells[0], str) else [None]
     has_header = None not in header
     first = 1 if has_header else 0
     labels = tuple(header) if has_header else _generated_labels(label_prefix, len(first_cells))
