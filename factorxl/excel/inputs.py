@@ -136,7 +136,7 @@ def as_grid(value: Any, name: str) -> list[list[Any]]:
     return [list(row) for row in value]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def _generated_labels(prefix: str, count: int) -> tuple[str, ...]:
     """Labels of a range without a header: ``f1, f2, ...`` for the prefix ``f``."""
     return tuple(f"{prefix}{j + 1}" for j in range(count))
@@ -286,7 +286,8 @@ def read_table(value: Any, name: str, label_prefix: str) -> Table:
     else:
         cells, later_types = flat
         first_cells, length = cells[:1], len(cells)
-    header = [_header_text(cell) for cell in first_cells] if not first_cells or isinstance(first_cells[0], str) else [None]
+    may_be_header = not first_cells or isinstance(first_cells[0], str)  # a first cell that is not text rules it out
+    header = [_header_text(cell) for cell in first_cells] if may_be_header else [None]
     has_header = None not in header
     first = 1 if has_header else 0
     labels = tuple(header) if has_header else _generated_labels(label_prefix, len(first_cells))
