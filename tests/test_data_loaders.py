@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
 import shutil
 import threading
+import zipfile
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -17,6 +21,7 @@ import pytest
 from factorxl.data import course, french, sources
 from factorxl.data.sources import DataSource
 from factorxl.errors import FactorxlError
+from tests.conftest import shared_data_dir
 
 VINTAGE_FILES = [
     (vintage, dataset, frequency)
@@ -38,7 +43,7 @@ def offline(shared_data: Path, vintage: str | None = None) -> DataSource:
 def test_zip_matches_tidy_copy(shared_data, vintage, dataset, frequency):
     folder = shared_data / "kenfrench" / vintage
     name = french.zip_name(dataset, frequency)
-    parsed = french.read_french_zip(folder / name, frequency)
+    parsed = french.select_table(french.read_french_zip(folder / name), None, frequency).data
 
     tidy = pd.read_csv(
         folder / name.replace("_CSV.zip", "_tidy.csv"),
@@ -105,7 +110,7 @@ def test_date_window_counts_the_whole_end_month(shared_data):
     ("kwargs", "message"),
     [
         ({"model": "FF4"}, "model: expected one of CAPM, FF3, FF5, FF6"),
-        ({"frequency": "weekly"}, "frequency: expected 'daily' or 'monthly'"),
+        ({"frequency": "weekly"}, "frequency: expected 'daily', 'monthly' or 'annual'"),
         ({"start": 45000}, "start: expected a date"),
         ({"end": "not a date"}, "end: expected a date"),
         ({"start": "2020-02-01", "end": "2020-01-01"}, "is after end"),
@@ -118,38 +123,46 @@ def test_bad_arguments_are_named(shared_data, kwargs, message):
         french.load_factors(**arguments, source=offline(shared_data, "v202412"))
 
 
-def test_missing_codes_become_nan_and_trailing_blocks_are_skipped():
+def test_missing_codes_become_nan_and_titled_blocks_are_tables():
     text = (
         "Some description.\r\n\r\n,Mkt-RF,MOM   \r\n"
         "202401,   1.00, -99.99\r\n202402, -999,    2.50\r\n\r\n"
         " Annual Factors: January-December \r\n,Mkt-RF,MOM\r\n  2024,  7.00, 1.00\r\n\r\n"
         "Copyright 2025 Eugene F. Fama and Kenneth R. French\r\n"
     )
-    parsed = french.parse_french_csv(text, "monthly")
-    assert list(parsed.columns) == ["Mkt-RF", "Mom"]
-    assert list(parsed.index) == [pd.Timestamp("2024-01-31"), pd.Timestamp("2024-02-29")]
-    assert parsed["Mkt-RF"].iloc[0] == 0.01 and np.isnan(parsed["Mkt-RF"].iloc[1])
-    assert np.isnan(parsed["Mom"].iloc[0]) and parsed["Mom"].iloc[1] == 0.025
+    parsed = french.parse_french_text(text)
+    assert parsed.vintage == "Some description."
+    monthly, annual = parsed.tables
+    assert (monthly.title, monthly.frequency, annual.title, annual.frequency) == (
+        "", "monthly", "Annual Factors: January-December", "annual"
+    )
+    assert list(monthly.data.columns) == ["Mkt-RF", "Mom"]
+    assert list(monthly.data.index) == [pd.Timestamp("2024-01-31"), pd.Timestamp("2024-02-29")]
+    assert monthly.data["Mkt-RF"].iloc[0] == 0.01 and np.isnan(monthly.data["Mkt-RF"].iloc[1])
+    assert np.isnan(monthly.data["Mom"].iloc[0]) and monthly.data["Mom"].iloc[1] == 0.025
+    assert list(annual.data.index) == [pd.Timestamp("2024-12-31")] and annual.data["Mkt-RF"].iloc[0] == 0.07
 
 
 @pytest.mark.parametrize(
-    ("text", "frequency", "message"),
+    ("text", "message"),
     [
-        ("<html>Not found</html>", "daily", "no factor table found"),
-        (",Mkt-RF\n202401, 1.0\n", "daily", r"expected daily dates of 8 digits .* found '202401'"),
-        (",Mkt-RF\n202401, abc\n", "monthly", "cannot be read as numbers"),
+        ("<html>Not found</html>", "no table found"),
+        (",Mkt-RF\n202401, 1.0\n2024, 2.0\n", "expected dates of one form .* found '202401', '2024'"),
+        (",Mkt-RF\n20240, 1.0\n", "expected dates of one form"),
+        (",Mkt-RF\n202413, 1.0\n", "a date is not valid"),
+        (",Mkt-RF\n202401, abc\n", "cannot be read as numbers"),
     ],
 )
-def test_unreadable_tables_are_reported(text, frequency, message):
+def test_unreadable_tables_are_reported(text, message):
     with pytest.raises(FactorxlError, match=message):
-        french.parse_french_csv(text, frequency, name="x.csv")
+        french.parse_french_text(text, name="x.csv")
 
 
 def test_a_damaged_zip_is_reported_with_what_to_do(tmp_path):
     broken = tmp_path / "F-F_Research_Data_Factors_CSV.zip"
     broken.write_text("<html>")
-    with pytest.raises(FactorxlError, match="not a readable ZIP file.*delete it"):
-        french.read_french_zip(broken, "monthly")
+    with pytest.raises(FactorxlError, match="not a readable ZIP file.*factorxl data update F-F_Research_Data_Factors"):
+        french.read_french_zip(broken)
 
 
 # --- course files ----------------------------------------------------------------------
@@ -286,6 +299,32 @@ def test_plain_http_source_is_refused_before_connecting(tmp_path):
 # --- downloads from a loopback server --------------------------------------------------
 
 
+def _zip(**members: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _good_zip() -> bytes:
+    return (shared_data_dir() / "kenfrench" / "v202510" / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
+
+
+BROKEN = {
+    "html": lambda: (b"<html><body>The page you asked for is being updated.</body></html>", {}),
+    "truncatedzip": lambda: (_good_zip()[: len(_good_zip()) // 2], {}),
+    "wronglayout": lambda: (_zip(**{"data.csv": b"date;Mkt-RF;SMB\r\n2024-01-31;1.0;2.0\r\n"}), {}),
+    "twocsv": lambda: (_zip(**{"a.csv": b",Mkt-RF\n202401,1.0\n", "b.csv": b",Mkt-RF\n202401,1.0\n"}), {}),
+    "gzip": lambda: (gzip.compress(_good_zip()), {"Content-Encoding": "gzip"}),
+    "badgzip": lambda: (b"\x1f\x8b\x08\x00 not really gzip", {"Content-Encoding": "gzip"}),
+    "badcourse": lambda: (b"date,AAPL\n2024-01-02,0.01\n", {}),
+    "bomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": bytes(3_000_000)}), {}),
+    "linebomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": b"\n" * 300_000}), {}),
+}
+"""Broken answers served with status 200: each must end in a clear error with nothing cached."""
+
+
 class _Handler(SimpleHTTPRequestHandler):
     """Serves the shared data folder, plus paths that misbehave on purpose."""
 
@@ -307,6 +346,22 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", "http://example.com/elsewhere.zip")
             self.end_headers()
+        elif self.path.startswith("/trickle/"):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(1000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+        elif self.path.split("/")[1] in BROKEN:
+            body, headers = BROKEN[self.path.split("/")[1]]()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
         else:
             super().do_GET()
 
@@ -357,7 +412,9 @@ def test_download_fills_the_cache_once(server, shared_data, tmp_path):
     assert len(server.requests) == before + 2
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "F-F_Momentum_Factor_CSV.zip",
+        "F-F_Momentum_Factor_CSV.zip.source.json",
         "F-F_Research_Data_5_Factors_2x3_CSV.zip",
+        "F-F_Research_Data_5_Factors_2x3_CSV.zip.source.json",
     ]
     again = french.load_factors("FF6", "monthly", source=source)
     assert len(server.requests) == before + 2
@@ -429,3 +486,69 @@ def test_redirect_to_plain_http_is_refused(server, tmp_path):
     _assert_fails_cleanly(
         source, tmp_path, "refusing to download from 'http://example.com/elsewhere.zip'"
     )
+
+
+GOOD = "kenfrench/v202510"
+
+
+def _assert_french_download_fails_cleanly(server, cache: Path, folder: str, pattern: str, **options) -> None:
+    with pytest.raises(FactorxlError, match=pattern) as caught:
+        french.load_factors("CAPM", "monthly", source=_downloading(server, cache, folder, **options))
+    assert "--data DIR" in str(caught.value)
+    assert list(cache.iterdir()) == []  # nothing stored, no temporary file left
+    good = french.load_factors("CAPM", "monthly", source=_downloading(server, cache, GOOD))
+    assert good.index[-1] == pd.Timestamp("2025-10-31")
+    assert (cache / "F-F_Research_Data_Factors_CSV.zip").is_file()
+
+
+@pytest.mark.parametrize(
+    ("folder", "pattern"),
+    [
+        ("html", "not stored: .*not a readable ZIP file"),
+        ("truncatedzip", "not stored: .*not a readable ZIP file"),
+        ("wronglayout", "not stored: .*no table found"),
+        ("twocsv", r"not stored: .*expected one CSV file inside, found \['a.csv', 'b.csv'\]"),
+        ("badgzip", "gzip-encoded answer is damaged"),
+        ("bomb", "not stored: .*larger than 1,000,000 bytes or 1,000,000 lines once decompressed"),
+        ("linebomb", "not stored: .*larger than 1,000,000 bytes or 1,000 lines once decompressed"),
+    ],
+)
+def test_broken_french_downloads_are_not_cached(server, tmp_path, folder, pattern):
+    limits = {"max_unzipped_bytes": 1_000_000, "max_lines": 1_000_000 if folder != "linebomb" else 1_000}
+    _assert_french_download_fails_cleanly(server, tmp_path, folder, pattern, **limits)
+
+
+def test_gzip_content_encoding_is_decoded(server, shared_data, tmp_path):
+    downloaded = french.load_factors("FF3", "monthly", source=_downloading(server, tmp_path, "gzip"))
+    stored = (tmp_path / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
+    assert stored == (shared_data / GOOD / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
+    assert downloaded.shape == (1192, 4)
+
+
+def test_gzip_content_encoding_is_bounded_by_the_decoded_size(server, tmp_path):
+    _assert_french_download_fails_cleanly(server, tmp_path, "gzip", "larger than 5,000 bytes", max_bytes=5_000)
+
+
+def test_a_bad_course_csv_is_not_cached(server, shared_data, tmp_path):
+    _assert_fails_cleanly(
+        _downloading(server, tmp_path, "badcourse"), tmp_path, "not stored", "expected the columns MSFT"
+    )
+    good = course.load_msft(source=_downloading(server, tmp_path, "amoreira2_UG54"))
+    pd.testing.assert_frame_equal(good, course.load_msft(source=offline(shared_data)))
+
+
+def test_a_trickling_server_is_cut_off_at_the_overall_deadline(server, tmp_path):
+    started = time.monotonic()
+    _assert_french_download_fails_cleanly(
+        server, tmp_path, "trickle", r"took longer than 0.6 s \(DataSource.deadline\)", timeout=5.0, deadline=0.6
+    )
+    assert time.monotonic() - started < 3.0
+
+
+def test_a_download_records_where_and_when_it_came_from(server, tmp_path):
+    french.load_factors("CAPM", "monthly", source=_downloading(server, tmp_path, GOOD))
+    record = json.loads((tmp_path / "F-F_Research_Data_Factors_CSV.zip.source.json").read_text())
+    assert record["url"] == _url(server, GOOD) + "F-F_Research_Data_Factors_CSV.zip"
+    assert record["vintage"] == "This file was created using the 202510 CRSP database."
+    assert record["bytes"] == (tmp_path / "F-F_Research_Data_Factors_CSV.zip").stat().st_size
+    assert pd.Timestamp(record["fetched"]).tzinfo is not None

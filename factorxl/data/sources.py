@@ -6,7 +6,9 @@ name into a path on disk, in one of two modes:
 
 * **online** (``local_dir`` is ``None``): the file is read from the cache folder
   (:func:`default_cache_dir`); when it is not there yet it is downloaded once,
-  over HTTPS, into the cache;
+  over HTTPS, into the cache. A download is checked (readable, the expected
+  layout) before it is stored, and a small ``<name>.source.json`` beside it
+  records where and when it was fetched and the vintage line it carries;
 * **offline** (``local_dir`` set, the command line's ``--data DIR``): the file is
   searched for by name anywhere below ``local_dir``; nothing is downloaded and
   the cache is not used.
@@ -14,10 +16,15 @@ name into a path on disk, in one of two modes:
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
+import json
 import os
 import sys
 import tempfile
+import time
+import zlib
+from collections.abc import Callable
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -37,6 +44,17 @@ UG54_URL = "https://raw.githubusercontent.com/amoreira2/UG54/refs/heads/main/ass
 """Folder of the course's CSV files (GitHub ``amoreira2/UG54``)."""
 
 _CHUNK = 1 << 16
+MAX_UNZIPPED_BYTES = 80_000_000
+"""Longest CSV text accepted inside a Kenneth French ZIP (the largest daily files are about 45 MB)."""
+
+MAX_LINES = 1_000_000
+"""Most lines accepted in one Kenneth French CSV (a daily table has about 26,000 rows)."""
+
+SIDECAR_SUFFIX = ".source.json"
+"""Suffix of the file beside each cached file that records its address, fetch time and vintage."""
+
+Validator = Callable[[Path, "DataSource"], "str | None"]
+"""Checks a downloaded file (raising FactorxlError when it is not usable); returns its vintage line."""
 _LOOPBACK_NAMES = frozenset({"localhost"})
 
 
@@ -141,8 +159,14 @@ class DataSource:
         cache or in ``local_dir``.
     timeout : float
         Seconds to wait for the server (connecting, and each read).
+    deadline : float
+        Seconds a whole download may take, however the server trickles its data.
     max_bytes : int
-        Largest file accepted; a larger download is abandoned.
+        Largest file accepted (after any gzip transfer encoding is undone); a
+        larger download is abandoned.
+    max_unzipped_bytes, max_lines : int
+        Bounds on the CSV inside a Kenneth French ZIP once decompressed (see
+        :func:`factorxl.data.french.read_french_zip`).
     """
 
     cache_dir: Path = field(default_factory=default_cache_dir)
@@ -152,10 +176,19 @@ class DataSource:
     ug54_url: str = UG54_URL
     fin418_url: str | None = None
     timeout: float = 30.0
+    deadline: float = 300.0
     max_bytes: int = 50_000_000
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
+    max_lines: int = MAX_LINES
 
     def path(
-        self, name: str, base_url: str | None, *, subfolder: str | None = None, hint: str = ""
+        self,
+        name: str,
+        base_url: str | None,
+        *,
+        subfolder: str | None = None,
+        hint: str = "",
+        validate: Validator | None = None,
     ) -> Path:
         """The local path of data file ``name``, downloading it if needed.
 
@@ -170,6 +203,8 @@ class DataSource:
             Offline mode: keep only copies inside a folder of this name.
         hint : str
             Sentence added to the error when the file cannot be found.
+        validate : callable or None
+            Checks a download before it is stored (see :data:`Validator`).
 
         Returns
         -------
@@ -195,7 +230,7 @@ class DataSource:
                 f"address. {hint} Put the file in a folder and pass --data DIR, "
                 f"or copy it into {self.cache_dir}."
             )
-        self._download(url, cached)
+        self.download(url, cached, validate)
         return cached
 
     def _find_local(self, name: str, subfolder: str | None, hint: str) -> Path:
@@ -218,52 +253,122 @@ class DataSource:
             "choose one by the name of its folder with vintage=... (e.g. 'v202412')"
         )
 
-    def _download(self, url: str, target: Path) -> None:
-        """Download ``url`` to ``target`` atomically (temporary file, then rename)."""
+    def download(self, url: str, target: Path, validate: Validator | None = None) -> None:
+        """Download ``url`` to ``target``: checked first, then renamed into place.
+
+        The body is written to a temporary file beside ``target`` (a gzip
+        ``Content-Encoding`` is undone while it arrives), within :attr:`max_bytes`
+        and :attr:`deadline`; ``validate`` then reads it, and only a file it
+        accepts replaces ``target``, with its ``.source.json`` record. On any
+        failure nothing is left behind and an existing ``target`` is unchanged.
+
+        Raises
+        ------
+        FactorxlError
+            Naming the address, what went wrong and how to continue offline.
+        """
         check_url(url)
         offline = (
             f"To work offline, download {target.name} from {url} yourself, "
             "put it in a folder and pass --data DIR."
         )
-        request = urllib.request.Request(url, headers={"User-Agent": f"factorxl/{__version__}"})
         target.parent.mkdir(parents=True, exist_ok=True)
         part: Path | None = None
         try:
-            with _OPENER.open(request, timeout=self.timeout) as response:
-                header = response.headers.get("Content-Length", "")
-                length = int(header) if header.isdigit() else None
-                if length is not None and length > self.max_bytes:
-                    raise self._too_large(url, offline)
-                with tempfile.NamedTemporaryFile(
-                    dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
-                ) as out:
-                    part = Path(out.name)
-                    size = 0
-                    while chunk := response.read(_CHUNK):
-                        size += len(chunk)
-                        if size > self.max_bytes:
-                            raise self._too_large(url, offline)
-                        out.write(chunk)
-                if length is not None and size != length:
-                    raise FactorxlError(
-                        f"downloading {url} failed: the connection closed after {size:,} "
-                        f"of {length:,} bytes. {offline}"
-                    )
+            with tempfile.NamedTemporaryFile(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
+            ) as out:
+                part = Path(out.name)
+                self._fetch(url, out, offline)
+            try:
+                vintage = validate(part, self) if validate else None
+            except FactorxlError as exc:
+                raise FactorxlError(
+                    f"downloading {url} gave a file factorxl cannot use, so it was not stored: {exc}. {offline}"
+                ) from exc
+            record = {
+                "url": url,
+                "fetched": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "bytes": part.stat().st_size,
+                "vintage": vintage,
+            }
+            sidecar = target.with_name(target.name + SIDECAR_SUFFIX)
             os.replace(part, target)
             part = None
+            sidecar.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        finally:
+            if part is not None:
+                part.unlink(missing_ok=True)
+
+    def _fetch(self, url: str, out: IO[bytes], offline: str) -> None:
+        """Stream ``url`` into ``out`` within the size limit and the overall deadline."""
+        request = urllib.request.Request(
+            url, headers={"User-Agent": f"factorxl/{__version__}", "Accept-Encoding": "gzip, identity"}
+        )
+        started = time.monotonic()
+
+        def remaining() -> float:
+            left = self.deadline - (time.monotonic() - started)
+            if left <= 0:
+                raise FactorxlError(
+                    f"downloading {url} stopped: it took longer than {self.deadline:g} s "
+                    f"(DataSource.deadline). {offline}"
+                )
+            return left
+
+        try:
+            with _OPENER.open(request, timeout=min(self.timeout, remaining())) as response:
+                header = response.headers.get("Content-Length", "")
+                length = int(header) if header.isdigit() else None
+                encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+                if encoding not in ("identity", "gzip", "x-gzip"):
+                    raise FactorxlError(f"downloading {url} failed: unsupported Content-Encoding {encoding!r}. {offline}")
+                gunzip = zlib.decompressobj(wbits=31) if encoding != "identity" else None
+                if gunzip is None and length is not None and length > self.max_bytes:
+                    raise self._too_large(url, offline)
+                received = written = 0
+                while True:
+                    _set_timeout(response, min(self.timeout, remaining()))
+                    chunk = response.read1(_CHUNK)
+                    remaining()
+                    if not chunk:
+                        break
+                    received += len(chunk)
+                    if gunzip is not None:
+                        chunk = gunzip.decompress(chunk, self.max_bytes + 1 - written)
+                        if gunzip.unconsumed_tail:
+                            raise self._too_large(url, offline)
+                    written += len(chunk)
+                    if written > self.max_bytes:
+                        raise self._too_large(url, offline)
+                    out.write(chunk)
+                if length is not None and received != length:
+                    raise FactorxlError(
+                        f"downloading {url} failed: the connection closed after {received:,} "
+                        f"of {length:,} bytes. {offline}"
+                    )
+                if gunzip is not None and not gunzip.eof:
+                    raise FactorxlError(f"downloading {url} failed: the gzip-encoded answer is incomplete. {offline}")
         except urllib.error.HTTPError as exc:
             raise FactorxlError(
                 f"downloading {url} failed: HTTP {exc.code} {exc.reason}. {offline}"
             ) from exc
+        except zlib.error as exc:
+            raise FactorxlError(f"downloading {url} failed: the gzip-encoded answer is damaged ({exc}). {offline}") from exc
         except (urllib.error.URLError, HTTPException, OSError) as exc:
+            remaining()  # a read cut short by the overall deadline says so
             reason = getattr(exc, "reason", None) or exc
             raise FactorxlError(f"downloading {url} failed: {reason}. {offline}") from exc
-        finally:
-            if part is not None:
-                part.unlink(missing_ok=True)
 
     def _too_large(self, url: str, offline: str) -> FactorxlError:
         return FactorxlError(
             f"downloading {url} stopped: the file is larger than {self.max_bytes:,} bytes "
             f"(DataSource.max_bytes). {offline}"
         )
+
+
+def _set_timeout(response: object, seconds: float) -> None:
+    """Bound the next socket read of an HTTP response (the overall deadline shrinks it)."""
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
