@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from factorxl import cli
 from factorxl.data import course, french, sources
 from factorxl.data.sources import DataSource
 from factorxl.errors import FactorxlError
@@ -552,3 +553,71 @@ def test_a_download_records_where_and_when_it_came_from(server, tmp_path):
     assert record["vintage"] == "This file was created using the 202510 CRSP database."
     assert record["bytes"] == (tmp_path / "F-F_Research_Data_Factors_CSV.zip").stat().st_size
     assert pd.Timestamp(record["fetched"]).tzinfo is not None
+
+
+# --- the `factorxl data` command -------------------------------------------------------
+
+
+def _data_command(capsys, *arguments: str) -> tuple[int, str, str]:
+    code = cli.main(["data", *arguments])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_data_command_updates_lists_and_clears_through_a_local_server(server, tmp_path, capsys):
+    cache = str(tmp_path / "cache")
+    mirror = _url(server, GOOD)
+    code, out, _ = _data_command(capsys, "update", "25_Portfolios_5x5", "F-F_Research_Data_Factors_daily", "--cache", cache, "--from", mirror)
+    assert code == 0 and "updated 25_Portfolios_5x5" in out and "updated F-F_Research_Data_Factors_daily" in out
+    code, out, _ = _data_command(capsys, "list", "--cache", cache)
+    assert code == 0 and f"cache folder {Path(cache).resolve()}" in out
+    assert "25_Portfolios_5x5 (25_Portfolios_5x5_CSV.zip, 543,908 bytes)" in out
+    assert "vintage: This file was created using the 202510 CRSP database." in out
+    assert f"from {mirror}25_Portfolios_5x5_CSV.zip" in out
+    before = len(server.requests)
+    code, out, _ = _data_command(capsys, "update", "--cache", cache, "--from", mirror)  # every cached dataset
+    assert code == 0 and len(server.requests) == before + 2
+    code, out, _ = _data_command(capsys, "clear", "25_Portfolios_5x5", "--cache", cache)
+    assert code == 0 and "deleted 25_Portfolios_5x5_CSV.zip" in out
+    assert sorted(p.name for p in Path(cache).iterdir()) == [
+        "F-F_Research_Data_Factors_daily_CSV.zip",
+        "F-F_Research_Data_Factors_daily_CSV.zip.source.json",
+    ]
+    code, out, _ = _data_command(capsys, "clear", "--cache", cache)
+    assert code == 0 and list(Path(cache).iterdir()) == []
+
+
+def test_data_command_update_keeps_the_cached_copy_when_the_new_one_is_broken(server, shared_data, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    assert _data_command(capsys, "update", "F-F_Research_Data_Factors", "--cache", str(cache), "--from", _url(server, GOOD))[0] == 0
+    kept = (cache / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
+    code, _, err = _data_command(capsys, "update", "--cache", str(cache), "--from", _url(server, "html"))
+    assert code == 2 and "not stored" in err
+    assert (cache / "F-F_Research_Data_Factors_CSV.zip").read_bytes() == kept
+    assert sorted(p.name for p in cache.iterdir()) == ["F-F_Research_Data_Factors_CSV.zip", "F-F_Research_Data_Factors_CSV.zip.source.json"]
+
+
+def test_data_command_takes_files_from_a_local_folder(shared_data, tmp_path, capsys):
+    cache = str(tmp_path / "cache")
+    code, out, _ = _data_command(
+        capsys, "update", "10_Industry_Portfolios", "FactorModels_data2.csv", "--cache", cache, "--from", str(shared_data)
+    )
+    assert code == 0
+    listed = _data_command(capsys, "list", "--cache", cache)[1]
+    assert f"from {(shared_data / 'kenfrench' / 'v202510' / '10_Industry_Portfolios_CSV.zip').resolve()}" in listed
+    assert "FactorModels_data2.csv (FactorModels_data2.csv, 198,037 bytes)" in listed
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("clear", "25_Portfolios_5x5"), "not in the cache folder"),
+        (("update",), "holds no datasets; name the datasets to fetch"),
+        (("update", "X", "--from", "nowhere/at/all"), "neither a folder nor an http"),
+        (("list", "--from", "http://127.0.0.1/"), "--from only applies to update"),
+        (("update", "df_WarrenBAndCathieW_monthly.csv"), "has no download address"),
+    ],
+)
+def test_data_command_errors_say_what_to_do(tmp_path, capsys, arguments, message):
+    code, _, err = _data_command(capsys, *arguments, "--cache", str(tmp_path))
+    assert code == 2 and message in err

@@ -106,7 +106,7 @@ def load_course_file(file: CourseFile, *, source: DataSource | None = None) -> p
         are not the expected ones.
     """
     source = source or DataSource()
-    path = source.path(file.name, file.base_url(source), hint=file.hint, validate=partial(_validate, file))
+    path = source.path(file.name, file.base_url(source), hint=file.hint, validate=partial(validate, file))
     return read_course_file(path, file)
 
 
@@ -137,7 +137,7 @@ def read_course_file(path: Path, file: CourseFile) -> pd.DataFrame:
     return frame
 
 
-def _validate(file: CourseFile, path: Path, source: DataSource) -> None:
+def validate(file: CourseFile, path: Path, source: DataSource) -> None:
     """Check a downloaded course file before it is stored (course files carry no vintage line)."""
     read_course_file(path, file)
 

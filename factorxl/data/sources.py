@@ -20,6 +20,7 @@ import datetime as dt
 import ipaddress
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -272,32 +273,56 @@ class DataSource:
             f"To work offline, download {target.name} from {url} yourself, "
             "put it in a folder and pass --data DIR."
         )
+        self._store(lambda out: self._fetch(url, out, offline), target, url, validate, f"downloading {url}", offline)
+
+    def import_file(self, path: Path, target: Path, validate: Validator | None = None) -> None:
+        """Copy a local file into the cache as :meth:`download` stores a download (checked, then renamed)."""
+
+        def copy(out: IO[bytes]) -> None:
+            with open(path, "rb") as source:
+                shutil.copyfileobj(source, out)
+
+        self._store(copy, target, str(Path(path).resolve()), validate, f"reading {path}", "")
+
+    def _store(
+        self,
+        fill: Callable[[IO[bytes]], None],
+        target: Path,
+        origin: str,
+        validate: Validator | None,
+        action: str,
+        advice: str,
+    ) -> None:
+        """Write a temporary file with ``fill``, check it, then rename it and its record into place."""
         target.parent.mkdir(parents=True, exist_ok=True)
+        sidecar = target.with_name(target.name + SIDECAR_SUFFIX)
         part: Path | None = None
         try:
             with tempfile.NamedTemporaryFile(
                 dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
             ) as out:
                 part = Path(out.name)
-                self._fetch(url, out, offline)
+                fill(out)
             try:
                 vintage = validate(part, self) if validate else None
             except FactorxlError as exc:
                 raise FactorxlError(
-                    f"downloading {url} gave a file factorxl cannot use, so it was not stored: {exc}. {offline}"
+                    f"{action} gave a file factorxl cannot use, so it was not stored: {exc}. {advice}".rstrip()
                 ) from exc
             record = {
-                "url": url,
+                "url": origin,
                 "fetched": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "bytes": part.stat().st_size,
                 "vintage": vintage,
             }
-            sidecar = target.with_name(target.name + SIDECAR_SUFFIX)
+            part_record = part.with_name(part.name + SIDECAR_SUFFIX)
+            part_record.write_text(json.dumps(record, indent=1), encoding="utf-8")
             os.replace(part, target)
             part = None
-            sidecar.write_text(json.dumps(record, indent=1), encoding="utf-8")
+            os.replace(part_record, sidecar)
         finally:
             if part is not None:
+                part.with_name(part.name + SIDECAR_SUFFIX).unlink(missing_ok=True)
                 part.unlink(missing_ok=True)
 
     def _fetch(self, url: str, out: IO[bytes], offline: str) -> None:
