@@ -14,6 +14,8 @@ The loaders (pandas, network) are imported inside the functions, so importing
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,6 +52,19 @@ def set_data_source(source: DataSource | None) -> None:
     """
     global _configured
     _configured = source
+
+
+@contextmanager
+def data_source_set_to(source: DataSource | None) -> Iterator[None]:
+    """Within the block, the data worksheet functions read through ``source`` (when given)."""
+    global _configured
+    previous = _configured
+    if source is not None:
+        _configured = source
+    try:
+        yield
+    finally:
+        _configured = previous
 
 
 def data_source() -> DataSource:
