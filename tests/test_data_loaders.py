@@ -6,7 +6,9 @@ import gzip
 import io
 import json
 import shutil
+import struct
 import threading
+import tracemalloc
 import zipfile
 import time
 from collections.abc import Iterator
@@ -312,6 +314,15 @@ def _good_zip() -> bytes:
     return (shared_data_dir() / "kenfrench" / "v202510" / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
 
 
+def _declared_bomb(size: int = 1_500_000_000) -> bytes:
+    """A ZIP whose one CSV says it expands to ``size`` bytes, as a zip bomb's honest header does
+    (a header that understates the size makes the reader stop at the stated size and fail the CRC)."""
+    body = bytearray(_zip(**{"F-F_Research_Data_Factors.csv": b",Mkt-RF\n202401,1.0\n"}))
+    local, central = body.find(b"PK\x03\x04"), body.find(b"PK\x01\x02")
+    body[local + 22 : local + 26] = body[central + 24 : central + 28] = struct.pack("<I", size)
+    return bytes(body)
+
+
 BROKEN = {
     "html": lambda: (b"<html><body>The page you asked for is being updated.</body></html>", {}),
     "truncatedzip": lambda: (_good_zip()[: len(_good_zip()) // 2], {}),
@@ -321,6 +332,7 @@ BROKEN = {
     "badgzip": lambda: (b"\x1f\x8b\x08\x00 not really gzip", {"Content-Encoding": "gzip"}),
     "badcourse": lambda: (b"date,AAPL\n2024-01-02,0.01\n", {}),
     "bomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": bytes(3_000_000)}), {}),
+    "declaredbomb": lambda: (_declared_bomb(), {}),
     "linebomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": b"\n" * 300_000}), {}),
 }
 """Broken answers served with status 200: each must end in a clear error with nothing cached."""
@@ -495,7 +507,7 @@ GOOD = "kenfrench/v202510"
 def _assert_french_download_fails_cleanly(server, cache: Path, folder: str, pattern: str, **options) -> None:
     with pytest.raises(FactorxlError, match=pattern) as caught:
         french.load_factors("CAPM", "monthly", source=_downloading(server, cache, folder, **options))
-    assert "--data DIR" in str(caught.value)
+    assert "--data DIR" in str(caught.value) and ".part" not in str(caught.value)
     assert list(cache.iterdir()) == []  # nothing stored, no temporary file left
     good = french.load_factors("CAPM", "monthly", source=_downloading(server, cache, GOOD))
     assert good.index[-1] == pd.Timestamp("2025-10-31")
@@ -519,6 +531,17 @@ def test_broken_french_downloads_are_not_cached(server, tmp_path, folder, patter
     _assert_french_download_fails_cleanly(server, tmp_path, folder, pattern, **limits)
 
 
+def test_a_zip_bomb_is_refused_quickly_in_little_memory_with_the_default_limits(server, tmp_path):
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        _assert_french_download_fails_cleanly(server, tmp_path, "declaredbomb", "larger than 80,000,000 bytes")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 5.0 and peak < 300e6
+
+
 def test_gzip_content_encoding_is_decoded(server, shared_data, tmp_path):
     downloaded = french.load_factors("FF3", "monthly", source=_downloading(server, tmp_path, "gzip"))
     stored = (tmp_path / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
@@ -531,9 +554,10 @@ def test_gzip_content_encoding_is_bounded_by_the_decoded_size(server, tmp_path):
 
 
 def test_a_bad_course_csv_is_not_cached(server, shared_data, tmp_path):
-    _assert_fails_cleanly(
+    message = _assert_fails_cleanly(
         _downloading(server, tmp_path, "badcourse"), tmp_path, "not stored", "expected the columns MSFT"
     )
+    assert ".part" not in message
     good = course.load_msft(source=_downloading(server, tmp_path, "amoreira2_UG54"))
     pd.testing.assert_frame_equal(good, course.load_msft(source=offline(shared_data)))
 

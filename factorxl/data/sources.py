@@ -306,8 +306,9 @@ class DataSource:
             try:
                 vintage = validate(part, self) if validate else None
             except FactorxlError as exc:
+                reason = str(exc).replace(str(part), target.name).replace(part.name, target.name)  # not the temporary name
                 raise FactorxlError(
-                    f"{action} gave a file factorxl cannot use, so it was not stored: {exc}. {advice}".rstrip()
+                    f"{action} gave a file factorxl cannot use, so it was not stored: {reason}. {advice}".rstrip()
                 ) from exc
             record = {
                 "url": origin,
