@@ -10,6 +10,8 @@ import io
 import zipfile
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from factorxl.data import DataSource, french
@@ -170,3 +172,33 @@ def test_ff_factors_can_state_its_files_and_vintage(source):
         "This file was created using the 202510 CRSP database."
     )
     assert described[1:] == FF_FACTORS("FF6", "monthly", "2020-01", "2020-12")
+
+
+INTERNATIONAL = (
+    "This file was created using the 202406 Bloomberg database.\r\n\r\n"
+    "Missing data are indicated by -99.99.\r\n\r\n\r\n\r\n"
+    ",Mkt-RF,SMB,HML,RF\r\n199007,    0.77,    0.53,   -0.36,    0.68\r\n199008,  -10.77,  -99.99,    0.48,    0.66\r\n\r\n"
+    " Annual Factors: January-December \r\n,Mkt-RF,SMB,HML,RF\r\n  1991,   19.31,   -2.08,    6.12,    5.97\r\n\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [INTERNATIONAL, INTERNATIONAL.replace("\r\n\r\n", "\r\n,,,,\r\n").replace(".\r\n", ".,,,,\r\n")],
+    ids=["published", "saved again by Excel"],
+)
+def test_international_layout(text):
+    parsed = french.parse_french_text(text, name="Developed_3_Factors.csv")
+    assert parsed.vintage == "This file was created using the 202406 Bloomberg database."
+    monthly, annual = parsed.tables
+    assert (monthly.title, monthly.frequency, monthly.percent) == ("", "monthly", True)
+    assert (annual.title, annual.frequency, annual.percent) == ("Annual Factors: January-December", "annual", True)
+    assert monthly.data.loc["1990-08-31", "Mkt-RF"] == pytest.approx(-10.77 / 100, rel=1e-15)
+    assert np.isnan(monthly.data.loc["1990-08-31", "SMB"])
+    assert annual.data.loc["1991-12-31", "RF"] == pytest.approx(5.97 / 100, rel=1e-15)
+
+
+def test_international_daily_rows():
+    text = "This file was created using the 202406 Bloomberg database.\n\n,Mkt-RF,SMB,HML,RF\n19900702,  0.70, -0.10, 0.02, 0.03\n"
+    (table,) = french.parse_french_text(text).tables
+    assert table.frequency == "daily" and list(table.data.index) == [pd.Timestamp("1990-07-02")]

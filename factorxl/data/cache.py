@@ -120,7 +120,7 @@ def update(source: DataSource, datasets: Sequence[str] = (), *, from_dir: Path |
         known = _known(name, source)
         target = Path(source.cache_dir) / known.file_name
         if from_dir is not None:
-            local = DataSource(local_dir=Path(from_dir))._find_local(known.file_name, None, "")
+            local = DataSource(local_dir=Path(from_dir)).path(known.file_name, None)
             source.import_file(local, target, known.validate)
         elif known.base_url is None:
             raise FactorxlError(f"{known.file_name} has no download address; take it from a folder with --from DIR")

@@ -227,18 +227,20 @@ def parse_french_text(text: str, *, name: str = "the file") -> FrenchFile:
             f"{name}: no table found (a header line starting with ',' followed by dated rows); "
             "is it a Kenneth French data library CSV?"
         )
-    first_line = next((line.strip() for line in text.splitlines()[:5] if line.strip()), "")
+    first_line = next((t for line in text.splitlines()[:5] if (t := line.strip().rstrip(",").strip())), "")
     vintage = re.split(r"(?<=\.)\s", first_line, maxsplit=1)[0]  # its first sentence
     return FrenchFile(name, vintage, tuple(tables))
 
 
 def _title(gap: str) -> str:
-    """The non-blank lines directly above a header (``gap`` is the text before it)."""
+    """The non-blank lines directly above a header (``gap`` is the text before it); a line of
+    only commas counts as blank, and trailing commas are dropped (a CSV saved again by Excel)."""
     block: list[str] = []
     for line in reversed(gap.splitlines()):
-        if not line.strip():
+        text = line.strip().rstrip(",").strip()
+        if not text:
             break
-        block.append(line.strip())
+        block.append(text)
     return " ".join(reversed(block))
 
 
