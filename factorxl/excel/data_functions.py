@@ -130,7 +130,7 @@ def FF_DATA(dataset, table=None, frequency=None, start_date=None, end_date=None)
     describe="Optional. TRUE adds a first row naming the files, the unit and their vintage line; default FALSE.",
 )
 def FF_FACTORS(model, frequency, start_date=None, end_date=None, describe=None):
-    """Kenneth French factor returns as decimals: a header row (date, the factors, RF last), then one row per period with the date as an Excel date number. The factor files' first tables, read as FF_DATA reads them."""
+    """Kenneth French factor returns as decimals: a header row (date, factors, RF last), one row per period (Excel date numbers). Read as FF_DATA reads them, from the download cache ("factorxl data list" shows where) or the set data folder."""
     from factorxl.data import french
 
     for name, value in (("model", model), ("frequency", frequency)):
