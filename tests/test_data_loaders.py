@@ -601,7 +601,10 @@ def test_data_command_updates_lists_and_clears_through_a_local_server(server, tm
     before = len(server.requests)
     code, out, _ = _data_command(capsys, "update", "--cache", cache, "--from", mirror)  # every cached dataset
     assert code == 0 and len(server.requests) == before + 2
-    code, out, _ = _data_command(capsys, "clear", "25_Portfolios_5x5", "--cache", cache)
+    shutil.copy(shared_data_dir() / "amoreira2_Fin418" / course.BRK_ARKK.name, cache)  # supplied by hand: no address
+    code, out, _ = _data_command(capsys, "update", "--cache", cache, "--from", mirror)
+    assert code == 0 and out.count("\nupdated ") == 2 and "updated df_" not in out
+    code, out, _ = _data_command(capsys, "clear", "25_Portfolios_5x5", course.BRK_ARKK.name, "--cache", cache)
     assert code == 0 and "deleted 25_Portfolios_5x5_CSV.zip" in out
     assert sorted(p.name for p in Path(cache).iterdir()) == [
         "F-F_Research_Data_Factors_daily_CSV.zip",

@@ -96,7 +96,8 @@ def update(source: DataSource, datasets: Sequence[str] = (), *, from_dir: Path |
     source : DataSource
         The cache folder and the download addresses.
     datasets : sequence of str
-        Library or file names; empty: every dataset the cache holds.
+        Library or file names; empty: every dataset the cache holds that has a
+        download address (a file supplied by hand, without one, is kept as it is).
     from_dir : pathlib.Path or None
         Take the files from this folder (searched with its subfolders) instead of
         downloading them.
@@ -123,6 +124,8 @@ def update(source: DataSource, datasets: Sequence[str] = (), *, from_dir: Path |
             local = DataSource(local_dir=Path(from_dir)).path(known.file_name, None)
             source.import_file(local, target, known.validate)
         elif known.base_url is None:
+            if not datasets:
+                continue  # a file supplied by hand (BRK/ARKK's CSV form) stays as it is
             raise FactorxlError(f"{known.file_name} has no download address; take it from a folder with --from DIR")
         else:
             source.download(known.base_url.rstrip("/") + "/" + known.file_name, target, known.validate)

@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--from",
         dest="origin",
         metavar="URL_OR_DIR",
-        help="update: take the files from this folder (searched with its subfolders) or download them from this "
-        "address (a mirror of the library's ftp/ folder) instead of the publishers' addresses",
+        help="update: take the files from this folder (searched with its subfolders), or download the Kenneth French "
+        "files from this address (a mirror of the library's ftp/ folder) instead of the library's",
     )
 
 
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     origin = args.origin or ""
     mirror = origin.startswith(("http://", "https://"))
     if mirror:
-        source = DataSource(cache_dir=source.cache_dir, french_url=origin, ug54_url=origin, fin418_url=origin)
+        source = DataSource(cache_dir=source.cache_dir, french_url=origin)
     elif origin and not Path(origin).is_dir():
         raise FactorxlError(f"--from {origin}: neither a folder nor an http(s):// address")
     if args.action != "update" and origin:
