@@ -8,6 +8,7 @@ which file is missing and how to supply it; 2 for any other error (see :mod:`fac
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
 
 DEFAULT_OUT = "factorxl-workbooks"
@@ -46,14 +47,16 @@ def run(args: argparse.Namespace) -> int:
 
         raise FactorxlError(f"--data {data}: no such folder")
     out = Path(args.out)
-    print(f"factorxl build: data from {data or 'the download cache'}; writing to {out.resolve()}")
+    sources = {name: template_source(name, data, args.vintage) for name in args.only or TEMPLATES}
+    vintages = Counter(source.vintage for source in sources.values() if source.vintage)
+    where = str(data or "the download cache")
+    if vintages:
+        usual = vintages.most_common(1)[0][0]
+        others = "".join(f"; {s.vintage} for {name}" for name, s in sources.items() if s.vintage and s.vintage != usual)
+        where += f" (vintage {usual}{others})"
+    print(f"factorxl build: data from {where}; writing to {out.resolve()}")
     out.mkdir(parents=True, exist_ok=True)
-    results = []
-    for name in args.only or TEMPLATES:
-        source = template_source(name, data, args.vintage)
-        if source.vintage:
-            print(f"{name}: Kenneth French files of vintage {source.vintage}")
-        results.append(build_workbook(name, out, source))
+    results = [build_workbook(name, out, source) for name, source in sources.items()]
     incomplete = False
     for result in results:
         if result.path is None:
