@@ -245,13 +245,14 @@ def _title(gap: str) -> str:
 
 
 def _table(header: str, rows: str, title: str, name: str) -> FrenchTable:
-    columns = [_CANONICAL.get(c.strip().upper(), c.strip()) for c in header.split(",")]
+    columns = [_CANONICAL.get(c.strip().upper(), c.strip()) for c in header.rstrip(", \t").split(",")]
     where = f"{name}, table {title or 'after the description'!r}"
     try:
         table = pd.read_csv(
             io.StringIO(rows),
             header=None,
             names=["date", *columns],
+            usecols=range(1 + len(columns)),  # trailing empty fields (a CSV saved again by Excel) are dropped
             index_col=False,
             dtype={"date": str},
             skipinitialspace=True,
