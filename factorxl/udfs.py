@@ -12,6 +12,7 @@ command-line tooling), so it also runs in xlwings Lite.
 
 from factorxl.excel.declare import FUNCTIONS
 from factorxl.excel.single_factor import *  # noqa: F401,F403
+from factorxl.excel.summary import *  # noqa: F401,F403
 from factorxl.excel.multi_factor import *  # noqa: F401,F403
 from factorxl.excel.risk_model import *  # noqa: F401,F403
 from factorxl.excel.data_functions import *  # noqa: F401,F403

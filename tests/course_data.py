@@ -28,3 +28,4 @@ def column(values) -> list[list[float]]:
     """A pandas Series or DataFrame as the list of lists xlwings passes for a range."""
     frame = values.to_frame() if isinstance(values, pd.Series) else values
     return frame.to_numpy().tolist()
+

@@ -9,6 +9,8 @@ import pytest
 import statsmodels.api as sm
 
 from factorxl.data import DataSource, load_brk_arkk
+from factorxl.workbooks.templates.arkk_brk import PRINTED_SUMMARIES
+from tests.summary_checks import assert_printed, statsmodels_summary
 from tests.workbook_checks import (
     Book,
     assert_cached_values_are_fresh,
@@ -55,6 +57,30 @@ def _table(book: Book, fund: str, model: str) -> dict[str, list]:
         out[ws.cell(r, col).value] = [ws.cell(r, col + j).value for j in range(1, 10)]
         r += 1
     return out
+
+
+SUMMARY_HEADINGS = {
+    ("BRK", "CAPM"): "BRK on Mkt-RF: statsmodels' summary statistics",
+    ("BRK", "FF6"): "BRK on FF5 + momentum: statsmodels' summary statistics",
+    ("ARKK", "CAPM"): "ARKK on Mkt-RF: statsmodels' summary statistics",
+    ("ARKK", "FF6"): "ARKK on FF5 + momentum: statsmodels' summary statistics",
+    ("ARKK", "FF6 x252"): "ARKK on FF5 + momentum, returns and factors x source_periods (as seed 002)",
+}
+
+
+@pytest.mark.parametrize(("fund", "model"), list(SUMMARY_HEADINGS))
+def test_summaries_match_statsmodels_and_the_seed(book, frame, fund, model):
+    factors = ["Mkt-RF"] if model == "CAPM" else FACTORS
+    scaled = frame * 252 if model == "FF6 x252" else frame  # RF scales too: (ARKK - RF) x 252
+    table = book.table_below("Regressions", SUMMARY_HEADINGS[fund, model])
+    for label, expected in statsmodels_summary(_fit(scaled, fund, factors)).items():
+        assert table[label][0] == pytest.approx(expected, rel=1e-10, abs=0), label
+    printed = PRINTED_SUMMARIES.get((fund, model))
+    if printed:
+        for label, text in zip(table, printed.split(), strict=True):
+            assert table[label][1] == text
+            if label != "Covariance Type":
+                assert_printed(table[label][0], text, label)
 
 
 def test_headline_is_brk_ff6_alpha(built, frame):

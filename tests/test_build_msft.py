@@ -8,7 +8,9 @@ import pytest
 import statsmodels.api as sm
 
 from factorxl.data import DataSource
+from factorxl.workbooks.templates.msft import PRINTED_SUMMARY
 from tests.course_data import msft_excess_and_market, spy_wmt_jpm
+from tests.summary_checks import assert_printed, statsmodels_summary
 from tests.workbook_checks import (
     Book,
     assert_cached_values_are_fresh,
@@ -57,6 +59,19 @@ def test_regression_table_matches_statsmodels(book, reference):
     assert table["Observations"][0] == len(data) == 9778
     assert table["Residual vol"][0] == pytest.approx(np.sqrt(fit.scale), rel=1e-12)
     assert table["Alpha (annualized)"][0] == pytest.approx(252 * fit.params["const"], rel=1e-12)
+
+
+def test_summary_statistics_match_statsmodels_and_the_printouts(book, reference):
+    _, fit = reference
+    table = book.table_below("Model", "statsmodels' summary statistics of the regression (classical errors)")
+    for label, expected in statsmodels_summary(fit).items():
+        assert table[label][0] == pytest.approx(expected, rel=1e-10, abs=0), label
+    assert table["Covariance Type"][0] == "classical"
+    # the "source prints" column: seed 001's value first (it ran on these v202412 factors)
+    for label, (printed_001, _) in PRINTED_SUMMARY.items():
+        assert table[label][1].startswith(f"{printed_001} (001, French v202412); ")
+        if label != "Covariance Type":
+            assert_printed(table[label][0], printed_001, label)
 
 
 def test_parameters_reproduce_seed_001(book):

@@ -13,6 +13,7 @@ from factorxl.data import DataSource
 from factorxl.data.course import load_brk_arkk
 from factorxl.errors import FactorxlError
 from tests.course_data import column
+from tests.summary_checks import PRINTED_COLUMNS, assert_printed, summary_values
 
 FF6 = ["Mkt-RF", "SMB", "HML", "RMW", "CMA", "Mom"]
 
@@ -59,6 +60,22 @@ def test_brk_and_arkk_on_ff6_reproduce_the_seed(funds, monthly):
     assert {f: round(arkk[f], 4) for f in FF6} == {
         "Mkt-RF": 1.5432, "SMB": 0.3449, "HML": -0.9504, "RMW": -0.8065, "CMA": -0.5312, "Mom": -0.2441
     }
+
+
+@pytest.mark.parametrize(
+    ("fund", "factors", "scale", "printed"),
+    [
+        ("BRK", ["Mkt-RF"], 1, "79.32 7.17e-17 442.23 -880.5 -873.2 51.668 1.989 198.575 7.59e-44 0.710 6.882 22.3"),
+        ("BRK", FF6, 1, "30.81 3.71e-28 479.45 -944.9 -919.5 34.823 1.948 71.498 2.98e-16 0.647 5.116 82.1"),
+        # the seed regresses ARKK with returns and factors both multiplied by 252
+        ("ARKK", FF6, 252, "44.90 7.32e-19 -215.14 444.3 458.8 11.073 1.753 11.234 0.00364 0.896 4.165 16.1"),
+    ],
+)
+def test_summaries_reproduce_the_printed_statistics(funds, monthly, fund, factors, scale, printed):
+    rows = summary_values(udfs.FACTOR_SUMMARY(column(funds[fund] * scale), column(monthly[factors] * scale)))
+    for label, text in zip(PRINTED_COLUMNS, printed.split(), strict=True):
+        assert_printed(rows[label], text, label)
+    assert rows["Df Model"] == len(factors)
 
 
 def test_fund_table_equals_statsmodels_fund_by_fund(funds, monthly):

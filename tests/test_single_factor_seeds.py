@@ -9,6 +9,7 @@ import statsmodels.api as sm
 
 from factorxl import udfs
 from tests.course_data import column, msft_excess_and_market, spy_wmt_jpm
+from tests.summary_checks import PRINTED_COLUMNS, assert_printed, summary_values
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,21 @@ def test_msft_regression_2024_factors(msft_2024):
     # 001's summary table: t of the slope 83.288, of the intercept 3.601
     assert round(rows["f1"][2], 3) == 83.288
     assert round(rows["alpha"][2], 3) == 3.601
+
+
+@pytest.mark.parametrize(
+    ("vintage", "printed"),
+    [
+        ("v202412", "6937. 0.00 26515. -5.303e+04 -5.301e+04 1451.257 1.929 22136.865 0.00 0.141 10.366 87.7"),  # 001
+        ("v202510", "6940. 0.00 26516. -5.303e+04 -5.301e+04 1452.828 1.929 22202.613 0.00 0.141 10.377 87.7"),  # 000
+    ],
+)
+def test_msft_summary_reproduces_the_printed_statistics(shared_data, vintage, printed):
+    data = msft_excess_and_market(shared_data, vintage)
+    rows = summary_values(udfs.FACTOR_SUMMARY(column(data["MSFT"]), column(data["Mkt-RF"])))
+    for label, text in zip(PRINTED_COLUMNS, printed.split(), strict=True):
+        assert_printed(rows[label], text, label)
+    assert (rows["No. Observations"], rows["Df Residuals"], rows["Df Model"]) == (9778, 9776, 1)
 
 
 def test_msft_hedged_mean_equals_alpha(msft_2024):

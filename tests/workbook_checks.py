@@ -62,7 +62,15 @@ class Book:
 
     def table(self, sheet: str, corner: str) -> dict[str, list]:
         """A labeled table whose top-left cell shows ``corner``: {row label: the cells to its right}."""
-        row, col = self.find(sheet, corner)
+        return self.table_at(sheet, *self.find(sheet, corner))
+
+    def table_below(self, sheet: str, heading: str) -> dict[str, list]:
+        """The labeled table right below the cell that shows ``heading``."""
+        row, col = self.find(sheet, heading)
+        return self.table_at(sheet, row + 1, col)
+
+    def table_at(self, sheet: str, row: int, col: int) -> dict[str, list]:
+        """The labeled table whose top-left cell is at (``row``, ``col``), 1-based."""
         ws = self.values[sheet]
         width = 0
         while ws.cell(row, col + width + 1).value is not None:

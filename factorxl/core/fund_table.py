@@ -24,9 +24,10 @@ class FundTable:
     Attributes
     ----------
     alpha : ndarray, shape (N,)
-        Intercept times ``periods_per_year``.
+        Intercept times ``periods_per_year`` (0 for a regression without one).
     t_alpha : ndarray, shape (N,)
-        t statistic of the intercept (under the regressions' covariance type).
+        t statistic of the intercept (under the regressions' covariance type); NaN for a
+        regression without one.
     betas : ndarray, shape (N, K)
     idiosyncratic_vol : ndarray, shape (N,)
         ``sqrt(SSR / (n - ddof) * periods_per_year)``.
@@ -84,7 +85,7 @@ def fund_table(fits: Sequence[RegressionResult], periods_per_year: float, ddof: 
             raise FactorxlError(f"ddof {ddof} leaves no degrees of freedom for a fund with {nobs.min()} observations")
     return FundTable(
         alpha=np.array([fit.alpha for fit in fits]) * periods_per_year,
-        t_alpha=np.array([fit.tvalues[0] for fit in fits]),
+        t_alpha=np.array([fit.tvalues[0] if fit.intercept else np.nan for fit in fits]),
         betas=np.array([fit.betas for fit in fits]),
         idiosyncratic_vol=np.sqrt(ssr / divisor * periods_per_year),
         rsquared=np.array([fit.rsquared for fit in fits]),

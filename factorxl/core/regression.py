@@ -1,8 +1,9 @@
 """Time-series factor regressions: OLS with an intercept and classical or robust errors.
 
 The estimator is ordinary least squares of each asset's returns on a constant and K
-factors, solved through the normal equations of the column-equilibrated design (so
-the conditioning of daily returns next to a unit intercept does not cost precision).
+factors (or on the K factors alone, through the origin, with ``intercept=False``),
+solved through the normal equations of the column-equilibrated design (so the
+conditioning of daily returns next to a unit intercept does not cost precision).
 Covariance types follow statsmodels' definitions exactly:
 
 ``classical``
@@ -40,9 +41,10 @@ def newey_west_lags(nobs: int) -> int:
 
 @dataclass(frozen=True)
 class RegressionResult:
-    """OLS of one asset on a constant and K factors.
+    """OLS of one asset on a constant and K factors (or on the factors alone).
 
-    Parameters are ordered ``[alpha, beta_1, ..., beta_K]``.
+    Parameters are ordered ``[alpha, beta_1, ..., beta_K]``, or ``[beta_1, ..., beta_K]``
+    without an intercept.
 
     Attributes
     ----------
@@ -53,9 +55,11 @@ class RegressionResult:
     cov_params : ndarray, shape (K + 1, K + 1)
         Covariance matrix of the coefficients under ``cov_type``.
     rsquared, rsquared_adj : float
-        Centered R-squared and its degrees-of-freedom adjustment.
+        R-squared and its degrees-of-freedom adjustment: centered with an intercept,
+        uncentered (total sum of squares ``y'y``) without one, as statsmodels computes them.
     nobs, df_resid : int
-        Observations used and residual degrees of freedom ``nobs - K - 1``.
+        Observations used and residual degrees of freedom ``nobs - K - 1`` (``nobs - K``
+        without an intercept).
     resid, fitted : ndarray, shape (nobs,)
         Residuals and fitted values on the rows used.
     used : ndarray of bool, shape (T,)
@@ -66,6 +70,8 @@ class RegressionResult:
         HAC lag length (``None`` unless ``cov_type == "hac"``).
     conf_level : float
         Confidence level of ``conf_int``.
+    intercept : bool
+        Whether the regression has a constant (``params[0]`` is then alpha).
     """
 
     params: np.ndarray
@@ -84,16 +90,17 @@ class RegressionResult:
     cov_type: str
     lags: int | None
     conf_level: float
+    intercept: bool = True
 
     @property
     def alpha(self) -> float:
-        """The intercept."""
-        return float(self.params[0])
+        """The intercept (0 for a regression through the origin)."""
+        return float(self.params[0]) if self.intercept else 0.0
 
     @property
     def betas(self) -> np.ndarray:
         """The factor loadings, shape (K,)."""
-        return self.params[1:]
+        return self.params[1:] if self.intercept else self.params
 
     @property
     def ssr(self) -> float:
@@ -102,7 +109,7 @@ class RegressionResult:
 
     @property
     def resid_var(self) -> float:
-        """Residual variance ``SSR / (n - K - 1)`` (the regression convention)."""
+        """Residual variance ``SSR / df_resid`` (the regression convention)."""
         return self.ssr / self.df_resid
 
     @property
@@ -126,25 +133,26 @@ def _check_nobs(nobs: int, nparams: int, asset: str) -> None:
         )
 
 
-def _collinear_message(gram: np.ndarray, factor_names: Sequence[str]) -> str | None:
+def _collinear_message(gram: np.ndarray, factor_names: Sequence[str], intercept: bool = True) -> str | None:
     """Describe a (near-)exact linear dependence among the regressors, or None if there is none."""
     eigenvalues, eigenvectors = np.linalg.eigh(gram)
     if eigenvalues[0] > COLLINEARITY_TOLERANCE * eigenvalues[-1]:
         return None
     vector = np.abs(eigenvectors[:, 0])
     involved = np.flatnonzero(vector > 1e-3 * vector.max())
-    names = [factor_names[j - 1] for j in involved if j > 0]
+    first = int(intercept)  # design column of the first factor
+    names = [factor_names[j - first] for j in involved if j >= first]
     if len(names) == 1:
         return f"factor {names[0]} is constant on the rows used, so it is collinear with the intercept"
     return f"the factors are collinear ({', '.join(names)} are linearly dependent on the rows used); remove one of them"
 
 
-def _solve(design: np.ndarray, responses: np.ndarray, factor_names: Sequence[str], asset: str):
+def _solve(design: np.ndarray, responses: np.ndarray, factor_names: Sequence[str], asset: str, intercept: bool = True):
     """Least-squares coefficients and ``(X'X)^-1`` through the equilibrated normal equations."""
     raw_gram = design.T @ design
     scale = 1.0 / np.sqrt(np.diag(raw_gram))
     gram = raw_gram * np.outer(scale, scale)
-    collinear = _collinear_message(gram, factor_names)
+    collinear = _collinear_message(gram, factor_names, intercept)
     if collinear is not None:
         raise FactorxlError(f"{asset}: {collinear}")
     gram_inverse = np.linalg.inv(gram)
@@ -200,8 +208,9 @@ def ols(
     conf_level: float = 0.95,
     factor_names: Sequence[str] | None = None,
     asset_names: Sequence[str] | None = None,
+    intercept: bool = True,
 ) -> list[RegressionResult]:
-    """Regress each asset column on a constant and the factors.
+    """Regress each asset column on a constant and the factors (or on the factors alone).
 
     Parameters
     ----------
@@ -217,6 +226,9 @@ def ols(
         Confidence level of the intervals, between 0 and 1.
     factor_names, asset_names : sequence of str, optional
         Labels used in error messages.
+    intercept : bool
+        Include a constant (default). Without it the regression goes through the origin
+        and R-squared is uncentered.
 
     Returns
     -------
@@ -256,32 +268,32 @@ def ols(
         rows = slice(None) if pattern.all() else pattern
         fits = _fit_group(
             y[rows][:, columns], x[rows], pattern, cov_type, lags, conf_level,
-            factor_names, [asset_names[c] for c in columns],
+            factor_names, [asset_names[c] for c in columns], intercept,
         )
         for column, fit in zip(columns, fits, strict=True):
             results[column] = fit
     return results  # type: ignore[return-value]
 
 
-def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names) -> list[RegressionResult]:
+def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names, intercept) -> list[RegressionResult]:
     """Fit the assets that share the same rows (y has shape (n, m))."""
     nobs = y.shape[0]
-    design = np.column_stack([np.ones(nobs), x])
-    _check_nobs(nobs, design.shape[1], " / ".join(asset_names))
-    coefficients, xtx_inverse = _solve(design, y, factor_names, " / ".join(asset_names))
+    design = np.column_stack([np.ones(nobs), x]) if intercept else x
+    _check_nobs(nobs, x.shape[1] + 1, " / ".join(asset_names))
+    coefficients, xtx_inverse = _solve(design, y, factor_names, " / ".join(asset_names), intercept)
     nparams = design.shape[1]
     df_resid = nobs - nparams
     fitted = design @ coefficients
     resid = y - fitted
     ssr = np.einsum("tm,tm->m", resid, resid)
-    centered = y - y.mean(axis=0)
+    centered = y - y.mean(axis=0) if intercept else y  # uncentered R-squared through the origin
     tss = np.einsum("tm,tm->m", centered, centered)
     constant = np.ptp(y, axis=0) == 0
     if constant.any():
         flat = [asset_names[j] for j in np.flatnonzero(constant)]
         raise FactorxlError(f"returns of {', '.join(flat)} are constant; there is nothing to regress")
     rsquared = 1.0 - ssr / tss
-    rsquared_adj = 1.0 - (1.0 - rsquared) * (nobs - 1) / df_resid
+    rsquared_adj = 1.0 - (1.0 - rsquared) * (nobs - int(intercept)) / df_resid
     hac_lags = None
     if cov_type == "classical":
         cov = (ssr / df_resid)[:, None, None] * xtx_inverse
@@ -315,6 +327,7 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
             cov_type=cov_type,
             lags=hac_lags,
             conf_level=conf_level,
+            intercept=intercept,
         )
         for j in range(y.shape[1])
     ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from factorxl.core.regression import RegressionResult, ols
+from factorxl.core.regression import COV_TYPES, RegressionResult, ols
 from factorxl.errors import FactorxlError
-from factorxl.excel.inputs import Table, read_table, require_same_rows
+from factorxl.excel.inputs import Table, read_bool, read_choice, read_optional_int, read_table, require_same_rows
 
 
 @dataclass(frozen=True)
@@ -27,17 +27,19 @@ class FittedModels:
         return self.fits[0]
 
 
-def read_returns_and_factors(returns: Any, factors: Any) -> tuple[Table, Table]:
-    """Read ``returns`` and ``factors`` ranges and check they cover the same periods."""
-    returns_table = read_table(returns, "returns", "y")
-    factors_table = read_table(factors, "factors", "f")
+def read_returns_and_factors(returns: Any, factors: Any, names: tuple[str, str] = ("returns", "factors")) -> tuple[Table, Table]:
+    """Read ``returns`` and ``factors`` ranges (arguments called ``names`` in messages) and check
+    they cover the same periods."""
+    returns_table = read_table(returns, names[0], "y")
+    factors_table = read_table(factors, names[1], "f")
     require_same_rows(returns_table, factors_table)
     return returns_table, factors_table
 
 
-def fit_factor_models(returns: Any, factors: Any, **options: Any) -> FittedModels:
-    """Regress every asset column of ``returns`` on ``factors`` (options as in :func:`ols`)."""
-    returns_table, factors_table = read_returns_and_factors(returns, factors)
+def fit_factor_models(returns: Any, factors: Any, names: tuple[str, str] = ("returns", "factors"), **options: Any) -> FittedModels:
+    """Regress every asset column of ``returns`` on ``factors`` (options as in :func:`ols`;
+    ``names`` as in :func:`read_returns_and_factors`)."""
+    returns_table, factors_table = read_returns_and_factors(returns, factors, names)
     fits = ols(
         returns_table.values,
         factors_table.values,
@@ -46,3 +48,35 @@ def fit_factor_models(returns: Any, factors: Any, **options: Any) -> FittedModel
         **options,
     )
     return FittedModels(returns_table, factors_table, fits)
+
+
+def fit_regression(
+    returns: Any,
+    factors: Any,
+    cov_type: Any,
+    lags: Any,
+    intercept: Any,
+    names: tuple[str, str, str] = ("returns", "factors", "intercept"),
+) -> FittedModels:
+    """Read the regression options of a worksheet call (covariance type, lags and whether to
+    include a constant, named ``names[2]``) and fit one regression per asset column."""
+    return fit_factor_models(
+        returns,
+        factors,
+        names[:2],
+        cov_type=read_choice(cov_type, "cov_type", COV_TYPES, "classical"),
+        lags=read_optional_int(lags, "lags", minimum=0),
+        intercept=read_bool(intercept, names[2], True),
+    )
+
+
+def rsquared_labels(intercept: bool) -> tuple[str, str]:
+    """statsmodels' labels of R-squared and adjusted R-squared: "(uncentered)" through the origin."""
+    suffix = "" if intercept else " (uncentered)"
+    return f"R-squared{suffix}", f"Adj. R-squared{suffix}"
+
+
+def errors_label(fit: RegressionResult) -> str:
+    """The covariance type as a table shows it: "classical", "HC1", "HAC (5 lags)"."""
+    label = "classical" if fit.cov_type == "classical" else fit.cov_type.upper()
+    return label if fit.lags is None else f"{label} ({fit.lags} lags)"

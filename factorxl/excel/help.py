@@ -36,3 +36,7 @@ FACTOR_COVARIANCE = (
 SPECIFIC_VOLS = "Specific (idiosyncratic) volatility of each stock as a decimal, one per stock, same order as exposures."
 CAPS = "Market capitalization of each stock (any units), one per stock; normalized to cap weights."
 PORTFOLIO_EXPOSURES = "Factor exposures of the portfolio: K values (a column or a row) in the factor order of factor_covariance."
+INTERCEPT = (
+    "Optional. TRUE (default) regresses on a constant and the factors; FALSE goes through the origin (no "
+    "alpha) and R-squared is uncentered, as statsmodels computes it without a constant."
+)

@@ -14,12 +14,11 @@ from factorxl.core.fama_macbeth import SE_TYPES, fama_macbeth
 from factorxl.core.fund_table import fund_table
 from factorxl.core.portfolio_exposure import bottom_up_exposures, compare_exposures, portfolio_betas
 from factorxl.core.premia import premia_inference, t_test
-from factorxl.core.regression import COV_TYPES
 from factorxl.core.rolling import MISSING_RULES, rolling_ols
 from factorxl.errors import FactorxlError
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
-from factorxl.excel.fitting import fit_factor_models, read_returns_and_factors
+from factorxl.excel.fitting import fit_factor_models, fit_regression, read_returns_and_factors, rsquared_labels
 from factorxl.excel.inputs import (
     LongTable,
     date_label,
@@ -107,18 +106,18 @@ def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
         "Optional. Idiosyncratic variance is SSR/(n - ddof). Omit for the regression's SSR/(n-K-1); 1 gives the "
         "standard deviation of the residuals, as the course's ETF table."
     ),
+    intercept=help.INTERCEPT,
 )
-def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None):
+def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None, intercept=None):
     """One row per fund column: annualized alpha, t(alpha), the loadings, annualized idiosyncratic vol, R-squared, years of data and observations. Each fund uses its own non-missing rows."""
     scale = read_number(periods_per_year, "periods_per_year", positive=True)
-    method = read_choice(cov_type, "cov_type", COV_TYPES, "classical")
     degrees = read_optional_int(ddof, "ddof", minimum=0)
-    models = fit_factor_models(returns, factors, cov_type=method)
+    models = fit_regression(returns, factors, cov_type, None, intercept)
     table = fund_table(models.fits, scale, degrees)
-    columns = ["alpha", "t(alpha)", *models.factors.labels, "idio vol", "R-squared", "years", "observations"]
-    values = np.column_stack(
-        [table.alpha, table.t_alpha, table.betas, table.idiosyncratic_vol, table.rsquared, table.years, table.nobs]
-    )
+    with_alpha = models.fits[0].intercept
+    alpha_columns, alphas = (["alpha", "t(alpha)"], [table.alpha, table.t_alpha]) if with_alpha else ([], [])
+    columns = [*alpha_columns, *models.factors.labels, "idio vol", rsquared_labels(with_alpha)[0], "years", "observations"]
+    values = np.column_stack([*alphas, table.betas, table.idiosyncratic_vol, table.rsquared, table.years, table.nobs])
     return labeled_table(models.returns.labels, columns, values, corner="fund")
 
 

@@ -4,7 +4,11 @@
 * otherwise a 2-D list that spills (time down the rows, one column per series);
 * results that mix kinds of values are labeled tables: row labels in the first column,
   column labels in the first row;
-* a missing result (NaN) is an empty cell, never a zero.
+* a missing result (NaN) is an empty cell, never a zero;
+* a LINEST-shaped block marks the cells Excel's LINEST fills with ``#N/A`` with the text
+  :data:`NOT_AVAILABLE`: a worksheet function returns values, and xlwings writes a Python
+  string as text on every host (it has no way to return an Excel error value), so the
+  cell shows ``#N/A`` as text; factorxl reads that text back as a missing value.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 import numpy as np
 
 Cell = float | str | None
+NOT_AVAILABLE = "#N/A"
 
 
 def cell(value: Any) -> Cell:

@@ -8,7 +8,7 @@ import numpy as np
 
 from factorxl.core.hedging import hedge_to_factor_share, hedged_returns, short_hedge_cash_return, tracking_returns
 from factorxl.core.performance import appraisal_ratio, sharpe_ratio
-from factorxl.core.regression import COV_TYPES, RegressionResult
+from factorxl.core.regression import RegressionResult
 from factorxl.core.sizing import expected_pnl, volatility_budget_position
 from factorxl.core.variance import (
     decompose_variance,
@@ -20,8 +20,16 @@ from factorxl.core.variance import (
 from factorxl.errors import FactorxlError
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
-from factorxl.excel.fitting import FittedModels, fit_factor_models, read_returns_and_factors
-from factorxl.excel.inputs import is_omitted, read_choice, read_ddof, read_number, read_optional_int, read_optional_number, read_table
+from factorxl.excel.fitting import FittedModels, errors_label, fit_factor_models, fit_regression, read_returns_and_factors, rsquared_labels
+from factorxl.excel.inputs import (
+    is_omitted,
+    read_bool,
+    read_choice,
+    read_ddof,
+    read_number,
+    read_optional_number,
+    read_table,
+)
 from factorxl.excel.outputs import aligned_rows, labeled_table, scalar_or_grid
 
 __all__ = [
@@ -48,10 +56,10 @@ def _per_period_series(models: FittedModels, columns: list[np.ndarray]) -> list:
     return aligned_rows(np.column_stack(columns), models.returns.labels, models.returns.has_header)
 
 
-@worksheet_function(returns=help.RETURNS, factors=help.FACTORS)
-def FACTOR_BETA(returns, factors):
-    """Factor loadings (OLS slopes with an intercept): a number for one asset on one factor, a row for one asset on K factors, an N x K block for N asset columns. Like SLOPE, for many factors."""
-    models = fit_factor_models(returns, factors)
+@worksheet_function(returns=help.RETURNS, factors=help.FACTORS, intercept=help.INTERCEPT)
+def FACTOR_BETA(returns, factors, intercept=None):
+    """Factor loadings (OLS slopes, with an intercept unless intercept is FALSE): a number for one asset on one factor, a row for one asset on K factors, an N x K block for N asset columns. Like SLOPE, for many factors."""
+    models = fit_factor_models(returns, factors, intercept=read_bool(intercept, "intercept", True))
     return scalar_or_grid(np.array([fit.betas for fit in models.fits]))
 
 
@@ -72,19 +80,20 @@ def _regression_rows(fit: RegressionResult, factor_labels: tuple[str, ...], scal
     columns = [*_COEFFICIENT_COLUMNS, f"lower {level}", f"upper {level}"]
     coefficient_block = np.column_stack([fit.params, fit.bse, fit.tvalues, fit.pvalues, fit.conf_int])
     blank = [None] * (len(columns) - 1)
-    covariance = "classical" if fit.cov_type == "classical" else fit.cov_type.upper()
-    if fit.lags is not None:
-        covariance += f" ({fit.lags} lags)"
+    rsquared, rsquared_adj = rsquared_labels(fit.intercept)
     summary = [
-        ("R-squared", fit.rsquared),
-        ("Adj. R-squared", fit.rsquared_adj),
+        (rsquared, fit.rsquared),
+        (rsquared_adj, fit.rsquared_adj),
         ("Observations", fit.nobs),
         ("Residual vol", fit.resid_vol),
     ]
     if scale is not None:
-        summary += [("Alpha (annualized)", fit.alpha * scale), ("Residual vol (annualized)", fit.resid_vol * np.sqrt(scale))]
-    summary.append(("Std errors", covariance))
-    labels = ["alpha", *factor_labels] + [label for label, _ in summary]
+        if fit.intercept:
+            summary.append(("Alpha (annualized)", fit.alpha * scale))
+        summary.append(("Residual vol (annualized)", fit.resid_vol * np.sqrt(scale)))
+    summary.append(("Std errors", errors_label(fit)))
+    coefficients = ["alpha", *factor_labels] if fit.intercept else list(factor_labels)
+    labels = coefficients + [label for label, _ in summary]
     values = [list(r) for r in coefficient_block] + [[value, *blank] for _, value in summary]
     return labels, columns, values
 
@@ -95,13 +104,12 @@ def _regression_rows(fit: RegressionResult, factor_labels: tuple[str, ...], scal
     cov_type=help.COV_TYPE,
     lags=help.LAGS,
     periods_per_year=help.PERIODS_PER_YEAR,
+    intercept=help.INTERCEPT,
 )
-def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=None):
-    """Full factor regression of one asset: alpha and each loading with std error, t, p-value and 95% bounds, then R-squared, adjusted R-squared, observations and residual volatility."""
-    method = read_choice(cov_type, "cov_type", COV_TYPES, "classical")
-    lag_count = read_optional_int(lags, "lags", minimum=0)
+def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=None, intercept=None):
+    """Full factor regression of one asset: alpha and each loading with std error, t, p-value and 95% bounds, then R-squared, adjusted R-squared, observations and residual volatility. FACTOR_SUMMARY gives the rest of statsmodels' summary."""
+    models = fit_regression(returns, factors, cov_type, lags, intercept)
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
-    models = fit_factor_models(returns, factors, cov_type=method, lags=lag_count)
     labels, columns, values = _regression_rows(models.single(), models.factors.labels, scale)
     return labeled_table(labels, columns, values, corner=models.returns.labels[0])
 

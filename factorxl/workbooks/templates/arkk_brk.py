@@ -1,7 +1,8 @@
 """The ARKK/BRK workbook: Cathie Wood and Warren Buffett under CAPM and FF5 + momentum (seed 002).
 
 Sheets: ``Data`` (monthly factors, fund returns, excess returns, cumulative abnormal returns
-and their Excel twins), ``Regressions`` (four ``FACTOR_REGRESS`` tables with native twins),
+and their Excel twins), ``Regressions`` (four ``FACTOR_REGRESS`` tables with native twins and
+their ``FACTOR_SUMMARY`` blocks beside the seed's printed summaries),
 ``Compare`` (loadings side by side, factor shares of variance, hedged residual volatility,
 annualization), ``Charts`` and ``Notes``. Monthly data: everything annualizes with 12.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from factorxl.data import DataSource, load_brk_arkk
+from factorxl.excel.summary import summary_labels
 from factorxl.workbooks.templates.data import fetch
 from factorxl.workbooks.templates.layout import (
     INPUT_LEGEND,
@@ -26,7 +28,7 @@ from factorxl.workbooks.templates.layout import (
     area,
     notes_sheet,
 )
-from factorxl.workbooks.templates.regression import RegressionCells, regression_table
+from factorxl.workbooks.templates.regression import RegressionCells, regression_table, summary_table
 
 FILE_NAME = "ARKK_BRK.xlsx"
 TITLE = "ARKK and BRK: CAPM vs FF5 + momentum (monthly)"
@@ -43,6 +45,14 @@ PRINTED = {
         "alpha": "1.7109 = alpha x 252 (slip)", "Mkt-RF": "1.5432", "SMB": "0.3449", "HML": "-0.9504", "RMW": "-0.8065",
         "CMA": "-0.5312", "Mom": "-0.2441", "R-squared": "0.838", "Observations": "59",
     },
+}
+
+SUMMARY_ROW = 34
+# statsmodels' summary as seed 002 prints it, in FACTOR_SUMMARY's row order (ARKK: on data x 252)
+PRINTED_SUMMARIES = {
+    ("BRK", "CAPM"): "0.223 0.220 79.32 7.17e-17 442.23 -880.5 -873.2 279 277 1 nonrobust 51.668 0.000 0.710 6.882 1.989 198.575 7.59e-44 22.3",
+    ("BRK", "FF6"): "0.405 0.392 30.81 3.71e-28 479.45 -944.9 -919.5 279 272 6 nonrobust 34.823 0.000 0.647 5.116 1.948 71.498 2.98e-16 82.1",
+    ("ARKK", "FF6 x252"): "0.838 0.820 44.90 7.32e-19 -215.14 444.3 458.8 59 52 6 nonrobust 11.073 0.004 0.896 4.165 1.753 11.234 0.00364 16.1",
 }
 
 
@@ -101,7 +111,27 @@ def _regressions(sheet: Sheet, excess: dict[str, Columns], factors: Columns, ppy
         for model, row, regressors in (("CAPM", 3, market), ("FF6", 16, factors)):
             title = f"{fund} excess on {'Mkt-RF' if model == 'CAPM' else 'FF5 + momentum'}"
             fits[fund, model] = regression_table(sheet, row, col, excess[fund], regressors, ppy["ppy"], title, twin_rows)
+    _summaries(sheet, excess, market, factors, ppy)
     return fits
+
+
+def _summaries(sheet: Sheet, excess: dict[str, Columns], market: Columns, factors: Columns, ppy: dict[str, str]) -> None:
+    """FACTOR_SUMMARY of each regression below the tables, beside seed 002's printed summaries; ARKK's
+    FF6 summary also on returns and factors x source_periods, as the seed ran it."""
+    height = 2 + len(summary_labels()) + 2
+    for j, fund in enumerate(FUNDS):
+        col = 11 * j
+        blocks = [("CAPM", excess[fund].with_header, market.with_header), ("FF6", excess[fund].with_header, factors.with_header)]
+        if fund == "ARKK":
+            scaled = (f"{excess[fund].data}*{ppy['slip']}", f"{factors.data}*{ppy['slip']}")
+            blocks.append(("FF6 x252", *scaled))
+        for i, (model, y, x) in enumerate(blocks):
+            title = f"{fund} on {'Mkt-RF' if model == 'CAPM' else 'FF5 + momentum'}: statsmodels' summary statistics"
+            if model == "FF6 x252":
+                title = "ARKK on FF5 + momentum, returns and factors x source_periods (as seed 002)"
+            printed = PRINTED_SUMMARIES.get((fund, model))
+            labels = dict(zip(summary_labels(), printed.split(), strict=True)) if printed else None
+            summary_table(sheet, SUMMARY_ROW + i * height, col, y, x, title, labels)
 
 
 def _cumulative(data: DataSheet, excess: dict[str, Columns], factors: Columns, fits: dict, arkk_rows: tuple[int, int]) -> dict[str, tuple[Columns, Columns]]:
@@ -266,7 +296,8 @@ def _notes(frame: pd.DataFrame) -> list[tuple[str, str]]:
             "What this workbook shows",
             ("Factor regressions of Berkshire Hathaway (BRK) and ARK Innovation (ARKK) monthly excess returns on the market "
             "(CAPM) and on the Fama-French five factors plus momentum (FF6): the four regression tables with native Excel "
-            "twins (SLOPE, INTERCEPT, RSQ, STEYX and INDEX(LINEST(...))), the loadings side by side, the share of each "
+            "twins (SLOPE, INTERCEPT, RSQ, STEYX and INDEX(LINEST(...))) and statsmodels' summary statistics of each "
+            "(FACTOR_SUMMARY) beside the seed's printouts, the loadings side by side, the share of each "
             "fund's variance due to each factor, the volatility of the hedged (abnormal-return) portfolio, annualization "
             "with 12 for monthly data, and the cumulative abnormal return with a chart. Every number is a formula."),
         ),
@@ -289,7 +320,9 @@ def _notes(frame: pd.DataFrame) -> list[tuple[str, str]]:
             "slip).\n"
             "2. Seed 002 runs ARKK's regression on returns and factors both multiplied by 252. The slopes and R-squared are "
             "unchanged, but its constant 1.7109 is the monthly alpha times 252; the annualized alpha is the monthly alpha "
-            "times 12.\n"
+            "times 12. The scaling also moves its log-likelihood, AIC, BIC and condition number (F, the normality tests "
+            "and Durbin-Watson do not): the Regressions sheet shows ARKK's summary both ways, the x252 one beside the "
+            "seed's printout.\n"
             "3. The seed prints its coefficients to 4 decimals and R-squared to 3; the workbook shows full precision.\n"
             "4. ARKK's CAPM regression is not in the source; it is added so the four fits can be read side by side."),
         ),

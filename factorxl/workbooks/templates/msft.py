@@ -28,12 +28,35 @@ from factorxl.workbooks.templates.layout import (
     area,
     notes_sheet,
 )
-from factorxl.workbooks.templates.regression import regression_table
+from factorxl.workbooks.templates.regression import regression_table, summary_table
 
 FILE_NAME = "MSFT.xlsx"
 TITLE = "MSFT on the market: alpha, beta, hedges, risk budgets"
 HORIZONS = (("daily", 1), ("monthly", 21), ("annual", 252))
 COMPARE = ("factorxl", "Excel twin", "factorxl - twin", "source prints")
+SUMMARY_ROW = 79
+# statsmodels' summary of the regression as seed 001 (French v202412) and seed 000 (v202510) print it
+PRINTED_SUMMARY = {
+    "R-squared": ("0.415", "0.415"),
+    "Adj. R-squared": ("0.415", "0.415"),
+    "F-statistic": ("6937.", "6940."),
+    "Prob (F-statistic)": ("0.00", "0.00"),
+    "Log-Likelihood": ("26515.", "26516."),
+    "AIC": ("-5.303e+04", "-5.303e+04"),
+    "BIC": ("-5.301e+04", "-5.301e+04"),
+    "No. Observations": ("9778", "9778"),
+    "Df Residuals": ("9776", "9776"),
+    "Df Model": ("1", "1"),
+    "Covariance Type": ("nonrobust", "nonrobust"),
+    "Omnibus": ("1451.257", "1452.828"),
+    "Prob(Omnibus)": ("0.000", "0.000"),
+    "Skew": ("0.141", "0.141"),
+    "Kurtosis": ("10.366", "10.377"),
+    "Durbin-Watson": ("1.929", "1.929"),
+    "Jarque-Bera (JB)": ("22136.865", "22202.613"),
+    "Prob(JB)": ("0.00", "0.00"),
+    "Cond. No.": ("87.7", "87.7"),
+}
 
 
 @dataclass(frozen=True)
@@ -223,6 +246,8 @@ def _model(book: Book, sheet: Sheet, data: _Series) -> str:
 
     _decomposition(sheet, decomposition, data, given)
     _charts(book, sheet, data, alpha, beta, decomposition)
+    printed = {label: f"{old} (001, French v202412); {new} (000, v202510)" for label, (old, new) in PRINTED_SUMMARY.items()}
+    summary_table(sheet, SUMMARY_ROW, 0, data.excess.with_header, data.market.with_header, "statsmodels' summary statistics of the regression (classical errors)", printed)
     return address(beta_row, 1)
 
 
@@ -395,9 +420,11 @@ def _notes(data: MsftData) -> list[tuple[str, str]]:
             "(alpha, beta, R-squared, residual volatility), the tracking portfolio beta*f and the hedged (portable-alpha) "
             "portfolio r - beta*f, position sizes under a volatility budget for daily, monthly and annual horizons with and "
             "without the hedge, the expected P&L in total and risk-adjusted, the hedge that leaves a target share of variance "
-            "in factor risk, and the variance decomposition. The CoMovement sheets show WMT and JPM on SPY. Every number is "
-            "a formula: a factorxl function, with a native Excel twin beside it (SLOPE, INTERCEPT, RSQ, STEYX, LINEST, "
-            "VAR.S/VAR.P, DEVSQ) and their difference."),
+            "in factor risk, the variance decomposition, and every statistic of statsmodels' regression summary "
+            "(FACTOR_SUMMARY: F-statistic, log-likelihood, AIC, BIC, normality tests, Durbin-Watson, condition number) "
+            "beside the seeds' printouts. The CoMovement sheets show WMT and JPM on SPY. Every number is a formula: a "
+            "factorxl function, with a native Excel twin beside it (SLOPE, INTERCEPT, RSQ, STEYX, LINEST, VAR.S/VAR.P, "
+            "DEVSQ) and their difference."),
         ),
         (
             "Source documents",

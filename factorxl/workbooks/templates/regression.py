@@ -1,12 +1,15 @@
 """A factor regression as the templates show it: factorxl's ``FACTOR_REGRESS`` table with a
 native Excel twin beside every estimate (``INTERCEPT``/``SLOPE``/``RSQ``/``STEYX`` for one
-factor, ``INDEX(LINEST(...))`` for several) and the difference between the two.
+factor, ``INDEX(LINEST(...))`` for several) and the difference between the two; and the
+``FACTOR_SUMMARY`` block of statsmodels' summary statistics beside what the source printed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from factorxl.excel.summary import summary_labels
 from factorxl.workbooks.templates.layout import Block, Columns, Sheet
 
 TWIN_HEADER = ("Excel twin", "factorxl - twin")
@@ -96,3 +99,17 @@ def regression_table(
         sheet.formula(first + i, twin_col + 1, f"={table.cell(1 + i, 1)}-{sheet.ref(first + i, twin_col)}", "sci")
     twins = Block(sheet.name, row + 1, twin_col, rows, 1)
     return RegressionCells(table, twins, x.labels)
+
+
+def summary_table(sheet: Sheet, row: int, col: int, y: str, x: str, title: str, printed: Mapping[str, str] | None = None) -> Block:
+    """Write ``FACTOR_SUMMARY(y, x)`` at ``(row + 1, col)`` under a heading, with the source's
+    printed value of each statistic (keyed by statsmodels' label) in a "source prints" column
+    to its right. Returns the spilled block."""
+    labels = summary_labels()
+    sheet.heading(row, col, title)
+    block = sheet.spill(row + 1, col, 1 + len(labels), 2, f"=FACTOR_SUMMARY({y},{x})", ["text", "general"])
+    if printed:
+        sheet.header(row + 1, col + 2, ("source prints",))
+        for label, text in printed.items():
+            sheet.note(row + 2 + labels.index(label), col + 2, text)
+    return block

@@ -1,0 +1,81 @@
+"""Worksheet functions that print what statsmodels' OLS summary prints: FACTOR_SUMMARY (the model
+statistics beside FACTOR_REGRESS's coefficient table) and FACTOR_LINEST (Excel's LINEST layout with
+factorxl's rules: collinear columns refused by name, robust and HAC errors).
+"""
+
+from __future__ import annotations
+
+from factorxl.core.summary import summarize
+from factorxl.excel import help
+from factorxl.excel.declare import worksheet_function
+from factorxl.excel.fitting import errors_label, fit_regression, rsquared_labels
+from factorxl.excel.inputs import read_bool
+from factorxl.excel.outputs import NOT_AVAILABLE, Cell, cell, labeled_table
+
+__all__ = ["FACTOR_LINEST", "FACTOR_SUMMARY"]
+
+STATISTIC_LABELS = (
+    "F-statistic", "Prob (F-statistic)", "Log-Likelihood", "AIC", "BIC", "No. Observations", "Df Residuals",
+    "Df Model", "Covariance Type", "Omnibus", "Prob(Omnibus)", "Skew", "Kurtosis", "Durbin-Watson",
+    "Jarque-Bera (JB)", "Prob(JB)", "Cond. No.",
+)
+
+
+def summary_labels(intercept: bool = True) -> tuple[str, ...]:
+    """FACTOR_SUMMARY's row labels, statsmodels' own: the two R-squared rows, then the statistics."""
+    return (*rsquared_labels(intercept), *STATISTIC_LABELS)
+
+
+@worksheet_function(
+    returns=help.ONE_ASSET_RETURNS,
+    factors=help.FACTORS,
+    cov_type=help.COV_TYPE,
+    lags=help.LAGS,
+    intercept=help.INTERCEPT,
+)
+def FACTOR_SUMMARY(returns, factors, cov_type=None, lags=None, intercept=None):
+    """statsmodels' OLS summary statistics of one asset, labeled as it labels them: R-squared, F-statistic (a Wald test with robust errors), log-likelihood, AIC, BIC, degrees of freedom, Omnibus, skew, kurtosis, Durbin-Watson, Jarque-Bera, Cond. No."""
+    models = fit_regression(returns, factors, cov_type, lags, intercept)
+    fit = models.single()
+    stats = summarize(fit, models.factors.values)
+    values = [
+        fit.rsquared, fit.rsquared_adj, stats.fvalue, stats.f_pvalue, stats.llf, stats.aic, stats.bic, fit.nobs,
+        stats.df_resid, stats.df_model, errors_label(fit), stats.omnibus, stats.omnibus_pvalue, stats.skew,
+        stats.kurtosis, stats.durbin_watson, stats.jarque_bera, stats.jarque_bera_pvalue, stats.condition_number,
+    ]
+    labels = summary_labels(fit.intercept)
+    return labeled_table(labels, ["value"], [[value] for value in values], corner=models.returns.labels[0])
+
+
+@worksheet_function(
+    known_y="Returns (or any y values) of one series: a single column, time down the rows, optional text header. Rows with an empty cell in known_y or known_x are dropped.",
+    known_x="The x values on the same rows: one column per variable, optional text header. A column collinear with the others is refused by name (LINEST would zero it).",
+    constant="Optional. TRUE (default) fits y = m*x + b; FALSE forces b = 0 (R-squared is then uncentered and df = n - k, as in LINEST).",
+    stats="Optional. FALSE (default): the coefficients row only; TRUE: LINEST's five rows of statistics.",
+    cov_type=help.COV_TYPE + " Sets row 2 and, for robust errors, the Wald F of row 4.",
+    lags=help.LAGS,
+)
+def FACTOR_LINEST(known_y, known_x, constant=None, stats=None, cov_type=None, lags=None):
+    """LINEST's layout: coefficients m_k..m_1, b (reversed order) and with stats their std errors; R-squared, std error of y; F, df; SS regression, SS residual; #N/A where LINEST has it. Refuses collinear columns; robust and HAC errors."""
+    models = fit_regression(known_y, known_x, cov_type, lags, constant, ("known_y", "known_x", "constant"))
+    fit = models.single()
+    reversed_slopes = fit.betas[::-1]
+    slope_errors = fit.bse[-len(reversed_slopes):][::-1]
+    intercept = [fit.alpha] if fit.intercept else [0.0]
+    intercept_error = [fit.bse[0]] if fit.intercept else [NOT_AVAILABLE]
+    rows: list[list] = [[*reversed_slopes, *intercept]]
+    if read_bool(stats, "stats", False):
+        summary = summarize(fit, models.factors.values)
+        padding = [NOT_AVAILABLE] * (len(reversed_slopes) - 1)
+        rows += [
+            [*slope_errors, *intercept_error],
+            [fit.rsquared, fit.resid_vol, *padding],
+            [summary.fvalue, fit.df_resid, *padding],
+            [summary.ess, fit.ssr, *padding],
+        ]
+    return [[_linest_cell(value) for value in row] for row in rows]
+
+
+def _linest_cell(value) -> Cell:
+    """One LINEST cell: a number, or the #N/A marker."""
+    return value if value == NOT_AVAILABLE else cell(value)
