@@ -6,8 +6,7 @@ every 2 s. Each download runs in a fresh Python process, which reports its wall 
 memory (ru_maxrss) and the error; the cache folder must be empty afterwards.
 
 Usage: ``python benchmarks/bench_download_bounds.py``. Targets: each bomb refused within 5 s and
-300 MB of memory; the trickle cut off at the overall deadline (set to 10 s here) plus at most
-one read timeout.
+300 MB of memory; the trickle cut off at the overall deadline (set to 10 s here).
 """
 
 from __future__ import annotations

@@ -21,11 +21,14 @@ import ipaddress
 import json
 import os
 import shutil
+import socket
 import sys
 import tempfile
+import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -134,7 +137,57 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_CheckedRedirects)
+_DOWNLOAD = threading.local()
+
+
+class _TrackedConnections:
+    """Records every connection a download opens, so that its overall deadline can cut them."""
+
+    def do_open(self, http_class: type, req: urllib.request.Request, **kwargs: object) -> object:
+        """Open as usual, through connections recorded in the current download's list."""
+
+        def connection(*args: object, **options: object) -> object:
+            opened = http_class(*args, **options)
+            getattr(_DOWNLOAD, "connections", []).append(opened)
+            return opened
+
+        return super().do_open(connection, req, **kwargs)  # type: ignore[misc]
+
+
+class _TrackedHTTP(_TrackedConnections, urllib.request.HTTPHandler):
+    """Plain HTTP (loopback only, see :func:`check_url`) with recorded connections."""
+
+
+class _TrackedHTTPS(_TrackedConnections, urllib.request.HTTPSHandler):
+    """HTTPS with recorded connections."""
+
+
+_OPENER = urllib.request.build_opener(_CheckedRedirects, _TrackedHTTP, _TrackedHTTPS)
+
+
+@contextmanager
+def _cut_off_after(seconds: float) -> Iterator[None]:
+    """Within the block, every connection opened is shut down once ``seconds`` have passed, which
+    ends a read in progress however slowly the server sends (status line, headers or body)."""
+    connections: list = []
+    _DOWNLOAD.connections = connections
+
+    def cut() -> None:
+        for connection in connections:
+            if connection.sock is not None:
+                try:
+                    connection.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        _DOWNLOAD.connections = []
 
 
 @dataclass(frozen=True)
@@ -343,7 +396,7 @@ class DataSource:
             return left
 
         try:
-            with _OPENER.open(request, timeout=min(self.timeout, remaining())) as response:
+            with _cut_off_after(self.deadline), _OPENER.open(request, timeout=self.timeout) as response:
                 header = response.headers.get("Content-Length", "")
                 length = int(header) if header.isdigit() else None
                 encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
@@ -354,9 +407,8 @@ class DataSource:
                     raise self._too_large(url, offline)
                 received = written = 0
                 while True:
-                    _set_timeout(response, min(self.timeout, remaining()))
                     chunk = response.read1(_CHUNK)
-                    remaining()
+                    remaining()  # a read ended by the deadline says so
                     if not chunk:
                         break
                     received += len(chunk)
@@ -392,9 +444,3 @@ class DataSource:
             f"(DataSource.max_bytes). {offline}"
         )
 
-
-def _set_timeout(response: object, seconds: float) -> None:
-    """Bound the next socket read of an HTTP response (the overall deadline shrinks it)."""
-    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
-    if sock is not None:
-        sock.settimeout(max(seconds, 0.001))
