@@ -53,6 +53,15 @@ def test_msft_without_the_comovement_file_is_built_without_those_sheets(shared_d
     assert book.sheetnames == ["Model", "Data", "Charts", "Notes"]
 
 
+def test_famamacbeth_builds_from_the_command_line_with_its_own_vintage(shared_data, tmp_path, capsys):
+    code = main(["build", "--data", str(shared_data), "--out", str(tmp_path), "--only", "famamacbeth", "--only", "minimodel"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert f"data from {shared_data} (vintage v202510)" in printed  # the template's own default
+    assert "FF3 GRS F (25 size x book-to-market portfolios): 3.566586" in printed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["FamaMacBeth.xlsx", "MiniModel.xlsx"]
+
+
 def test_vintage_choice(shared_data, tmp_path):
     assert vintage_for(shared_data, None) == DEFAULT_VINTAGE
     assert vintage_for(shared_data, "v202510") == "v202510"

@@ -28,7 +28,8 @@ from factorxl.workbooks.templates.data import MissingData
 
 TEMPLATES: dict[str, ModuleType] = {"msft": msft, "arkk_brk": arkk_brk, "minimodel": minimodel, "famamacbeth": famamacbeth}
 """Every template by its command-line name; each module has ``FILE_NAME`` and ``build(path, source)``,
-and may name the Kenneth French vintage folder it reads by default (``VINTAGE``)."""
+and may name the Kenneth French vintage folder it reads by default (``VINTAGE``) or say that it
+reads no dataset (``NEEDS_DATA = False``)."""
 
 DEFAULT_VINTAGE = "v202412"
 """The Kenneth French vintage the seeds' MSFT numbers were computed with (beta 1.187234068887255)."""
@@ -88,6 +89,8 @@ def template_source(name: str, data_dir: Path | None, vintage: str | None) -> Da
     :func:`vintage_for` picks for it (the template's ``VINTAGE`` by default), or the download cache."""
     if data_dir is None:
         return DataSource()
+    if not getattr(TEMPLATES[name], "NEEDS_DATA", True):
+        return DataSource(local_dir=Path(data_dir))
     default = getattr(TEMPLATES[name], "VINTAGE", DEFAULT_VINTAGE)
     return DataSource(local_dir=Path(data_dir), vintage=vintage_for(data_dir, vintage, default))
 
