@@ -640,7 +640,7 @@ def test_data_command_takes_files_from_a_local_folder(shared_data, tmp_path, cap
     assert code == 0
     listed = _data_command(capsys, "list", "--cache", cache)[1]
     assert f"from {(shared_data / 'kenfrench' / 'v202510' / '10_Industry_Portfolios_CSV.zip').resolve()}" in listed
-    assert "FactorModels_data2.csv (FactorModels_data2.csv, 198,037 bytes)" in listed
+    assert "FactorModels_data2.csv (FactorModels_data2.csv, 198,037 bytes)\n  vintage: none (the file carries no vintage line)" in listed
 
 
 @pytest.mark.parametrize(

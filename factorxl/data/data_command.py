@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         print("the cache holds no datasets")
     for cached in listed:
         print(f"\n{cached.dataset} ({cached.path.name}, {cached.size:,} bytes)")
-        print(f"  vintage: {cached.vintage or 'not recorded'}")
+        vintage = cached.vintage or ("none (the file carries no vintage line)" if cached.fetched else "not recorded")
+        print(f"  vintage: {vintage}")
         print(f"  fetched: {cached.fetched or 'not recorded'} from {cached.url or 'an unrecorded source'}")
     return 0
