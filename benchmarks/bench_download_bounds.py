@@ -1,8 +1,9 @@
 """Downloads that must be refused: zip bombs and a trickling server, against a loopback server.
 
 Serves, from 127.0.0.1, (1) a ZIP of 1.5 GB of zeros (about 1.5 MB compressed), (2) a ZIP of
-1.1 GB of well-formed monthly rows (about 3 MB compressed) and (3) a server that sends one byte
-every 2 s. Each download runs in a fresh Python process, which reports its wall time, its peak
+1.1 GB of well-formed monthly rows (about 3 MB compressed), (3) a ZIP of 79 MB of rows of 38
+values each (0.3 MB compressed: within the byte and line bounds, 36 million values, which would
+take 1.7 GB to parse) and (4) a server that sends one byte every 2 s. Each download runs in a fresh Python process, which reports its wall time, its peak
 memory (ru_maxrss) and the error; the cache folder must be empty afterwards.
 
 Usage: ``python benchmarks/bench_download_bounds.py``. Targets: each bomb refused within 5 s and
@@ -81,14 +82,19 @@ def run(url: str, folder: Path, deadline: float = 300.0) -> dict:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for sub, line, size in (("zeros", b"\0", 1_500_000_000), ("rows", b"202401,   1.00,   2.00,   3.00,   0.40\r\n", 1_100_000_000)):
+        bombs = (
+            ("zeros", b"\0", 1_500_000_000),
+            ("rows", b"202401,   1.00,   2.00,   3.00,   0.40\r\n", 1_100_000_000),
+            ("values", b"199001" + b",1" * 38 + b"\n", 79_000_000),
+        )
+        for sub, line, size in bombs:
             (folder / sub).mkdir()
             write_bomb(folder / sub / NAME, line, size)
-            print(f"{sub}: {(folder / sub / NAME).stat().st_size / 1e6:.2f} MB download, {size / 1e9:.1f} GB inside")
+            print(f"{sub}: {(folder / sub / NAME).stat().st_size / 1e6:.2f} MB download, {size / 1e9:.2f} GB inside")
         httpd = Server(("127.0.0.1", 0), partial(Handler, directory=str(folder)))
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{httpd.server_address[1]}"
-        for sub, deadline in (("zeros", 300.0), ("rows", 300.0), ("trickle", 10.0)):
+        for sub, deadline in (("zeros", 300.0), ("rows", 300.0), ("values", 300.0), ("trickle", 10.0)):
             result = run(f"{base}/{sub}/", folder, deadline)
             print(f"\n{sub}: refused after {result['seconds']:.2f} s, peak memory {result['peak_mb']:.0f} MB, cached {result['cached']}")
             print(f"  {result['error'][:220]}")

@@ -333,6 +333,7 @@ BROKEN = {
     "badcourse": lambda: (b"date,AAPL\n2024-01-02,0.01\n", {}),
     "bomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": bytes(3_000_000)}), {}),
     "declaredbomb": lambda: (_declared_bomb(), {}),
+    "valuebomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": b",Mkt-RF\n" + b"202401" + b",1" * 200_000 + b"\n"}), {}),
     "linebomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": b"\n" * 300_000}), {}),
 }
 """Broken answers served with status 200: each must end in a clear error with nothing cached."""
@@ -528,12 +529,16 @@ def _assert_french_download_fails_cleanly(server, cache: Path, folder: str, patt
         ("wronglayout", "not stored: .*no table found"),
         ("twocsv", r"not stored: .*expected one CSV file inside, found \['a.csv', 'b.csv'\]"),
         ("badgzip", "gzip-encoded answer is damaged"),
-        ("bomb", "not stored: .*larger than 1,000,000 bytes or 1,000,000 lines once decompressed"),
-        ("linebomb", "not stored: .*larger than 1,000,000 bytes or 1,000 lines once decompressed"),
+        ("bomb", "not stored: .*larger than 1,000,000 bytes, 1,000,000 lines or 1,000,000 values once decompressed"),
+        ("linebomb", "not stored: .*larger than 1,000,000 bytes, 1,000 lines or 1,000,000 values once decompressed"),
+        ("valuebomb", "not stored: .*larger than 1,000,000 bytes, 1,000,000 lines or 1,000 values once decompressed"),
     ],
 )
 def test_broken_french_downloads_are_not_cached(server, tmp_path, folder, pattern):
-    limits = {"max_unzipped_bytes": 1_000_000, "max_lines": 1_000_000 if folder != "linebomb" else 1_000}
+    """Each bomb passes two of the three bounds (3 MB of zeros; 300,000 empty lines; 200,000 values
+    on one line) and is refused by the third."""
+    limits = {"max_unzipped_bytes": 1_000_000, "max_lines": 1_000_000, "max_values": 1_000_000}
+    limits |= {"linebomb": {"max_lines": 1_000}, "valuebomb": {"max_values": 1_000}}.get(folder, {})
     _assert_french_download_fails_cleanly(server, tmp_path, folder, pattern, **limits)
 
 

@@ -19,8 +19,8 @@ table from this structure alone; it does not know any file's titles in advance.
   momentum column ``"Mom   "``) and from 2025 (``.csv``, ``"Mom"``).
 
 Reading a ZIP is bounded: the CSV inside may be at most
-:data:`MAX_UNZIPPED_BYTES` long and have at most :data:`MAX_LINES` lines, checked
-while it is decompressed, before any table is built. Parsed files are kept in
+``DataSource.max_unzipped_bytes`` long, with at most ``max_lines`` lines and
+``max_values`` values, checked while it is decompressed, before any table is built. Parsed files are kept in
 memory, keyed by path, modification time and size, so repeated calls in one
 process read a file once.
 """
@@ -39,7 +39,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from factorxl.data.sources import MAX_LINES, MAX_UNZIPPED_BYTES, DataSource
+from factorxl.data.sources import DataSource
 from factorxl.errors import FactorxlError
 
 Frequency = Literal["daily", "monthly", "annual"]
@@ -227,7 +227,7 @@ def parse_french_text(text: str, *, name: str = "the file") -> FrenchFile:
             f"{name}: no table found (a header line starting with ',' followed by dated rows); "
             "is it a Kenneth French data library CSV?"
         )
-    first_line = next((t for line in text.splitlines()[:5] if (t := line.strip().rstrip(",").strip())), "")
+    first_line = next((t for line in text[:4000].splitlines()[:5] if (t := line.strip().rstrip(",").strip())), "")
     vintage = re.split(r"(?<=\.)\s", first_line, maxsplit=1)[0]  # its first sentence
     return FrenchFile(name, vintage, tuple(tables))
 
@@ -249,15 +249,16 @@ def _table(header: str, rows: str, title: str, name: str) -> FrenchTable:
     where = f"{name}, table {title or 'after the description'!r}"
     try:
         table = pd.read_csv(
-            io.StringIO(rows),
+            io.BytesIO(rows.encode("latin-1")),  # bytes: a StringIO would hold 4 bytes per character
             header=None,
             names=["date", *columns],
             usecols=range(1 + len(columns)),  # trailing empty fields (a CSV saved again by Excel) are dropped
             index_col=False,
-            dtype={"date": str},
+            dtype={"date": str, **dict.fromkeys(columns, np.float64)},
             skipinitialspace=True,
+            encoding="latin-1",
         )
-        values = table.drop(columns="date").astype(np.float64)
+        values = table.drop(columns="date")
     except (ValueError, pd.errors.ParserError) as exc:
         raise FactorxlError(f"{where}: the values cannot be read as numbers ({exc})") from exc
     dates = table["date"].str.strip()
@@ -275,23 +276,26 @@ def _table(header: str, rows: str, title: str, name: str) -> FrenchTable:
     if _PERIOD_END[frequency] is not None:
         index = index + _PERIOD_END[frequency]
     values.index = index.as_unit("ns")
-    values = values.mask(values.isin(MISSING_CODES))
     percent = not title or bool(_PERCENT_TITLE.search(title))
-    return FrenchTable(title, frequency, percent, values / 100 if percent else values)
+    cells = values.to_numpy(dtype=np.float64, copy=True)  # one block, then changed in place
+    cells[np.isin(cells, MISSING_CODES)] = np.nan
+    if percent:
+        cells /= 100
+    return FrenchTable(title, frequency, percent, pd.DataFrame(cells, index=values.index, columns=values.columns, copy=False))
 
 
-def read_french_zip(
-    path: Path, *, max_bytes: int = MAX_UNZIPPED_BYTES, max_lines: int = MAX_LINES
-) -> FrenchFile:
+def read_french_zip(path: Path, source: DataSource | None = None) -> FrenchFile:
     """Read a library ZIP (one CSV inside) with :func:`parse_french_text`, within bounds.
 
     Parameters
     ----------
     path : pathlib.Path
         The ZIP file.
-    max_bytes, max_lines : int
-        Largest decompressed CSV and most lines accepted; decompression stops as
-        soon as either is passed (the sizes the ZIP declares are checked first).
+    source : DataSource or None
+        Gives the bounds on the CSV once decompressed: ``max_unzipped_bytes``,
+        ``max_lines`` and ``max_values`` (counted as commas). The sizes the ZIP
+        declares are checked first, then decompression stops as soon as a bound
+        is passed, before any table is built. Default: ``DataSource()``'s.
 
     Returns
     -------
@@ -304,6 +308,7 @@ def read_french_zip(
         When the file is not a ZIP with exactly one CSV inside, is too large
         once decompressed, or cannot be parsed.
     """
+    source = source or DataSource()
     name = Path(path).name
     try:
         with zipfile.ZipFile(path) as archive:
@@ -312,32 +317,34 @@ def read_french_zip(
                 raise FactorxlError(
                     f"{name}: expected one CSV file inside, found {[m.filename for m in archive.infolist()]}"
                 )
-            data = _bounded_read(archive, members[0], name, max_bytes, max_lines)
+            data = _bounded_read(archive, members[0], name, source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
         raise FactorxlError(
             f"{name} is not a readable ZIP file ({exc}); if it is in factorxl's cache, "
             f"`factorxl data update {name.removesuffix('_CSV.zip')}` downloads it again"
         ) from exc
-    return parse_french_text(data.decode("latin-1"), name=name)
+    text = data.decode("latin-1")
+    del data  # the decompressed bytes are not needed while the text is parsed
+    return parse_french_text(text, name=name)
 
 
-def _bounded_read(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, max_bytes: int, max_lines: int) -> bytes:
+def _bounded_read(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, source: DataSource) -> bytearray:
     """Decompress ``member`` in pieces, stopping as soon as a bound is passed."""
     too_large = FactorxlError(
-        f"{name}: the CSV inside is larger than {max_bytes:,} bytes or {max_lines:,} lines once "
-        "decompressed, far more than any Kenneth French file; refusing to read it"
+        f"{name}: the CSV inside is larger than {source.max_unzipped_bytes:,} bytes, {source.max_lines:,} lines "
+        f"or {source.max_values:,} values once decompressed, far more than any Kenneth French file; refusing to read it"
     )
-    if member.file_size > max_bytes:
+    if member.file_size > source.max_unzipped_bytes:
         raise too_large
-    parts, size, lines = [], 0, 0
+    data, lines, values = bytearray(), 0, 0
     with archive.open(member) as stream:
         while piece := stream.read(1 << 20):
-            size += len(piece)
             lines += piece.count(b"\n")
-            if size > max_bytes or lines > max_lines:
+            values += piece.count(b",")
+            if len(data) + len(piece) > source.max_unzipped_bytes or lines > source.max_lines or values > source.max_values:
                 raise too_large
-            parts.append(piece)
-    return b"".join(parts)
+            data += piece
+    return data
 
 
 def read_file(path: Path, source: DataSource | None = None) -> FrenchFile:
@@ -348,7 +355,7 @@ def read_file(path: Path, source: DataSource | None = None) -> FrenchFile:
     path : pathlib.Path
         The ZIP file.
     source : DataSource or None
-        Gives the decompression bounds (``max_unzipped_bytes``, ``max_lines``).
+        Gives the decompression bounds (see :func:`read_french_zip`).
 
     Returns
     -------
@@ -362,7 +369,7 @@ def read_file(path: Path, source: DataSource | None = None) -> FrenchFile:
     if key in _MEMORY:
         _MEMORY.move_to_end(key)
         return _MEMORY[key]
-    parsed = read_french_zip(path, max_bytes=source.max_unzipped_bytes, max_lines=source.max_lines)
+    parsed = read_french_zip(path, source)
     _MEMORY[key] = parsed
     while len(_MEMORY) > _MEMORY_FILES:
         _MEMORY.popitem(last=False)
@@ -371,7 +378,7 @@ def read_file(path: Path, source: DataSource | None = None) -> FrenchFile:
 
 def validate_zip(path: Path, source: DataSource) -> str:
     """Check that a downloaded file is a readable library ZIP; returns its vintage line."""
-    return read_french_zip(path, max_bytes=source.max_unzipped_bytes, max_lines=source.max_lines).vintage
+    return read_french_zip(path, source).vintage
 
 
 def load_file(dataset: str, frequency: str | None = None, *, source: DataSource | None = None) -> FrenchFile:

@@ -26,12 +26,12 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from http.client import HTTPException
@@ -48,18 +48,24 @@ UG54_URL = "https://raw.githubusercontent.com/amoreira2/UG54/refs/heads/main/ass
 """Folder of the course's CSV files (GitHub ``amoreira2/UG54``)."""
 
 _CHUNK = 1 << 16
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
 MAX_UNZIPPED_BYTES = 80_000_000
-"""Longest CSV text accepted inside a Kenneth French ZIP (the largest daily files are about 45 MB)."""
+"""Longest CSV text accepted inside a Kenneth French ZIP (the daily 100 portfolios, the largest
+files, are about 50 MB)."""
 
 MAX_LINES = 1_000_000
 """Most lines accepted in one Kenneth French CSV (a daily table has about 26,000 rows)."""
+
+MAX_VALUES = 8_000_000
+"""Most values (commas) accepted in one Kenneth French CSV: the daily 100 portfolios have about
+5.2 million; parsing 8 million takes about 300 MB of memory."""
 
 SIDECAR_SUFFIX = ".source.json"
 """Suffix of the file beside each cached file that records its address, fetch time and vintage."""
 
 Validator = Callable[[Path, "DataSource"], "str | None"]
 """Checks a downloaded file (raising FactorxlError when it is not usable); returns its vintage line."""
-_LOOPBACK_NAMES = frozenset({"localhost"})
 
 
 def default_cache_dir() -> Path:
@@ -218,7 +224,7 @@ class DataSource:
     max_bytes : int
         Largest file accepted (after any gzip transfer encoding is undone); a
         larger download is abandoned.
-    max_unzipped_bytes, max_lines : int
+    max_unzipped_bytes, max_lines, max_values : int
         Bounds on the CSV inside a Kenneth French ZIP once decompressed (see
         :func:`factorxl.data.french.read_french_zip`).
     """
@@ -234,6 +240,7 @@ class DataSource:
     max_bytes: int = 50_000_000
     max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
     max_lines: int = MAX_LINES
+    max_values: int = MAX_VALUES
 
     def path(
         self,
