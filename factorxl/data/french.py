@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import threading
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -108,6 +109,7 @@ _TABLE = re.compile(
 )
 _MEMORY: OrderedDict[tuple, FrenchFile] = OrderedDict()
 _MEMORY_FILES = 32
+_MEMORY_LOCK = threading.Lock()  # worksheet functions may be called from several threads
 
 
 @dataclass(frozen=True)
@@ -366,13 +368,15 @@ def read_file(path: Path, source: DataSource | None = None) -> FrenchFile:
     source = source or DataSource()
     stat = Path(path).stat()
     key = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
-    if key in _MEMORY:
-        _MEMORY.move_to_end(key)
-        return _MEMORY[key]
+    with _MEMORY_LOCK:
+        if key in _MEMORY:
+            _MEMORY.move_to_end(key)
+            return _MEMORY[key]
     parsed = read_french_zip(path, source)
-    _MEMORY[key] = parsed
-    while len(_MEMORY) > _MEMORY_FILES:
-        _MEMORY.popitem(last=False)
+    with _MEMORY_LOCK:
+        _MEMORY[key] = parsed
+        while len(_MEMORY) > _MEMORY_FILES:
+            _MEMORY.popitem(last=False)
     return parsed
 
 
@@ -438,6 +442,8 @@ def select_table(file: FrenchFile, table: str | int | None = None, frequency: st
         candidates = [tables[int(table) - 1]]
     elif table is None or str(table).strip() == "":
         candidates = tables
+    elif str(table).strip().isdigit():  # a number typed as text: no title is only digits
+        return select_table(file, int(str(table).strip()), frequency)
     else:
         wanted = _normalize(str(table))
         short = _ALIASES.get(wanted, wanted)
