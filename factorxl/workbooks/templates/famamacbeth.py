@@ -43,6 +43,8 @@ MODELS = {"CAPM": 1, "FF3": 3, "FF5": 5}
 SE_TYPES = (("fm", "Fama-MacBeth"), ("nw", "Newey-West"), ("shanken", "Shanken"))
 ASSETS = 25
 PREMIA_COLUMNS = ["general", "precise", "precise", "ratio", "ratio"]
+PREMIA_ROWS = ("premia", "const", "std errors", "avg R-squared", "periods used", "periods skipped", "assets", "GRS F", "GRS p-value", "GRS periods")
+"""FM_PREMIA's row labels around the factors' rows (which come after ``const``)."""
 DATA_FIRST_ROW = 2  # FF_DATA and FF_FACTORS: a description row, a header row, then the months
 EXCESS_SHEET = "Excess"
 FACTOR_COL = 27  # the FF_FACTORS block on the Data sheet (column AB), right of the 26 portfolio columns
@@ -158,7 +160,7 @@ def _model(sheet: Sheet, model: str, count: int, excess: str, factors: str, last
     """Premia with three kinds of errors, the first pass and the pricing errors of one model."""
     sheet.title(f"{model}: {', '.join(FACTORS[:count])} on the 25 portfolios", "Monthly decimals. factorxl FM_PREMIA (three kinds of standard errors) and FUND_TABLE.")
     sheet.widths({0: 16, **{c: 12 for c in range(1, 40)}})
-    height = count + 10
+    height = len(PREMIA_ROWS) + count
     sheet.heading(3, 0, "Second pass: Fama-MacBeth premia (const = zero-beta excess return)")
     tables = {}
     for j, (se, label) in enumerate(SE_TYPES):
@@ -176,22 +178,21 @@ def _model(sheet: Sheet, model: str, count: int, excess: str, factors: str, last
         sheet.formula(first + 2 + i, col, f"=AVERAGE({column})", "precise")
     average = Block(sheet.name, first + 2, col, ASSETS, 1)
     betas = area(sheet.name, first + 2, 3, first + 1 + ASSETS, 2 + count)
-    lambdas = premia.column(1, 2, 1 + count)
+    lambdas = premia.column(1, 2, 1 + count)  # the factors' premia, below const
     predicted = sheet.spill(first + 2, col + 1, ASSETS, 1, f"={premia.cell(1, 1)}+MMULT({betas},{lambdas})", "precise")
     errors = sheet.spill(first + 2, col + 2, ASSETS, 1, f"={average.ref}-{predicted.ref}", "precise")
     below = first + 3 + ASSETS
     sheet.label(below, col, "root mean square pricing error")
     rms = sheet.formula(below, col + 2, f"=SQRT(SUMSQ({errors.ref})/{ASSETS})", "precise")
     sheet.note(below + 1, col, "predicted = const + betas x factor premia (Fama-MacBeth); error = average - predicted")
-    rows = {name: premia.row + i for i, name in enumerate(["", "const", *FACTORS[:count]])}
-    grs_row = premia.row + count + 2 + 5
+    row = [*PREMIA_ROWS[:2], *FACTORS[:count], *PREMIA_ROWS[2:]].index  # FM_PREMIA's row of a label
     return ModelCells(
         sheet.name,
-        grs=area(sheet.name, grs_row, 1, grs_row, 1),
-        grs_p=area(sheet.name, grs_row + 1, 1, grs_row + 1, 1),
-        rsquared=area(sheet.name, premia.row + count + 3, 1, premia.row + count + 3, 1),
-        market=area(sheet.name, rows["Mkt-RF"], 1, rows["Mkt-RF"], 1),
-        market_t=area(sheet.name, rows["Mkt-RF"], 6 * 2 + 3, rows["Mkt-RF"], 6 * 2 + 3),
+        grs=premia.cell(row("GRS F"), 1),
+        grs_p=premia.cell(row("GRS p-value"), 1),
+        rsquared=premia.cell(row("avg R-squared"), 1),
+        market=premia.cell(row("Mkt-RF"), 1),
+        market_t=tables["shanken"].cell(row("Mkt-RF"), 3),
         rms=rms,
         average=average,
         predicted=predicted,
