@@ -8,14 +8,15 @@ Compares, in one run and on the same arrays:
 * stock contributions to tracking error: factorxl's ``stock_contributions`` (``X (F (X'w)) + Δw``,
   never forming the N x N covariance) against forming ``Σ = X F X' + Δ`` and multiplying.
 
-Usage: ``python benchmarks/bench_risk_model.py``. Targets: the regression within 5x of bare
+BLAS runs on one thread on both sides, repetitions are interleaved, and the times are medians of
+CPU time. Usage: ``python benchmarks/bench_risk_model.py``. Targets: the regression within 5x of bare
 ``lstsq`` and faster than statsmodels although it computes the pure portfolios as well; the
 contributions at least 10x faster than forming ``Σ``.
 """
 
 from __future__ import annotations
 
-import timeit
+import fair  # noqa: F401  (first: pins BLAS to one thread)
 
 import numpy as np
 import statsmodels.api as sm
@@ -40,10 +41,6 @@ def universe(seed: int = 0):
     return rng, model, caps, returns, factor_cov
 
 
-def best_time(function, repeat: int = 5, number: int = 5) -> float:
-    return min(timeit.repeat(function, repeat=repeat, number=number)) / number
-
-
 def main() -> None:
     rng, model, caps, returns, factor_cov = universe()
     x = model.values
@@ -53,17 +50,26 @@ def main() -> None:
     unconstrained = x[:, 1:]
     v = np.sqrt(caps) / np.sqrt(caps).sum()
     root = np.sqrt(v)
-    ours = best_time(lambda: cross_section_regression(returns, x, caps, columns))
-    reference = best_time(lambda: sm.WLS(returns, unconstrained, weights=v).fit().params)
-    bare = best_time(lambda: np.linalg.lstsq(unconstrained * root[:, None], returns * root, rcond=None)[0])
+    times = fair.interleaved_medians(
+        {
+            "factorxl": lambda: cross_section_regression(returns, x, caps, columns),
+            "statsmodels": lambda: sm.WLS(returns, unconstrained, weights=v).fit().params,
+            "bare": lambda: np.linalg.lstsq(unconstrained * root[:, None], returns * root, rcond=None)[0],
+        },
+        number=5,
+    )
+    ours, reference, bare = times["factorxl"], times["statsmodels"], times["bare"]
     print(f"cross-section: factorxl {ours * 1e3:.2f} ms, statsmodels WLS {reference * 1e3:.2f} ms, bare lstsq {bare * 1e3:.2f} ms")
     print(f"  ratios: statsmodels / factorxl {reference / ours:.2f}, factorxl / bare {ours / bare:.2f}")
 
     model_risk = risk_model(x, factor_cov, rng.uniform(0.1, 0.5, STOCKS))
     weights = rng.normal(0, 1e-3, STOCKS)
     weights -= weights.mean()
-    ours = best_time(lambda: stock_contributions(model_risk, weights))
-    formed = best_time(lambda: model_risk.covariance @ weights)
+    times = fair.interleaved_medians(
+        {"factorxl": lambda: stock_contributions(model_risk, weights), "formed": lambda: model_risk.covariance @ weights},
+        number=5,
+    )
+    ours, formed = times["factorxl"], times["formed"]
     difference = np.abs(stock_contributions(model_risk, weights).marginal * np.sqrt(weights @ model_risk.covariance @ weights) - model_risk.covariance @ weights).max()
     print(f"stock contributions: factorxl {ours * 1e3:.2f} ms, forming Sigma {formed * 1e3:.2f} ms, ratio {formed / ours:.1f} (max difference {difference:.1e})")
 

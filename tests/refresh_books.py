@@ -107,7 +107,28 @@ def members(path: Path) -> dict[str, bytes]:
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
+def write_members(path: Path, content: dict[str, bytes]) -> None:
+    """Write a package from its members (in order), replacing ``path``."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in content.items():
+            archive.writestr(name, data)
+
+
 def without_values(xml: bytes) -> bytes:
-    """A worksheet part with every cached value and value type removed (what a refresh may change)."""
+    """A worksheet part without its cached values, value types and dimension (what a refresh may change)."""
     xml = re.sub(rb"<v>[^<]*</v>|<v/>", b"", xml)
+    xml = re.sub(rb'(<dimension ref=")[^"]*', rb"\1", xml)
     return re.sub(rb'(<c [^>]*?) t="[^"]*"', rb"\1", xml)
+
+
+def without_caches(xml: bytes) -> bytes:
+    """A chart part without its series caches (what a refresh may change)."""
+    xml = re.sub(rb"<c:(numCache|strCache)>.*?</c:\1>", b"", xml, flags=re.S)
+    return xml.replace(b"c:strRef>", b"c:numRef>")
+
+
+def comparable(name: str, content: bytes) -> bytes:
+    """A package member with what a refresh may change taken out."""
+    if name.startswith("xl/worksheets/"):
+        return without_values(content)
+    return without_caches(content) if name.startswith("xl/charts/") else content

@@ -12,7 +12,7 @@ from email.parser import Parser
 
 pytest_plugins = ["tests.factorxl_wheel"]  # the factorxl_wheel fixture, shared with the install test
 
-PYODIDE_PACKAGES = {"numpy", "pandas", "scipy", "statsmodels", "xlwings"}
+PYODIDE_PACKAGES = {"clarabel", "numpy", "pandas", "scipy", "statsmodels", "xlwings"}  # Pyodide builds clarabel (0.9 in 0.27)
 TOOLING = ("xlsxwriter", "formulas", "openpyxl", "factorxl.cli", "factorxl.workbooks", "factorxl.integration")
 
 
@@ -49,4 +49,5 @@ def test_importing_the_functions_loads_no_workbook_or_command_line_tooling(facto
     assert location.startswith(str(tmp_path / "wheel"))  # the wheel's code, not the checkout's
     loaded = [name for name in modules if any(name == tool or name.startswith(tool + ".") for tool in TOOLING)]
     assert loaded == []
+    assert "scipy.optimize" not in modules and "clarabel" not in modules  # the optimizer loads them when it runs
     assert "factorxl.excel.single_factor" in modules  # the families did load

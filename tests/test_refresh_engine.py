@@ -127,3 +127,38 @@ def test_an_empty_sheet_gets_rows():
         b'<x:worksheet xmlns:x="main"><x:sheetData><x:row r="2"><x:c r="C2"><x:v>1</x:v></x:c></x:row>'
         b"</x:sheetData></x:worksheet>"
     )
+
+
+def test_references_are_found_as_excel_reads_them():
+    from factorxl.workbooks.references import MAX_ROW, Area, find_references, normalize_spills
+
+    formula = normalize_spills(
+        "SUM('It''s data'!$B$2:B1048576)+LOG10(A1)+Data!C:D+3:5+\"A1\"+_xlfn.ANCHORARRAY(E1)+Beta"
+    )
+    found = [(r.text, r.area) for r in find_references(formula, "Model")]
+    assert found == [
+        ("'It''s data'!$B$2:B1048576", Area("It's data", 2, 2, MAX_ROW, 2)),
+        ("A1", Area("Model", 1, 1, 1, 1)),  # LOG10 is a function, not a cell
+        ("Data!C:D", Area("Data", 1, 3, None, 4)),
+        ("3:5", Area("Model", 3, 1, 5, None)),
+        ("E1#", Area("Model", 1, 5, 1, 5, spill=True)),  # nothing inside quoted text; names are not cells
+    ]
+    assert Area("Data", 1, 3, None, 4).clipped(61, 13) == Area("Data", 1, 3, 61, 4)
+
+
+def test_filled_down_formulas_share_a_relative_form():
+    from factorxl.workbooks.references import relative_key, shift_formula
+
+    assert shift_formula("B2-$C$2+C$1+$D3+Data!E2:E9", 3, 1) == "C5-$C$2+D$1+$D6+Data!F5:F12"
+    assert relative_key("B2-$C$2", 2, 5) == relative_key("B7-$C$2", 7, 5) != relative_key("B7-$C$2", 6, 5)
+
+
+@pytest.mark.parametrize(
+    ("code", "is_date"),
+    [("yyyy-mm-dd", True), ("[$-409]d-mmm-yy;@", True), ("h:mm", True), ("0.00%", False), ("General", False),
+     ('"days "0', False), ("#,##0.00_);[Red](#,##0.00)", False)],
+)
+def test_date_formats_are_recognized(code, is_date):
+    from factorxl.workbooks.workbook_cells import is_date_format
+
+    assert is_date_format(code) is is_date

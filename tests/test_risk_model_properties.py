@@ -280,14 +280,14 @@ def _problem(seed: int):
 @pytest.mark.parametrize("seed", range(3))
 def test_closed_form_optimum_meets_constraints_and_beats_random_feasible_points(seed):
     rng, rm, _, a_eq, b_eq = _problem(seed)
-    result = min_tracking_error(rm.covariance, a_eq, b_eq)
+    result = min_tracking_error(rm, a_eq, b_eq)
     np.testing.assert_allclose(a_eq @ result.weights, b_eq, atol=1e-13)
     null_space = np.linalg.svd(a_eq)[2][a_eq.shape[0]:].T
     for _ in range(200):
         other = result.weights + null_space @ rng.normal(0, 0.05, null_space.shape[1])
         assert other @ rm.covariance @ other >= result.tracking_error**2
     # a redundant constraint (the same budget twice) changes nothing
-    again = min_tracking_error(rm.covariance, np.vstack([a_eq, a_eq[0]]), np.append(b_eq, 0.0))
+    again = min_tracking_error(rm, np.vstack([a_eq, a_eq[0]]), np.append(b_eq, 0.0))
     np.testing.assert_allclose(again.weights, result.weights, atol=1e-13)
 
 
@@ -295,11 +295,11 @@ def test_closed_form_optimum_meets_constraints_and_beats_random_feasible_points(
 def test_long_only_optimum_meets_constraints_and_beats_random_feasible_points(seed):
     rng, rm, benchmark, a_eq, b_eq = _problem(seed)
     lower = -benchmark
-    result = min_tracking_error(rm.covariance, a_eq, b_eq, lower=lower)
+    result = min_tracking_error(rm, a_eq, b_eq, lower=lower)
     w = result.weights
     np.testing.assert_allclose(a_eq @ w, b_eq, atol=1e-12)
     assert (benchmark + w >= -1e-12).all()
-    unbounded = min_tracking_error(rm.covariance, a_eq, b_eq)
+    unbounded = min_tracking_error(rm, a_eq, b_eq)
     assert result.tracking_error >= unbounded.tracking_error - 1e-12
     vertices = []
     for _ in range(20):  # feasible vertices: linear programs with random objectives (active weights capped at 1)
@@ -314,8 +314,8 @@ def test_long_only_optimum_meets_constraints_and_beats_random_feasible_points(se
 
 def test_bounded_optimizer_equals_the_closed_form_when_bounds_do_not_bind():
     _, rm, _, a_eq, b_eq = _problem(1)
-    closed = min_tracking_error(rm.covariance, a_eq, b_eq)
-    bounded = min_tracking_error(rm.covariance, a_eq, b_eq, lower=np.full(30, -10.0), upper=np.full(30, 10.0))
+    closed = min_tracking_error(rm, a_eq, b_eq)
+    bounded = min_tracking_error(rm, a_eq, b_eq, lower=np.full(30, -10.0), upper=np.full(30, 10.0))
     np.testing.assert_allclose(bounded.weights, closed.weights, atol=1e-12)
 
 

@@ -11,6 +11,7 @@ import statsmodels.api as sm
 from statsmodels.regression.rolling import RollingOLS
 
 from factorxl import udfs
+from factorxl.core import rolling
 from factorxl.core.rolling import rolling_ols, windowed_sums
 from factorxl.data import DataSource, load_factors
 from factorxl.data.course import load_msft
@@ -103,6 +104,17 @@ def test_missing_rules_and_expanding_windows_equal_rolling_ols(gappy, expanding,
     y, x = gappy
     got = rolling_ols(y, x, 60, min_obs=min_obs, expanding=expanding, missing=missing)
     compare_with_rolling_ols(got.params, y, x, 60, min_obs, expanding, missing)
+
+
+@pytest.mark.parametrize("expanding", [False, True])
+@pytest.mark.parametrize("missing", ["drop", "skip"])
+def test_windows_across_chunk_boundaries_equal_rolling_ols(gappy, monkeypatch, expanding, missing):
+    monkeypatch.setattr(rolling, "CHUNK_ROWS", 97)  # chunks shorter than two windows, boundaries everywhere
+    y, x = gappy
+    got = rolling_ols(y, x, 60, expanding=expanding, missing=missing)
+    compare_with_rolling_ols(got.params, y, x, 60, None, expanding, missing)
+    complete = ~(np.isnan(y) | np.isnan(x).any(axis=1))
+    assert np.array_equal(got.nobs, np.convolve(complete, np.ones(60, dtype=int))[: len(y)])
 
 
 def test_worksheet_options_reach_the_core(gappy):

@@ -89,7 +89,7 @@ class Book:
 
 def assert_cached_values_are_fresh(path: Path, rtol: float = 1e-12) -> int:
     """Recalculate every formula and compare with the values stored in the file; returns the count."""
-    fresh = recalculate(path, progress=False)
+    fresh = recalculate(path, full=True, progress=False)
     assert not fresh.problems, fresh.problems[:5]
     cached = openpyxl.load_workbook(path, data_only=True)
     checked = 0

@@ -135,7 +135,7 @@ def minimodel() -> MiniModelResults:
     hedged = [names.index(f) for f in HEDGED_FACTORS]
     kept, neutral = names.index(KEPT_FACTOR), names.index(NEUTRAL_FACTOR)
     constraints = np.vstack([np.ones(len(NAMES)), x[:, neutral], x[:, kept]])
-    optimized = min_tracking_error(model.covariance, constraints, np.array([0.0, 0.0, active_exposures[kept]]))
+    optimized = min_tracking_error(model, constraints, np.array([0.0, 0.0, active_exposures[kept]]))
     chapter2 = risk_model(CHAPTER2_EXPOSURES, CHAPTER2_FACTOR_COV, CHAPTER2_SPECIFIC_VOLS)
     return MiniModelResults(
         exposures=exposures,

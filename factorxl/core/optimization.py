@@ -1,19 +1,29 @@
-"""Minimum tracking-error portfolios under linear constraints.
+"""Minimum tracking-error portfolios under linear constraints, in factor form.
 
-The decision variable is the active weight vector ``w`` (N). The tracking error squared
-is ``w' Sigma w`` with ``Sigma = X F X' + Delta``. Under linear equalities ``A w = b``
-(budget ``1'w = 0``, neutral factors ``(X'w)_k = 0``, a kept exposure ``(X'w)_k = c``) the
-minimum is the solution of the KKT system
+The decision variable is the active weight vector ``w`` (N). The tracking error squared is
+``w' Sigma w`` with ``Sigma = X F X' + D`` (exposures ``X``, N x K; factor covariance ``F``;
+``D`` the diagonal of specific variances). The N x N matrix ``Sigma`` is never formed: every
+step works with ``X``, ``F`` and ``D``, so time grows as ``N K^2`` and memory as ``N K``.
 
-``[2 Sigma  A'] [w     ]   [0]``
-``[A        0 ] [lambda] = [b]``
+Under linear equalities ``A w = b`` alone (budget ``1'w = 0``, neutral factors
+``(X'w)_k = 0``, a kept exposure ``(X'w)_k = c``) the minimum is
+``w = Sigma^-1 A' (A Sigma^-1 A')^-1 b``, with ``Sigma^-1`` applied through the Woodbury
+identity ``Sigma^-1 = D^-1 - D^-1 X (I + F X' D^-1 X)^-1 F X' D^-1`` (valid for a singular
+``F``). Redundant equalities (a market-neutral constraint next to the budget, say) are reduced
+to an independent set first; contradictory ones are reported as infeasible. A stock with zero
+specific volatility leaves ``D`` singular; the equalities are then solved through the dense
+KKT system instead.
 
-Redundant equalities (a market-neutral constraint next to the budget, say) are reduced
-to an independent set first; contradictory ones are reported as infeasible. With bounds
-on the weights (long-only portfolios: ``w_b + w >= 0``) the problem is a quadratic
-program: scipy's SLSQP finds the active set from a feasible start (found by linear
-programming), and the solution is then polished by solving the KKT system on the free
-weights, so it satisfies the equalities to machine precision.
+With bounds on the weights (long-only portfolios: ``w_b + w >= 0``) the problem is a convex
+quadratic program, solved by the interior-point solver Clarabel in factor form: the
+variables are ``w`` and the factor exposures ``y = X'w`` (N + K of them), the objective is
+``w' D w + y' F y`` and ``X'w - y = 0`` joins the equalities, so the problem's size grows
+with N + K, not N^2. The solver's duals tell the bounds that bind; the weights are then
+polished by solving the equalities on the free weights exactly, with a few active-set steps
+if the solver's binding set was not quite optimal (a free weight outside its bounds, or a
+bound's multiplier of the wrong sign), so the equalities hold to machine precision and the
+optimality conditions to rounding. Were those steps not to settle, the solver's own weights
+(within its tolerance of 1e-10) are the result.
 """
 
 from __future__ import annotations
@@ -21,12 +31,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
+from factorxl.core.risk_model import RiskModel
 from factorxl.errors import FactorxlError
 
 RANK_TOLERANCE = 1e-10
 FEASIBILITY_TOLERANCE = 1e-9
+POLISH_STEPS = 10
+SOLVER_TOLERANCE = 1e-10  # Clarabel's feasibility and duality-gap tolerances (its defaults are 1e-8)
 
 
 @dataclass(frozen=True)
@@ -45,18 +57,25 @@ class OptimizationResult:
 
 
 def _independent_equalities(a_eq: np.ndarray, b_eq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An independent set of equalities equivalent to ``A w = b``; raise if they contradict."""
+    """An independent set of equalities equivalent to ``A w = b``; raise if they contradict.
+
+    Each row is brought to unit length first, so that rows of very different sizes (a budget
+    next to exposures of 1e100) are judged independent or not by their directions alone.
+    """
     if a_eq.shape[0] == 0:
         return a_eq, b_eq
-    u, s, vt = np.linalg.svd(a_eq, full_matrices=False)
-    rank = int((s > RANK_TOLERANCE * max(s[0], 1.0)).sum())
-    if rank == 0:
+    norms = np.linalg.norm(a_eq, axis=1)
+    if not norms.any():
         raise FactorxlError("the constraints have all-zero coefficients")
+    lengths = np.where(norms > 0, norms, 1.0)
+    unit_a, unit_b = a_eq / lengths[:, None], b_eq / lengths
+    u, s, vt = np.linalg.svd(unit_a, full_matrices=False)
+    rank = int((s > RANK_TOLERANCE * s[0]).sum())
     reduced_a = vt[:rank]
-    reduced_b = (u[:, :rank].T @ b_eq) / s[:rank]
+    reduced_b = (u[:, :rank].T @ unit_b) / s[:rank]
     particular = reduced_a.T @ reduced_b
-    gap = np.abs(a_eq @ particular - b_eq)
-    if gap.max() > FEASIBILITY_TOLERANCE * max(1.0, np.abs(b_eq).max()):
+    gap = np.abs(unit_a @ particular - unit_b)
+    if gap.max() > FEASIBILITY_TOLERANCE * max(1.0, np.abs(unit_b).max()):
         row = int(np.argmax(gap)) + 1
         raise FactorxlError(
             f"the constraints are infeasible: constraint {row} contradicts the others (no weights satisfy them all)"
@@ -64,20 +83,45 @@ def _independent_equalities(a_eq: np.ndarray, b_eq: np.ndarray) -> tuple[np.ndar
     return reduced_a, reduced_b
 
 
-def _equality_qp(quadratic: np.ndarray, linear: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) -> np.ndarray:
-    """Minimize ``w'Qw/2 + q'w`` subject to ``A w = b`` through the KKT system."""
+def _singular() -> FactorxlError:
+    return FactorxlError("the covariance matrix is singular on the constrained weights; give every stock a positive specific volatility")
+
+
+def _equality_qp(model: RiskModel, linear: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) -> np.ndarray:
+    """Minimize ``w' Sigma w + 2 c'w`` subject to ``A w = b`` (``c = linear``).
+
+    The stationarity condition ``Sigma w + c = A' lambda`` gives ``w = Sigma^-1 (A' lambda - c)``
+    and ``(A Sigma^-1 A') lambda = b + A Sigma^-1 c``.
+    """
     a_eq, b_eq = _independent_equalities(a_eq, b_eq)
-    n, m = quadratic.shape[0], a_eq.shape[0]
-    kkt = np.block([[quadratic, a_eq.T], [a_eq, np.zeros((m, m))]])
+    specific_var = model.specific_var
+    if not (specific_var > 0).all():
+        return _dense_equality_qp(model.covariance, linear, a_eq, b_eq)
+    inverse_times = np.column_stack([a_eq.T, linear])
+    x, f = model.exposures, model.factor_cov
+    scaled_x = x / specific_var[:, None]
+    core = np.eye(f.shape[0]) + f @ (x.T @ scaled_x)
+    inverse_times = inverse_times / specific_var[:, None] - scaled_x @ np.linalg.solve(core, f @ (scaled_x.T @ inverse_times))
+    inverse_a, inverse_c = inverse_times[:, :-1], inverse_times[:, -1]
+    try:
+        multipliers = np.linalg.solve(a_eq @ inverse_a, b_eq + a_eq @ inverse_c)
+    except np.linalg.LinAlgError:
+        raise _singular() from None
+    return inverse_a @ multipliers - inverse_c
+
+
+def _dense_equality_qp(covariance: np.ndarray, linear: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) -> np.ndarray:
+    """The same problem through the dense KKT system (a singular ``D``)."""
+    n, m = covariance.shape[0], a_eq.shape[0]
+    kkt = np.block([[covariance, a_eq.T], [a_eq, np.zeros((m, m))]])
     try:
         solution = np.linalg.solve(kkt, np.concatenate([-linear, b_eq]))
     except np.linalg.LinAlgError:
-        raise FactorxlError("the covariance matrix is singular on the constrained weights; give every stock a positive specific volatility") from None
+        raise _singular() from None
     return solution[:n]
 
 
-def _check_inputs(covariance: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) -> None:
-    n = covariance.shape[0]
+def _check_inputs(n: int, a_eq: np.ndarray, b_eq: np.ndarray) -> None:
     if a_eq.ndim != 2 or a_eq.shape[1] != n:
         raise FactorxlError(f"the constraint coefficients must have one column per stock ({n}); got shape {a_eq.shape}")
     if b_eq.size != a_eq.shape[0]:
@@ -87,7 +131,7 @@ def _check_inputs(covariance: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) ->
 
 
 def min_tracking_error(
-    covariance: np.ndarray,
+    model: RiskModel,
     a_eq: np.ndarray,
     b_eq: np.ndarray,
     lower: np.ndarray | None = None,
@@ -97,8 +141,9 @@ def min_tracking_error(
 
     Parameters
     ----------
-    covariance : ndarray, shape (N, N)
-        Asset covariance ``Sigma`` (positive definite on the feasible weights).
+    model : RiskModel
+        Exposures, factor covariance and specific volatilities of the N stocks; the asset
+        covariance must be positive definite on the feasible weights.
     a_eq : ndarray, shape (m, N)
     b_eq : ndarray, shape (m,)
     lower, upper : ndarray, shape (N,), optional
@@ -108,95 +153,130 @@ def min_tracking_error(
     Raises
     ------
     FactorxlError
-        If the constraints contradict each other or the bounds, or the optimizer fails.
+        If the constraints contradict each other or the bounds (with the solver's reason),
+        or the solver fails.
     """
-    covariance = np.asarray(covariance, dtype=float)
+    n = model.exposures.shape[0]
     a_eq = np.atleast_2d(np.asarray(a_eq, dtype=float))
     b_eq = np.asarray(b_eq, dtype=float).ravel()
-    _check_inputs(covariance, a_eq, b_eq)
-    n = covariance.shape[0]
-    quadratic = 2.0 * covariance
+    _check_inputs(n, a_eq, b_eq)
     if lower is None and upper is None:
-        weights = _equality_qp(quadratic, np.zeros(n), a_eq, b_eq)
+        weights = _equality_qp(model, np.zeros(n), a_eq, b_eq)
     else:
         lower = np.full(n, -np.inf) if lower is None else np.asarray(lower, dtype=float).ravel()
         upper = np.full(n, np.inf) if upper is None else np.asarray(upper, dtype=float).ravel()
         if (lower > upper).any():
             stock = int(np.flatnonzero(lower > upper)[0]) + 1
             raise FactorxlError(f"the bounds are infeasible: stock {stock} has lower bound {lower[stock - 1]:g} above upper {upper[stock - 1]:g}")
-        weights = _bounded_qp(quadratic, a_eq, b_eq, lower, upper)
-    return OptimizationResult(weights, float(np.sqrt(weights @ covariance @ weights)))
+        weights = _bounded_qp(model, *_independent_equalities(a_eq, b_eq), lower, upper)
+    return OptimizationResult(weights, float(np.sqrt(weights @ model.covariance_times(weights))))
 
 
-def _feasible_point(a_eq: np.ndarray, b_eq: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """A point satisfying the equalities and bounds (linear programming), or an infeasibility error."""
-    bounds = [(None if np.isinf(lo) else lo, None if np.isinf(hi) else hi) for lo, hi in zip(lower, upper, strict=True)]
-    found = optimize.linprog(np.zeros(a_eq.shape[1]), A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-    if found.status == 2:
-        raise FactorxlError("the constraints are infeasible: no weights satisfy the equalities within the bounds")
-    if not found.success:
-        raise FactorxlError(f"could not find weights satisfying the constraints: {found.message}")
-    return found.x
+def _bounded_qp(model: RiskModel, a_eq: np.ndarray, b_eq: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Clarabel on the factor-form problem, then the exact solution on the free weights."""
+    solution, at_lower, at_upper = _clarabel(model, a_eq, b_eq, lower, upper)
+    polished = _polish(model, a_eq, b_eq, lower, upper, at_lower, at_upper)
+    return np.clip(solution, lower, upper) if polished is None else polished
 
 
-def _bounded_qp(quadratic: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """SLSQP from a feasible point, then an exact KKT solve on the free weights."""
-    start = _feasible_point(a_eq, b_eq, lower, upper)
-    searched = optimize.minimize(
-        lambda w: 0.5 * w @ quadratic @ w,
-        start,
-        jac=lambda w: quadratic @ w,
-        method="SLSQP",
-        bounds=optimize.Bounds(lower, upper),
-        constraints=[{"type": "eq", "fun": lambda w: a_eq @ w - b_eq, "jac": lambda w: a_eq}],
-        options={"ftol": 1e-15, "maxiter": 1000},
-    )
-    candidate = np.clip(searched.x, lower, upper)
-    polished = _polish(quadratic, a_eq, b_eq, lower, upper, candidate)
-    weights = candidate if polished is None else polished
-    scale = max(1.0, np.abs(b_eq).max(initial=0.0))
-    if np.abs(a_eq @ weights - b_eq).max() > 1e-7 * scale:
-        raise FactorxlError(f"the optimizer did not converge to weights satisfying the constraints: {searched.message}")
-    return weights
+def _clarabel(
+    model: RiskModel, a_eq: np.ndarray, b_eq: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Solve the factor-form QP; return the weights and the masks of binding lower and upper bounds."""
+    import clarabel
+    from scipy import sparse
+
+    # Clarabel's tolerances are absolute as well as relative, so the problem is brought to unit
+    # size: exposures of unit root-mean-square (the factor covariance scaled the other way, which
+    # leaves X F X' as it is), and an objective of order one (weights of about 1/N give a variance
+    # of about the average stock variance over N). The equality rows are orthonormal already.
+    size = np.sqrt(np.mean(model.exposures**2))
+    size = size if np.isfinite(size) and size > 0 else 1.0
+    x, f = model.exposures / size, model.factor_cov * size**2
+    n, k = x.shape
+    scale = n / max(model.specific_var.mean() + np.einsum("ij,jk,ik->", x, f, x) / n, np.finfo(float).tiny)
+    quadratic = sparse.block_diag([sparse.diags(2.0 * scale * model.specific_var), sparse.csc_matrix(np.triu(2.0 * scale * f))], format="csc")
+    has_lower, has_upper = np.flatnonzero(np.isfinite(lower)), np.flatnonzero(np.isfinite(upper))
+    rows = [
+        sparse.hstack([sparse.csr_matrix(x.T), -sparse.identity(k)]),
+        sparse.hstack([sparse.csr_matrix(a_eq), sparse.csr_matrix((a_eq.shape[0], k))]),
+        sparse.csr_matrix((-np.ones(has_lower.size), (np.arange(has_lower.size), has_lower)), shape=(has_lower.size, n + k)),
+        sparse.csr_matrix((np.ones(has_upper.size), (np.arange(has_upper.size), has_upper)), shape=(has_upper.size, n + k)),
+    ]
+    constraints = sparse.vstack(rows, format="csc")
+    targets = np.concatenate([np.zeros(k), b_eq, -lower[has_lower], upper[has_upper]])
+    equalities, inequalities = k + a_eq.shape[0], has_lower.size + has_upper.size
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    settings.tol_feas = settings.tol_gap_rel = SOLVER_TOLERANCE
+    settings.tol_gap_abs = SOLVER_TOLERANCE**1.5
+    cones = [clarabel.ZeroConeT(equalities), clarabel.NonnegativeConeT(inequalities)]
+    solved = clarabel.DefaultSolver(quadratic, np.zeros(n + k), constraints, targets, cones, settings).solve()
+    status = str(solved.status)
+    if status == "PrimalInfeasible" or status == "AlmostPrimalInfeasible":
+        raise FactorxlError(f"the constraints are infeasible: no weights satisfy the equalities within the bounds (Clarabel: {status})")
+    if status not in ("Solved", "AlmostSolved"):
+        raise FactorxlError(f"the optimizer stopped without a solution (Clarabel: {status}); check that the bounds leave room for the targets")
+    slack, dual = np.asarray(solved.s)[equalities:], np.asarray(solved.z)[equalities:]
+    binding = dual > slack
+    at_lower, at_upper = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    at_lower[has_lower] = binding[: has_lower.size]
+    at_upper[has_upper] = binding[has_lower.size :] & ~at_lower[has_upper]
+    return np.asarray(solved.x)[:n], at_lower, at_upper
 
 
 def _polish(
-    quadratic: np.ndarray,
+    model: RiskModel,
     a_eq: np.ndarray,
     b_eq: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
-    candidate: np.ndarray,
+    at_lower: np.ndarray,
+    at_upper: np.ndarray,
 ) -> np.ndarray | None:
-    """The exact optimum for the candidate's active set, or None if that set is not optimal."""
-    width = np.where(np.isfinite(upper - lower), upper - lower, 1.0)
-    at_lower = candidate - lower <= 1e-7 * np.maximum(width, 1e-12)
-    at_upper = (upper - candidate <= 1e-7 * np.maximum(width, 1e-12)) & ~at_lower
-    fixed = at_lower | at_upper
-    free = ~fixed
-    weights = np.where(at_lower, lower, np.where(at_upper, upper, 0.0))
-    if free.any():
-        try:
-            weights[free] = _equality_qp(
-                quadratic[np.ix_(free, free)],
-                quadratic[np.ix_(free, fixed)] @ weights[fixed],
-                a_eq[:, free],
-                b_eq - a_eq[:, fixed] @ weights[fixed],
-            )
-        except FactorxlError:
+    """The exact optimum, found from the solver's binding bounds by a few active-set steps.
+
+    Each step solves the equalities with the binding weights at their bounds; a free weight
+    that leaves its bounds is fixed there, a binding bound whose multiplier has the wrong sign
+    (the objective would fall by moving off it) is released. None if that does not settle.
+    """
+    for _ in range(POLISH_STEPS):
+        weights = _weights_on_active_set(model, a_eq, b_eq, np.where(at_lower, lower, np.where(at_upper, upper, np.nan)))
+        if weights is None:
             return None
-    elif np.abs(a_eq @ weights - b_eq).max() > FEASIBILITY_TOLERANCE:
-        return None
-    if (weights < lower - 1e-12).any() or (weights > upper + 1e-12).any():
-        return None
+        free = ~(at_lower | at_upper)
+        below, above = free & (weights < lower - 1e-12), free & (weights > upper + 1e-12)
+        if below.any() or above.any():
+            at_lower, at_upper = at_lower | below, at_upper | above
+            continue
+        # Multiplier signs: at a lower bound the objective must not fall by raising the weight.
+        gradient = 2.0 * model.covariance_times(weights)
+        multipliers = np.linalg.lstsq(a_eq[:, free].T, -gradient[free], rcond=None)[0]
+        reduced = gradient + a_eq.T @ multipliers
+        tolerance = 1e-9 * np.abs(gradient).max()
+        wrong_lower, wrong_upper = at_lower & (reduced < -tolerance), at_upper & (reduced > tolerance)
+        if not (wrong_lower.any() or wrong_upper.any()):
+            return weights
+        at_lower, at_upper = at_lower & ~wrong_lower, at_upper & ~wrong_upper
+    return None
+
+
+def _weights_on_active_set(model: RiskModel, a_eq: np.ndarray, b_eq: np.ndarray, at_bound: np.ndarray) -> np.ndarray | None:
+    """Minimum of ``w' Sigma w`` under the equalities with the binding weights at their bounds.
+
+    ``at_bound`` holds the bound of each binding weight and NaN for a free one.
+    """
+    free = np.isnan(at_bound)
+    fixed = ~free
+    weights = np.where(fixed, at_bound, 0.0)
     if not free.any():
-        return weights
-    # Multiplier signs: at a lower bound the objective must not fall by raising the weight.
-    gradient = quadratic @ weights
-    multipliers = np.linalg.lstsq(a_eq[:, free].T, -gradient[free], rcond=None)[0]
-    reduced = gradient + a_eq.T @ multipliers
-    tolerance = 1e-9 * max(1.0, np.abs(gradient).max())
-    if (reduced[at_lower] < -tolerance).any() or (reduced[at_upper] > tolerance).any():
+        return weights if np.abs(a_eq @ weights - b_eq).max() <= FEASIBILITY_TOLERANCE else None
+    x = model.exposures
+    free_model = RiskModel(x[free], model.factor_cov, model.specific_vols[free])
+    cross = x[free] @ (model.factor_cov @ (x[fixed].T @ weights[fixed]))  # Sigma_free,fixed @ w_fixed
+    try:
+        weights[free] = _equality_qp(free_model, cross, a_eq[:, free], b_eq - a_eq[:, fixed] @ weights[fixed])
+    except FactorxlError:
         return None
     return weights
 

@@ -9,8 +9,10 @@ Numerical care: running sums over thousands of daily rows would lose digits to
 cancellation when two long sums are subtracted. The data are first centered on their
 full-sample means, and the running sums restart every ``window`` rows (a periodic exact
 recomputation), so each window's sums are assembled from at most two partial sums of at
-most ``window`` rows each. All windows are then solved together
-(:func:`factorxl.core.batched_solve.slopes_from_sums`).
+most ``window`` rows each. The windows are solved together
+(:func:`factorxl.core.batched_solve.slopes_from_sums`) in chunks of ``CHUNK_ROWS`` rows, each
+chunk's sums computed from its own rows and the ``window - 1`` rows before them, so memory
+stays bounded by the chunk's size while the work is the same.
 
 Missing values (NaN in the returns or any factor), following statsmodels' ``RollingOLS``:
 
@@ -33,6 +35,7 @@ from factorxl.core.batched_solve import slopes_from_sums
 from factorxl.errors import FactorxlError
 
 MISSING_RULES = ("drop", "skip")
+CHUNK_ROWS = 4096  # output rows computed together: memory grows with the chunk (and window), not with T
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,31 @@ def windowed_sums(values: np.ndarray, window: int) -> np.ndarray:
     sums = partial.copy()
     sums[1:] += partial[:-1, -1:, :] - partial[:-1]
     return sums.reshape(-1, width)[:rows]
+
+
+def _window_sums(
+    y: np.ndarray, x: np.ndarray, complete: np.ndarray, center_x: np.ndarray, center_y: float, window: int
+) -> np.ndarray:
+    """Count, sums and cross-product sums of the centered complete rows of each row's window (one row per quantity)."""
+    nfactors = x.shape[1]
+    xc = np.where(complete[:, None], x - center_x, 0.0)
+    yc = np.where(complete, y - center_y, 0.0)
+    lower = np.tril_indices(nfactors)
+    features = np.column_stack([complete, xc, yc, xc[:, lower[0]] * xc[:, lower[1]], xc * yc[:, None]])
+    return windowed_sums(features, window).T
+
+
+def _solve_windows(sums: np.ndarray, nfactors: int, center_x: np.ndarray, center_y: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intercepts and slopes of the windows whose sums are given; also which of them were solvable."""
+    count, sum_x, sum_y = sums[0], sums[1 : 1 + nfactors], sums[1 + nfactors]
+    lower = np.tril_indices(nfactors)
+    sum_xx = np.zeros((nfactors, nfactors, count.size))
+    sum_xx[lower] = sums[2 + nfactors : 2 + nfactors + lower[0].size]
+    slopes, solvable = slopes_from_sums(count, sum_x, sum_y, sum_xx, sums[-nfactors:])
+    slopes, count = slopes[:, solvable], count[solvable]
+    mean_x = sum_x[:, solvable] / count + center_x[:, None]
+    mean_y = sum_y[solvable] / count + center_y
+    return np.flatnonzero(solvable), mean_y - np.einsum("kb,kb->b", mean_x, slopes), slopes
 
 
 def rolling_ols(
@@ -136,29 +164,22 @@ def rolling_ols(
     if not complete.any():
         raise FactorxlError("no row has the returns and every factor present")
     center_x, center_y = x[complete].mean(axis=0), y[complete].mean()
-    xc = np.where(complete[:, None], x - center_x, 0.0)
-    yc = np.where(complete, y - center_y, 0.0)
-    lower = np.tril_indices(nfactors)
-    features = np.column_stack([complete, xc, yc, xc[:, lower[0]] * xc[:, lower[1]], xc * yc[:, None]])
-    sums = windowed_sums(features, window).T
-    nobs = np.rint(sums[0]).astype(int)
-
-    eligible = nobs >= min_obs
-    if not expanding:
-        eligible[: window - 1] = False
-    if missing == "skip":
-        eligible &= nobs == np.minimum(np.arange(rows) + 1, window)
-    sums = sums[:, eligible]
-    count, sum_x, sum_y = sums[0], sums[1 : 1 + nfactors], sums[1 + nfactors]
-    sum_xx = np.zeros((nfactors, nfactors, count.size))
-    sum_xx[lower] = sums[2 + nfactors : 2 + nfactors + lower[0].size]
-    slopes, solvable = slopes_from_sums(count, sum_x, sum_y, sum_xx, sums[-nfactors:])
-    rows_solved = np.flatnonzero(eligible)[solvable]
-    slopes, count = slopes[:, solvable], count[solvable]
-    mean_x = sum_x[:, solvable] / count + center_x[:, None]
-    mean_y = sum_y[solvable] / count + center_y
-
     params = np.full((rows, nparams), np.nan)
-    params[rows_solved, 0] = mean_y - np.einsum("kb,kb->b", mean_x, slopes)
-    params[rows_solved, 1:] = slopes.T
+    nobs = np.zeros(rows, dtype=int)
+    chunk = max(CHUNK_ROWS, window)
+    for start in range(0, rows, chunk):
+        stop = min(start + chunk, rows)
+        first = max(0, start - window + 1)  # the rows the chunk's windows reach back to
+        sums = _window_sums(y[first:stop], x[first:stop], complete[first:stop], center_x, center_y, window)[:, start - first :]
+        nobs[start:stop] = np.rint(sums[0]).astype(int)
+        eligible = nobs[start:stop] >= min_obs
+        row_numbers = np.arange(start, stop)
+        if not expanding:
+            eligible &= row_numbers >= window - 1
+        if missing == "skip":
+            eligible &= nobs[start:stop] == np.minimum(row_numbers + 1, window)
+        solved, alpha, slopes = _solve_windows(sums[:, eligible], nfactors, center_x, center_y)
+        rows_solved = start + np.flatnonzero(eligible)[solved]
+        params[rows_solved, 0] = alpha
+        params[rows_solved, 1:] = slopes.T
     return RollingFit(params, nobs, window, min_obs, expanding, missing)

@@ -31,24 +31,59 @@ def cell(value: Any) -> Cell:
     return number if math.isfinite(number) else None
 
 
+def _cells(array: np.ndarray) -> list[list[Cell]]:
+    """A 2-D array as rows of cells, number by number in C; only text is looked at in Python.
+
+    Numbers become Python floats; what a non-finite number becomes is :func:`cell`'s rule,
+    applied once per kind (NaN, +inf, -inf) rather than once per cell.
+    """
+    if array.dtype.kind in "biuf":
+        return _numbers(array.astype(float)).tolist()
+    array = array.astype(object)
+    kept = np.fromiter((v is None or isinstance(v, str) for v in array.flat), dtype=bool, count=array.size).reshape(array.shape)
+    if kept.all():
+        return array.tolist()
+    shaped = array.copy()
+    shaped[~kept] = _numbers(array[~kept].astype(float))
+    return shaped.tolist()
+
+
+def _numbers(numbers: np.ndarray) -> np.ndarray:
+    """Float cells: the numbers themselves where finite (still a float array when all are)."""
+    if np.isfinite(numbers).all():
+        return numbers
+    shaped = numbers.astype(object)
+    for kind in (np.isnan, np.isposinf, np.isneginf):
+        found = kind(numbers)
+        if found.any():
+            shaped[found] = cell(numbers[found].flat[0])
+    return shaped
+
+
+def _array(values: Any) -> np.ndarray:
+    """``values`` as an array that keeps text apart from numbers (a list mixing them stays object)."""
+    array = np.asarray(values)
+    return np.asarray(values, dtype=object) if array.dtype.kind in "US" and not isinstance(values, np.ndarray) else array
+
+
 def grid(values: Any) -> list[list[Cell]]:
     """A 2-D block of cells; a 1-D input becomes one column."""
-    array = np.asarray(values, dtype=object)
+    array = _array(values)
     if array.ndim == 0:
         array = array.reshape(1, 1)
     elif array.ndim == 1:
         array = array.reshape(-1, 1)
-    return [[cell(v) for v in row] for row in array]
+    return _cells(array)
 
 
 def row(values: Any) -> list[list[Cell]]:
     """A 1-D sequence laid out as one row."""
-    return [[cell(v) for v in np.ravel(np.asarray(values, dtype=object))]]
+    return _cells(np.ravel(_array(values)).reshape(1, -1))
 
 
 def scalar_or_grid(values: Any) -> Cell | list[list[Cell]]:
     """A scalar when there is one value, otherwise a block (1-D becomes a column)."""
-    array = np.asarray(values, dtype=object)
+    array = _array(values)
     if array.size == 1:
         return cell(array.reshape(-1)[0])
     return grid(array)

@@ -403,14 +403,14 @@ def ATTRIBUTION(exposures, factor_returns, specific_returns, portfolio_returns, 
     per_period = np.column_stack([
         result.factor_contributions, result.specific, result.unexplained, result.active,
         result.portfolio, result.benchmark, result.coefficients,
-    ]).astype(object)
+    ])
     linked = [*result.linked_factors, result.linked_specific, result.linked_unexplained, result.linked_active,
-              result.cumulative_portfolio, result.cumulative_benchmark, None]
+              result.cumulative_portfolio, result.cumulative_benchmark, np.nan]  # no linked coefficient: an empty cell
     labels = f.labels if f.has_header or not x.has_header else x.labels
     return labeled_table(
         [f"period {t + 1}" for t in range(periods)] + [f"linked ({choice})"],
         [*labels, "specific", "unexplained", "active", "portfolio", "benchmark", "coefficient"],
-        np.vstack([per_period, np.array(linked, dtype=object)]),
+        np.vstack([per_period, linked]),
         corner="attribution",
     )
 
@@ -486,7 +486,7 @@ def HEDGE_FUTURES_MIN_VAR(portfolio_exposures, instrument_exposures, factor_cova
     upper="Optional. Upper bound on each portfolio weight (a number for all stocks or one per stock).",
 )
 def OPTIMIZE_MIN_TE(exposures, factor_covariance, specific_vols, factor_targets, benchmark_weights=None, lower=None, upper=None):
-    """Minimum tracking-error active weights (sum 0) meeting target factor exposures; bounds on portfolio weights via scipy. Header row, one row per stock: active weight, portfolio weight."""
+    """Minimum tracking-error active weights (sum 0) meeting target factor exposures; bounds on portfolio weights as a quadratic program (Clarabel). Header row, one row per stock: active weight, portfolio weight."""
     model, labels = _read_model(exposures, factor_covariance, specific_vols)
     n = model.exposures.shape[0]
     targets = _read_targets(factor_targets, len(labels))
@@ -501,7 +501,7 @@ def OPTIMIZE_MIN_TE(exposures, factor_covariance, specific_vols, factor_targets,
         None if value is None else _read_bound(value, name, n) - benchmark
         for value, name in ((lower, "lower"), (upper, "upper"))
     ] if bounded else [None, None]
-    result = min_tracking_error(model.covariance, a_eq, b_eq, *bounds)
+    result = min_tracking_error(model, a_eq, b_eq, *bounds)
     if benchmark is None:
         return aligned_rows(result.weights, ["active weight"], has_header=True)
     values = np.column_stack([result.weights, benchmark + result.weights])

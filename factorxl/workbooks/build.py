@@ -6,7 +6,7 @@ read back its headline numbers.
 
 A workbook whose data cannot be had is skipped with a message naming the file and how to
 supply it; the others are still built. A workbook is written to a temporary file, refreshed
-(every formula evaluated by :func:`factorxl.workbooks.refresh.refresh_workbook`, its value
+(every formula evaluated by :func:`factorxl.workbooks.refresh.refresh_workbook` with ``full=True``, its value
 stored as the cell's cached value) and only then renamed into place, so the output folder
 never holds a half-built workbook.
 """
@@ -132,7 +132,7 @@ def build_workbook(name: str, out: Path, source: DataSource | None, *, progress:
         except MissingData as missing:
             return BookResult(name, None, (), (str(missing),))
         with data_source_set_to(source):  # the data functions in the workbook read where the build reads
-            report = refresh_workbook(partial, progress=progress)
+            report = refresh_workbook(partial, full=True, progress=progress)
         problems = report.problems + report.errors
         if problems:
             listed = "\n  ".join(str(p) for p in problems[:20])

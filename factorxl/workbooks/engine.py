@@ -1,55 +1,77 @@
-"""Headless recalculation of a workbook's formulas with the ``formulas`` package.
+"""Headless recalculation of a workbook, as Excel would recalculate it with the add-in.
 
-factorxl's worksheet functions are registered in ``formulas`` under their Excel names
-(:mod:`factorxl.workbooks.formula_functions`); a result spills over the range of its
-dynamic-array formula.
+What is recalculated
+    The factorxl calls, every formula without a stored value (files written by openpyxl),
+    and every formula downstream of those; every other cell keeps the value Excel saved.
+    ``full=True`` (and a workbook that asks for a full recalculation on load,
+    ``fullCalcOnLoad``, as XlsxWriter and openpyxl write it: its stored values are
+    placeholders) recalculates every formula.
 
-:func:`recalculate` evaluates every formula of a workbook and returns each formula's
-values; it reports, cell by cell, the formulas it cannot evaluate (an unknown function,
-a formula ``formulas`` cannot parse, a dynamic array whose spill changed size) instead
-of skipping them. Writing the values back into the file is :mod:`.refresh`'s job.
+How
+    A formula that is one factorxl call whose arguments are references, names or constants
+    is evaluated directly: each reference is read from the cells the way xlwings hands it
+    to the function in Excel (a scalar, a flat list for one row or column, rows otherwise;
+    ``None`` for empty cells; date-formatted cells as datetimes; ranges to row 1,048,576
+    and whole columns bounded by the sheet's used range). Any other formula is compiled
+    by the ``formulas`` package on its own (once per filled-down column) and fed the
+    values of its references. Formulas are evaluated in dependency order; a circular
+    reference is reported for its cells.
+
+Results that do not fit
+    A dynamic array spills into the block its result needs when those cells are free
+    (growing or shrinking), and shows ``#SPILL!`` when they are not; a legacy
+    (Ctrl+Shift+Enter) array larger than its result is padded with ``#N/A`` (Excel's rule,
+    reported as a warning); a legacy array or plain formula that would lose values is a
+    problem: nothing is written.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
+import bisect
+import datetime
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import formulas
-import formulas.excel
 import numpy as np
 import schedula as sh
 from formulas.tokens.operand import Error, XlError
 
 from factorxl.errors import FactorxlError
-from factorxl.workbooks.formula_functions import mark_omitted_arguments, register_functions, unknown_functions
+from factorxl.workbooks.formula_functions import (
+    FactorxlErrorValue,
+    calls_factorxl,
+    from_raw,
+    mark_omitted_arguments,
+    register_functions,
+    unknown_functions,
+)
+from factorxl.workbooks.package import DEFAULT_LIMITS, Limits, Package
 from factorxl.workbooks.progress import Progress
+from factorxl.workbooks.references import (
+    MAX_COLUMN,
+    MAX_ROW,
+    Area,
+    Reference,
+    cell_name,
+    cell_position,
+    column_number,
+    find_references,
+    normalize_spills,
+    relative_key,
+    replace_references,
+)
+from factorxl.workbooks.workbook_cells import ExcelError, FormulaCell, Position, Sheet, Value, Workbook, read_workbook
 
-Value = float | int | bool | str | None
-"""A cell value as the engine returns it; ``None`` is an empty cell."""
-
-
-@dataclass(frozen=True)
-class ExcelError:
-    """An Excel error value (``#VALUE!``, ``#DIV/0!``...) and, when factorxl raised it, why."""
-
-    code: str
-    message: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.code} ({self.message})" if self.message else self.code
+__all__ = ["CellProblem", "ExcelError", "FormulaResult", "Recalculation", "Value", "evaluate", "fit_to_range", "recalculate"]
 
 
 @dataclass(frozen=True)
 class CellProblem:
-    """A formula cell that could not be evaluated, or whose value is an error."""
+    """A formula cell that could not be evaluated, whose value is an error, or whose result does not fit."""
 
     sheet: str
     cell: str
@@ -64,9 +86,11 @@ class CellProblem:
 class FormulaResult:
     """The values of one formula: a single cell, or the block of an array formula.
 
-    ``ref`` is the range the workbook gives the formula (``"C1:I8"``; the cell itself
-    for an ordinary formula); ``values`` has that range's shape; ``shape`` is the
-    shape the formula's result had before it was fitted to ``ref``.
+    ``ref`` is the block the formula now covers (``"C1:I8"``; the cell itself for an
+    ordinary formula); ``values`` has that block's shape; ``shape`` is the shape of the
+    result before it was fitted. ``previous_ref`` is the block the file gave the formula
+    (different when a dynamic array's spill grew or shrank); ``cleared`` lists the cells
+    of that block the formula no longer covers, whose values are removed.
     """
 
     sheet: str
@@ -75,202 +99,60 @@ class FormulaResult:
     formula: str
     values: tuple[tuple[Value | ExcelError, ...], ...]
     shape: tuple[int, int]
+    previous_ref: str = ""
+    cleared: tuple[Position, ...] = ()
+    dynamic: bool = False
 
 
 @dataclass(frozen=True)
 class Recalculation:
-    """Every formula's fresh values and the cells that could not be evaluated."""
+    """The fresh values of the formulas recalculated, the cells that could not be, and warnings."""
 
     results: tuple[FormulaResult, ...]
     problems: tuple[CellProblem, ...]
+    warnings: tuple[CellProblem, ...] = ()
+    full: bool = False
 
     def value(self, sheet: str, cell: str) -> Value | ExcelError:
         """The fresh value of one cell (anchor or spill cell) of a formula; KeyError if none."""
-        from openpyxl.utils.cell import range_boundaries
-
-        column, row, _, _ = range_boundaries(cell)
+        row, column = cell_position(cell)
         for result in self.results:
             if result.sheet.upper() != sheet.upper():
                 continue
-            left, top, right, bottom = range_boundaries(result.ref)
-            if left <= column <= right and top <= row <= bottom:
-                return result.values[row - top][column - left]
+            area = find_references(result.ref, result.sheet)[0].area
+            if area.contains(row, column):
+                return result.values[row - area.top][column - area.left]
         raise KeyError(f"{sheet}!{cell} holds no formula")
 
 
-_APOSTROPHE_SHEET = re.compile(r"'(?:[^']|'')*''(?:[^']|'')*'!")
-
-
-# --- loading and evaluating a workbook ---------------------------------------------------
-
-
-class _Model(formulas.ExcelModel):
-    """``formulas``' model, reading numbers at full double precision (it rounds them to 15 decimals)."""
-
-    def compile_cell(self, cell, context, references, formula_references):  # noqa: ANN001, ANN201
-        if cell.data_type == "n" and isinstance(cell.value, float):
-            coordinate = formula_references.get(cell.coordinate, cell.coordinate)
-            return self._compile_cell(coordinate, cell.value, context, True, references)
-        return super().compile_cell(cell, context, references, formula_references)
-
-
-@contextlib.contextmanager
-def _quiet_formulas() -> Iterator[None]:
-    """Silence the progress bar ``formulas`` draws while resolving references (we draw our own)."""
-    import tqdm
-
-    module = formulas.excel.tqdm
-    formulas.excel.tqdm = type("tqdm", (), {"tqdm": functools.partial(tqdm.tqdm, disable=True)})
-    try:
-        yield
-    finally:
-        formulas.excel.tqdm = module
-
-
-@contextlib.contextmanager
-def _plain_name(path: Path) -> Iterator[Path]:
-    """The workbook under a plain file name (``formulas`` cannot parse names such as ``a[1].xlsx``)."""
-    with tempfile.TemporaryDirectory(prefix="factorxl-refresh-") as folder:
-        alias = Path(folder) / f"workbook{path.suffix.lower()}"
-        try:
-            alias.symlink_to(path.resolve())
-        except OSError:  # no symbolic links (Windows without the privilege): a copy
-            shutil.copyfile(path, alias)
-        yield alias
-
-
-@dataclass
-class _FormulaCell:
-    sheet: str
-    cell: str
-    formula: str
-    compiled: Any  # formulas.cell.Cell
-    raw: Any = None  # the result before formulas fits it to the formula's range
-
-
-def _formula_text(cell: Any) -> str:
-    value = cell.value
-    text = value if isinstance(value, str) else getattr(value, "text", None)
-    if not isinstance(text, str):
-        raise FactorxlError(f"{type(value).__name__} formulas (data tables) are not supported")
-    return text[1:] if text.startswith("=") else text
-
-
-def _error(value: Any) -> ExcelError:
-    return ExcelError(str(value), getattr(value, "message", None))
+# --- values between the cells and the functions ------------------------------------------
 
 
 def _python_value(value: Any) -> Value | ExcelError:
     if isinstance(value, XlError):
-        return _error(value)
+        return ExcelError(str(value), getattr(value, "message", None))
     if value is sh.EMPTY or value is None:
         return None
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, np.number):
         return value.item()
+    if isinstance(value, datetime.datetime):
+        return (value - datetime.datetime(1899, 12, 30)).total_seconds() / 86400
+    if isinstance(value, datetime.date):
+        return float((value - datetime.date(1899, 12, 30)).days)
     return value
 
 
-def recalculate(path: str | Path, *, progress: bool | None = None) -> Recalculation:
-    """Evaluate every formula of a workbook (.xlsx or .xlsm) with factorxl's functions.
-
-    Parameters
-    ----------
-    path : str or Path
-        The workbook.
-    progress : bool, optional
-        Draw a progress bar on stderr; by default only when stderr is a terminal.
-
-    Returns
-    -------
-    Recalculation
-        The values of every formula that could be evaluated, and one
-        :class:`CellProblem` per formula that could not.
-    """
-    path = Path(path)
-    register_functions()
-    model = _Model()
-    cells: list[_FormulaCell] = []
-    problems: list[CellProblem] = []
-    with _quiet_formulas(), Progress(progress) as bar, _plain_name(path) as alias:
-        bar.stage(f"reading {path.name}", None)
-        book, context = model.add_book(str(alias))
-        formula_cells = [
-            (worksheet, cell)
-            for worksheet in book.worksheets
-            for cell in worksheet._cells.values()
-            if cell.data_type == "f"
-        ]
-        bar.stage("compiling formulas", len(formula_cells))
-        for worksheet, cell in formula_cells:
-            bar.advance()
-            try:
-                cells.append(_compile(model, worksheet, cell, context, bar))
-            except Exception as error:  # noqa: BLE001 - any failure is reported for its cell
-                formula = str(getattr(cell.value, "text", cell.value)).lstrip("=")
-                problems.append(CellProblem(worksheet.title, cell.coordinate, formula, _reason(error)))
-        bar.stage("resolving references", None)
-        model.finish()
-        bar.stage("calculating", len(cells))
-        solution = model.calculate()
-    results = []
-    for formula_cell in cells:
-        result, problem = _result(formula_cell, solution)
-        results.extend([result] if result else [])
-        problems.extend([problem] if problem else [])
-    return Recalculation(tuple(results), tuple(problems))
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, (_Unsupported, FactorxlError)):
-        return str(error)
-    message = str(error).strip().splitlines()
-    detail = message[0] if message else ""
-    return f"formulas cannot parse it ({type(error).__name__}{': ' + detail if detail else ''})"
-
-
-def _compile(model: _Model, worksheet: Any, cell: Any, book_context: dict, bar: Progress) -> _FormulaCell:
-    formula = _formula_text(cell)
-    unknown = unknown_functions(formula)
-    if unknown:
-        raise _Unsupported(f"unknown function {', '.join(unknown)} (neither Excel's in formulas nor factorxl's)")
-    if _APOSTROPHE_SHEET.search(formula):
-        raise _Unsupported("formulas cannot resolve references to a sheet whose name contains an apostrophe")
-    _mark_omitted_arguments(cell)
-    _, context = model.add_sheet(worksheet, book_context)
-    context = {"external_links": model.external_links(context), **context}
-    compiled = sh.await_result(
-        model.compile_cell(cell, context, model.references, model.formula_references(context))
-    )
-    formula_cell = _FormulaCell(worksheet.title, cell.coordinate, formula, compiled)
-    _record_result(compiled, formula_cell, bar)
-    model.add_cell(compiled, context, model.formula_ranges(context))
-    return formula_cell
-
-
-def _mark_omitted_arguments(cell: Any) -> None:
-    """Rewrite the in-memory formula so omitted factorxl arguments arrive as None (see the adapter)."""
-    if isinstance(cell.value, str):
-        cell.value = "=" + mark_omitted_arguments(_formula_text(cell))
-    else:
-        cell.value.text = "=" + mark_omitted_arguments(_formula_text(cell))
-
-
-class _Unsupported(Exception):
-    """A formula the engine knows it cannot evaluate; its message is the reason."""
-
-
-def _record_result(compiled: Any, formula_cell: _FormulaCell, bar: Progress) -> None:
-    """Keep the formula's result as computed, before ``formulas`` fits it to the formula's range."""
-    fit_to_range = compiled._output_filters
-
-    def record(value: Any) -> Any:
-        formula_cell.raw = getattr(value, "value", value)
-        bar.advance()
-        return value
-
-    compiled._output_filters = lambda: (record, *fit_to_range())
+def _formulas_value(value: Value | ExcelError) -> Any:
+    """A cell value as ``formulas`` expects it (empty cells, error tokens that keep factorxl's message)."""
+    if value is None:
+        return sh.EMPTY
+    if isinstance(value, ExcelError):
+        if value.message:
+            return FactorxlErrorValue(value.message)
+        return Error.errors.get(value.code, Error.errors["#VALUE!"])
+    return value
 
 
 def _as_block(value: Any) -> np.ndarray:
@@ -279,10 +161,7 @@ def _as_block(value: Any) -> np.ndarray:
 
 
 def fit_to_range(result: np.ndarray, rows: int, columns: int) -> np.ndarray:
-    """Excel's rule for an array result in a range: a single row or column repeats, the rest is #N/A.
-
-    (``formulas`` reshapes a result with as many cells as the range, e.g. a row into a column.)
-    """
+    """Excel's rule for an array result in a range: a single row or column repeats, the rest is #N/A."""
     fitted = np.empty((rows, columns), dtype=object)
     fitted.fill(Error.errors["#N/A"])  # (np.full would store the error token as plain text)
     source_rows = rows if result.shape[0] == 1 else min(rows, result.shape[0])
@@ -293,19 +172,608 @@ def fit_to_range(result: np.ndarray, rows: int, columns: int) -> np.ndarray:
     return fitted
 
 
-def _result(cell: _FormulaCell, solution: dict) -> tuple[FormulaResult | None, CellProblem | None]:
-    compiled = cell.compiled
-    ref = compiled.range.ranges[0]
-    single = (ref["c1"], ref["r1"]) == (ref["c2"], ref["r2"])
-    ref_text = f"{ref['c1']}{ref['r1']}" + ("" if single else f":{ref['c2']}{ref['r2']}")
-    if compiled.output not in solution or cell.raw is None:
-        return None, CellProblem(cell.sheet, cell.cell, cell.formula, "no value was computed (a circular reference, or a cell it depends on failed)")
-    raw = _as_block(cell.raw)
-    rows, columns = int(ref["r2"]) - int(ref["r1"]) + 1, ref["n2"] - ref["n1"] + 1
-    block = raw if raw.shape == (rows, columns) else fit_to_range(raw, rows, columns)
-    values = tuple(tuple(_python_value(v) for v in row) for row in block.tolist())
-    result = FormulaResult(cell.sheet, cell.cell, ref_text, cell.formula, values, raw.shape)
-    codes = {v.code for row in values for v in row if isinstance(v, ExcelError)}
-    if "#NAME?" in codes:
-        return result, CellProblem(cell.sheet, cell.cell, cell.formula, "an unknown function or name (#NAME?)")
-    return result, None
+# --- the dependency graph ------------------------------------------------------------------
+
+_NAME = re.compile(r"(?<![\w.$'!\]\"])([A-Za-z_\\][\w.]*)(?![\w(!.\[])")
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+@dataclass
+class _Formula:
+    cell: FormulaCell
+    text: str  # with spill references written E1#
+    references: list[Reference]
+    names: dict[str, Area | None]  # NAME -> its area (None: not a plain reference)
+    precedents: set[int] = field(default_factory=set)
+
+
+class _Index:
+    """Which formula owns a cell (the anchor of an array block owns all its cells)."""
+
+    def __init__(self, formulas: list[_Formula]) -> None:
+        self.owner: dict[tuple[str, int, int], int] = {}
+        columns: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+        for index, formula in enumerate(formulas):
+            cell = formula.cell
+            block = cell.ref or Area(cell.sheet, cell.row, cell.column, cell.row, cell.column)
+            for row in range(block.top, block.bottom + 1):
+                for column in range(block.left, block.right + 1):
+                    self.owner[cell.sheet.upper(), row, column] = index
+                    columns[cell.sheet.upper(), column].append((row, index))
+        self.columns = {key: sorted(cells) for key, cells in columns.items()}
+        self.column_numbers: dict[str, list[int]] = defaultdict(list)
+        for sheet, column in sorted(self.columns):
+            self.column_numbers[sheet].append(column)
+
+    def within(self, area: Area) -> set[int]:
+        """The formulas with a cell in ``area``."""
+        sheet = area.sheet.upper()
+        if area.top == area.bottom and area.left == area.right:
+            owner = self.owner.get((sheet, area.top, area.left))
+            return set() if owner is None else {owner}
+        numbers = self.column_numbers.get(sheet, [])
+        right = area.right if area.right is not None else (numbers[-1] if numbers else 0)
+        found = set()
+        for column in numbers[bisect.bisect_left(numbers, area.left) : bisect.bisect_right(numbers, right)]:
+            cells = self.columns[sheet, column]
+            start = bisect.bisect_left(cells, (area.top, -1))
+            stop = len(cells) if area.bottom is None else bisect.bisect_right(cells, (area.bottom, float("inf")))
+            found.update(index for _, index in cells[start:stop])
+        return found
+
+
+def _names_in(text: str, cell: FormulaCell, workbook: Workbook, references: list[Reference]) -> dict[str, Area | None]:
+    masked = _QUOTED.sub(lambda m: " " * len(m.group()), text)
+    for reference in references:
+        masked = masked[: reference.start] + " " * (reference.end - reference.start) + masked[reference.end :]
+    names = {}
+    for match in _NAME.finditer(masked):
+        name = match.group(1)
+        definition = workbook.defined_name(name, cell.sheet)
+        if definition is None:
+            continue
+        found = find_references(definition, cell.sheet)
+        whole = len(found) == 1 and found[0].text == definition.strip()
+        names[name.upper()] = found[0].area if whole else None
+    return names
+
+
+def _prepare(workbook: Workbook) -> list[_Formula]:
+    formulas = []
+    for sheet in workbook.sheets.values():
+        for cell in sheet.formulas:
+            text = normalize_spills(cell.text)
+            references = find_references(text, cell.sheet)
+            names = _names_in(text, cell, workbook, references) if re.search(r"[A-Za-z_]{2}", text) else {}
+            formulas.append(_Formula(cell, text, references, names))
+    return formulas
+
+
+def _link(formulas: list[_Formula], workbook: Workbook) -> _Index:
+    index = _Index(formulas)
+    for formula in formulas:
+        areas = [r.area for r in formula.references] + [a for a in formula.names.values() if a is not None]
+        for area in areas:
+            if area.sheet.upper() not in workbook.sheets:
+                continue
+            if area.spill:
+                owner = index.owner.get((area.sheet.upper(), area.top, area.left))
+                formula.precedents.update(() if owner is None else (owner,))
+            else:
+                formula.precedents.update(index.within(area))
+    return index
+
+
+def _selected(formulas: list[_Formula], full: bool) -> list[int]:
+    """The formulas to recalculate: factorxl calls, formulas without a value, and all downstream."""
+    if full:
+        return list(range(len(formulas)))
+    dependents: dict[int, list[int]] = defaultdict(list)
+    for number, formula in enumerate(formulas):
+        for precedent in formula.precedents:
+            dependents[precedent].append(number)
+    waiting = [
+        n for n, f in enumerate(formulas) if not f.cell.stored or calls_factorxl(f.text)
+    ]
+    chosen = set(waiting)
+    while waiting:
+        for dependent in dependents.get(waiting.pop(), ()):
+            if dependent not in chosen:
+                chosen.add(dependent)
+                waiting.append(dependent)
+    return sorted(chosen)
+
+
+def _order(formulas: list[_Formula], chosen: list[int]) -> tuple[list[int], list[int]]:
+    """The chosen formulas in dependency order, and those left in a circular reference."""
+    selected = set(chosen)
+    pending = {n: len(formulas[n].precedents & selected) for n in chosen}
+    dependents: dict[int, list[int]] = defaultdict(list)
+    for n in chosen:
+        for precedent in formulas[n].precedents & selected:
+            dependents[precedent].append(n)
+    ready = [n for n in chosen if pending[n] == 0]
+    order = []
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for dependent in dependents[n]:
+            pending[dependent] -= 1
+            if pending[dependent] == 0:
+                ready.append(dependent)
+    done = set(order)
+    return order, [n for n in chosen if n not in done]
+
+
+# --- evaluating ----------------------------------------------------------------------------
+
+
+class _Unsupported(Exception):
+    """A formula the engine knows it cannot evaluate; its message is the reason."""
+
+
+_OPEN_ENDED = re.compile(r"([A-Za-z]{1,3})(\d+):(?:([A-Za-z]{1,3})|(\d+))")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_QUOTED_OR_SHEET = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
+_CALL = re.compile(r"\s*(?:_xludf\.)?([A-Za-z_][\w.]*)\s*\(")
+
+
+def _split_call(text: str) -> tuple[str, list[str]] | None:
+    """``NAME(a, b)`` -> ("NAME", ["a", " b"]) when the whole formula is one call, else None."""
+    match = _CALL.match(text)
+    if not match:
+        return None
+    arguments, current, depth, position = [], [], 0, match.end()
+    while position < len(text):
+        quoted = _QUOTED_OR_SHEET.match(text, position)
+        if quoted:
+            current.append(quoted.group())
+            position = quoted.end()
+            continue
+        char = text[position]
+        if char in "({":
+            depth += 1
+        elif char in ")}":
+            if depth == 0:
+                arguments.append("".join(current))
+                return (match.group(1).upper(), arguments) if not text[position + 1 :].strip() else None
+            depth -= 1
+        elif char == "," and depth == 0:
+            arguments.append("".join(current))
+            current = []
+            position += 1
+            continue
+        current.append(char)
+        position += 1
+    return None
+
+
+class _Evaluator:
+    def __init__(self, workbook: Workbook, formulas: list[_Formula], index: _Index) -> None:
+        register_functions()
+        from factorxl.excel.declare import FUNCTIONS
+
+        self.functions = FUNCTIONS
+        self.workbook = workbook
+        self.formulas = formulas
+        self.index = index
+        self.compiled: dict[str, tuple[Any, list[int | Area]]] = {}
+        self.columns: dict[tuple[str, int], list[Any]] = {}
+        self.calls: dict[tuple, np.ndarray] = {}
+        self.dates: dict[str, dict[int, list[int]]] = {}
+
+    # reading cells
+    def _sheet(self, area: Area) -> Sheet:
+        try:
+            return self.workbook.sheet(area.sheet)
+        except FactorxlError:
+            raise _Unsupported(f"the reference to {area.sheet}! names no sheet of this workbook (#REF!)") from None
+
+    def bounded(self, area: Area) -> Area:
+        sheet = self._sheet(area)
+        if area.spill:
+            owner = self.index.owner.get((sheet.name.upper(), area.top, area.left))
+            ref = self.formulas[owner].cell.ref if owner is not None else None
+            if ref is None or (ref.top, ref.left) != (area.top, area.left):
+                raise _Unsupported(f"{cell_name(area.top, area.left)}# refers to a cell that holds no dynamic array (#REF!)")
+            return ref
+        to_last_row = area.bottom is None or area.bottom == MAX_ROW
+        to_last_column = area.right is None or area.right == MAX_COLUMN
+        if to_last_row or to_last_column:  # whole columns/rows: the used range, as Excel hands them over
+            clipped = area.clipped(sheet.used_rows, sheet.used_columns)
+            return Area(
+                area.sheet, area.top, area.left,
+                clipped.bottom if to_last_row else area.bottom, clipped.right if to_last_column else area.right,
+            )
+        return area
+
+    def _column(self, sheet: Sheet, column: int, rows: int) -> list[Any]:
+        """A column of a sheet as xlwings hands its cells over, from row 1 (kept until a formula writes to it)."""
+        key = (sheet.name.upper(), column)
+        cached = self.columns.get(key)
+        if cached is None or len(cached) < rows:
+            values = sheet.values
+            cached = [values.get((row, column)) for row in range(1, max(rows, sheet.used_rows) + 1)]
+            for i, value in enumerate(cached):
+                if isinstance(value, ExcelError):
+                    cached[i] = value.code
+            for row in self._date_rows(sheet).get(column, ()):
+                if row <= len(cached) and isinstance(cached[row - 1], float):
+                    cached[row - 1] = self.workbook.serial_to_date(cached[row - 1])
+            self.columns[key] = cached
+        return cached
+
+    def _date_rows(self, sheet: Sheet) -> dict[int, list[int]]:
+        """Column -> rows of the date-formatted cells of a sheet."""
+        if sheet.name.upper() not in self.dates:
+            by_column: dict[int, list[int]] = defaultdict(list)
+            for row, column in sheet.dates:
+                by_column[column].append(row)
+            self.dates[sheet.name.upper()] = by_column
+        return self.dates[sheet.name.upper()]
+
+    def forget(self, sheet: str, left: int, right: int) -> None:
+        """Drop the columns a formula wrote to (they are read again when needed)."""
+        for column in range(left, right + 1):
+            self.columns.pop((sheet.upper(), column), None)
+
+    def xlwings_value(self, area: Area) -> Any:
+        """A range as xlwings hands it to a function: scalar, flat list, or rows; dates as datetimes."""
+        area = self.bounded(area)
+        sheet = self._sheet(area)
+        columns = [self._column(sheet, c, area.bottom)[area.top - 1 : area.bottom] for c in range(area.left, area.right + 1)]
+        if len(columns) == 1:
+            return columns[0][0] if len(columns[0]) == 1 else columns[0]
+        if area.top == area.bottom:
+            return [column[0] for column in columns]
+        return [list(row) for row in zip(*columns)]
+
+    def formulas_value(self, area: Area) -> Any:
+        area = self.bounded(area)
+        sheet = self._sheet(area)
+        values = sheet.values
+        block = np.empty((area.bottom - area.top + 1, area.right - area.left + 1), dtype=object)
+        for i, row in enumerate(range(area.top, area.bottom + 1)):
+            block[i, :] = [_formulas_value(values.get((row, c))) for c in range(area.left, area.right + 1)]
+        return block[0, 0] if block.size == 1 else block
+
+    # evaluating one formula
+    def evaluate(self, formula: _Formula) -> np.ndarray:
+        """The formula's result as a 2-D block of engine values."""
+        if formula.cell.data_table:
+            raise _Unsupported("data tables (What-If Analysis) are not supported; refresh this workbook in Excel")
+        call = _split_call(formula.text)
+        if call and call[0] in self.functions:
+            key = self._call_key(call[0], call[1], formula)
+            if key is not None and key in self.calls:
+                return self.calls[key]
+            arguments = self._direct_arguments(call[1], formula)
+            if arguments is not None:
+                result = self.calls[key] = self._call(call[0], arguments)
+                return result
+        return self._with_formulas(formula)
+
+    def _call_key(self, name: str, texts: list[str], formula: _Formula) -> tuple | None:
+        """What identifies a direct call: the function and each argument's text or bounded area.
+
+        The same call in several cells (a function is a function of its arguments) is
+        evaluated once; the cells it reads cannot change in between, since every writer
+        of those cells is evaluated before the first reader.
+        """
+        key: list[Any] = [name]
+        for text in texts:
+            text = text.strip()
+            found = find_references(text, formula.cell.sheet) if text else []
+            if len(found) == 1 and found[0].text == text:
+                area = self.bounded(found[0].area)
+                key.append((area.sheet.upper(), area.top, area.left, area.bottom, area.right))
+            elif formula.names.get(text.upper()) is not None:
+                return None
+            else:
+                key.append(text)
+        return tuple(key)
+
+    def _direct_arguments(self, texts: list[str], formula: _Formula) -> list[Any] | None:
+        values = []
+        for text in texts:
+            text = text.strip()
+            if not text:
+                values.append(None)
+            elif _NUMBER.fullmatch(text):
+                values.append(float(text))
+            elif re.fullmatch(r'"(?:[^"]|"")*"', text):
+                values.append(text[1:-1].replace('""', '"'))
+            elif text.upper() in ("TRUE", "FALSE"):
+                values.append(text.upper() == "TRUE")
+            elif formula.names.get(text.upper()) is not None:
+                values.append(self.xlwings_value(formula.names[text.upper()]))
+            else:
+                found = find_references(text, formula.cell.sheet)
+                if len(found) != 1 or found[0].text != text:
+                    return None
+                values.append(self.xlwings_value(found[0].area))
+        return values
+
+    def _call(self, name: str, arguments: list[Any]) -> np.ndarray:
+        try:
+            block = np.asarray(from_raw(self.functions[name].function(*arguments)), dtype=object)
+        except Exception as error:  # noqa: BLE001 - Excel shows any failure as #VALUE!; the message is kept
+            message = str(error) if isinstance(error, FactorxlError) else f"{type(error).__name__}: {error}"
+            return np.array([[ExcelError("#VALUE!", message)]], dtype=object)
+        return _python_block(block)
+
+    def _with_formulas(self, formula: _Formula) -> np.ndarray:
+        unknown = unknown_functions(formula.text)
+        if unknown:
+            raise _Unsupported(f"unknown function {', '.join(unknown)} (neither Excel's in formulas nor factorxl's)")
+        for name, area in formula.names.items():
+            if area is None:
+                raise _Unsupported(f"the name {name} is a formula, not a reference; the refresh cannot evaluate it")
+        cell = formula.cell
+        text = formula.text
+        spills = [r for r in formula.references if r.area.spill]
+        if spills:  # a spill reference is the block the anchor covers now
+            text = replace_references(text, spills, [self.bounded(r.area).text for r in spills])
+        if calls_factorxl(text):
+            text = mark_omitted_arguments(text)
+        function, inputs = self._compiled(text, cell, shared=not spills)
+        references = find_references(text, cell.sheet)
+        areas = [item if isinstance(item, Area) else references[item].area for item in inputs]
+        try:
+            result = function(*(self.formulas_value(area) for area in areas))
+        except Exception as error:  # noqa: BLE001 - Excel shows a failing function as #VALUE!
+            return np.array([[ExcelError("#VALUE!", f"{type(error).__name__}: {error}")]], dtype=object)
+        return _python_block(_as_block(getattr(result, "value", result)))
+
+    def _compiled(self, text: str, cell: FormulaCell, shared: bool) -> tuple[Callable[..., Any], list[int | Area]]:
+        """The compiled formula and where each input comes from (a reference's position, or an area).
+
+        A filled-down column is compiled once: its cells share the relative form of the formula.
+        """
+        key = relative_key(text, cell.row, cell.column) if shared else f"{cell.sheet}!{cell.cell}"
+        if key not in self.compiled:
+            function, inputs, reusable = self._compile(text, cell.sheet)
+            if not reusable:
+                return function, inputs
+            self.compiled[key] = function, inputs
+        return self.compiled[key]
+
+    def _compile(self, text: str, sheet: str) -> tuple[Callable[..., Any], list[int | Area], bool]:
+        import formulas
+
+        try:
+            function = formulas.Parser().ast("=" + text)[1].compile()
+        except Exception as error:  # noqa: BLE001 - any parser failure is reported for its cell
+            lines = str(error).strip().splitlines()
+            detail = lines[0] if lines else ""
+            raise _Unsupported(f"formulas cannot parse it ({type(error).__name__}{': ' + detail if detail else ''})") from None
+        references = find_references(text, sheet)
+        distinct = len({r.text.upper() for r in references}) == len({r.area for r in references})
+        inputs: list[int | Area] = []
+        for name in function.inputs:
+            area = self._input_area(name, sheet)
+            position = next((i for i, r in enumerate(references) if _same(r.area, area)), None)
+            inputs.append(position if position is not None and distinct else area)
+        return function, inputs, distinct
+
+    def _input_area(self, name: str, sheet: str) -> Area:
+        sheet_part, _, area_text = name.rpartition("!")
+        if sheet_part:
+            sheet = sheet_part[1:-1].replace("''", "'") if sheet_part.startswith("'") else sheet_part
+        found = find_references(area_text, sheet)
+        if len(found) == 1 and found[0].text == area_text:
+            return found[0].area
+        open_ended = _OPEN_ENDED.fullmatch(area_text.replace("$", ""))
+        if open_ended:  # formulas writes B2:B1048576 as B2:B and A1:XFD1 as A1:1
+            left, top = column_number(open_ended.group(1)), int(open_ended.group(2))
+            if open_ended.group(3):
+                return Area(sheet, top, left, None, column_number(open_ended.group(3)))
+            return Area(sheet, top, left, int(open_ended.group(4)), None)
+        definition = self.workbook.defined_name(name, sheet)
+        found = find_references(definition or "", sheet)
+        if definition is not None and len(found) == 1:
+            return found[0].area
+        raise _Unsupported(f"the name {name} is not defined (#NAME?)")
+
+
+def _same(a: Area, b: Area) -> bool:
+    return (a.sheet.upper(), a.top, a.left, a.bottom, a.right) == (b.sheet.upper(), b.top, b.left, b.bottom, b.right)
+
+
+# --- fitting results into the sheet -----------------------------------------------------
+
+
+def _occupied(sheet: Sheet, index: _Index, area: Area, own: Area, number: int) -> Position | None:
+    """The first cell of ``area`` outside ``own`` that holds a value or another formula."""
+    for row in range(area.top, area.bottom + 1):
+        for column in range(area.left, area.right + 1):
+            if own.contains(row, column):
+                continue
+            owner = index.owner.get((sheet.name.upper(), row, column))
+            if (row, column) in sheet.values or (owner is not None and owner != number):
+                return row, column
+    return None
+
+
+def _place(
+    formula: _Formula, number: int, block: np.ndarray, sheet: Sheet, index: _Index
+) -> tuple[FormulaResult, CellProblem | None, CellProblem | None]:
+    """Fit a result to its formula's cells; the result, a problem (values lost) and a warning."""
+    cell = formula.cell
+    anchor = Area(cell.sheet, cell.row, cell.column, cell.row, cell.column)
+    own = cell.ref or anchor
+    rows, columns = block.shape
+    problem = warning = None
+    cleared: list[Position] = []
+    if cell.dynamic:
+        target = Area(cell.sheet, cell.row, cell.column, cell.row + rows - 1, cell.column + columns - 1)
+        blocked = _occupied(sheet, index, target, own, number)
+        if blocked is not None:
+            reason = f"the result needs {target.cells} but {cell_name(*blocked)} is not empty"
+            block = np.array([[ExcelError("#SPILL!", reason)]], dtype=object)
+            target = anchor
+        fitted = block
+    else:
+        target = own
+        height, width = own.bottom - own.top + 1, own.right - own.left + 1
+        fitted = block if block.shape == (height, width) else fit_to_range(block, height, width)
+        lost = (rows > height and rows > 1) or (columns > width and columns > 1)
+        kind = "plain formula" if cell.ref is None else "array formula"
+        if lost:
+            problem = CellProblem(
+                cell.sheet, cell.cell, cell.text,
+                f"the result is {rows} x {columns} but the {kind} covers {own.cells} ({height} x {width}): "
+                f"{rows * columns - min(rows, height) * min(columns, width)} values would be lost; in Excel, enter it "
+                "as a dynamic array or select a block of the result's size and press Ctrl+Shift+Enter",
+            )
+        elif (rows < height and rows > 1) or (columns < width and columns > 1):
+            warning = CellProblem(
+                cell.sheet, cell.cell, cell.text,
+                f"#N/A: the result is {rows} x {columns}; the array formula covers {own.cells} "
+                f"({height} x {width}) and Excel shows #N/A in the cells beyond the result",
+            )
+        fitted = _python_block(fitted)
+    for row in range(own.top, own.bottom + 1):
+        for column in range(own.left, own.right + 1):
+            if not target.contains(row, column):
+                cleared.append((row, column))
+                sheet.values.pop((row, column), None)
+    for i in range(fitted.shape[0]):
+        for j in range(fitted.shape[1]):
+            value = fitted[i, j]
+            if value is None:
+                sheet.values.pop((target.top + i, target.left + j), None)
+            else:
+                sheet.values[target.top + i, target.left + j] = value
+    sheet.used_rows, sheet.used_columns = max(sheet.used_rows, target.bottom), max(sheet.used_columns, target.right)
+    if cell.dynamic:
+        cell.ref = target
+        for row in range(target.top, target.bottom + 1):
+            for column in range(target.left, target.right + 1):
+                index.owner.setdefault((sheet.name.upper(), row, column), number)
+    values = tuple(tuple(row) for row in fitted.tolist())
+    result = FormulaResult(
+        cell.sheet, cell.cell, target.cells, cell.text, values, (rows, columns), own.cells, tuple(cleared), cell.dynamic,
+    )
+    return result, problem, warning
+
+
+def _python_block(block: np.ndarray) -> np.ndarray:
+    return np.vectorize(_python_value, otypes=[object])(block) if block.size else block
+
+
+# --- the whole workbook --------------------------------------------------------------------
+
+
+def evaluate(workbook: Workbook, *, full: bool = False, progress: bool | None = None) -> Recalculation:
+    """Recalculate a workbook read by :func:`~factorxl.workbooks.workbook_cells.read_workbook`.
+
+    Parameters
+    ----------
+    workbook : Workbook
+        The cells; recalculated values are written into it.
+    full : bool
+        Recalculate every formula (also when the workbook asks for it with ``fullCalcOnLoad``).
+    progress : bool, optional
+        Draw a progress bar on stderr; by default only when stderr is a terminal.
+    """
+    full = full or workbook.full_calc_on_load
+    formulas = _prepare(workbook)
+    index = _link(formulas, workbook)
+    order, circular = _order(formulas, _selected(formulas, full))
+    evaluator = _Evaluator(workbook, formulas, index)
+    results, problems, warnings = [], [], []
+    with Progress(progress) as bar:
+        bar.stage("calculating", len(order))
+        for number in order:
+            bar.advance()
+            formula = formulas[number]
+            cell = formula.cell
+            sheet = workbook.sheet(cell.sheet)
+            width = cell.ref.right - cell.ref.left + 1 if cell.ref else 1
+            try:
+                block, unsupported = evaluator.evaluate(formula), None
+            except _Unsupported as error:  # its dependents see #NAME?, as in Excel
+                block, unsupported = np.array([[ExcelError("#NAME?")]], dtype=object), error
+            result, problem, warning = _place(formula, number, block, sheet, index)
+            evaluator.forget(cell.sheet, cell.column, cell.column + max(width, block.shape[1]) - 1)
+            if unsupported is not None:
+                problems.append(CellProblem(cell.sheet, cell.cell, cell.text, str(unsupported)))
+                continue
+            results.append(result)
+            problems.extend([problem] if problem else [])
+            warnings.extend([warning] if warning else [])
+            codes = {v.code for row in result.values for v in row if isinstance(v, ExcelError)}
+            if "#NAME?" in codes:
+                problems.append(CellProblem(cell.sheet, cell.cell, cell.text, "an unknown function or name (#NAME?)"))
+    for number in circular:
+        cell = formulas[number].cell
+        problems.append(
+            CellProblem(cell.sheet, cell.cell, cell.text, "no value was computed (a circular reference, or a cell it depends on is in one)")
+        )
+    warnings.extend(_readers_of_grown_spills(formulas, results, index))
+    return Recalculation(tuple(results), tuple(problems), tuple(warnings), full)
+
+
+def _readers_of_grown_spills(formulas: list[_Formula], results: list[FormulaResult], index: _Index) -> list[CellProblem]:
+    """Formulas that read cells a dynamic array newly spilled into without depending on it.
+
+    Their order was fixed before the array grew, so their values may be stale: they are
+    warned about (a second refresh, which knows the new block, orders them right).
+    """
+    warnings = []
+    for result in results:
+        if not result.dynamic or result.ref == result.previous_ref:
+            continue
+        anchor = index.owner[(result.sheet.upper(), *cell_position(result.cell))]
+        grown = find_references(result.ref, result.sheet)[0].area
+        old = find_references(result.previous_ref, result.sheet)[0].area
+        for formula in formulas:
+            if anchor in formula.precedents:
+                continue
+            for reference in formula.references:
+                area = reference.area
+                if area.sheet.upper() == result.sheet.upper() and _reads_new_cells(area, grown, old):
+                    cell = formula.cell
+                    warnings.append(CellProblem(
+                        cell.sheet, cell.cell, cell.text,
+                        f"reads cells into which the dynamic array {result.sheet}!{result.cell} now spills "
+                        f"({result.ref}); its value was computed before: refresh again, or refer to {result.cell}#",
+                    ))
+                    break
+    return warnings
+
+
+def _reads_new_cells(area: Area, grown: Area, old: Area) -> bool:
+    """Whether ``area`` overlaps ``grown`` outside ``old``."""
+    bottom, right = area.bottom or MAX_ROW, area.right or MAX_COLUMN
+    rows = range(max(area.top, grown.top), min(bottom, grown.bottom) + 1)
+    columns = range(max(area.left, grown.left), min(right, grown.right) + 1)
+    return any(not old.contains(r, c) for r in rows for c in columns)
+
+
+def recalculate(
+    path: str | Path, *, full: bool = False, progress: bool | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Recalculation:
+    """Recalculate a workbook (.xlsx or .xlsm) with factorxl's functions, without writing it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The workbook.
+    full : bool
+        Recalculate every formula instead of the factorxl calls and what depends on them.
+    progress : bool, optional
+        Draw a progress bar on stderr; by default only when stderr is a terminal.
+    limits : Limits
+        How much of the package may be read before it is refused.
+
+    Returns
+    -------
+    Recalculation
+        The values of every formula recalculated, one :class:`CellProblem` per formula
+        that could not be, and warnings (legacy arrays padded with ``#N/A``).
+    """
+    with Package(Path(path), limits) as package:
+        workbook = read_workbook(package)
+    return evaluate(workbook, full=full, progress=progress)

@@ -1,39 +1,45 @@
-"""Refreshing a workbook without Excel: recalculate every formula, write the new cached values.
+"""Refreshing a workbook without Excel: recalculate its formulas, write what readers rely on.
 
 >>> report = refresh_workbook("MSFT.xlsx")          # doctest: +SKIP
->>> report.ok, report.cells                          # doctest: +SKIP
-(True, 10012)
+>>> report.ok, report.formulas                       # doctest: +SKIP
+(True, 90)
 
-:func:`refresh_workbook` evaluates every formula with :mod:`factorxl.workbooks.engine`
-(the ``formulas`` package with factorxl's functions) and writes each formula cell's
-new cached value into the file with :mod:`factorxl.workbooks.xlsx_values`, leaving
-everything else in the package as it was. It is all or nothing: when a formula cannot
-be evaluated, the report lists it (sheet, cell, formula, reason) and no file is written,
-so a workbook never carries a mixture of fresh and stale values.
+:func:`refresh_workbook` recalculates with :mod:`factorxl.workbooks.engine` (the factorxl
+calls and what depends on them, or every formula with ``full=True``) and writes, leaving
+every other byte of the package as it was:
+
+* each recalculated cell's cached value (:mod:`factorxl.workbooks.xlsx_values`), and a
+  dynamic array's new block when its spill grew or shrank;
+* each changed worksheet's ``<dimension>`` (the used range that streaming readers trust);
+* the caches of every chart series that reads refreshed cells
+  (:mod:`factorxl.workbooks.chart_caches`);
+* with ``clear_full_calc_on_load=True``, the workbook without ``fullCalcOnLoad``.
+
+It is all or nothing: when a formula cannot be evaluated, or a result would lose values,
+the report lists it (sheet, cell, formula, reason) and nothing is written. The file is
+replaced atomically, only when everything succeeded.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import time
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl.utils.cell import range_boundaries
-
 from factorxl.errors import FactorxlError
-from factorxl.workbooks.engine import CellProblem, ExcelError, FormulaResult, Value, recalculate
-from factorxl.workbooks.xlsx_values import (
-    Position,
-    dynamic_array_anchors,
-    read_members,
-    rewrite_values,
-    worksheet_parts,
-    write_package,
-)
+from factorxl.workbooks.chart_caches import refresh_chart
+from factorxl.workbooks.engine import CellProblem, ExcelError, FormulaResult, Recalculation, evaluate
+from factorxl.workbooks.package import DEFAULT_LIMITS, OLE_SIGNATURE, Limits, Package
+from factorxl.workbooks.references import Area, cell_name, find_references
+from factorxl.workbooks.workbook_cells import Position, Workbook, read_workbook
+from factorxl.workbooks.xlsx_values import CLEARED, dimension, rewrite_values, set_dimension, write_package
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+_FULL_CALC_ON_LOAD = re.compile(rb'\s+fullCalcOnLoad="[^"]*"')
 
 
 @dataclass(frozen=True)
@@ -47,16 +53,27 @@ class RefreshReport:
     written : bool
         Whether ``destination`` was written; False when a formula could not be evaluated.
     formulas : int
-        Formulas evaluated (an array formula counts once).
+        Formulas recalculated (an array formula counts once).
     cells : int
-        Cached values written (every cell of an array formula's range counts).
+        Cached values written (every cell of an array formula's block counts).
     problems : tuple of CellProblem
-        Formulas that could not be evaluated; any of them means nothing was written.
+        Formulas that could not be evaluated or whose result would lose values; any of
+        them means nothing was written.
     errors : tuple of CellProblem
         Formulas whose fresh value is an Excel error (``#VALUE!`` with factorxl's
-        message, ``#DIV/0!``...); they are written, as Excel would show them.
+        message, ``#DIV/0!``, ``#SPILL!`` with the blocking cell...); they are written, as
+        Excel would show them.
+    warnings : tuple of CellProblem
+        Legacy array formulas larger than their result (padded with ``#N/A``, as in Excel),
+        and formulas reading cells a dynamic array newly spilled into (refresh again).
     seconds : float
         Wall-clock time of the refresh.
+    full : bool
+        Whether every formula was recalculated.
+    full_calc_on_load : bool
+        Whether the written workbook still asks Excel to recalculate everything on open.
+    charts : int
+        Chart parts whose series caches were rewritten.
     """
 
     source: Path
@@ -67,6 +84,10 @@ class RefreshReport:
     problems: tuple[CellProblem, ...]
     errors: tuple[CellProblem, ...]
     seconds: float
+    warnings: tuple[CellProblem, ...] = ()
+    full: bool = False
+    full_calc_on_load: bool = False
+    charts: int = 0
 
     @property
     def ok(self) -> bool:
@@ -75,19 +96,49 @@ class RefreshReport:
 
 
 def check_workbook(path: str | Path) -> Path:
-    """The path of an existing .xlsx/.xlsm workbook, or a FactorxlError saying what is wrong."""
+    """The path of an existing workbook file, or a FactorxlError saying what is wrong."""
     path = Path(path)
+    if path.is_dir():
+        raise FactorxlError(f"{path} is a folder, not a workbook")
     if not path.is_file():
         raise FactorxlError(f"{path} does not exist")
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise FactorxlError(f"{path} is not an Excel workbook ({', '.join(WORKBOOK_SUFFIXES)}); .xls and .xlsb are not supported")
-    if not zipfile.is_zipfile(path):
-        raise FactorxlError(f"{path} is not a valid {path.suffix} file (it is not a zip package)")
+    try:
+        with open(path, "rb") as stream:
+            stream.read(len(OLE_SIGNATURE))
+    except OSError as error:
+        raise FactorxlError(f"{path} cannot be read ({error.strerror})") from None
     return path
 
 
-def refresh_workbook(path: str | Path, out: str | Path | None = None, *, progress: bool | None = None) -> RefreshReport:
-    """Recalculate every formula of a workbook and write the new cached values.
+def _writable(path: Path) -> bool:
+    """Whether the file or folder has a write permission bit (a 0444 file is read-only, even for root)."""
+    return bool(path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def check_destination(destination: Path) -> None:
+    """Refuse a destination that is a folder, read-only, or in a folder that does not exist."""
+    if destination.is_dir():
+        raise FactorxlError(f"--out {destination} is a folder; give the file to write, e.g. {destination / 'refreshed.xlsx'}")
+    if not destination.parent.is_dir():
+        raise FactorxlError(f"the folder of {destination} does not exist")
+    if destination.exists() and not _writable(destination):
+        raise FactorxlError(f"{destination} is read-only; make it writable or write the refresh elsewhere with --out")
+    if not _writable(destination.parent) or not os.access(destination.parent, os.W_OK | os.X_OK):
+        raise FactorxlError(f"the folder {destination.parent} is read-only; write the refresh elsewhere with --out")
+
+
+def refresh_workbook(
+    path: str | Path,
+    out: str | Path | None = None,
+    *,
+    full: bool = False,
+    clear_full_calc_on_load: bool = False,
+    progress: bool | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> RefreshReport:
+    """Recalculate a workbook's formulas and write their new cached values.
 
     Parameters
     ----------
@@ -95,8 +146,15 @@ def refresh_workbook(path: str | Path, out: str | Path | None = None, *, progres
         The workbook (.xlsx, .xlsm, .xltx, .xltm).
     out : str or Path, optional
         Where to write the refreshed workbook; by default ``path`` itself.
+    full : bool
+        Recalculate every formula, not only the factorxl calls and what depends on them.
+    clear_full_calc_on_load : bool
+        Remove ``fullCalcOnLoad`` from the workbook, so that Excel shows the stored values
+        on open instead of recalculating (users without the add-in would see #NAME?).
     progress : bool, optional
         Draw a progress bar on stderr; by default only when stderr is a terminal.
+    limits : Limits
+        How much of the package may be read before it is refused.
 
     Returns
     -------
@@ -107,67 +165,104 @@ def refresh_workbook(path: str | Path, out: str | Path | None = None, *, progres
     Raises
     ------
     FactorxlError
-        When ``path`` is not a readable workbook or a worksheet cannot be rewritten.
+        When the workbook cannot be read (missing, not a package, encrypted, corrupted,
+        beyond the limits) or the destination cannot be written (a folder, read-only).
     """
     started = time.perf_counter()
     source = check_workbook(path)
     destination = Path(out) if out is not None else source
-    if not destination.parent.is_dir():
-        raise FactorxlError(f"the folder of {destination} does not exist")
-    recalculation = recalculate(source, progress=progress)
-    with zipfile.ZipFile(source) as archive:
-        parts = {name.upper(): part for name, part in worksheet_parts(archive).items()}
-    results_by_part: dict[str, list[FormulaResult]] = defaultdict(list)
+    check_destination(destination)
+    with Package(source, limits) as package:
+        workbook = read_workbook(package)
+        recalculation = evaluate(workbook, full=full, progress=progress)
+        still_full_calc = workbook.full_calc_on_load and not clear_full_calc_on_load
+        report = dict(
+            source=source,
+            destination=destination,
+            formulas=len(recalculation.results),
+            cells=sum(len(r.values) * len(r.values[0]) for r in recalculation.results),
+            problems=recalculation.problems,
+            errors=tuple(_error_cells(recalculation.results)),
+            warnings=recalculation.warnings,
+            full=recalculation.full,
+            full_calc_on_load=still_full_calc,
+        )
+        if recalculation.problems:
+            return RefreshReport(written=False, seconds=time.perf_counter() - started, **report)
+        replacements = _worksheet_parts(package, workbook, recalculation)
+        charts = _chart_parts(package, workbook, recalculation)
+        replacements.update(charts)
+        if workbook.full_calc_on_load and clear_full_calc_on_load:
+            replacements[workbook.part] = _FULL_CALC_ON_LOAD.sub(b"", package.read_xml(workbook.part))
+        try:
+            write_package(package, destination, replacements)
+        except OSError as error:
+            raise FactorxlError(f"{destination} could not be written ({error.strerror or error}); the original is unchanged") from None
+    return RefreshReport(written=True, seconds=time.perf_counter() - started, charts=len(charts), **report)
+
+
+def _worksheet_parts(package: Package, workbook: Workbook, recalculation: Recalculation) -> dict[str, bytes]:
+    """Each worksheet part holding recalculated cells, with its new values, blocks and dimension."""
+    by_sheet: dict[str, list[FormulaResult]] = defaultdict(list)
     for result in recalculation.results:
-        results_by_part[parts[result.sheet.upper()]].append(result)
-    originals = read_members(source, results_by_part)
-    problems = list(recalculation.problems)
-    for part, results in results_by_part.items():
-        problems.extend(_spill_changes(results, dynamic_array_anchors(originals[part])))
-    errors = tuple(_error_cells(recalculation.results))
-    report = dict(
-        source=source,
-        destination=destination,
-        formulas=len(recalculation.results),
-        cells=sum(len(r.values) * len(r.values[0]) for r in recalculation.results),
-        problems=tuple(problems),
-        errors=errors,
-    )
-    if problems:
-        return RefreshReport(written=False, seconds=time.perf_counter() - started, **report)
-    replacements = {part: rewrite_values(originals[part], _cell_values(results)) for part, results in results_by_part.items()}
-    write_package(source, destination, replacements)
-    return RefreshReport(written=True, seconds=time.perf_counter() - started, **report)
+        by_sheet[result.sheet.upper()].append(result)
+    parts = {}
+    for name, results in by_sheet.items():
+        sheet = workbook.sheets[name]
+        values: dict[Position, object] = {}
+        array_refs: dict[Position, str] = {}
+        for result in results:
+            for position in result.cleared:
+                values[position] = CLEARED
+            area = find_references(result.ref, sheet.name)[0].area
+            for i, row in enumerate(result.values):
+                for j, value in enumerate(row):
+                    values[area.top + i, area.left + j] = value
+            if result.dynamic and result.ref != result.previous_ref:
+                array_refs[area.top, area.left] = result.ref
+        xml = rewrite_values(package.read_xml(sheet.part), values, array_refs)
+        parts[sheet.part] = _with_dimension(xml, sheet.used_rows, sheet.used_columns)
+    return parts
 
 
-def _cell_values(results: list[FormulaResult]) -> dict[Position, Value | ExcelError]:
-    """Every cell's value, from each formula's block of values placed at its range."""
-    values: dict[Position, Value | ExcelError] = {}
-    for result in results:
-        left, top, _, _ = range_boundaries(result.ref)
-        for i, row in enumerate(result.values):
-            for j, value in enumerate(row):
-                values[top + i, left + j] = value
-    return values
+def _with_dimension(xml: bytes, rows: int, columns: int) -> bytes:
+    """The worksheet with a ``<dimension>`` that covers its old one and every cell written."""
+    old = dimension(xml)
+    if old is None or rows == 0:
+        return xml
+    found = find_references(old, "")
+    top, left = (found[0].area.top, found[0].area.left) if found else (1, 1)
+    corner = cell_name(top, left)
+    bottom_right = cell_name(max(rows, top), max(columns, left))
+    return set_dimension(xml, corner if corner == bottom_right else f"{corner}:{bottom_right}")
 
 
-def _spill_changes(results: list[FormulaResult], dynamic: set[str]) -> list[CellProblem]:
-    """Dynamic arrays whose result no longer has the size of the range they spill into."""
-    problems = []
-    for result in results:
-        rows, columns = len(result.values), len(result.values[0])
-        if result.cell in dynamic and result.shape != (rows, columns):
-            problems.append(
-                CellProblem(
-                    result.sheet,
-                    result.cell,
-                    result.formula,
-                    f"the result is {result.shape[0]} x {result.shape[1]} but the formula spills into "
-                    f"{result.ref} ({rows} x {columns}); resizing a spill is left to Excel: rebuild the "
-                    "workbook or recalculate it in Excel",
-                )
-            )
-    return problems
+def _chart_parts(package: Package, workbook: Workbook, recalculation: Recalculation) -> dict[str, bytes]:
+    """Every chart part with the caches of the series that read refreshed cells rewritten."""
+    refreshed: dict[str, list[Area]] = defaultdict(list)
+    for result in recalculation.results:
+        refreshed[result.sheet.upper()].append(find_references(result.ref, result.sheet)[0].area)
+
+    def touches(area: Area) -> bool:
+        return any(
+            a.top <= (area.bottom or a.top) and area.top <= a.bottom and a.left <= (area.right or a.left) and area.left <= a.right
+            for a in refreshed.get(area.sheet.upper(), ())
+        )
+
+    def cells(area: Area) -> list | None:
+        sheet = workbook.sheets.get(area.sheet.upper())
+        if sheet is None or area.bottom is None or area.right is None:
+            return None
+        return [sheet.values.get((r, c)) for r in range(area.top, area.bottom + 1) for c in range(area.left, area.right + 1)]
+
+    charts = {}
+    for name in sorted(package.names):
+        if re.fullmatch(r"xl/charts/chart[^/]*\.xml", name):
+            xml = package.read_xml(name)
+            new = refresh_chart(xml, touches, cells)
+            if new != xml:
+                charts[name] = new
+    return charts
 
 
 def _error_cells(results: tuple[FormulaResult, ...]) -> list[CellProblem]:

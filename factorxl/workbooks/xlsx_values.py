@@ -13,76 +13,31 @@ from __future__ import annotations
 import bisect
 import math
 import os
-import posixpath
 import re
+import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+import zlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
-
 from factorxl.errors import FactorxlError
-from factorxl.workbooks.engine import ExcelError, Value
+from factorxl.workbooks.package import Package
+from factorxl.workbooks.references import cell_name, cell_position
+from factorxl.workbooks.workbook_cells import ExcelError, Position, Value
 
-_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-
-Position = tuple[int, int]
-"""A cell's (row, column), both starting at 1."""
+CLEARED = object()
+"""The value of a cell whose cached value is removed (a spill cell a dynamic array no longer covers)."""
 
 
 def position(reference: str) -> Position:
     """``"C12"`` -> ``(12, 3)``."""
-    match = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", reference)
-    if not match:
-        raise FactorxlError(f"{reference!r} is not a cell reference")
-    return int(match.group(2)), column_index_from_string(match.group(1).upper())
-
-
-def _reference(row: int, column: int) -> str:
-    return f"{get_column_letter(column)}{row}"
-
-
-# --- where the worksheets are ----------------------------------------------------------
-
-
-def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
-    """Relationship id -> target part name, for the relationships of ``part``."""
-    folder, name = posixpath.split(part)
-    rels = posixpath.join(folder, "_rels", f"{name}.rels")
-    if rels not in archive.namelist():
-        return {}
-    root = ElementTree.fromstring(archive.read(rels))
-    targets = {}
-    for relationship in root.iter(f"{_RELATIONSHIPS}Relationship"):
-        target = relationship.get("Target", "")
-        if relationship.get("TargetMode") == "External":
-            continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        targets[relationship.get("Id")] = path
-    return targets
-
-
-def worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> worksheet part name (``"xl/worksheets/sheet1.xml"``), from the workbook part."""
-    documents = [
-        target
-        for rid, target in _relationships(archive, "").items()
-        if target.endswith(".xml") and "workbook" in target.rsplit("/", 1)[-1].lower()
-    ] or ["xl/workbook.xml"]
-    workbook = documents[0]
-    targets = _relationships(archive, workbook)
-    root = ElementTree.fromstring(archive.read(workbook))
-    return {
-        sheet.get("name"): targets[sheet.get(_RELATIONSHIP_ID)]
-        for sheet in root.iter(f"{_MAIN}sheet")
-        if sheet.get(_RELATIONSHIP_ID) in targets
-    }
+    try:
+        return cell_position(reference)
+    except ValueError as error:
+        raise FactorxlError(str(error)) from None
 
 
 # --- rewriting the cells of one worksheet part ------------------------------------------
@@ -94,7 +49,8 @@ _FORMULA = re.compile(rb"<((?:\w+:)?)f\b[^>]*?(?:/>|>.*?</\1f>)", re.S)
 _VALUE_OR_INLINE = re.compile(rb"<((?:\w+:)?)(?:v|is)\b[^>]*?(?:/>|>.*?</\1(?:v|is)>)", re.S)
 _ATTRIBUTE_R = re.compile(rb'(?:^|\s)r="([^"]*)"')
 _ATTRIBUTE_T = re.compile(rb'\s+t="[^"]*"')
-_ATTRIBUTE_CM = re.compile(rb'(?:^|\s)cm="[^"]*"')
+_ATTRIBUTE_REF = re.compile(rb'\s+ref="[^"]*"')
+_DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\sref=")([^"]*)(")')
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -120,30 +76,36 @@ def value_xml(value: Value | ExcelError) -> tuple[str | None, str]:
     return "str", escape(text)
 
 
-def _cell_xml(prefix: bytes, attributes: bytes, body: bytes, value: Value | ExcelError) -> bytes:
-    kind, text = value_xml(value)
+def _cell_xml(prefix: bytes, attributes: bytes, body: bytes, value: Any, array_ref: str | None = None) -> bytes:
     attributes = _ATTRIBUTE_T.sub(b"", attributes).rstrip()
-    if kind:
-        attributes += f' t="{kind}"'.encode()
+    if value is CLEARED:
+        new_value = b""
+    else:
+        kind, text = value_xml(value)
+        if kind:
+            attributes += f' t="{kind}"'.encode()
+        new_value = b"<%sv>%s</%sv>" % (prefix, text.encode("utf-8"), prefix)
     formula = _FORMULA.search(body)
+    formula_xml = formula.group(0) if formula else b""
+    if array_ref and formula_xml:
+        formula_xml = _ATTRIBUTE_REF.sub(b' ref="%s"' % array_ref.encode(), formula_xml, count=1)
     rest = _VALUE_OR_INLINE.sub(b"", _FORMULA.sub(b"", body, count=1))
-    new_value = b"<%sv>%s</%sv>" % (prefix, text.encode("utf-8"), prefix)
-    return b"<%sc%s>%s%s%s</%sc>" % (
-        prefix,
-        attributes,
-        formula.group(0) if formula else b"",
-        new_value,
-        rest,
-        prefix,
-    )
+    return b"<%sc%s>%s%s%s</%sc>" % (prefix, attributes, formula_xml, new_value, rest, prefix)
 
 
 def _new_cell(prefix: bytes, row: int, column: int, value: Value | ExcelError) -> bytes:
-    return _cell_xml(prefix, b' r="%s"' % _reference(row, column).encode(), b"", value)
+    return _cell_xml(prefix, b' r="%s"' % cell_name(row, column).encode(), b"", value)
 
 
-def rewrite_values(xml: bytes, values: Mapping[Position, Value | ExcelError]) -> bytes:
-    """A worksheet part with the cached values of the given cells replaced (or cells added)."""
+def rewrite_values(
+    xml: bytes, values: Mapping[Position, Any], array_refs: Mapping[Position, str] | None = None
+) -> bytes:
+    """A worksheet part with the cached values of the given cells replaced (or cells added).
+
+    A value :data:`CLEARED` removes the cell's cached value; ``array_refs`` gives array
+    formulas (by their anchor) a new block (a dynamic array whose spill grew or shrank).
+    """
+    array_refs = array_refs or {}
     sheet_data = _SHEET_DATA.search(xml)
     if sheet_data is None:
         raise FactorxlError("the worksheet has no <sheetData>")
@@ -163,7 +125,7 @@ def rewrite_values(xml: bytes, values: Mapping[Position, Value | ExcelError]) ->
         below = bisect.bisect_left(waiting, number, lo=done)
         output.extend(_new_rows(prefix, by_row, waiting[done:below]))
         done = below
-        output.append(_rewritten_row(prefix, number, row_match, by_row.pop(number, {})))
+        output.append(_rewritten_row(prefix, number, row_match, by_row.pop(number, {}), array_refs))
         last = row_match.end()
     output.append(body[last:])
     output.extend(_new_rows(prefix, by_row, waiting[done:]))
@@ -175,21 +137,23 @@ def rewrite_values(xml: bytes, values: Mapping[Position, Value | ExcelError]) ->
 def _new_rows(prefix: bytes, by_row: dict[int, dict[int, Any]], numbers: Sequence[int]) -> list[bytes]:
     """New rows for those of ``numbers`` (ascending) whose cells have not been written yet."""
     return [
-        b'<%srow r="%d">%s</%srow>' % (prefix, n, _cells(prefix, n, b"", by_row.pop(n)), prefix)
+        b'<%srow r="%d">%s</%srow>' % (prefix, n, _cells(prefix, n, b"", by_row.pop(n), {}), prefix)
         for n in numbers
-        if n in by_row
+        if n in by_row and any(v is not CLEARED for v in by_row[n].values())
     ]
 
 
-def _rewritten_row(prefix: bytes, number: int, row_match: re.Match, values: dict[int, Any]) -> bytes:
+def _rewritten_row(
+    prefix: bytes, number: int, row_match: re.Match, values: dict[int, Any], array_refs: Mapping[Position, str]
+) -> bytes:
     if not values:
         return row_match.group(0)
     attributes = row_match.group(2).rstrip(b"/").rstrip()
-    content = _cells(prefix, number, row_match.group(4) or b"", values)
+    content = _cells(prefix, number, row_match.group(4) or b"", values, array_refs)
     return b"<%srow%s>%s</%srow>" % (prefix, attributes, content, prefix)
 
 
-def _cells(prefix: bytes, row: int, body: bytes, values: dict[int, Any]) -> bytes:
+def _cells(prefix: bytes, row: int, body: bytes, values: dict[int, Any], array_refs: Mapping[Position, str]) -> bytes:
     """A row's content with its cells' values replaced and missing cells inserted in column order."""
     pending = sorted(values)
     output, last = [], 0
@@ -201,49 +165,63 @@ def _cells(prefix: bytes, row: int, body: bytes, values: dict[int, Any]) -> byte
         output.append(body[last : cell.start()])
         while pending and pending[0] < column:
             new_column = pending.pop(0)
-            output.append(_new_cell(prefix, row, new_column, values[new_column]))
+            if values[new_column] is not CLEARED:
+                output.append(_new_cell(prefix, row, new_column, values[new_column]))
         if pending and pending[0] == column:
             pending.pop(0)
             attributes = cell.group(2).rstrip(b"/").rstrip()
-            output.append(_cell_xml(cell.group(1), attributes, cell.group(4) or b"", values[column]))
+            output.append(_cell_xml(cell.group(1), attributes, cell.group(4) or b"", values[column], array_refs.get((row, column))))
         else:
             output.append(cell.group(0))
         last = cell.end()
     output.append(body[last:])
-    output.extend(_new_cell(prefix, row, column, values[column]) for column in pending)
+    output.extend(_new_cell(prefix, row, column, values[column]) for column in pending if values[column] is not CLEARED)
     return b"".join(output)
 
 
-def dynamic_array_anchors(xml: bytes) -> set[str]:
-    """References of the cells holding a dynamic-array formula (an array formula with cell metadata)."""
-    anchors = set()
-    for cell in _CELL.finditer(xml):
-        formula = _FORMULA.search(cell.group(4) or b"")
-        if formula and b't="array"' in formula.group(0) and _ATTRIBUTE_CM.search(cell.group(2)):
-            reference = _ATTRIBUTE_R.search(cell.group(2))
-            if reference:
-                anchors.add(reference.group(1).decode())
-    return anchors
+def set_dimension(xml: bytes, ref: str) -> bytes:
+    """A worksheet part whose ``<dimension>`` (the used range readers trust) is ``ref``."""
+    return _DIMENSION.sub(lambda m: m.group(1) + ref.encode() + m.group(3), xml, count=1)
+
+
+def dimension(xml: bytes) -> str | None:
+    """The ``<dimension>`` reference of a worksheet part, if it has one."""
+    match = _DIMENSION.search(xml[:4096])
+    return match.group(2).decode() if match else None
 
 
 # --- writing the package ---------------------------------------------------------------
 
 
-def write_package(source: Path, destination: Path, replacements: Mapping[str, bytes]) -> None:
-    """Copy the package ``source`` to ``destination`` with some members replaced, atomically."""
+def write_package(package: Package, destination: Path, replacements: Mapping[str, bytes]) -> None:
+    """Copy a package to ``destination`` with some members replaced, atomically.
+
+    Members are copied as streams (a member's size is bounded by what the zip directory
+    declares, which :class:`~factorxl.workbooks.package.Package` checked); a corrupted
+    member is a :class:`FactorxlError` and the destination is left as it was.
+    """
     destination = Path(destination).resolve()
     handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".refresh.tmp", dir=destination.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            with zipfile.ZipFile(source) as old, zipfile.ZipFile(stream, "w") as new:
-                for info in old.infolist():
+            with zipfile.ZipFile(stream, "w") as new:
+                for info in package.archive.infolist():
                     copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                     copy.compress_type = info.compress_type
                     copy.external_attr = info.external_attr
                     copy.create_system = info.create_system
                     copy.comment = info.comment
                     data = replacements.get(info.filename)
-                    new.writestr(copy, old.read(info) if data is None else data)
+                    if data is not None:
+                        new.writestr(copy, data)
+                        continue
+                    try:
+                        with package.archive.open(info) as reader, new.open(copy, "w") as writer:
+                            shutil.copyfileobj(reader, writer, 1 << 20)
+                    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                        raise FactorxlError(
+                            f"{package.path}: the part {info.filename} is corrupted ({error}); open the file in Excel and save it again"
+                        ) from None
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, _file_mode(destination))
@@ -261,7 +239,3 @@ def _file_mode(destination: Path) -> int:
     return 0o666 & ~umask
 
 
-def read_members(source: Path, names: Iterable[str]) -> dict[str, bytes]:
-    """The contents of some members of a package."""
-    with zipfile.ZipFile(source) as archive:
-        return {name: archive.read(name) for name in names}
