@@ -21,3 +21,14 @@ def shared_data() -> Path:
     if not path.is_dir():
         pytest.skip(f"public datasets not found at {path} (set FACTORXL_SHARED_DATA)")
     return path
+
+
+@pytest.fixture(scope="session")
+def built_books(shared_data, tmp_path_factory) -> dict:
+    """The three templates built once for the whole test run: name -> BookResult."""
+    from factorxl.data import DataSource
+    from tests.workbook_checks import build_complete
+
+    sources = {"msft": DataSource(local_dir=shared_data, vintage="v202412"), "arkk_brk": DataSource(local_dir=shared_data), "minimodel": None}
+    folder = tmp_path_factory.mktemp("templates")
+    return {name: build_complete(name, folder, source) for name, source in sources.items()}

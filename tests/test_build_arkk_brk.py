@@ -16,7 +16,6 @@ from tests.workbook_checks import (
     assert_cached_values_are_fresh,
     assert_no_pasted_numbers,
     assert_twin_differences_vanish,
-    build_complete,
     chart_count,
     package_settings,
 )
@@ -27,8 +26,8 @@ PRINTED_ARKK_FF6 = {"Mkt-RF": 1.5432, "SMB": 0.3449, "HML": -0.9504, "RMW": -0.8
 
 
 @pytest.fixture(scope="module")
-def built(shared_data, tmp_path_factory):
-    return build_complete("arkk_brk", tmp_path_factory.mktemp("arkk"), DataSource(local_dir=shared_data))
+def built(built_books):
+    return built_books["arkk_brk"]
 
 
 @pytest.fixture(scope="module")

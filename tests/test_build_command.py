@@ -1,9 +1,8 @@
 """`factorxl build` from the command line: output, exit codes, a missing dataset, the vintage
-choice, and (where LibreOffice is installed) an independent recalculation of the native twins."""
+choice. (LibreOffice's recalculation of the built workbooks is in test_libreoffice.py.)"""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,7 +16,6 @@ from factorxl.errors import FactorxlError
 from factorxl.workbooks import build
 from factorxl.workbooks.build import DEFAULT_VINTAGE, vintage_for
 from tests.conftest import REPO
-from tests.workbook_checks import Book
 
 
 def _data_without(shared_data: Path, folder: Path, missing: str) -> Path:
@@ -114,40 +112,3 @@ def test_a_failed_build_leaves_nothing_in_the_output_folder(tmp_path, monkeypatc
     with pytest.raises(error, match=message):
         build.build_workbook("broken", tmp_path, None)
     assert list(tmp_path.iterdir()) == []
-
-
-def _libreoffice_recalculation(path: Path, folder: Path) -> Book:
-    """``path`` opened, recalculated and saved by LibreOffice (headless, a throwaway profile that
-    recalculates xlsx files on load)."""
-    profile = folder / "profile"
-    settings = profile / "user" / "registrymodifications.xcu"
-    settings.parent.mkdir(parents=True, exist_ok=True)
-    settings.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?><oor:items xmlns:oor="http://openoffice.org/2001/registry" '
-        'xmlns:xs="http://www.w3.org/2001/XMLSchema"><item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
-        '<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item></oor:items>'
-    )
-    out = folder / "recalculated"
-    command = ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(path)]
-    subprocess.run(command, check=True, capture_output=True, timeout=300, env={**os.environ, "HOME": str(folder)})
-    return Book(out / path.name)
-
-
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed; CI does not install it")
-def test_libreoffice_recalculates_the_native_twins_to_factorxl_values(shared_data, tmp_path):
-    """LibreOffice evaluates the native formulas itself (factorxl's functions are unknown to it), so
-    twins that depend only on inputs — SLOPE, INTERCEPT, RSQ, STEYX, LINEST on the data; MMULT, SQRT,
-    STDEV.P on the MiniModel's inputs — are an independent check of the values factorxl stored."""
-    from factorxl.data import DataSource
-    from factorxl.workbooks.build import build_workbook
-    from tests.test_build_minimodel import COMMITTED
-
-    arkk = build_workbook("arkk_brk", tmp_path, DataSource(local_dir=shared_data)).path
-    pairs = {arkk: [("Regressions", f"{twin}{r}", f"{own}{r}") for twin, own in (("H", "B"), ("S", "M")) for r in [*range(6, 14), *range(19, 32)]]}
-    pairs[COMMITTED] = [("9 Chapter 2", f"C{r}", f"B{r}") for r in range(19, 27)]
-    pairs[COMMITTED] += [("3 Regression", f"C{r}", f"B{r}") for r in range(7, 17)]
-    pairs[COMMITTED] += [("2 Exposures", f"{c}{r}", f"{c}{r - 13}") for c in "FGH" for r in range(20, 30)]
-    for path, cells in pairs.items():
-        ours, recalculated = Book(path), _libreoffice_recalculation(path, tmp_path / path.stem)
-        for sheet, twin, factorxl in cells:
-            assert recalculated.number(sheet, twin) == pytest.approx(ours.number(sheet, factorxl), rel=1e-9, abs=1e-12), (path.name, sheet, twin)

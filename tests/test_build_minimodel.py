@@ -4,10 +4,17 @@ copy committed in workbook_templates/ equal to a fresh build."""
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import numpy as np
+import openpyxl
 import pytest
 
+from factorxl.workbooks.refresh import refresh_workbook
 from factorxl.workbooks.templates import minimodel
+from factorxl.workbooks.package import Package
+from factorxl.workbooks.workbook_cells import read_workbook
 from tests import test_risk_model_minimodel
 from tests.conftest import REPO
 from tests.workbook_checks import (
@@ -121,3 +128,23 @@ def test_template_conventions(built, book):
 def test_committed_workbook_equals_a_fresh_build(built):
     assert COMMITTED.is_file(), f"{COMMITTED} is missing: run `factorxl build --only minimodel --out workbook_templates`"
     assert_same_content(built.path, COMMITTED)
+
+
+def test_a_refresh_evaluates_single_value_factorxl_formulas(tmp_path):
+    """A factorxl call with one value is an ordinary formula (so LibreOffice and older Excel keep
+    its stored value on open); the refresh evaluates it like the spilled ones."""
+    cell = ("8 Optimization", "B27")
+    assert openpyxl.load_workbook(COMMITTED)[cell[0]][cell[1]].value.startswith("=PORTFOLIO_TURNOVER(")
+    stale = tmp_path / "Stale.xlsx"
+    with Package(COMMITTED) as package:
+        part = read_workbook(package).sheet(cell[0]).part
+    with zipfile.ZipFile(COMMITTED) as old, zipfile.ZipFile(stale, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == part:
+                data, count = re.subn(rb'(<c r="B27"[^>]*>(?:<f>[^<]*</f>))<v>[^<]*</v>', rb"\1<v>0</v>", data)
+                assert count == 1
+            new.writestr(info, data)
+    assert Book(stale).number(*cell) == 0
+    assert refresh_workbook(stale, progress=False).ok
+    assert Book(stale).number(*cell) == pytest.approx(Book(COMMITTED).number(*cell), rel=1e-12) != 0

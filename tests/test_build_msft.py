@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from factorxl.data import DataSource
 from factorxl.workbooks.templates.msft import PRINTED_SUMMARY
 from tests.course_data import msft_excess_and_market, spy_wmt_jpm
 from tests.summary_checks import assert_printed, statsmodels_summary
@@ -16,7 +15,6 @@ from tests.workbook_checks import (
     assert_cached_values_are_fresh,
     assert_no_pasted_numbers,
     assert_twin_differences_vanish,
-    build_complete,
     chart_count,
     package_settings,
 )
@@ -25,8 +23,8 @@ SEED_BETA = 1.187234068887255  # seed 001 with the 2024 factors
 
 
 @pytest.fixture(scope="module")
-def built(shared_data, tmp_path_factory):
-    return build_complete("msft", tmp_path_factory.mktemp("msft"), DataSource(local_dir=shared_data, vintage="v202412"))
+def built(built_books):
+    return built_books["msft"]
 
 
 @pytest.fixture(scope="module")

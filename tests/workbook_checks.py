@@ -126,21 +126,30 @@ def assert_no_pasted_numbers(book: Book, data_sheets: tuple[str, ...] = ()) -> N
                 assert in_array or fill == INPUT_FILL or font == CONSTANT_FONT, f"{ws.title}!{cell.coordinate} holds a pasted number {cell.value!r}"
 
 
+def every_cell(workbook: openpyxl.Workbook):
+    """Every (worksheet, cell) of a workbook, sheet by sheet, row by row."""
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                yield ws, cell
+
+
+def twin_difference_headers(book: Book):
+    """Every (worksheet, header cell) of a column headed "factorxl - twin"."""
+    return ((ws, cell) for ws, cell in every_cell(book.values) if cell.value == "factorxl - twin")
+
+
 def assert_twin_differences_vanish(book: Book, atol: float = 1e-9) -> int:
     """Every column headed "factorxl - twin" holds only (near) zeros; returns how many were checked."""
     checked = 0
-    for ws in book.values.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.value != "factorxl - twin":
-                    continue
-                r = cell.row + 1
-                while ws.cell(r, cell.column).value is not None or ws.cell(r + 1, cell.column).value is not None:
-                    value = ws.cell(r, cell.column).value
-                    if value is not None:
-                        assert abs(value) <= atol, f"{ws.title}!{ws.cell(r, cell.column).coordinate} = {value}"
-                        checked += 1
-                    r += 1
+    for ws, cell in twin_difference_headers(book):
+        r = cell.row + 1
+        while ws.cell(r, cell.column).value is not None or ws.cell(r + 1, cell.column).value is not None:
+            value = ws.cell(r, cell.column).value
+            if value is not None:
+                assert abs(value) <= atol, f"{ws.title}!{ws.cell(r, cell.column).coordinate} = {value}"
+                checked += 1
+            r += 1
     return checked
 
 

@@ -35,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("msft", "arkk_brk", "minimodel", "famamacbeth"),
         help="build only this workbook (repeatable)",
     )
+    parser.add_argument(
+        "--share",
+        action="store_true",
+        help="also write each workbook's shareable copy (NAME-shareable.xlsx, factorxl's formulas replaced by their "
+        "values; see factorxl share)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"\n{result.name}: {result.path} ({result.formulas} formulas evaluated in {result.seconds:.1f} s)")
             for headline in result.headlines:
                 print(f"  {headline}")
+            if args.share:
+                from factorxl.workbooks.share import share_workbook
+
+                print(f"  shareable copy: {share_workbook(result.path).destination}")
         for message in result.skipped:
             print(f"  left out: {message}")
         incomplete |= bool(result.skipped)

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -193,8 +193,9 @@ def dimension(xml: bytes) -> str | None:
 # --- writing the package ---------------------------------------------------------------
 
 
-def write_package(package: Package, destination: Path, replacements: Mapping[str, bytes]) -> None:
-    """Copy a package to ``destination`` with some members replaced, atomically.
+def write_package(package: Package, destination: Path, replacements: Mapping[str, bytes], omit: Collection[str] = ()) -> None:
+    """Copy a package to ``destination`` with some members replaced and the members
+    ``omit`` left out, atomically.
 
     Members are copied as streams (a member's size is bounded by what the zip directory
     declares, which :class:`~factorxl.workbooks.package.Package` checked); a corrupted
@@ -206,6 +207,8 @@ def write_package(package: Package, destination: Path, replacements: Mapping[str
         with os.fdopen(handle, "wb") as stream:
             with zipfile.ZipFile(stream, "w") as new:
                 for info in package.archive.infolist():
+                    if info.filename in omit:
+                        continue
                     copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                     copy.compress_type = info.compress_type
                     copy.external_attr = info.external_attr

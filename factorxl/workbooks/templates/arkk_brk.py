@@ -286,7 +286,7 @@ def _chart(book: Book, data: DataSheet, cumulative: dict[str, tuple[Columns, Col
     chart.set_x_axis({"name": "month", "date_axis": False, "num_format": "yyyy", "crossing": "min"})
     chart.set_y_axis({"name": "running sum of monthly abnormal returns", "num_format": "0%", "crossing": "min"})
     chart.set_legend({"position": "bottom"})
-    sheet.ws.insert_chart(3, 0, chart, {"x_scale": 1.8, "y_scale": 1.5})
+    sheet.chart(3, 0, chart, 1.8, 1.5)
 
 
 def _notes(frame: pd.DataFrame) -> list[tuple[str, str]]:

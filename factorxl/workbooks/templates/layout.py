@@ -6,9 +6,13 @@ look and behave the same:
 
 * inputs are blue on pale yellow (the finance convention) and most carry a workbook name
   (``budget``, ``horizon``...) a user can change;
-* every computed number is a formula; factorxl functions and array expressions are written
-  as dynamic-array formulas over the block they fill (Excel 365 spills them, older Excel
-  shows them as array formulas, ``formulas`` and LibreOffice evaluate the block);
+* every computed number is a formula; factorxl functions and array expressions that fill a
+  block are written as dynamic-array formulas over it (Excel 365 spills them, older Excel
+  shows them as array formulas, ``formulas`` and LibreOffice evaluate the block), while a
+  single value is an ordinary formula, whose stored value every reader shows on open;
+* they print: landscape, one page wide, the title rows repeated on every page, a sheet of
+  charts on one page; columns are wide enough for every label (:meth:`Book.close` widens
+  them), and headers and numbers of a numeric column are right-aligned;
 * the calculation settings do not force a full recalculation on open (no
   ``fullCalcOnLoad``, a current ``calcId``), so a colleague without the add-in sees the
   cached values the builder stored.
@@ -17,6 +21,7 @@ look and behave the same:
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +49,15 @@ NUMBER_FORMATS = {
     "count": "#,##0",
     "date": "yyyy-mm-dd",
     "sci": "0.0E+00",
+    "pvalue": "[<0.001]0.0E+00;0.000",
     "general": "General",
     "text": "@",
 }
+TEXT_KINDS = ("text",)
+"""Kinds whose cells are left-aligned; every other kind (General too: a column of statistics,
+the odd one a word) is right-aligned with its header."""
+NUMBER_WIDTHS = {"money": 12, "count": 9, "date": 11, "variance": 13, "precise": 16, "pvalue": 10, "general": 0, "text": 0}
+"""The column width (in characters) a kind of number needs; others need their format's length and 3."""
 _INPUT = {"font_color": "#0000CC", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"}
 _CONSTANT = {"font_color": "#808080"}
 INPUT_FILL = "FFF2CC"
@@ -63,7 +74,8 @@ class Styles:
         self._cache: dict[tuple[str, str], Any] = {}
         self.title = workbook.add_format({"bold": True, "font_size": 14})
         self.heading = workbook.add_format({"bold": True, "font_size": 11, "bottom": 1})
-        self.header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "text_wrap": True})
+        self.header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "indent": 1})
+        self.number_header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "align": "right"})
         self.label = workbook.add_format({})
         self.note = workbook.add_format({"italic": True, "font_color": "#595959"})
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
@@ -75,7 +87,8 @@ class Styles:
         key = (kind, role)
         if key not in self._cache:
             extra = {"formula": {}, "input": _INPUT, "constant": _CONSTANT}[role]
-            self._cache[key] = self._workbook.add_format({"num_format": NUMBER_FORMATS[kind], **extra})
+            align = {} if kind in TEXT_KINDS else {"align": "right"}  # a numeric block's own header row too
+            self._cache[key] = self._workbook.add_format({"num_format": NUMBER_FORMATS[kind], **align, **extra})
         return self._cache[key]
 
 
@@ -125,10 +138,13 @@ class Book:
         self.workbook.set_properties({"title": title, "author": "factorxl", "comments": "Built by `factorxl build`."})
         self.styles = Styles(self.workbook)
         self.names: dict[str, str] = {}
+        self.sheets: list[Sheet] = []
 
     def sheet(self, name: str) -> Sheet:
         """Add a worksheet."""
-        return Sheet(self, self.workbook.add_worksheet(name))
+        sheet = Sheet(self, self.workbook.add_worksheet(name))
+        self.sheets.append(sheet)
+        return sheet
 
     def define(self, name: str, ref: str) -> str:
         """Define a workbook-level name for ``ref``; returns the name for use in formulas."""
@@ -139,7 +155,9 @@ class Book:
         return name
 
     def close(self) -> None:
-        """Write the file."""
+        """Finish every sheet (:meth:`Sheet.finish`) and write the file."""
+        for sheet in self.sheets:
+            sheet.finish()
         self.workbook.close()
 
 
@@ -151,6 +169,27 @@ class Sheet:
         self.ws = worksheet
         self.name = worksheet.get_name()
         self.styles = book.styles
+        self.print_title_rows = 1
+        """How many rows at the top print on every page."""
+        self._kinds: dict[tuple[int, int], str] = {}  # the kind of every written cell (labels: "text")
+        self._texts: dict[tuple[int, int], tuple[str, str]] = {}  # label cells: text and font
+        self._headers: list[tuple[int, int, str]] = []
+        self._widths: dict[int, tuple[float, Any]] = {}  # column widths set, with the column's format
+        self._charts = False
+
+    def _text(self, row: int, col: int, text: str, font: str = "plain") -> None:
+        self._kinds[row, col] = "text"
+        self._texts[row, col] = (text, font)
+
+    def mark(self, row: int, col: int, kind: str) -> None:
+        """Record a cell of ``kind`` written directly with ``ws`` (for :meth:`finish`)."""
+        self._kinds[row, col] = kind
+
+    def labels_of(self, block: Block, labels: Sequence[str], *, across: bool = False) -> None:
+        """Declare the labels a function writes from ``block``'s top-left cell, down its first
+        column (or ``across`` its first row), so that :meth:`finish` makes room for them."""
+        for i, text in enumerate(labels):
+            self._texts[(block.row, block.col + i) if across else (block.row + i, block.col)] = (text, "plain")
 
     def ref(self, row: int, col: int) -> str:
         """Absolute reference to one cell of this sheet."""
@@ -159,31 +198,40 @@ class Sheet:
     def title(self, text: str, subtitle: str | None = None) -> None:
         """The sheet's title in A1 and an optional one-line description in A2."""
         self.ws.write_string(0, 0, text, self.styles.title)
+        self._text(0, 0, text, "title")
         if subtitle:
-            self.ws.write_string(1, 0, subtitle, self.styles.note)
+            self.note(1, 0, subtitle)
 
     def heading(self, row: int, col: int, text: str) -> None:
         self.ws.write_string(row, col, text, self.styles.heading)
+        self._text(row, col, text, "bold")
 
     def header(self, row: int, col: int, labels: Sequence[str]) -> None:
+        """Column headers; :meth:`finish` right-aligns those over a numeric column."""
         for j, text in enumerate(labels):
             self.ws.write_string(row, col + j, text, self.styles.header)
+            self._text(row, col + j, text, "header")
+            self._headers.append((row, col + j, text))
 
     def label(self, row: int, col: int, text: str) -> None:
         self.ws.write_string(row, col, text, self.styles.label)
+        self._text(row, col, text)
 
     def note(self, row: int, col: int, text: str) -> None:
         """Explanatory text (written as text even when it starts with "="); nothing when empty."""
         if text:
             self.ws.write_string(row, col, text, self.styles.note)
+            self._text(row, col, text, "italic")
 
     def input(self, row: int, col: int, value: float | str, kind: str, name: str | None = None) -> str:
         """An input cell (input style); with ``name`` also a workbook name. Returns what formulas use."""
         fmt = self.styles.number(kind, "input")
         if isinstance(value, str):
             self.ws.write_string(row, col, value, fmt)
+            self._text(row, col, value)
         else:
             self.ws.write_number(row, col, float(value), fmt)
+            self._kinds[row, col] = kind
         ref = self.ref(row, col)
         return self.book.define(name, ref) if name else ref
 
@@ -195,24 +243,29 @@ class Sheet:
         fmt = self.styles.number(kind, role)
         for i, line in enumerate(array):
             self.ws.write_row(row + i, col, line.tolist(), fmt)
+        self._kinds.update({(row + i, col + j): kind for i in range(array.shape[0]) for j in range(array.shape[1])})
         return Block(self.name, row, col, *array.shape)
 
     def formula(self, row: int, col: int, text: str, kind: str) -> str:
         """A single-cell formula; returns its reference.
 
-        A formula that calls a factorxl function is written as a one-cell dynamic-array
-        formula, so Excel 365 does not prefix the call with the implicit-intersection ``@``
-        (a worksheet function could return a block); a native formula is an ordinary one.
+        It is an ordinary formula even when it calls a factorxl function: LibreOffice and
+        Excel before 365 recalculate every array formula when they open a file, and would
+        turn a factorxl call into ``#NAME?`` where the add-in is missing, but they show an
+        ordinary formula's stored value. (Excel 365 shows such a call with the
+        implicit-intersection ``@``, which leaves a single value as it is.)
         """
-        if calls_factorxl(text):
-            self.spill(row, col, 1, 1, text, kind)
-        else:
-            self.ws.write_formula(row, col, text, self.styles.number(kind))
+        self.ws.write_formula(row, col, text, self.styles.number(kind))
+        self._kinds[row, col] = kind
         return self.ref(row, col)
 
     def spill(self, row: int, col: int, rows: int, cols: int, text: str, kinds: str | Sequence[str]) -> Block:
         """A dynamic-array formula filling ``rows x cols`` cells (a factorxl function or an array
-        expression); ``kinds`` is one number format or one per column."""
+        expression); ``kinds`` is one number format or one per column. A factorxl call filling
+        one cell is an ordinary formula (see :meth:`formula`)."""
+        if (rows, cols) == (1, 1) and calls_factorxl(text):
+            self.formula(row, col, text, kinds if isinstance(kinds, str) else kinds[0])
+            return Block(self.name, row, col, 1, 1)
         per_column = [kinds] * cols if isinstance(kinds, str) else list(kinds)
         if len(per_column) != cols:
             raise ValueError(f"{len(per_column)} formats for {cols} columns")
@@ -221,18 +274,57 @@ class Sheet:
         for j in range(1, cols):  # the spill cells hold placeholders until the refresh writes values
             for i in range(rows):
                 self.ws.write_number(row + i, col + j, 0, formats[j])
+        self._kinds.update({(row + i, col + j): per_column[j] for i in range(rows) for j in range(cols)})
         return Block(self.name, row, col, rows, cols)
 
     def format_rows(self, block: Block, row: int, kind: str) -> None:
         """Give one row of a spilled block its own number format (e.g. a count among coefficients)."""
         fmt = self.styles.number(kind)
-        for j in range(block.cols):
+        label_column = self._kinds.get((block.row + row, block.col)) in TEXT_KINDS
+        for j in range(1 if label_column else 0, block.cols):
             if (row, j) != (0, 0):
                 self.ws.write_number(block.row + row, block.col + j, 0, fmt)
+            self._kinds[block.row + row, block.col + j] = kind
 
     def widths(self, widths: dict[int, float]) -> None:
+        """Column widths (in characters); :meth:`finish` widens a column its labels need."""
         for col, width in widths.items():
-            self.ws.set_column(col, col, width)
+            self.set_width(col, width)
+
+    def set_width(self, col: int, width: float, fmt: Any = None) -> None:
+        """One column's width and, optionally, the format of its empty cells."""
+        self._widths[col] = (width, fmt)
+        self.ws.set_column(col, col, width, fmt)
+
+    def chart(self, row: int, col: int, chart: Any, x_scale: float, y_scale: float) -> None:
+        """A chart with its top-left corner at a cell; a sheet of charts prints on one page."""
+        self.ws.insert_chart(row, col, chart, {"x_scale": x_scale, "y_scale": y_scale})
+        self._charts = True
+
+    def finish(self) -> None:
+        """Right-align the headers over numeric columns, widen the columns whose labels or
+        numbers would not show in full, and set up the page for printing."""
+        for row, col, text in self._headers:
+            if self._kinds.get((row + 1, col), "text") not in TEXT_KINDS:
+                self.ws.write_string(row, col, text, self.styles.number_header)
+        needed: dict[int, float] = {}
+        for (row, col), (text, font) in self._texts.items():
+            if (row, col + 1) in self._kinds:  # a label with a neighbour cannot overflow into it
+                needed[col] = max(needed.get(col, 0.0), text_width(text, font))
+        for (row, col), kind in self._kinds.items():
+            needed[col] = max(needed.get(col, 0.0), NUMBER_WIDTHS.get(kind, len(NUMBER_FORMATS[kind]) + 3))
+        for col, width in needed.items():
+            current, fmt = self._widths.get(col, (DEFAULT_WIDTH, None))
+            if width > current:
+                self.set_width(col, math.ceil(width), fmt)
+        if self._kinds and not self._charts:  # a sheet of charts prints its charts, not a range
+            # the cells with values: a long note running on past the last one is not printed,
+            # which keeps the page legible rather than shrinking it to fit the note
+            last_row, last_col = (max(index) for index in zip(*self._kinds))
+            self.ws.print_area(0, 0, last_row, last_col)
+        self.ws.set_landscape()
+        self.ws.fit_to_pages(1, 1 if self._charts else 0)
+        self.ws.repeat_rows(0, self.print_title_rows - 1)
 
 
 @dataclass(frozen=True)
@@ -291,7 +383,9 @@ class DataSheet:
         date_format = self.sheet.styles.number("date")
         for i, day in enumerate(dates):
             self.sheet.ws.write_datetime(self.first_row + i, 0, day if isinstance(day, dt.datetime) else dt.datetime.combine(day, dt.time()), date_format)
-        self.sheet.ws.set_column(0, 0, 11)
+        self.sheet.mark(self.first_row, 0, "date")
+        self.sheet.set_width(0, 11)
+        self.sheet.print_title_rows = self.HEADER_ROW + 1
         for label in frame.columns:
             self._write_values(label, frame[label].to_numpy(dtype=float), kinds[label])
         self.sheet.ws.freeze_panes(self.first_row, 1)
@@ -300,7 +394,7 @@ class DataSheet:
         col = len(self._labels) + 1
         self._labels.append(label)
         self.sheet.header(self.HEADER_ROW, col, [label])
-        self.sheet.ws.set_column(col, col, 12, self.sheet.styles.number(kind))
+        self.sheet.set_width(col, 12, self.sheet.styles.number(kind))
         return col
 
     def _write_values(self, label: str, values: np.ndarray, kind: str) -> None:
@@ -308,6 +402,7 @@ class DataSheet:
         fmt = self.sheet.styles.number(kind)
         for i in np.flatnonzero(~np.isnan(values)):
             self.sheet.ws.write_number(self.first_row + int(i), col, float(values[i]), fmt)
+        self.sheet.mark(self.first_row, col, kind)  # one cell stands for the column's width
 
     def columns(self, first: str, last: str | None = None) -> Columns:
         """The contiguous columns from ``first`` to ``last`` (default: just ``first``)."""
@@ -345,6 +440,7 @@ def notes_sheet(book: Book, title: str, sections: Sequence[tuple[str, str]]) -> 
     for heading, text in sections:
         sheet.ws.write_string(row, 0, heading, sheet.styles.wrap_bold)
         sheet.ws.write_string(row + 1, 0, text, sheet.styles.wrap)
+        sheet.mark(row + 1, 0, "text")
         sheet.ws.set_row(row + 1, 15 * max(1, len(text) // 100 + 1 + text.count("\n")))
         row += 3
     return sheet
@@ -369,6 +465,24 @@ class Built:
 
     headlines: tuple[Headline, ...]
     skipped: tuple[str, ...] = ()
+
+
+DEFAULT_WIDTH = 8.43
+"""Excel's default column width, in characters of the default font (Calibri 11)."""
+
+_NARROW = frozenset("fijlrtI!|.,;:'()[]{} -/")
+_WIDE = frozenset("mwMW@%&")
+_FONT_SCALE = {"plain": 1.0, "italic": 1.0, "bold": 1.12, "header": 1.12, "title": 1.12 * 14 / 11}
+_INDENT = {"header": 1.5}  # a header's indent, in characters
+
+
+def text_width(text: str, font: str = "plain") -> float:
+    """A generous estimate of the column width (in characters) that shows ``text`` in full in
+    Calibri 11 (``font`` ``"plain"``, ``"italic"``, ``"bold"``, ``"header"``: bold and indented)
+    or the 14-point bold title:
+    narrow letters count half a character, capitals and m/w more, plus the cell's margins."""
+    units = sum(0.6 if c in _NARROW else 1.55 if c in _WIDE else 1.2 if c.isupper() else 1.0 for c in text)
+    return units * _FONT_SCALE[font] + 1.5 + _INDENT.get(font, 0.0)
 
 
 def address(row: int, col: int) -> str:

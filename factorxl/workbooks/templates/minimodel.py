@@ -606,6 +606,7 @@ def _optimization(book: Book, u: _Universe, x: _Exposures, risk: _Risk) -> None:
     sheet.heading(row, 0, "OPTIMIZE_MIN_TE(exposures, factor_cov, specific_vols, targets, benchmark weights)")
     _names(sheet, row + 2, u.names)
     optimal = sheet.spill(row + 1, 1, N + 1, 2, f"=OPTIMIZE_MIN_TE({x.matrix},{risk.factor_cov},{u.specific_vols},{targets},{u.benchmark})", "ratio")
+    sheet.labels_of(optimal, ("active weight", "portfolio weight"), across=True)
     sheet.header(row + 1, 3, ("current active",))
     sheet.spill(row + 2, 3, N, 1, f"={u.active}", "ratio")
     sheet.note(row + 2, 5, "script: optimal active [-0.0268 -0.0457 -0.0422 0.0549 0.0939 0.0576 0.0327 -0.0843 -0.026 -0.0141]")

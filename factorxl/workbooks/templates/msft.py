@@ -332,19 +332,19 @@ def _charts(book: Book, model: Sheet, data: _Series, alpha: str, beta: str, deco
     scatter.add_series({"name": "MSFT excess return", "categories": x, "values": y, "marker": {"type": "circle", "size": 2}})
     scatter.add_series({"name": "fitted alpha + beta f", "categories": line_x, "values": line_y, "marker": {"type": "none"}, "line": {"color": "red", "width": 2}})
     _axes(scatter, "MSFT vs the market with the fitted line", "Mkt-RF (daily)", "MSFT excess return")
-    charts.ws.insert_chart(3, 0, scatter, {"x_scale": 1.4, "y_scale": 1.4})
+    charts.chart(3, 0, scatter, 1.4, 1.4)
     hedged = workbook.add_chart({"type": "scatter"})
     hedged.add_series({"name": "market (beta 1)", "categories": x, "values": x, "marker": {"type": "circle", "size": 2}})
     hedged.add_series({"name": "hedged MSFT (beta 0)", "categories": x, "values": hedged_y, "marker": {"type": "circle", "size": 2, "fill": {"color": "green"}, "border": {"color": "green"}}})
     _axes(hedged, "Hedged returns vs the market", "Mkt-RF (daily)", "return")
-    charts.ws.insert_chart(3, 12, hedged, {"x_scale": 1.4, "y_scale": 1.4})
+    charts.chart(3, 12, hedged, 1.4, 1.4)
     bar = workbook.add_chart({"type": "column", "subtype": "percent_stacked"})
     category = f"={decomposition.cell(0, 0)}"
     bar.add_series({"name": "factor risk", "categories": category, "values": f"={decomposition.cell(2, 2)}", "fill": {"color": "#4682B4"}, "data_labels": {"value": True, "num_format": "0%"}})
     bar.add_series({"name": "idiosyncratic risk", "categories": category, "values": f"={decomposition.cell(3, 2)}", "fill": {"color": "#FF7F50"}, "data_labels": {"value": True, "num_format": "0%"}})
     bar.set_title({"name": "Variance decomposition"})
     bar.set_y_axis({"name": "share of total variance"})
-    charts.ws.insert_chart(26, 0, bar, {"x_scale": 0.8, "y_scale": 1.2})
+    charts.chart(26, 0, bar, 0.8, 1.2)
 
 
 def _axes(chart, title: str, x_name: str, y_name: str) -> None:

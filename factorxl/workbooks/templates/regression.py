@@ -72,9 +72,10 @@ def regression_table(
     table = sheet.spill(
         row + 1, col, rows, 7,
         f'=FACTOR_REGRESS({y.with_header},{x.with_header},"classical","",{periods_per_year})',
-        ["text", "coef", "coef", "ratio", "ratio", "coef", "coef"],
+        ["text", "coef", "coef", "ratio", "pvalue", "coef", "coef"],
     )
     sheet.format_rows(table, 1 + 1 + k + 2, "count")
+    sheet.labels_of(table, [*y.labels, "alpha", *x.labels, *_SUMMARY])
     sheet.header(row + 1, col + 7, TWIN_HEADER)
     twin_col = col + 7
     first = row + 2
@@ -108,6 +109,7 @@ def summary_table(sheet: Sheet, row: int, col: int, y: str, x: str, title: str, 
     labels = summary_labels()
     sheet.heading(row, col, title)
     block = sheet.spill(row + 1, col, 1 + len(labels), 2, f"=FACTOR_SUMMARY({y},{x})", ["text", "general"])
+    sheet.labels_of(Block(sheet.name, block.row + 1, block.col, len(labels), 1), labels)
     if printed:
         sheet.header(row + 1, col + 2, ("source prints",))
         for label, text in printed.items():
