@@ -182,7 +182,7 @@ def test_template_conventions(built, book):
     assert_no_pasted_numbers(book, data_sheets=())
     assert chart_count(built.path) == 1
     assert "fullCalcOnLoad" not in package_settings(built.path)
-    assert book.formulas.sheetnames == ["Summary", "CAPM", "FF3", "FF5", "Chart", "Data", "Excess", "Notes"]
+    assert book.formulas.sheetnames == ["Summary", "CAPM", "FF3", "FF5", "Charts", "Data", "Excess", "Notes"]
     assert set(book.formulas.defined_names) >= {"start_date", "end_date", "periods_per_year"}
 
 

@@ -4,7 +4,7 @@ The cross-sectional test of the source documents (seed 003) on the library's cla
 assets, monthly. Sheets: ``Summary`` (inputs, the three models side by side), one sheet per
 model (Fama-MacBeth premia with Fama-MacBeth, Newey-West and Shanken errors and the GRS test;
 first-pass time-series regressions; average, predicted and pricing error of each portfolio),
-``Chart`` (average vs predicted returns), ``Data`` (the portfolios and the factors, read by
+``Charts`` (average vs predicted returns), ``Data`` (the portfolios and the factors, read by
 ``FF_DATA`` and ``FF_FACTORS`` formulas), ``Excess`` (portfolio returns minus RF) and ``Notes``.
 """
 
@@ -57,11 +57,12 @@ class Window:
     start: pd.Timestamp
     end: pd.Timestamp
     months: int
+    portfolios: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class ModelCells:
-    """Where one model's results are: its sheet and the cells the Summary and Chart use."""
+    """Where one model's results are: its sheet and the cells the Summary and Charts sheets use."""
 
     sheet: str
     grs: str
@@ -85,7 +86,7 @@ def load(source: DataSource) -> Window:
             f"FamaMacBeth workbook: {PORTFOLIOS} and the five-factor file share {len(common)} months with gaps or "
             "missing returns; it needs an unbroken, complete common span"
         )
-    return Window(common[0], common[-1], len(common))
+    return Window(common[0], common[-1], len(common), tuple(portfolios.columns))
 
 
 def build(path: Path, source: DataSource) -> Built:
@@ -95,14 +96,14 @@ def build(path: Path, source: DataSource) -> Built:
     summary = book.sheet("Summary")
     inputs = _inputs(summary, window)
     model_sheets = {model: book.sheet(model) for model in MODELS}
-    chart_sheet = book.sheet("Chart")
+    chart_sheet = book.sheet("Charts")
     data = book.sheet("Data")
     excess_sheet = book.sheet(EXCESS_SHEET)
     last = DATA_FIRST_ROW + window.months - 1
     _data(data, inputs, window)
-    excess = _excess(excess_sheet, data.name, last)
+    excess = _excess(excess_sheet, data.name, last, window)
     cells = {
-        model: _model(model_sheets[model], model, count, excess, area(data.name, DATA_FIRST_ROW - 1, FACTOR_COL + 1, last, FACTOR_COL + count), last, inputs["ppy"])
+        model: _model(model_sheets[model], model, count, excess, area(data.name, DATA_FIRST_ROW - 1, FACTOR_COL + 1, last, FACTOR_COL + count), last, inputs["ppy"], window)
         for model, count in MODELS.items()
     }
     grs_cell = _summary(summary, data.name, last, cells)
@@ -137,15 +138,18 @@ def _data(sheet: Sheet, inputs: dict[str, str], window: Window) -> None:
     """The two data formulas: the portfolios (FF_DATA) and the five factors with RF (FF_FACTORS)."""
     rows = window.months + DATA_FIRST_ROW
     sheet.spill(0, 0, rows, 1 + ASSETS, f'=FF_DATA("{PORTFOLIOS}","vw","monthly",{inputs["start"]},{inputs["end"]})', ["date", *["return"] * ASSETS])
-    sheet.spill(0, FACTOR_COL, rows, 2 + len(FACTORS), f'=FF_FACTORS("FF5","monthly",{inputs["start"]},{inputs["end"]},TRUE)', ["date", *["return"] * (1 + len(FACTORS))])
+    factors = sheet.spill(0, FACTOR_COL, rows, 2 + len(FACTORS), f'=FF_FACTORS("FF5","monthly",{inputs["start"]},{inputs["end"]},TRUE)', ["date", *["return"] * (1 + len(FACTORS))])
+    sheet.labels_of(Block(sheet.name, 1, 1, 1, ASSETS), window.portfolios, across=True)
+    sheet.labels_of(Block(sheet.name, 1, factors.col + 1, 1, len(FACTORS) + 1), (*FACTORS, "RF"), across=True)
     sheet.widths({0: 11, FACTOR_COL: 11})
     sheet.ws.freeze_panes(DATA_FIRST_ROW, 1)
 
 
-def _excess(sheet: Sheet, data: str, last: int) -> str:
+def _excess(sheet: Sheet, data: str, last: int, window: Window) -> str:
     """Portfolio returns minus RF, one array formula; returns the block with its header row."""
     rf_col = FACTOR_COL + 1 + len(FACTORS)
-    sheet.spill(DATA_FIRST_ROW - 1, 1, 1, ASSETS, f"={area(data, DATA_FIRST_ROW - 1, 1, DATA_FIRST_ROW - 1, ASSETS)}", "general")
+    header = sheet.spill(DATA_FIRST_ROW - 1, 1, 1, ASSETS, f"={area(data, DATA_FIRST_ROW - 1, 1, DATA_FIRST_ROW - 1, ASSETS)}", "general")
+    sheet.labels_of(header, window.portfolios, across=True)
     sheet.spill(DATA_FIRST_ROW, 0, last - DATA_FIRST_ROW + 1, 1, f"={area(data, DATA_FIRST_ROW, 0, last, 0)}", "date")
     returns = area(data, DATA_FIRST_ROW, 1, last, ASSETS)
     rf = area(data, DATA_FIRST_ROW, rf_col, last, rf_col)
@@ -156,21 +160,24 @@ def _excess(sheet: Sheet, data: str, last: int) -> str:
     return area(sheet.name, DATA_FIRST_ROW - 1, 1, last, ASSETS)
 
 
-def _model(sheet: Sheet, model: str, count: int, excess: str, factors: str, last: int, ppy: str) -> ModelCells:
+def _model(sheet: Sheet, model: str, count: int, excess: str, factors: str, last: int, ppy: str, window: Window) -> ModelCells:
     """Premia with three kinds of errors, the first pass and the pricing errors of one model."""
     sheet.title(f"{model}: {', '.join(FACTORS[:count])} on the 25 portfolios", "Monthly decimals. factorxl FM_PREMIA (three kinds of standard errors) and FUND_TABLE.")
     sheet.widths({0: 16, **{c: 12 for c in range(1, 40)}})
     height = len(PREMIA_ROWS) + count
     sheet.heading(3, 0, "Second pass: Fama-MacBeth premia (const = zero-beta excess return)")
     tables = {}
+    labels = [*PREMIA_ROWS[:2], *FACTORS[:count], *PREMIA_ROWS[2:]]
     for j, (se, label) in enumerate(SE_TYPES):
         sheet.label(4, 6 * j, f"{label} standard errors")
         tables[se] = sheet.spill(5, 6 * j, height, 5, f'=FM_PREMIA({excess},{factors},"{se}")', PREMIA_COLUMNS)
+        sheet.labels_of(tables[se], labels)
     premia = tables["fm"]
     first = 5 + height + 2
     sheet.heading(first, 0, "First pass: each portfolio's excess return on the factors (alpha and idio vol annualized with periods_per_year)")
     width = count + 7
-    sheet.spill(first + 1, 0, ASSETS + 1, width, f"=FUND_TABLE({excess},{factors},{ppy})", ["general", "precise", "ratio", *["coef"] * count, "return", "ratio", "ratio", "count"])
+    fund = sheet.spill(first + 1, 0, ASSETS + 1, width, f"=FUND_TABLE({excess},{factors},{ppy})", ["general", "precise", "ratio", *["coef"] * count, "return", "ratio", "ratio", "count"])
+    sheet.labels_of(fund, ("fund", *window.portfolios))
     col = width + 1
     sheet.header(first + 1, col, ["average excess", "predicted", "pricing error"])
     for i in range(ASSETS):
@@ -185,7 +192,7 @@ def _model(sheet: Sheet, model: str, count: int, excess: str, factors: str, last
     sheet.label(below, col, "root mean square pricing error")
     rms = sheet.formula(below, col + 2, f"=SQRT(SUMSQ({errors.ref})/{ASSETS})", "precise")
     sheet.note(below + 1, col, "predicted = const + betas x factor premia (Fama-MacBeth); error = average - predicted")
-    row = [*PREMIA_ROWS[:2], *FACTORS[:count], *PREMIA_ROWS[2:]].index  # FM_PREMIA's row of a label
+    row = labels.index  # FM_PREMIA's row of a label
     return ModelCells(
         sheet.name,
         grs=premia.cell(row("GRS F"), 1),
@@ -235,7 +242,7 @@ def _chart(book: Book, sheet: Sheet, cells: dict[str, ModelCells]) -> None:
     chart.set_x_axis({"name": "predicted by the model (Fama-MacBeth premia)", "num_format": "0.0%", "crossing": "min"})
     chart.set_y_axis({"name": "average excess return", "num_format": "0.0%", "crossing": "min"})
     chart.set_legend({"position": "bottom"})
-    sheet.ws.insert_chart(3, 0, chart, {"x_scale": 1.8, "y_scale": 1.6})
+    sheet.chart(3, 0, chart, 1.8, 1.6)
 
 
 def _notes(window: Window) -> list[tuple[str, str]]:
