@@ -86,7 +86,7 @@ def test_headline_is_brk_ff6_alpha(built, frame):
     (headline,) = built.headlines
     assert headline.label == "BRK FF6 alpha (monthly)"
     assert headline.value == pytest.approx(_fit(frame, "BRK", FACTORS).params["const"], rel=1e-12)
-    assert round(headline.value, 4) == 0.0037
+    assert headline.value == pytest.approx(0.0037, abs=5e-05)  # printed with 4 decimals
 
 
 @pytest.mark.parametrize(("fund", "model"), [("BRK", "CAPM"), ("BRK", "FF6"), ("ARKK", "CAPM"), ("ARKK", "FF6")])
@@ -107,14 +107,14 @@ def test_regressions_match_statsmodels(book, frame, fund, model):
 def test_seed_002_printed_numbers(book):
     brk_capm, brk, arkk = _table(book, "BRK", "CAPM"), _table(book, "BRK", "FF6"), _table(book, "ARKK", "FF6")
     assert (brk_capm["Observations"][0], round(brk_capm["Mkt-RF"][0], 4), round(brk_capm["R-squared"][0], 3)) == (279, 0.5919, 0.223)
-    assert round(brk_capm["alpha"][0], 4) == 0.0054
+    assert brk_capm["alpha"][0] == pytest.approx(0.0054, abs=5e-05)  # printed with 4 decimals
     assert {name: round(brk[name][0], 4) for name in PRINTED_BRK_FF6} == PRINTED_BRK_FF6
-    assert round(brk["R-squared"][0], 3) == 0.405
+    assert brk["R-squared"][0] == pytest.approx(0.405, abs=5e-04)  # printed with 3 decimals
     assert {name: round(arkk[name][0], 4) for name in PRINTED_ARKK_FF6} == PRINTED_ARKK_FF6
     assert (arkk["Observations"][0], round(arkk["R-squared"][0], 3)) == (59, 0.838)
     # the source's annualization slips, reproduced and labeled
-    assert round(book.right_of("Compare", "Mean excess return x252 (as the source)", 2), 3) == 6.447
-    assert round(book.right_of("Compare", "FF6 alpha x252 (the source's ARKK constant)", 2), 4) == 1.7109
+    assert book.right_of("Compare", "Mean excess return x252 (as the source)", 2) == pytest.approx(6.447, abs=5e-04)  # printed with 3 decimals
+    assert book.right_of("Compare", "FF6 alpha x252 (the source's ARKK constant)", 2) == pytest.approx(1.7109, abs=5e-05)  # printed with 4 decimals
 
 
 def test_compare_sheet(book, frame):

@@ -94,7 +94,7 @@ def test_positions_and_pnl_reproduce_the_seeds(book, reference):
     assert unhedged_vol == pytest.approx(np.sqrt(data["MSFT"].var(ddof=0) * 21), rel=1e-12)
     assert hedged_vol == pytest.approx(0.0736, abs=1e-4)  # 000's "Hedged vol (annual)" (2025 factors), a monthly figure
     annual_row, _ = book.find("Model", "annual")
-    assert round(ws.cell(annual_row, col + 2).value, 4) == 0.3336  # 000: unhedged vol (annual)
+    assert ws.cell(annual_row, col + 2).value == pytest.approx(0.3336, abs=5e-05)  # 000: unhedged vol (annual), printed with 4 decimals
     hedged_annual = ws.cell(annual_row, col + 5).value
     assert hedged_annual == pytest.approx(budget / np.sqrt(fit.resid.var(ddof=0) * 252), rel=1e-12)
     mu = data["Mkt-RF"].mean()
@@ -127,8 +127,8 @@ def test_comovement_reproduces_seed_000(book, shared_data):
     assert book.table("CoMovement", "JPM")["Observations"][0] == len(data) == 7974
     row, col = book.find("CoMovement", "corr with SPY")
     ws = book.values["CoMovement"]
-    assert round(ws.cell(row + 1, col).value, 6) == 0.492221
-    assert round(ws.cell(row + 2, col).value, 6) == 0.707302
+    assert ws.cell(row + 1, col).value == pytest.approx(0.492221, abs=5e-07)  # printed with 6 decimals
+    assert ws.cell(row + 2, col).value == pytest.approx(0.707302, abs=5e-07)  # printed with 6 decimals
     hedged = data["JPM"] - np.polyfit(data["SPY"], data["JPM"], 1)[0] * data["SPY"]
     assert book.right_of("CoMovement", "Sharpe ratio (annualized)", 2) == pytest.approx(hedged.mean() / hedged.std() * np.sqrt(252), rel=1e-9)
     assert book.right_of("CoMovement", "Position for the annual volatility budget") == pytest.approx(5e6 / (data["JPM"].std() * np.sqrt(252)), rel=1e-12)

@@ -57,7 +57,7 @@ def test_daily_capm_table_matches_the_tidy_file(shared_data, source_2024):
 def test_monthly_ff6_with_date_range_puts_rf_last_and_counts_the_end_month(shared_data, source_2025):
     table = FF_FACTORS("ff6", "Monthly", "2020-01-01", dt.date(2020, 12, 15))
     assert table[0] == ["date", "Mkt-RF", "SMB", "HML", "RMW", "CMA", "Mom", "RF"]
-    assert [row[0] for row in table[1:]] == [_serial(d.date().isoformat()) for d in pd.date_range("2020-01-31", periods=12, freq="ME")]
+    assert [row[0] for row in table[1:]] == [_serial(d.date().isoformat()) for d in pd.date_range("2020-01-31", periods=12, freq=pd.offsets.MonthEnd())]
     five = _tidy(shared_data, "v202510", "F-F_Research_Data_5_Factors_2x3").loc["2020-01":"2020-12"]
     momentum = _tidy(shared_data, "v202510", "F-F_Momentum_Factor").loc["2020-01":"2020-12"]
     expected = np.column_stack([five[["Mkt-RF", "SMB", "HML", "RMW", "CMA"]], momentum["Mom"], five["RF"]]) / 100

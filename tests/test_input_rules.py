@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 from factorxl import udfs
 from factorxl.errors import FactorxlError
-from factorxl.excel.inputs import read_bool, read_choice, read_table
+from factorxl.excel.inputs import read_bool, read_choice, read_date, read_positions, read_table
 
 RNG = np.random.default_rng(3)
 FACTORS = (RNG.normal(0, 0.01, (30, 2))).tolist()
@@ -137,7 +138,35 @@ def test_constant_returns_have_no_sharpe_ratio():
 
 def test_infinite_values_are_errors():
     with pytest.raises(FactorxlError, match="returns has an infinite value at row 2, column 1"):
-        udfs.FACTOR_BETA([[0.01], ["inf"], [0.02]] + RETURNS[3:], FACTORS)
+        udfs.FACTOR_BETA([[0.01], [float("-inf")], [0.02]] + RETURNS[3:], FACTORS)
+    for text in ("inf", "-Infinity", "nan", "NaN"):
+        with pytest.raises(FactorxlError, match=f"returns has '{text}' at row 2, column 1, not a finite number"):
+            udfs.FACTOR_BETA([[0.01], [text], [0.02]] + RETURNS[3:], FACTORS)
+
+
+def test_numbers_whose_squares_overflow_are_errors():
+    with pytest.raises(FactorxlError, match=r"factors has 1e\+200, too large a number, at row 3, column 2; numbers must be finite and at most 1e154"):
+        udfs.FACTOR_BETA(RETURNS, [row if i != 2 else [row[0], 1e200] for i, row in enumerate(FACTORS)])
+    with pytest.raises(FactorxlError, match="periods_per_year has 'inf'"):
+        udfs.SHARPE_RATIO(RETURNS, "inf")
+
+
+def test_whole_number_options_refuse_non_finite_and_huge_values():
+    for value, message in (("inf", "lags has 'inf'"), ("nan", "lags has 'nan'"), (2.5, "lags must be a whole number; got 2.5"),
+                           (1e20, "lags must be a whole number up to 2,147,483,647; got 1e\\+20")):
+        with pytest.raises(FactorxlError, match=message):
+            udfs.FACTOR_REGRESS(RETURNS, FACTORS, "hac", value)
+    with pytest.raises(FactorxlError, match="ddof must be a whole number up to"):
+        udfs.FUND_TABLE(RETURNS, FACTORS, 12, None, 1e20)
+    for value in ("inf", "nan", float("inf")):
+        with pytest.raises(FactorxlError, match="is not a column number between 1 and"):
+            read_positions(value, "hedge_factors", ["MKT", "SMB"])
+
+
+def test_date_text_without_a_year_is_not_a_date():
+    with pytest.raises(FactorxlError, match="on_date is '1,5'; expected a date"):
+        read_date("1,5", "on_date")
+    assert read_date("9/30/2006", "on_date") == datetime.datetime(2006, 9, 30)
 
 
 def test_constant_returns_cannot_be_regressed():

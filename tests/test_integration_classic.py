@@ -176,9 +176,9 @@ def _assert_same(from_excel, direct):
     for got, want in zip(got_rows, expected_rows, strict=True):
         if isinstance(want, list):
             for g, w in zip(got, want, strict=True):
-                assert (g == w) if isinstance(w, str) else float(g) == float(w)
+                assert (g == w) if isinstance(w, str) else float(g) == pytest.approx(float(w), rel=1e-12, abs=1e-16)
         else:
-            assert (got == want) if isinstance(want, str) else float(got) == float(want)
+            assert (got == want) if isinstance(want, str) else float(got) == pytest.approx(float(want), rel=1e-12, abs=1e-16)
 
 
 CALLS = {

@@ -42,11 +42,11 @@ def test_msft_regression_2024_factors(msft_2024):
     rows = {row[0]: row[1:] for row in table[1:]}
     assert rows["alpha"][0] == pytest.approx(0.0005855699261548292, rel=1e-12)
     assert rows["f1"][0] == pytest.approx(1.187234068887255, rel=1e-13)
-    assert round(rows["R-squared"][0], 3) == 0.415
+    assert rows["R-squared"][0] == pytest.approx(0.415, abs=5e-04)  # printed with 3 decimals
     assert rows["Observations"][0] == 9778
     # 001's summary table: t of the slope 83.288, of the intercept 3.601
-    assert round(rows["f1"][2], 3) == 83.288
-    assert round(rows["alpha"][2], 3) == 3.601
+    assert rows["f1"][2] == pytest.approx(83.288, abs=5e-04)  # printed with 3 decimals
+    assert rows["alpha"][2] == pytest.approx(3.601, abs=5e-04)  # printed with 3 decimals
 
 
 @pytest.mark.parametrize(
@@ -97,19 +97,19 @@ def test_msft_target_share_hedge(msft_2024):
 def test_msft_2025_factors_reproduce_the_newer_notebook(msft_2025):
     """000 ran with the 2025 factor files: beta 1.1876 and the dollar figures it prints."""
     msft, market = column(msft_2025["MSFT"]), column(msft_2025["Mkt-RF"])
-    assert round(udfs.FACTOR_BETA(msft, market), 4) == 1.1876
+    assert udfs.FACTOR_BETA(msft, market) == pytest.approx(1.1876, abs=5e-05)  # printed with 4 decimals
     x = udfs.VOL_BUDGET_SIZE(1_000_000, msft, 21)
     assert round(udfs.EXPECTED_PNL(x, msft, market, 252)) == 2_644_594
     assert round(udfs.EXPECTED_PNL(x, msft, market, 252, "alpha")) == 1_530_371
     decomposition = {row[0]: row[1:] for row in udfs.FACTOR_VAR_DECOMP(msft, market)[1:]}
-    assert round(decomposition["Factor"][0], 6) == 0.000183
-    assert round(decomposition["Factor"][1], 3) == 0.415
-    assert round(decomposition["Idiosyncratic"][0], 6) == 0.000258
-    assert round(decomposition["Total"][0], 6) == 0.000442
+    assert decomposition["Factor"][0] == pytest.approx(0.000183, abs=5e-07)  # printed with 6 decimals
+    assert decomposition["Factor"][1] == pytest.approx(0.415, abs=5e-04)  # printed with 3 decimals
+    assert decomposition["Idiosyncratic"][0] == pytest.approx(0.000258, abs=5e-07)  # printed with 6 decimals
+    assert decomposition["Total"][0] == pytest.approx(0.000442, abs=5e-07)  # printed with 6 decimals
     # 000's "Hedged vol (annual)" is a monthly figure (sqrt(21)); the annual one is larger
     residual_sd = np.sqrt(decomposition["Idiosyncratic"][0])
-    assert round(residual_sd * np.sqrt(21), 4) == 0.0736
-    assert round(np.sqrt(decomposition["Total"][0] * 252), 4) == 0.3336
+    assert residual_sd * np.sqrt(21) == pytest.approx(0.0736, abs=5e-05)  # printed with 4 decimals
+    assert np.sqrt(decomposition["Total"][0] * 252) == pytest.approx(0.3336, abs=5e-05)  # printed with 4 decimals
 
 
 def test_factor_share_equals_r_squared(msft_2024):

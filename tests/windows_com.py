@@ -104,6 +104,7 @@ class ComRange:
         self.Row = self.Column = 1
         self.Rows = SimpleNamespace(Count=len(rows))
         self.Columns = SimpleNamespace(Count=len(rows[0]))
+        self.Count = len(rows) * len(rows[0])  # cells in the range, as Excel's Range.Count
 
 
 def com_value(grid: list[list[object]]) -> object:

@@ -184,14 +184,23 @@ def workbook_content(path: Path) -> dict:
     return {"sheets": book.formulas.sheetnames, "cells": cells, "names": names, "charts": chart_count(path)}
 
 
-def assert_same_content(left: Path, right: Path, rtol: float = 1e-12) -> None:
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def assert_same_content(left: Path, right: Path, rtol: float = 1e-12, atol: float = 1e-13) -> None:
+    """Same sheets, names, charts, formulas and formats; numbers (constants written into cells
+    and cached results) equal up to the rounding of another platform's arithmetic: ``rtol`` for
+    last digits, ``atol`` for small results of unit-scale inputs (a residual of 1e-3 computed as
+    a difference of returns keeps its absolute, not its relative, precision)."""
     a, b = workbook_content(left), workbook_content(right)
     assert (a["sheets"], a["names"], a["charts"]) == (b["sheets"], b["names"], b["charts"])
     assert a["cells"].keys() == b["cells"].keys(), sorted(set(a["cells"]) ^ set(b["cells"]))[:10]
     for key, (formula, number_format, value) in a["cells"].items():
         other = b["cells"][key]
-        assert (formula, number_format) == other[:2], (key, formula, other)
-        if isinstance(value, float) and isinstance(other[2], float):
-            assert value == pytest.approx(other[2], rel=rtol, abs=1e-15), key
-        else:
-            assert value == other[2], key
+        assert number_format == other[1], (key, number_format, other)
+        for mine, theirs in ((formula, other[0]), (value, other[2])):
+            if _is_number(mine) and _is_number(theirs):
+                assert mine == pytest.approx(theirs, rel=rtol, abs=atol), (key, mine, theirs)
+            else:
+                assert mine == theirs, (key, mine, theirs)

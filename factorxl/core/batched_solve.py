@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 PIVOT_TOLERANCE = 1e-10  # smallest admissible pivot of an equilibrated system (1 - R^2 of a regressor)
+SPREAD_TOLERANCE = 1e-10  # a regressor's centred sum of squares over its own sum of squares, below which it is constant
 
 
 def solve_spd(matrices: np.ndarray, rhs: np.ndarray, tolerance: float = PIVOT_TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
@@ -94,8 +95,18 @@ def slopes_from_sums(
     slopes : ndarray, shape (K, B)
         NaN columns where a regressor is constant or the regressors are collinear.
     solvable : ndarray of bool, shape (B,)
+
+    Notes
+    -----
+    A regressor is constant in a system when its centred sum of squares is at or below
+    ``SPREAD_TOLERANCE`` times its own sum of squares ``S_xx``: what is left of the
+    difference is then rounding, not variation.
     """
     safe_count = np.maximum(count, 1)
     covariance_xx = sum_xx - sum_x[:, None, :] * sum_x[None, :, :] / safe_count
     covariance_xy = sum_xy - sum_x * sum_y / safe_count
-    return solve_spd(covariance_xx, covariance_xy)
+    size = sum_xx.shape[0]
+    spread = np.array([covariance_xx[k, k] > SPREAD_TOLERANCE * sum_xx[k, k] for k in range(size)]).all(axis=0)
+    slopes, solvable = solve_spd(covariance_xx, covariance_xy)
+    slopes[:, ~spread] = np.nan
+    return slopes, solvable & spread

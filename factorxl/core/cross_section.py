@@ -196,6 +196,8 @@ def cross_section_regression(
         industry_weights = np.zeros(0)
         restriction = np.eye(k)
     free = restriction.shape[1]
+    if free == 0:
+        raise FactorxlError("the exposures have only the constrained industry column; a constrained regression needs at least two industries")
     if r.size <= free:
         raise FactorxlError(f"{r.size} stocks with a return, every exposure and a cap; {free} free factors need at least {free + 1}")
     design = x @ restriction

@@ -79,7 +79,8 @@ def grs_test(returns: np.ndarray, factors: np.ndarray) -> GrsTest:
     Raises
     ------
     FactorxlError
-        If there are no more complete rows than ``N + K``.
+        If there are no more complete rows than ``N + K``, or the assets' residuals are
+        linearly dependent (two identical asset columns, for example).
     """
     y, x = _complete_rows(_as_2d(returns), _as_2d(factors))
     nobs, nassets = y.shape
@@ -89,10 +90,12 @@ def grs_test(returns: np.ndarray, factors: np.ndarray) -> GrsTest:
             f"the GRS test needs more complete rows than assets + factors ({nassets} + {nfactors}); "
             f"there are {nobs} rows with every asset and factor present"
         )
-    fits = ols(y, x)
+    size = np.abs(y).max()
+    fits = ols(y / size if size > 0 else y, x)  # the statistic does not depend on the returns' unit
     alphas = np.array([fit.alpha for fit in fits])
     resid = np.column_stack([fit.resid for fit in fits])
     sigma = resid.T @ resid / nobs
+    _require_independent_residuals(sigma)
     means = x.mean(axis=0)
     omega = sample_covariance(x, ddof=0)
     quadratic = alphas @ np.linalg.solve(sigma, alphas)
@@ -257,9 +260,13 @@ def fama_macbeth(
     present = ~np.isnan(y)
     filled = np.where(present, y, 0.0)
     weights = present.astype(float)
-    products = (design[:, :, None] * design[:, None, :]).reshape(len(betas), -1)
+    unit = np.abs(design).max(axis=0)
+    unit[unit == 0] = 1.0  # each loading brought to unit size: tiny loadings keep their digits in the cross products
+    scaled = design / unit
+    products = (scaled[:, :, None] * scaled[:, None, :]).reshape(len(betas), -1)
     gram = (weights @ products).reshape(-1, nparams, nparams)
-    solution = solve_periods(gram, filled @ design, present.sum(axis=1))
+    solution = solve_periods(gram, filled @ scaled, present.sum(axis=1))
+    np.divide(solution.coefficients, unit, out=solution.coefficients)
     estimated = solution.estimated
     if not estimated.any():
         reason = (
@@ -271,14 +278,15 @@ def fama_macbeth(
     inference = premia_inference(solution.coefficients, lags)
 
     fitted = solution.coefficients @ design.T
-    resid = np.where(present, y - fitted, 0.0)
+    size = np.abs(filled).max() or 1.0  # R-squared in the returns' own unit: tiny returns keep their digits
+    resid = np.where(present, y - fitted, 0.0) / size
     ssr = np.einsum("tn,tn->t", resid, resid)
     if intercept:
         means = filled.sum(axis=1) / np.maximum(present.sum(axis=1), 1)
-        deviations = np.where(present, y - means[:, None], 0.0)
+        deviations = np.where(present, y - means[:, None], 0.0) / size
         tss = np.einsum("tn,tn->t", deviations, deviations)
     else:
-        tss = np.einsum("tn,tn->t", filled, filled)
+        tss = np.einsum("tn,tn->t", filled / size, filled / size)
     with np.errstate(divide="ignore", invalid="ignore"):
         rsquared = np.where(estimated, 1.0 - ssr / tss, np.nan)
 
@@ -312,6 +320,24 @@ def _shanken(inference: PremiaInference, factors: np.ndarray, intercept: bool) -
     offset = 1 if intercept else 0
     bordered[offset:, offset:] = factor_cov / inference.periods
     return (1.0 + c) * (inference.cov_fm - bordered) + bordered
+
+
+def _require_independent_residuals(sigma: np.ndarray) -> None:
+    """Raise naming the asset columns whose factor residuals are linearly dependent (for example two identical columns)."""
+    diagonal = np.diag(sigma)
+    if not (diagonal > 0).all():
+        columns = np.flatnonzero(~(diagonal > 0)) + 1
+        raise FactorxlError(f"the factors explain asset column(s) {', '.join(map(str, columns))} exactly; the GRS test needs residual risk in every asset")
+    scale = 1.0 / np.sqrt(diagonal)
+    eigenvalues, eigenvectors = np.linalg.eigh(sigma * np.outer(scale, scale))
+    if eigenvalues[0] > 1e-10 * eigenvalues[-1]:
+        return
+    vector = np.abs(eigenvectors[:, 0])
+    columns = np.flatnonzero(vector > 1e-3 * vector.max()) + 1
+    raise FactorxlError(
+        f"asset columns {', '.join(map(str, columns))} are linearly dependent after the factors (for example two identical "
+        "columns); the GRS test cannot be computed: remove the duplicate"
+    )
 
 
 def _optional_grs(returns: np.ndarray, factors: np.ndarray) -> GrsTest | None:

@@ -101,9 +101,9 @@ def _equality_qp(model: RiskModel, linear: np.ndarray, a_eq: np.ndarray, b_eq: n
     x, f = model.exposures, model.factor_cov
     scaled_x = x / specific_var[:, None]
     core = np.eye(f.shape[0]) + f @ (x.T @ scaled_x)
-    inverse_times = inverse_times / specific_var[:, None] - scaled_x @ np.linalg.solve(core, f @ (scaled_x.T @ inverse_times))
-    inverse_a, inverse_c = inverse_times[:, :-1], inverse_times[:, -1]
     try:
+        inverse_times = inverse_times / specific_var[:, None] - scaled_x @ np.linalg.solve(core, f @ (scaled_x.T @ inverse_times))
+        inverse_a, inverse_c = inverse_times[:, :-1], inverse_times[:, -1]
         multipliers = np.linalg.solve(a_eq @ inverse_a, b_eq + a_eq @ inverse_c)
     except np.linalg.LinAlgError:
         raise _singular() from None

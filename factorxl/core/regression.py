@@ -1,9 +1,14 @@
 """Time-series factor regressions: OLS with an intercept and classical or robust errors.
 
 The estimator is ordinary least squares of each asset's returns on a constant and K
-factors (or on the K factors alone, through the origin, with ``intercept=False``),
-solved through the normal equations of the column-equilibrated design (so the
-conditioning of daily returns next to a unit intercept does not cost precision).
+factors (or on the K factors alone, through the origin, with ``intercept=False``). The
+slopes are solved from the factors centred on their means (not centred through the origin)
+and scaled to unit length, and the intercept follows from the means, so precision depends
+neither on a factor's mean nor on its scale. A factor that does not vary on the rows used,
+and factors that are linearly dependent, are reported by name. When the factors explain the
+returns exactly (the residual variance is zero relative to the returns' variation) the
+residuals are exactly zero and the statistics that divide by the residual variance
+(t statistics, p-values, confidence bounds) are not defined.
 Covariance types follow statsmodels' definitions exactly:
 
 ``classical``
@@ -31,7 +36,11 @@ from scipy import special
 from factorxl.errors import FactorxlError
 
 COV_TYPES = ("classical", "hc0", "hc1", "hc2", "hc3", "hac")
-COLLINEARITY_TOLERANCE = 1e-10  # smallest/largest eigenvalue of the equilibrated X'X
+COLLINEARITY_TOLERANCE = 1e-10  # smallest eigenvalue of the factors' correlation matrix
+CONSTANT_TOLERANCE = 1e-12  # a factor's spread about its mean, relative to its size, below which it is constant
+SQUARES_RANGE = (1e-200, 1e200)  # sums of squares inside this range have lost no digits to underflow
+LEVERAGE_TOLERANCE = 1e-10  # a leverage within this of 1 makes HC2/HC3 weights infinite
+EXACT_FIT_TOLERANCE = 1e-24  # SSR / TSS at or below which the factors explain the returns exactly
 
 
 def newey_west_lags(nobs: int) -> int:
@@ -61,7 +70,7 @@ class RegressionResult:
         Observations used and residual degrees of freedom ``nobs - K - 1`` (``nobs - K``
         without an intercept).
     resid, fitted : ndarray, shape (nobs,)
-        Residuals and fitted values on the rows used.
+        Residuals and fitted values on the rows used (residuals exactly zero for an exact fit).
     used : ndarray of bool, shape (T,)
         Which input rows were used (both the asset and every factor present).
     cov_type : str
@@ -72,6 +81,11 @@ class RegressionResult:
         Confidence level of ``conf_int``.
     intercept : bool
         Whether the regression has a constant (``params[0]`` is then alpha).
+    asset : str
+        The asset's label, for messages.
+    exact_fit : bool
+        The factors explain the returns exactly: the residual variance is zero, so the
+        standard errors are zero and ``tvalues``, ``pvalues`` and ``conf_int`` are NaN.
     """
 
     params: np.ndarray
@@ -91,6 +105,16 @@ class RegressionResult:
     lags: int | None
     conf_level: float
     intercept: bool = True
+    asset: str = "y1"
+    exact_fit: bool = False
+
+    def require_residual_variance(self, statistic: str) -> None:
+        """Raise a message if ``statistic`` would divide by a zero residual variance (an exact fit)."""
+        if self.exact_fit:
+            raise FactorxlError(
+                f"{self.asset}: the factors explain the returns exactly (the residual variance is zero), "
+                f"so {statistic} cannot be computed"
+            )
 
     @property
     def alpha(self) -> float:
@@ -133,32 +157,75 @@ def _check_nobs(nobs: int, nparams: int, asset: str) -> None:
         )
 
 
-def _collinear_message(gram: np.ndarray, factor_names: Sequence[str], intercept: bool = True) -> str | None:
-    """Describe a (near-)exact linear dependence among the regressors, or None if there is none."""
-    eigenvalues, eigenvectors = np.linalg.eigh(gram)
+def _collinear_message(correlation: np.ndarray, factor_names: Sequence[str]) -> str | None:
+    """Describe a (near-)exact linear dependence among the factors, or None if there is none."""
+    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
     if eigenvalues[0] > COLLINEARITY_TOLERANCE * eigenvalues[-1]:
         return None
     vector = np.abs(eigenvectors[:, 0])
-    involved = np.flatnonzero(vector > 1e-3 * vector.max())
-    first = int(intercept)  # design column of the first factor
-    names = [factor_names[j - first] for j in involved if j >= first]
-    if len(names) == 1:
-        return f"factor {names[0]} is constant on the rows used, so it is collinear with the intercept"
+    names = [factor_names[j] for j in np.flatnonzero(vector > 1e-3 * vector.max())]
     return f"the factors are collinear ({', '.join(names)} are linearly dependent on the rows used); remove one of them"
 
 
-def _solve(design: np.ndarray, responses: np.ndarray, factor_names: Sequence[str], asset: str, intercept: bool = True):
-    """Least-squares coefficients and ``(X'X)^-1`` through the equilibrated normal equations."""
-    raw_gram = design.T @ design
-    scale = 1.0 / np.sqrt(np.diag(raw_gram))
-    gram = raw_gram * np.outer(scale, scale)
-    collinear = _collinear_message(gram, factor_names, intercept)
+def _centred_factors(factors: np.ndarray, intercept: bool):
+    """Means, centred factors and their cross products, in units where no sum of squares under- or overflows.
+
+    Returns ``(means, centred, cross, unit)``: ``centred`` and ``cross`` are in units of ``unit``
+    (one size per factor, 1 unless a factor is so small or large that its squares would lose
+    digits); through the origin the factors are not centred and ``means`` is zero.
+    """
+    nobs, width = factors.shape
+    unit = np.ones(width)
+    scaled = factors
+    while True:
+        means = np.ones(nobs) @ scaled / nobs if intercept else np.zeros(width)
+        centred = scaled - means if intercept else scaled
+        cross = centred.T @ centred
+        squares = np.diag(cross)
+        if ((squares > SQUARES_RANGE[0]) & (squares < SQUARES_RANGE[1])).all() or scaled is not factors:
+            return means * unit, centred, cross, unit
+        unit = np.abs(factors).max(axis=0)
+        unit[unit == 0] = 1.0
+        scaled = factors / unit
+
+
+def _solve(factors: np.ndarray, responses: np.ndarray, factor_names: Sequence[str], asset: str, intercept: bool = True):
+    """Coefficients and ``(X'X)^-1`` of the design ``X = [1, factors]`` (``X = factors`` without intercept).
+
+    The slopes come from the factors' correlation matrix, formed from the factors centred
+    on their means (with an intercept) or as they are (through the origin); with ``C`` the
+    centred cross products and ``m`` the factor means,
+    ``(X'X)^-1 = [[1/n + m' C^-1 m, -m' C^-1], [-C^-1 m, C^-1]]``.
+    """
+    nobs = factors.shape[0]
+    means, centred, cross, unit = _centred_factors(factors, intercept)
+    spread = np.sqrt(np.diag(cross))  # in units of ``unit``
+    size = np.sqrt(nobs) * np.abs(means / unit) + spread  # at least sqrt(n) times the largest value
+    with_intercept = ", so it is collinear with the intercept" if intercept else ""
+    for j in range(len(spread)):
+        if size[j] == 0:
+            raise FactorxlError(f"{asset}: factor {factor_names[j]} is zero on the rows used{with_intercept}")
+        if not spread[j] > CONSTANT_TOLERANCE * size[j]:
+            raise FactorxlError(f"{asset}: factor {factor_names[j]} is constant on the rows used{with_intercept}")
+    correlation = cross / np.outer(spread, spread)
+    collinear = _collinear_message(correlation, factor_names)
     if collinear is not None:
         raise FactorxlError(f"{asset}: {collinear}")
-    gram_inverse = np.linalg.inv(gram)
-    coefficients = (gram_inverse @ ((design.T @ responses) * scale[:, None])) * scale[:, None]
-    xtx_inverse = gram_inverse * np.outer(scale, scale)
-    return coefficients, xtx_inverse
+    correlation_inverse = np.linalg.inv(correlation)
+    response_means = np.ones(nobs) @ responses / nobs if intercept else np.zeros(responses.shape[1])
+    spread = spread * unit  # the centred length of each factor in its own units
+    with np.errstate(over="ignore", invalid="ignore"):
+        moments = (centred.T @ (responses - response_means)) / (spread / unit)[:, None]
+        slopes = (correlation_inverse @ moments) / spread[:, None]
+        intercepts = response_means - means @ slopes
+    if not (np.isfinite(slopes).all() and np.isfinite(intercepts).all()):
+        raise FactorxlError(f"{asset}: the coefficients are too large to represent; the returns are too large for the size of the factors")
+    centred_inverse = correlation_inverse / np.outer(spread, spread)
+    if not intercept:
+        return slopes, centred_inverse
+    lever = centred_inverse @ means
+    xtx_inverse = np.block([[np.array([[1.0 / nobs + means @ lever]]), -lever[None, :]], [-lever[:, None], centred_inverse]])
+    return np.vstack([intercepts, slopes]), xtx_inverse
 
 
 def _window_sums(scores: np.ndarray, width: int) -> np.ndarray:
@@ -192,6 +259,12 @@ def _sandwich(design: np.ndarray, resid: np.ndarray, xtx_inverse: np.ndarray, co
         squared = resid.T**2  # (m, n)
         if cov_type in ("hc2", "hc3"):
             leverage = ((design @ xtx_inverse) * design).sum(axis=1)
+            if (leverage >= 1.0 - LEVERAGE_TOLERANCE).any():
+                row = int(np.argmax(leverage)) + 1
+                raise FactorxlError(
+                    f"observation {row} of the rows used alone determines a coefficient (leverage 1), so "
+                    f"{cov_type.upper()} standard errors are not defined; use hc0, hc1 or classical"
+                )
             squared = squared / (1.0 - leverage) ** (1 if cov_type == "hc2" else 2)
         meat = (design.T * squared[:, None, :]) @ design
         if cov_type == "hc1":
@@ -280,7 +353,7 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
     nobs = y.shape[0]
     design = np.column_stack([np.ones(nobs), x]) if intercept else x
     _check_nobs(nobs, x.shape[1] + 1, " / ".join(asset_names))
-    coefficients, xtx_inverse = _solve(design, y, factor_names, " / ".join(asset_names), intercept)
+    coefficients, xtx_inverse = _solve(x, y, factor_names, " / ".join(asset_names), intercept)
     nparams = design.shape[1]
     df_resid = nobs - nparams
     fitted = design @ coefficients
@@ -288,10 +361,13 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
     ssr = np.einsum("tm,tm->m", resid, resid)
     centered = y - y.mean(axis=0) if intercept else y  # uncentered R-squared through the origin
     tss = np.einsum("tm,tm->m", centered, centered)
-    constant = np.ptp(y, axis=0) == 0
+    constant = (np.ptp(y, axis=0) == 0) | ~(tss > 0)
     if constant.any():
         flat = [asset_names[j] for j in np.flatnonzero(constant)]
-        raise FactorxlError(f"returns of {', '.join(flat)} are constant; there is nothing to regress")
+        raise FactorxlError(f"returns of {', '.join(flat)} are constant (or vary too little to measure); there is nothing to regress")
+    exact = ssr <= EXACT_FIT_TOLERANCE * tss
+    if exact.any():  # what is left is rounding: the fit is exact
+        fitted[:, exact], resid[:, exact], ssr[exact] = y[:, exact], 0.0, 0.0
     rsquared = 1.0 - ssr / tss
     rsquared_adj = 1.0 - (1.0 - rsquared) * (nobs - int(intercept)) / df_resid
     hac_lags = None
@@ -300,8 +376,16 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
     else:
         hac_lags = (newey_west_lags(nobs) if lags is None else min(lags, nobs - 1)) if cov_type == "hac" else None
         cov = _sandwich(design, resid, xtx_inverse, cov_type, hac_lags)
-    bse = np.sqrt(np.einsum("mii->mi", cov))
-    tvalues = coefficients.T / bse
+    variances = np.einsum("mii->mi", cov)
+    lost = ~exact & ~(variances >= np.finfo(float).tiny).all(axis=1)
+    if lost.any():
+        raise FactorxlError(
+            f"{asset_names[int(np.flatnonzero(lost)[0])]}: the returns are too small for the size of the factors "
+            "(the coefficients' variances underflow); express them in larger units"
+        )
+    bse = np.sqrt(variances)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tvalues = np.where(exact[:, None], np.nan, coefficients.T / bse)
     tail = (1.0 - conf_level) / 2.0
     if cov_type == "classical":
         pvalues = 2.0 * special.stdtr(df_resid, -np.abs(tvalues))
@@ -309,13 +393,14 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
     else:
         pvalues = 2.0 * special.ndtr(-np.abs(tvalues))
         quantile = special.ndtri(1.0 - tail)
+    margins = np.where(exact[:, None], np.nan, quantile * bse)
     return [
         RegressionResult(
             params=coefficients[:, j],
             bse=bse[j],
             tvalues=tvalues[j],
             pvalues=pvalues[j],
-            conf_int=np.column_stack([coefficients[:, j] - quantile * bse[j], coefficients[:, j] + quantile * bse[j]]),
+            conf_int=np.column_stack([coefficients[:, j] - margins[j], coefficients[:, j] + margins[j]]),
             cov_params=cov[j],
             rsquared=float(rsquared[j]),
             rsquared_adj=float(rsquared_adj[j]),
@@ -328,6 +413,8 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
             lags=hac_lags,
             conf_level=conf_level,
             intercept=intercept,
+            asset=asset_names[j],
+            exact_fit=bool(exact[j]),
         )
         for j in range(y.shape[1])
     ]

@@ -30,7 +30,8 @@ def volatility_budget_position(budget: float, volatility: float, horizon_periods
     Raises
     ------
     FactorxlError
-        A budget, volatility or horizon that is not positive.
+        A budget, volatility or horizon that is not positive, or a position too large to
+        represent (a volatility too close to zero for the budget).
     """
     if not budget > 0:
         raise FactorxlError(f"budget must be positive; got {budget:g}")
@@ -38,7 +39,11 @@ def volatility_budget_position(budget: float, volatility: float, horizon_periods
         raise FactorxlError(f"the volatility must be positive; got {volatility:g}")
     if not horizon_periods > 0:
         raise FactorxlError(f"horizon_periods must be positive; got {horizon_periods:g}")
-    return budget / (volatility * np.sqrt(horizon_periods))
+    with np.errstate(over="ignore"):
+        position = budget / (volatility * np.sqrt(horizon_periods))
+    if not np.isfinite(position):
+        raise FactorxlError(f"the volatility {volatility:g} is too close to zero for a budget of {budget:g}: the position overflows")
+    return position
 
 
 @dataclass(frozen=True)

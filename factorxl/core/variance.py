@@ -98,15 +98,21 @@ class RiskReport:
     def total_vol(self) -> float:
         return float(np.sqrt(self.total_variance))
 
+    def share(self, variance: float | np.ndarray) -> float | np.ndarray:
+        """``variance`` as a share of the total; an error when the total variance is zero."""
+        if not self.total_variance > 0:
+            raise FactorxlError("the total variance is zero (or too small to represent), so shares of it are not defined")
+        return variance / self.total_variance
+
     @property
     def contribution_shares(self) -> np.ndarray:
         """Each factor's share of the TOTAL variance."""
-        return self.factor_contributions / self.total_variance
+        return self.share(self.factor_contributions)
 
     @property
     def specific_share(self) -> float:
         """The specific share of the total variance."""
-        return self.specific_variance / self.total_variance
+        return self.share(self.specific_variance)
 
 
 def exposure_report(exposures: np.ndarray, factor_cov: np.ndarray, specific_variance: float) -> RiskReport:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import math
 import numbers
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,16 @@ class Table:
     @property
     def columns(self) -> int:
         return self.values.shape[1]
+
+    def as_row(self) -> Table:
+        """The table as one row when it is one column without a header.
+
+        xlwings passes a one-row range as a flat list, which reads as a column; a function
+        that expects a single row (one weight per asset, one period) turns it back.
+        """
+        if self.columns != 1 or self.has_header:
+            return self
+        return Table(self.values.T, tuple(f"{self.labels[0].rstrip('0123456789')}{j + 1}" for j in range(self.rows)), self.name, False)
 
     def describe_shape(self) -> str:
         """``"9778 rows x 2 columns"`` (data rows, header not counted)."""
@@ -120,43 +131,82 @@ def as_grid(value: Any, name: str) -> list[list[Any]]:
     return [list(row) for row in value]
 
 
-def _cell_to_float(cell: Any, name: str, row: int, column: int) -> float:
+MAX_MAGNITUDE = 1e154  # larger numbers overflow when squared (variances, sums of squares)
+NON_FINITE_TEXT = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan"})
+WHOLE_NUMBER_LIMIT = 2**31 - 1  # whole-number options beyond this are not counts of anything
+_PLAIN, _EMPTY, _OTHER = 0, 1, 2
+_CELL_KINDS = {float: _PLAIN, int: _PLAIN, np.float64: _PLAIN, type(None): _EMPTY}
+_cell_kinds = np.frompyfunc(lambda cell: _CELL_KINDS.get(type(cell), _OTHER), 1, 1)
+
+
+def _position(row: int, column: int) -> str:
+    return f" at row {row}, column {column}"
+
+
+def _number_rule(number: float, cell: Any, name: str, where: str) -> float:
+    """The one rule for a number read from a cell: finite and small enough to square."""
+    if math.isinf(number) or abs(number) > MAX_MAGNITUDE:
+        what = "an infinite value" if isinstance(cell, float) and math.isinf(cell) else f"{f'{cell!r}'[:24]}, too large a number,"
+        raise FactorxlError(
+            f"{name} has {what}{where}; numbers must be finite and at most 1e154 in size"
+        )
+    return number
+
+
+def _cell_to_float(cell: Any, name: str, where: str) -> float:
+    """One cell as a float (NaN when missing), or a message naming the cell (``where``: " at row 2, column 3")."""
     if is_missing(cell):
         return math.nan
     if isinstance(cell, bool) or not isinstance(cell, (numbers.Real, str)):
         kind = "a logical value" if isinstance(cell, bool) else f"a {type(cell).__name__}"
-        raise FactorxlError(
-            f"{name} has {kind} ({cell!r}) at row {row}, column {column}; expected numbers"
-        )
+        raise FactorxlError(f"{name} has {kind} ({cell!r}){where}; expected numbers")
+    if isinstance(cell, str) and cell.strip().lower() in NON_FINITE_TEXT:
+        raise FactorxlError(f"{name} has {cell!r}{where}, not a finite number; expected numbers")
     try:
-        return float(cell)
+        number = float(cell)
     except ValueError:
         raise FactorxlError(
-            f"{name} has text {cell!r} at row {row}, column {column}; expected numbers "
+            f"{name} has text {cell!r}{where}; expected numbers "
             "(empty cells and error values count as missing)"
         ) from None
+    except OverflowError:
+        number = math.inf
+    return _number_rule(number, cell, name, where)
 
 
-def _to_floats(rows: list[list[Any]], name: str, first_row: int) -> np.ndarray:
-    """Convert data rows to floats; the cell-by-cell path runs only to explain a failure.
+def _object_grid(rows: list[list[Any]]) -> np.ndarray:
+    """The rows as a 2-D object array (cells that are themselves lists stay single cells)."""
+    cells = np.array(rows, dtype=object)
+    if cells.ndim != 2:
+        cells = np.empty((len(rows), len(rows[0])), dtype=object)
+        cells[:] = [[*row] for row in rows]
+    return cells
 
-    NumPy converts numbers, numeric text and ``None`` (to NaN) in one call; logical
-    values would silently become 1/0, so their presence also sends the rows down the
-    checking path, which raises with the cell's position.
+
+def _to_floats(rows: list[list[Any]], name: str, first_row: int, first_column: int = 0) -> np.ndarray:
+    """Convert data rows to floats, NaN for missing cells, enforcing the number rule.
+
+    The whole block is typed at once: plain numbers are converted in one NumPy call,
+    ``None`` is missing, and only text cells (numbers stored as text, error values) and
+    cells of other types (logicals, dates) are looked at one by one. The first offending
+    cell in reading order is reported with its row and column.
     """
+    cells = _object_grid(rows)
+    kinds = _cell_kinds(cells).astype(np.int8)
+    plain = kinds == _PLAIN
+    values = np.full(cells.shape, np.nan)
     try:
-        values = np.array(rows, dtype=float)
-        if not any(type(cell) is bool for row in rows for cell in row):
-            return values
-    except (TypeError, ValueError):
-        pass
-    return np.array(
-        [
-            [_cell_to_float(cell, name, i + first_row + 1, j + 1) for j, cell in enumerate(row)]
-            for i, row in enumerate(rows)
-        ],
-        dtype=float,
-    )
+        values[plain] = cells[plain].astype(float)
+    except OverflowError:  # a Python integer beyond the float range
+        plain[:] = False
+    special = ~plain & (kinds != _EMPTY)
+    for i, j in zip(*np.nonzero(special), strict=True):
+        values[i, j] = _cell_to_float(cells[i, j], name, _position(i + first_row + 1, j + first_column + 1))
+    outside = ~(np.abs(values) <= MAX_MAGNITUDE) & ~np.isnan(values)
+    if outside.any():
+        i, j = np.argwhere(outside)[0]
+        _number_rule(values[i, j], cells[i, j], name, _position(i + first_row + 1, j + first_column + 1))
+    return values
 
 
 def read_table(value: Any, name: str, label_prefix: str) -> Table:
@@ -189,19 +239,19 @@ def read_table(value: Any, name: str, label_prefix: str) -> Table:
     data = grid[first:]
     if not data:
         raise FactorxlError(f"{name} has a header but no data rows")
-    values = _to_floats(data, name, first).reshape(len(data), width)
-    if np.isinf(values).any():
-        i, j = np.argwhere(np.isinf(values))[0]
-        raise FactorxlError(f"{name} has an infinite value at row {i + first + 1}, column {j + 1}")
+    values = _to_floats(data, name, first)
     if np.isnan(values).all():
         raise FactorxlError(f"{name} has no numbers: every cell is empty or an error value")
     return Table(values=values, labels=labels, name=name, has_header=has_header)
 
 
-def read_vector(value: Any, name: str, length: int | None = None, allow_missing: bool = False) -> np.ndarray:
+def read_vector(
+    value: Any, name: str, length: int | None = None, allow_missing: bool = False, *, positive: bool = False
+) -> np.ndarray:
     """Read a single row or column of numbers (weights, exposures, volatilities).
 
-    Either orientation is accepted. With ``length`` the number of values must match.
+    Either orientation is accepted. With ``length`` the number of values must match;
+    with ``positive`` every value present must be above zero (caps, volatilities).
     """
     table = read_table(value, name, "v")
     if table.rows != 1 and table.columns != 1:
@@ -214,6 +264,9 @@ def read_vector(value: Any, name: str, length: int | None = None, allow_missing:
     if not allow_missing and np.isnan(vector).any():
         position = int(np.flatnonzero(np.isnan(vector))[0]) + 1
         raise FactorxlError(f"{name} has an empty or error cell at position {position}")
+    if positive and (vector <= 0).any():
+        position = int(np.flatnonzero(vector <= 0)[0]) + 1
+        raise FactorxlError(f"{name} must be positive; got {vector[position - 1]:g} at position {position}")
     return vector
 
 
@@ -252,7 +305,7 @@ def read_number(
         if len(grid) != 1 or len(grid[0]) != 1:
             raise FactorxlError(f"{name} must be a single number; got a range of {len(grid)} rows")
         value = grid[0][0]
-    number = _cell_to_float(value, name, 1, 1)
+    number = _cell_to_float(value, name, "")
     if math.isnan(number):
         raise FactorxlError(f"{name} is an error value; expected a number")
     if positive and not number > 0:
@@ -269,12 +322,19 @@ def read_optional_number(value: Any, name: str, **limits: Any) -> float | None:
     return None if is_omitted(value) else read_number(value, name, **limits)
 
 
+def _whole_number(number: float, name: str, cell: Any) -> int:
+    """``number`` as an int if it is a whole number of sensible size, else a message."""
+    if not (math.isfinite(number) and number == int(number)):
+        raise FactorxlError(f"{name} must be a whole number; got {cell!r}")
+    if abs(number) > WHOLE_NUMBER_LIMIT:
+        raise FactorxlError(f"{name} must be a whole number up to {WHOLE_NUMBER_LIMIT:,}; got {number:g}")
+    return int(number)
+
+
 def read_int(value: Any, name: str, default: int | None = None, *, minimum: int | None = None) -> int:
     """Read a whole-number option (Excel passes whole numbers as floats)."""
     number = read_number(value, name, None if default is None else float(default), minimum=minimum)
-    if number != int(number):
-        raise FactorxlError(f"{name} must be a whole number; got {number:g}")
-    return int(number)
+    return _whole_number(number, name, number if isinstance(value, (bool, numbers.Real)) else value)
 
 
 def read_optional_int(value: Any, name: str, *, minimum: int | None = None) -> int | None:
@@ -316,6 +376,7 @@ def read_bool(value: Any, name: str, default: bool) -> bool:
 # Long (stacked) tables: one row per (date, id) with numeric columns
 # ---------------------------------------------------------------------------
 
+FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # serial 1 is 1900-01-01 (exact from 1900-03-01 on)
 
 
@@ -344,13 +405,27 @@ def _parse_date(value: Any) -> datetime.datetime | None:
             return datetime.datetime.fromisoformat(text).replace(tzinfo=None)
         except ValueError:
             pass
+        if not FOUR_DIGIT_YEAR.search(text):  # "1,5" or "3/4" are not dates
+            return None
         import pandas as pd  # only for the less common text layouts ("2006-09", "9/30/2006")
 
         try:
-            return pd.Timestamp(text).to_pydatetime().replace(tzinfo=None)
+            parsed = pd.Timestamp(text).to_pydatetime().replace(tzinfo=None)
         except (ValueError, OverflowError):
             return None
+        return parsed if str(parsed.year) in text else None
     return None
+
+
+def _cached_date(value: Any, parsed: dict[Any, datetime.datetime | None]) -> datetime.datetime | None:
+    """:func:`_parse_date` of ``value``, looked up in ``parsed`` when the same cell was seen before."""
+    try:
+        key = (type(value), value)
+        if key not in parsed:
+            parsed[key] = _parse_date(value)
+        return parsed[key]
+    except TypeError:  # a cell that cannot be a key (a list) is not a date
+        return None
 
 
 def date_label(value: datetime.datetime) -> str:
@@ -464,18 +539,23 @@ def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns:
     has_header = all(label is not None for label in header) and _parse_date(grid[0][0]) is None
     first = 1 if has_header else 0
     labels = tuple(header[2:]) if has_header else tuple(f"{value_prefix}{j + 1}" for j in range(width - 2))
+    data = grid[first:]
+    if not data:
+        raise FactorxlError(f"{name} has no data rows")
+    numbers = _to_floats([row[2:] for row in data], name, first, first_column=2)
+    parsed_dates: dict[Any, datetime.datetime | None] = {}  # each distinct date cell is parsed once
     dates: list[datetime.datetime] = []
     ids: list[str] = []
-    rows: list[list[float]] = []
-    sheet_rows: list[int] = []
-    for offset, cells in enumerate(grid[first:]):
+    kept: list[int] = []
+    for offset, cells in enumerate(data):
         number = offset + first + 1
-        if all(is_missing(cell) for cell in cells):
+        date_missing, id_missing = is_missing(cells[0]), is_missing(cells[1])
+        if date_missing and id_missing and np.isnan(numbers[offset]).all():
             continue
-        if is_missing(cells[0]) or is_missing(cells[1]):
-            column = "date" if is_missing(cells[0]) else "id"
+        if date_missing or id_missing:
+            column = "date" if date_missing else "id"
             raise FactorxlError(f"{name} has no {column} at row {number}; every row needs a date and an id")
-        date = _parse_date(cells[0])
+        date = _cached_date(cells[0], parsed_dates)
         if date is None:
             raise FactorxlError(
                 f"{name} has {cells[0]!r} in its date column at row {number}; expected a date, "
@@ -486,9 +566,10 @@ def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns:
             raise FactorxlError(f"{name} has {cells[1]!r} in its id column at row {number}; expected text or a number")
         dates.append(date)
         ids.append(identifier)
-        rows.append([_cell_to_float(cell, name, number, j + 3) for j, cell in enumerate(cells[2:])])
-        sheet_rows.append(number)
-    if not rows:
+        kept.append(offset)
+    rows = numbers[kept]
+    sheet_rows = [offset + first + 1 for offset in kept]
+    if not kept:
         raise FactorxlError(f"{name} has no data rows")
     unique_dates = tuple(sorted(set(dates)))
     date_lookup = {d: i for i, d in enumerate(unique_dates)}
@@ -510,7 +591,7 @@ def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns:
         ids=unique_ids,
         date_index=date_index,
         id_index=id_index,
-        values=np.array(rows, dtype=float).reshape(len(rows), width - 2),
+        values=rows,
         labels=labels,
         name=name,
         sheet_rows=np.array(sheet_rows),
@@ -573,9 +654,12 @@ def read_positions(value: Any, name: str, labels: Sequence[str]) -> list[int]:
             continue
         try:
             number = float(cell)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise FactorxlError(f"{name}: {cell!r} is not one of {', '.join(labels)}") from None
-        if isinstance(cell, bool) or number != int(number) or not 1 <= number <= len(labels):
+        if isinstance(cell, bool) or not (math.isfinite(number) and number == int(number) and 1 <= number <= len(labels)):
             raise FactorxlError(f"{name}: {cell!r} is not a column number between 1 and {len(labels)}")
         positions.append(int(number) - 1)
+    if len(set(positions)) < len(positions):
+        twice = next(p for p in positions if positions.count(p) > 1)
+        raise FactorxlError(f"{name} names {labels[twice]} twice; name each column once")
     return positions

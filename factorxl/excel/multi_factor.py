@@ -82,6 +82,8 @@ _LAGS = "Optional. Newey-West lags for se \"nw\"; default floor(4*(T/100)^(2/9))
 def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
     """A weights range with one column per asset (empty cells are 0, not held), and whether it had a header."""
     table = read_table(weights, "weights", "w")
+    if table.columns == 1 and table.rows == nassets:  # a single weights row, passed as a flat list
+        table = table.as_row()
     if table.columns != nassets:
         raise FactorxlError(
             f"weights has {table.columns} columns but returns has {nassets} assets; one weight column per asset"
@@ -113,6 +115,8 @@ def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None, int
     scale = read_number(periods_per_year, "periods_per_year", positive=True)
     degrees = read_optional_int(ddof, "ddof", minimum=0)
     models = fit_regression(returns, factors, cov_type, None, intercept)
+    for fit in models.fits:
+        fit.require_residual_variance("t(alpha)")
     table = fund_table(models.fits, scale, degrees)
     with_alpha = models.fits[0].intercept
     alpha_columns, alphas = (["alpha", "t(alpha)"], [table.alpha, table.t_alpha]) if with_alpha else ([], [])

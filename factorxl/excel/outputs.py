@@ -5,6 +5,7 @@
 * results that mix kinds of values are labeled tables: row labels in the first column,
   column labels in the first row;
 * a missing result (NaN) is an empty cell, never a zero;
+* a result too large to represent (an infinity) is refused with a message, never shown;
 * a LINEST-shaped block marks the cells Excel's LINEST fills with ``#N/A`` with the text
   :data:`NOT_AVAILABLE`: a worksheet function returns values, and xlwings writes a Python
   string as text on every host (it has no way to return an Excel error value), so the
@@ -19,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from factorxl.errors import FactorxlError
+
 Cell = float | str | None
 NOT_AVAILABLE = "#N/A"
 
@@ -28,7 +31,11 @@ def cell(value: Any) -> Cell:
     if value is None or isinstance(value, str):
         return value
     number = float(value)
-    return number if math.isfinite(number) else None
+    if math.isinf(number):
+        raise FactorxlError(
+            "a result is too large to represent (it overflows); the inputs are too large or too close to zero"
+        )
+    return None if math.isnan(number) else number
 
 
 def _cells(array: np.ndarray) -> list[list[Cell]]:

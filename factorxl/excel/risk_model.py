@@ -108,7 +108,7 @@ def EXPOSURE_MATRIX(industries, descriptors, caps, industry_names=None, standard
     matrix = exposure_matrix(
         labels,
         table.values,
-        read_vector(caps, "caps", table.rows),
+        read_vector(caps, "caps", table.rows, positive=True),
         table.labels,
         industry_names=names,
         standardize_styles=read_bool(standardize_styles, "standardize_styles", True),
@@ -393,6 +393,8 @@ def RISK_STRESS(factor_covariance, factor, sigmas, exposures):
 def ATTRIBUTION(exposures, factor_returns, specific_returns, portfolio_returns, benchmark_returns, method=None):
     """Factor attribution: per period, exposure x factor return, specific and unexplained parts of the active return; last row the linked totals, which sum to the compounded active return."""
     f = read_table(factor_returns, "factor_returns", "f")
+    if f.columns == 1 and f.rows > 1 and read_table(specific_returns, "specific_returns", "s").values.size == 1:
+        f = f.as_row()  # a single period: its factor returns arrive as a flat list
     x = read_table(exposures, "exposures", "f")
     if x.columns == 1 and x.rows == f.columns > 1:  # one row of constant exposures arrives as a flat list
         x = Table(x.values.T, f.labels, x.name, False)

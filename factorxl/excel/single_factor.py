@@ -30,7 +30,7 @@ from factorxl.excel.inputs import (
     read_optional_number,
     read_table,
 )
-from factorxl.excel.outputs import aligned_rows, labeled_table, scalar_or_grid
+from factorxl.excel.outputs import aligned_rows, cell, labeled_table, scalar_or_grid
 
 __all__ = [
     "APPRAISAL_RATIO",
@@ -110,6 +110,7 @@ def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=
     """Full factor regression of one asset: alpha and each loading with std error, t, p-value and 95% bounds, then R-squared, adjusted R-squared, observations and residual volatility. FACTOR_SUMMARY gives the rest of statsmodels' summary."""
     models = fit_regression(returns, factors, cov_type, lags, intercept)
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
+    models.single().require_residual_variance("standard errors, t statistics and p-values")
     labels, columns, values = _regression_rows(models.single(), models.factors.labels, scale)
     return labeled_table(labels, columns, values, corner=models.returns.labels[0])
 
@@ -155,8 +156,10 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
             raise FactorxlError(f"returns must be a single asset column; it has {table.columns} columns")
         volatility = sample_volatility(table.values[~np.isnan(table.values[:, 0]), 0], degrees)
     else:
-        volatility = sample_volatility(fit_factor_models(returns, factors).single().resid, degrees)
-    return volatility_budget_position(amount, volatility, horizon)
+        fit = fit_factor_models(returns, factors).single()
+        fit.require_residual_variance("a position sized on residual volatility")
+        volatility = sample_volatility(fit.resid, degrees)
+    return cell(volatility_budget_position(amount, volatility, horizon))
 
 
 @worksheet_function(
@@ -175,7 +178,7 @@ def EXPECTED_PNL(position, returns, factors, periods=None, kind=None):
     fit = models.single()
     factor_means = models.factors.values[fit.used].mean(axis=0)
     pnl = expected_pnl(size, fit.alpha, fit.betas, factor_means, horizon)
-    return pnl.total if which == "total" else pnl.risk_adjusted
+    return cell(pnl.total if which == "total" else pnl.risk_adjusted)
 
 
 @worksheet_function(returns=help.ONE_ASSET_RETURNS, factors=help.FACTORS, ddof=help.DDOF)
@@ -191,7 +194,7 @@ def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
         decomposition.total_variance,
     ]
     labels = [*models.factors.labels, "Factor", "Idiosyncratic", "Total"]
-    values = [[v, v / decomposition.total_variance] for v in variances]
+    values = [[v, decomposition.share(v)] for v in variances]
     return labeled_table(labels, ["variance", "share"], values, corner=models.returns.labels[0])
 
 
@@ -210,6 +213,8 @@ def APPRAISAL_RATIO(returns, factors, periods_per_year=None, ddof=None):
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
+    for fit in models.fits:
+        fit.require_residual_variance("the appraisal ratio (alpha over residual volatility)")
     return scalar_or_grid([appraisal_ratio(fit.alpha, fit.resid, scale, degrees) for fit in models.fits])
 
 

@@ -37,6 +37,7 @@ def FACTOR_SUMMARY(returns, factors, cov_type=None, lags=None, intercept=None):
     """statsmodels' OLS summary statistics of one asset, labeled as it labels them: R-squared, F-statistic (a Wald test with robust errors), log-likelihood, AIC, BIC, degrees of freedom, Omnibus, skew, kurtosis, Durbin-Watson, Jarque-Bera, Cond. No."""
     models = fit_regression(returns, factors, cov_type, lags, intercept)
     fit = models.single()
+    fit.require_residual_variance("the F statistic, log-likelihood and residual tests")
     stats = summarize(fit, models.factors.values)
     values = [
         fit.rsquared, fit.rsquared_adj, stats.fvalue, stats.f_pvalue, stats.llf, stats.aic, stats.bic, fit.nobs,
@@ -65,6 +66,7 @@ def FACTOR_LINEST(known_y, known_x, constant=None, stats=None, cov_type=None, la
     intercept_error = [fit.bse[0]] if fit.intercept else [NOT_AVAILABLE]
     rows: list[list] = [[*reversed_slopes, *intercept]]
     if read_bool(stats, "stats", False):
+        fit.require_residual_variance("LINEST's statistics (standard errors, F)")
         summary = summarize(fit, models.factors.values)
         padding = [NOT_AVAILABLE] * (len(reversed_slopes) - 1)
         rows += [
