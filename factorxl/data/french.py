@@ -437,7 +437,7 @@ def select_table(file: FrenchFile, table: str | int | None = None, frequency: st
     frequency = _frequency(frequency) if frequency is not None else None
     tables = list(file.tables)
     if isinstance(table, (int, float)) and not isinstance(table, bool):
-        if table != int(table) or not 1 <= table <= len(tables):
+        if not np.isfinite(table) or table != int(table) or not 1 <= table <= len(tables):
             raise FactorxlError(f"table: {file.name} has tables 1 to {len(tables)}; got {table!r}. {_listing(file)}")
         candidates = [tables[int(table) - 1]]
     elif table is None or str(table).strip() == "":
