@@ -8,6 +8,7 @@ which file is missing and how to supply it; 2 for any other error (see :mod:`fac
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
 
 DEFAULT_OUT = "factorxl-workbooks"
@@ -26,12 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--vintage",
         metavar="NAME",
         help="with --data: the subfolder holding the Kenneth French files to use when the folder has several "
-        "vintages (default v202412 when such a subfolder exists)",
+        "vintages (default, when such a subfolder exists: v202412, and v202510 for famamacbeth)",
     )
     parser.add_argument(
         "--only",
         action="append",
-        choices=("msft", "arkk_brk", "minimodel"),
+        choices=("msft", "arkk_brk", "minimodel", "famamacbeth"),
         help="build only this workbook (repeatable)",
     )
     parser.add_argument(
@@ -44,20 +45,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the workbooks; returns the exit code."""
-    from factorxl.data import DataSource
-    from factorxl.excel.data_functions import set_data_source
-    from factorxl.workbooks.build import build_workbooks, vintage_for
+    from factorxl.workbooks.build import TEMPLATES, build_workbook, template_source
 
     data = Path(args.data) if args.data else None
     if data is not None and not data.is_dir():
         from factorxl.errors import FactorxlError
 
         raise FactorxlError(f"--data {data}: no such folder")
-    source = DataSource(local_dir=data, vintage=vintage_for(data, args.vintage)) if data else DataSource()
-    set_data_source(source)  # FF_FACTORS in the workbooks reads where the build reads
-    where = f"{data} (vintage {source.vintage})" if data and source.vintage else str(data or "the download cache")
-    print(f"factorxl build: data from {where}; writing to {Path(args.out).resolve()}")
-    results = build_workbooks(Path(args.out), source, args.only)
+    out = Path(args.out)
+    sources = {name: template_source(name, data, args.vintage) for name in args.only or TEMPLATES}
+    vintages = Counter(source.vintage for source in sources.values() if source.vintage)
+    where = str(data or "the download cache")
+    if vintages:
+        usual = vintages.most_common(1)[0][0]
+        others = "".join(f"; {s.vintage} for {name}" for name, s in sources.items() if s.vintage and s.vintage != usual)
+        where += f" (vintage {usual}{others})"
+    print(f"factorxl build: data from {where}; writing to {out.resolve()}")
+    out.mkdir(parents=True, exist_ok=True)
+    results = [build_workbook(name, out, source) for name, source in sources.items()]
     incomplete = False
     for result in results:
         if result.path is None:
