@@ -49,7 +49,7 @@ from factorxl.core.stress import stress_test
 from factorxl.core.summary import summarize
 from factorxl.core.variance import complete_rows_covariance, decompose_variance, factor_implied_covariance, sample_volatility
 from factorxl.data import DataSource
-from factorxl.data.french import load_factors
+from factorxl.data.french import load_factors, load_table
 from factorxl.excel.data_functions import set_data_source
 
 RNG = np.random.default_rng(0)
@@ -237,7 +237,10 @@ def risk_cases() -> list[Case]:
 def data_cases() -> list[Case]:
     source = DataSource(local_dir=Path(os.environ.get("FACTORXL_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")), vintage="v202412")
     set_data_source(source)
-    return [Case("FF_FACTORS", ("FF5", "daily"), lambda m, p: load_factors(m, p, source=source).to_numpy(), ())]
+    return [
+        Case("FF_FACTORS", ("FF5", "daily"), lambda m, p: load_factors(m, p, source=source).to_numpy(), ()),
+        Case("FF_DATA", ("F-F_Research_Data_Factors_daily",), lambda d: load_table(d, source=source)[2].to_numpy(), ()),
+    ]
 
 
 def main() -> None:

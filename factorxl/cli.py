@@ -23,6 +23,7 @@ from factorxl.exit_codes import SUMMARY, ExitCode
 
 COMMANDS = {
     "build": ("factorxl.workbooks.build_command", "build the template workbooks and print their headline numbers"),
+    "data": ("factorxl.data.data_command", "list, update or clear the datasets in factorxl's download cache"),
     "refresh": ("factorxl.workbooks.refresh_command", "recalculate a workbook's formulas without Excel"),
     "share": ("factorxl.workbooks.share_command", "write a copy of a workbook with factorxl's formulas replaced by their values"),
     "setup": ("factorxl.integration.setup_command", "set up xlwings in Excel on this machine (Windows)"),

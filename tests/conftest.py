@@ -25,10 +25,15 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def built_books(shared_data, tmp_path_factory) -> dict:
-    """The three templates built once for the whole test run: name -> BookResult."""
+    """The four templates built once for the whole test run: name -> BookResult."""
     from factorxl.data import DataSource
     from tests.workbook_checks import build_complete
 
-    sources = {"msft": DataSource(local_dir=shared_data, vintage="v202412"), "arkk_brk": DataSource(local_dir=shared_data), "minimodel": None}
+    sources = {
+        "msft": DataSource(local_dir=shared_data, vintage="v202412"),
+        "arkk_brk": DataSource(local_dir=shared_data),
+        "minimodel": None,
+        "famamacbeth": DataSource(local_dir=shared_data, vintage="v202510"),
+    }
     folder = tmp_path_factory.mktemp("templates")
     return {name: build_complete(name, folder, source) for name, source in sources.items()}

@@ -31,7 +31,7 @@ import pandas as pd
 
 from factorxl.data import DataSource, load_factors
 from factorxl.data.course import load_brk_arkk, load_msft
-from factorxl.data.french import read_french_zip
+from factorxl.data.french import load_table
 from factorxl.excel.declare import FUNCTIONS
 
 Cells = list[list[object]]
@@ -130,8 +130,8 @@ def _frames(shared: str) -> dict[str, pd.DataFrame]:
         funds[fund] = funds[fund] - funds["RF"]
     monthly = load_factors("FF6", "monthly", source=v2510)
     recent = monthly.loc["2001-01":"2025-10"]
-    industries = read_french_zip(data / "kenfrench" / "v202510" / "10_Industry_Portfolios_CSV.zip", "monthly")
-    portfolios = read_french_zip(data / "kenfrench" / "v202510" / "25_Portfolios_5x5_CSV.zip", "monthly")
+    industries = load_table("10_Industry_Portfolios", "vw", "monthly", source=v2510)[2]
+    portfolios = load_table("25_Portfolios_5x5", "vw", "monthly", source=v2510)[2]
     industries = industries.loc[recent.index].sub(recent["RF"], axis=0).join(recent)
     portfolios = portfolios.loc[recent.index].sub(recent["RF"], axis=0).join(recent)
     return {"msft": msft, "funds": funds, "industries": industries, "portfolios": portfolios, "factors": recent}

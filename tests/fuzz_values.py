@@ -250,10 +250,13 @@ SPECIFIC: dict[tuple[str, str], Maker] = {
     ("HEDGE_CASH_EFFECT", "beta"): lambda rng, s: float(rng.normal()),
     ("FF_FACTORS", "model"): lambda rng, s: pick(rng, ["capm", "FF3", "ff5", "ff6", "ff4"]),
     ("FF_FACTORS", "frequency"): lambda rng, s: pick(rng, ["daily", "monthly", "Monthly", "weekly"]),
+    ("FF_DATA", "dataset"): lambda rng, s: pick(rng, ["25_Portfolios_5x5", "10_Industry_Portfolios", "F-F_Momentum_Factor", "No_Such_Dataset", "../x"]),
+    ("FF_DATA", "table"): lambda rng, s: pick(rng, ["vw", "EW", "firms", "size", 1.0, 7.0, 99.0, "Average Market Cap", "BE/ME", None]),
+    ("FF_DATA", "frequency"): lambda rng, s: pick(rng, ["monthly", "annual", "daily", "weekly", None]),
     ("SHARPE_RATIO", "returns"): lambda rng, s: _block(rng, max(s.periods, 3), s.assets, "y", s.headers),
 }
 CHOICE_ARGUMENTS = frozenset({"cov_type", "method", "se", "kind", "missing", "model", "frequency"})
-LOGICAL_ARGUMENTS = frozenset({"expanding", "include_alpha", "intercept", "standardize", "standardize_styles", "constant", "stats"})
+LOGICAL_ARGUMENTS = frozenset({"expanding", "include_alpha", "intercept", "standardize", "standardize_styles", "constant", "stats", "describe"})
 
 
 def scenario(rng: np.random.Generator) -> Scenario:

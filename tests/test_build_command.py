@@ -52,9 +52,21 @@ def test_msft_without_the_comovement_file_is_built_without_those_sheets(shared_d
     assert book.sheetnames == ["Model", "Data", "Charts", "Notes"]
 
 
+def test_famamacbeth_builds_from_the_command_line_with_its_own_vintage(shared_data, tmp_path, capsys):
+    code = main(["build", "--data", str(shared_data), "--out", str(tmp_path), "--only", "famamacbeth", "--only", "minimodel"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert f"data from {shared_data} (vintage v202510)" in printed  # the template's own default
+    assert "FF3 GRS F (25 size x book-to-market portfolios): 3.566586" in printed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["FamaMacBeth.xlsx", "MiniModel.xlsx"]
+
+
 def test_vintage_choice(shared_data, tmp_path):
     assert vintage_for(shared_data, None) == DEFAULT_VINTAGE
     assert vintage_for(shared_data, "v202510") == "v202510"
+    assert build.template_source("famamacbeth", shared_data, None).vintage == "v202510"  # the one with the portfolios
+    assert build.template_source("msft", shared_data, None).vintage == DEFAULT_VINTAGE
+    assert build.template_source("famamacbeth", shared_data, "v202412").vintage == "v202412"  # asked for: kept
     assert vintage_for(tmp_path, None) is None  # a folder with one copy of each file needs none
     assert vintage_for(None, None) is None  # online: the cache holds one copy
 
@@ -65,13 +77,16 @@ def test_data_folder_must_exist(tmp_path, capsys):
 
 
 def test_the_data_workbooks_are_never_in_the_repository():
-    """The data rule: the MSFT and ARKK/BRK workbooks carry the shared datasets' values, so git
-    must not track them (only the MiniModel, whose data are the script's constants)."""
+    """The data rule: the MSFT, ARKK/BRK and FamaMacBeth workbooks carry the shared datasets' values,
+    so git must not track them (only the MiniModel, whose data are the script's constants)."""
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("not a git checkout")
     listed = subprocess.run(["git", "ls-files", "*.xlsx", "*.xlsm"], cwd=REPO, capture_output=True, text=True, check=True)
     tracked = {Path(name).name for name in listed.stdout.split()}
-    assert not tracked & {build.TEMPLATES[name].FILE_NAME for name in ("msft", "arkk_brk")}, tracked
+    data_books = {build.TEMPLATES[name].FILE_NAME for name in ("msft", "arkk_brk", "famamacbeth")}
+    assert not tracked & data_books, tracked
+    ignored = subprocess.run(["git", "check-ignore", *(f"workbook_templates/{name}" for name in data_books)], cwd=REPO, capture_output=True, text=True)
+    assert len(ignored.stdout.split()) == len(data_books), ignored.stdout
 
 
 def _failing_template(path: Path, source) -> None:

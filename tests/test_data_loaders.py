@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
 import shutil
+import struct
 import threading
+import tracemalloc
+import zipfile
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -14,9 +20,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from factorxl import cli
 from factorxl.data import course, french, sources
 from factorxl.data.sources import DataSource
 from factorxl.errors import FactorxlError
+from factorxl.exit_codes import ExitCode
+from tests.conftest import shared_data_dir
 
 VINTAGE_FILES = [
     (vintage, dataset, frequency)
@@ -38,7 +47,7 @@ def offline(shared_data: Path, vintage: str | None = None) -> DataSource:
 def test_zip_matches_tidy_copy(shared_data, vintage, dataset, frequency):
     folder = shared_data / "kenfrench" / vintage
     name = french.zip_name(dataset, frequency)
-    parsed = french.read_french_zip(folder / name, frequency)
+    parsed = french.select_table(french.read_french_zip(folder / name), None, frequency).data
 
     tidy = pd.read_csv(
         folder / name.replace("_CSV.zip", "_tidy.csv"),
@@ -105,7 +114,7 @@ def test_date_window_counts_the_whole_end_month(shared_data):
     ("kwargs", "message"),
     [
         ({"model": "FF4"}, "model: expected one of CAPM, FF3, FF5, FF6"),
-        ({"frequency": "weekly"}, "frequency: expected 'daily' or 'monthly'"),
+        ({"frequency": "weekly"}, "frequency: expected 'daily', 'monthly' or 'annual'"),
         ({"start": 45000}, "start: expected a date"),
         ({"end": "not a date"}, "end: expected a date"),
         ({"start": "2020-02-01", "end": "2020-01-01"}, "is after end"),
@@ -118,38 +127,46 @@ def test_bad_arguments_are_named(shared_data, kwargs, message):
         french.load_factors(**arguments, source=offline(shared_data, "v202412"))
 
 
-def test_missing_codes_become_nan_and_trailing_blocks_are_skipped():
+def test_missing_codes_become_nan_and_titled_blocks_are_tables():
     text = (
         "Some description.\r\n\r\n,Mkt-RF,MOM   \r\n"
         "202401,   1.00, -99.99\r\n202402, -999,    2.50\r\n\r\n"
         " Annual Factors: January-December \r\n,Mkt-RF,MOM\r\n  2024,  7.00, 1.00\r\n\r\n"
         "Copyright 2025 Eugene F. Fama and Kenneth R. French\r\n"
     )
-    parsed = french.parse_french_csv(text, "monthly")
-    assert list(parsed.columns) == ["Mkt-RF", "Mom"]
-    assert list(parsed.index) == [pd.Timestamp("2024-01-31"), pd.Timestamp("2024-02-29")]
-    assert parsed["Mkt-RF"].iloc[0] == 0.01 and np.isnan(parsed["Mkt-RF"].iloc[1])
-    assert np.isnan(parsed["Mom"].iloc[0]) and parsed["Mom"].iloc[1] == 0.025
+    parsed = french.parse_french_text(text)
+    assert parsed.vintage == "Some description."
+    monthly, annual = parsed.tables
+    assert (monthly.title, monthly.frequency, annual.title, annual.frequency) == (
+        "", "monthly", "Annual Factors: January-December", "annual"
+    )
+    assert list(monthly.data.columns) == ["Mkt-RF", "Mom"]
+    assert list(monthly.data.index) == [pd.Timestamp("2024-01-31"), pd.Timestamp("2024-02-29")]
+    assert monthly.data["Mkt-RF"].iloc[0] == 0.01 and np.isnan(monthly.data["Mkt-RF"].iloc[1])
+    assert np.isnan(monthly.data["Mom"].iloc[0]) and monthly.data["Mom"].iloc[1] == 0.025
+    assert list(annual.data.index) == [pd.Timestamp("2024-12-31")] and annual.data["Mkt-RF"].iloc[0] == 0.07
 
 
 @pytest.mark.parametrize(
-    ("text", "frequency", "message"),
+    ("text", "message"),
     [
-        ("<html>Not found</html>", "daily", "no factor table found"),
-        (",Mkt-RF\n202401, 1.0\n", "daily", r"expected daily dates of 8 digits .* found '202401'"),
-        (",Mkt-RF\n202401, abc\n", "monthly", "cannot be read as numbers"),
+        ("<html>Not found</html>", "no table found"),
+        (",Mkt-RF\n202401, 1.0\n2024, 2.0\n", "expected dates of one form .* found '202401', '2024'"),
+        (",Mkt-RF\n20240, 1.0\n", "expected dates of one form"),
+        (",Mkt-RF\n202413, 1.0\n", "a date is not valid"),
+        (",Mkt-RF\n202401, abc\n", "cannot be read as numbers"),
     ],
 )
-def test_unreadable_tables_are_reported(text, frequency, message):
+def test_unreadable_tables_are_reported(text, message):
     with pytest.raises(FactorxlError, match=message):
-        french.parse_french_csv(text, frequency, name="x.csv")
+        french.parse_french_text(text, name="x.csv")
 
 
 def test_a_damaged_zip_is_reported_with_what_to_do(tmp_path):
     broken = tmp_path / "F-F_Research_Data_Factors_CSV.zip"
     broken.write_text("<html>")
-    with pytest.raises(FactorxlError, match="not a readable ZIP file.*delete it"):
-        french.read_french_zip(broken, "monthly")
+    with pytest.raises(FactorxlError, match="not a readable ZIP file.*factorxl data update F-F_Research_Data_Factors"):
+        french.read_french_zip(broken)
 
 
 # --- course files ----------------------------------------------------------------------
@@ -287,6 +304,43 @@ def test_plain_http_source_is_refused_before_connecting(tmp_path):
 # --- downloads from a loopback server --------------------------------------------------
 
 
+def _zip(**members: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _good_zip() -> bytes:
+    return (shared_data_dir() / "kenfrench" / "v202510" / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
+
+
+def _declared_bomb(size: int = 1_500_000_000) -> bytes:
+    """A ZIP whose one CSV says it expands to ``size`` bytes, as a zip bomb's honest header does
+    (a header that understates the size makes the reader stop at the stated size and fail the CRC)."""
+    body = bytearray(_zip(**{"F-F_Research_Data_Factors.csv": b",Mkt-RF\n202401,1.0\n"}))
+    local, central = body.find(b"PK\x03\x04"), body.find(b"PK\x01\x02")
+    body[local + 22 : local + 26] = body[central + 24 : central + 28] = struct.pack("<I", size)
+    return bytes(body)
+
+
+BROKEN = {
+    "html": lambda: (b"<html><body>The page you asked for is being updated.</body></html>", {}),
+    "truncatedzip": lambda: (_good_zip()[: len(_good_zip()) // 2], {}),
+    "wronglayout": lambda: (_zip(**{"data.csv": b"date;Mkt-RF;SMB\r\n2024-01-31;1.0;2.0\r\n"}), {}),
+    "twocsv": lambda: (_zip(**{"a.csv": b",Mkt-RF\n202401,1.0\n", "b.csv": b",Mkt-RF\n202401,1.0\n"}), {}),
+    "gzip": lambda: (gzip.compress(_good_zip()), {"Content-Encoding": "gzip"}),
+    "badgzip": lambda: (b"\x1f\x8b\x08\x00 not really gzip", {"Content-Encoding": "gzip"}),
+    "badcourse": lambda: (b"date,AAPL\n2024-01-02,0.01\n", {}),
+    "bomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": bytes(3_000_000)}), {}),
+    "declaredbomb": lambda: (_declared_bomb(), {}),
+    "valuebomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": b",Mkt-RF\n" + b"202401" + b",1" * 200_000 + b"\n"}), {}),
+    "linebomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": b"\n" * 300_000}), {}),
+}
+"""Broken answers served with status 200: each must end in a clear error with nothing cached."""
+
+
 class _Handler(SimpleHTTPRequestHandler):
     """Serves the shared data folder, plus paths that misbehave on purpose."""
 
@@ -308,6 +362,28 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", "http://example.com/elsewhere.zip")
             self.end_headers()
+        elif self.path.startswith("/trickle/"):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(1000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+        elif self.path.startswith("/trickleheaders/"):
+            self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Padding: ")
+            for _ in range(1000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+        elif self.path.split("/")[1] in BROKEN:
+            body, headers = BROKEN[self.path.split("/")[1]]()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
         else:
             super().do_GET()
 
@@ -358,7 +434,9 @@ def test_download_fills_the_cache_once(server, shared_data, tmp_path):
     assert len(server.requests) == before + 2
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "F-F_Momentum_Factor_CSV.zip",
+        "F-F_Momentum_Factor_CSV.zip.source.json",
         "F-F_Research_Data_5_Factors_2x3_CSV.zip",
+        "F-F_Research_Data_5_Factors_2x3_CSV.zip.source.json",
     ]
     again = french.load_factors("FF6", "monthly", source=source)
     assert len(server.requests) == before + 2
@@ -430,3 +508,158 @@ def test_redirect_to_plain_http_is_refused(server, tmp_path):
     _assert_fails_cleanly(
         source, tmp_path, "refusing to download from 'http://example.com/elsewhere.zip'"
     )
+
+
+GOOD = "kenfrench/v202510"
+
+
+def _assert_french_download_fails_cleanly(server, cache: Path, folder: str, pattern: str, **options) -> None:
+    with pytest.raises(FactorxlError, match=pattern) as caught:
+        french.load_factors("CAPM", "monthly", source=_downloading(server, cache, folder, **options))
+    assert "DataSource(local_dir=...)" in str(caught.value) and ".part" not in str(caught.value)
+    assert list(cache.iterdir()) == []  # nothing stored, no temporary file left
+    good = french.load_factors("CAPM", "monthly", source=_downloading(server, cache, GOOD))
+    assert good.index[-1] == pd.Timestamp("2025-10-31")
+    assert (cache / "F-F_Research_Data_Factors_CSV.zip").is_file()
+
+
+@pytest.mark.parametrize(
+    ("folder", "pattern"),
+    [
+        ("html", "not stored: .*not a readable ZIP file"),
+        ("truncatedzip", "not stored: .*not a readable ZIP file"),
+        ("wronglayout", "not stored: .*no table found"),
+        ("twocsv", r"not stored: .*expected one CSV file inside, found \['a.csv', 'b.csv'\]"),
+        ("badgzip", "gzip-encoded answer is damaged"),
+        ("bomb", "not stored: .*larger than 1,000,000 bytes, 1,000,000 lines or 1,000,000 values once decompressed"),
+        ("linebomb", "not stored: .*larger than 1,000,000 bytes, 1,000 lines or 1,000,000 values once decompressed"),
+        ("valuebomb", "not stored: .*larger than 1,000,000 bytes, 1,000,000 lines or 1,000 values once decompressed"),
+    ],
+)
+def test_broken_french_downloads_are_not_cached(server, tmp_path, folder, pattern):
+    """Each bomb passes two of the three bounds (3 MB of zeros; 300,000 empty lines; 200,000 values
+    on one line) and is refused by the third."""
+    limits = {"max_unzipped_bytes": 1_000_000, "max_lines": 1_000_000, "max_values": 1_000_000}
+    limits |= {"linebomb": {"max_lines": 1_000}, "valuebomb": {"max_values": 1_000}}.get(folder, {})
+    _assert_french_download_fails_cleanly(server, tmp_path, folder, pattern, **limits)
+
+
+def test_a_zip_bomb_is_refused_quickly_in_little_memory_with_the_default_limits(server, tmp_path):
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        _assert_french_download_fails_cleanly(server, tmp_path, "declaredbomb", "larger than 80,000,000 bytes")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 5.0 and peak < 300e6
+
+
+def test_gzip_content_encoding_is_decoded(server, shared_data, tmp_path):
+    downloaded = french.load_factors("FF3", "monthly", source=_downloading(server, tmp_path, "gzip"))
+    stored = (tmp_path / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
+    assert stored == (shared_data / GOOD / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
+    assert downloaded.shape == (1192, 4)
+
+
+def test_gzip_content_encoding_is_bounded_by_the_decoded_size(server, tmp_path):
+    _assert_french_download_fails_cleanly(server, tmp_path, "gzip", "larger than 5,000 bytes", max_bytes=5_000)
+
+
+def test_a_bad_course_csv_is_not_cached(server, shared_data, tmp_path):
+    message = _assert_fails_cleanly(
+        _downloading(server, tmp_path, "badcourse"), tmp_path, "not stored", "expected the columns MSFT"
+    )
+    assert ".part" not in message
+    good = course.load_msft(source=_downloading(server, tmp_path, "amoreira2_UG54"))
+    pd.testing.assert_frame_equal(good, course.load_msft(source=offline(shared_data)))
+
+
+@pytest.mark.parametrize("folder", ["trickle", "trickleheaders"])
+def test_a_trickling_server_is_cut_off_at_the_overall_deadline(server, tmp_path, folder):
+    started = time.monotonic()
+    with pytest.raises(FactorxlError, match=r"took longer than 0.6 s, the most factorxl waits"):
+        french.load_factors("CAPM", "monthly", source=_downloading(server, tmp_path, folder, timeout=5.0, deadline=0.6))
+    assert 0.6 <= time.monotonic() - started < 1.5
+    assert list(tmp_path.iterdir()) == []
+    assert french.load_factors("CAPM", "monthly", source=_downloading(server, tmp_path, GOOD)).shape == (1192, 2)
+
+
+def test_a_download_records_where_and_when_it_came_from(server, tmp_path):
+    french.load_factors("CAPM", "monthly", source=_downloading(server, tmp_path, GOOD))
+    record = json.loads((tmp_path / "F-F_Research_Data_Factors_CSV.zip.source.json").read_text())
+    assert record["url"] == _url(server, GOOD) + "F-F_Research_Data_Factors_CSV.zip"
+    assert record["vintage"] == "This file was created using the 202510 CRSP database."
+    assert record["bytes"] == (tmp_path / "F-F_Research_Data_Factors_CSV.zip").stat().st_size
+    assert pd.Timestamp(record["fetched"]).tzinfo is not None
+
+
+# --- the `factorxl data` command -------------------------------------------------------
+
+
+def _data_command(capsys, *arguments: str) -> tuple[int, str, str]:
+    code = cli.main(["data", *arguments])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_data_command_updates_lists_and_clears_through_a_local_server(server, tmp_path, capsys):
+    cache = str(tmp_path / "cache")
+    mirror = _url(server, GOOD)
+    code, out, _ = _data_command(capsys, "update", "25_Portfolios_5x5", "F-F_Research_Data_Factors_daily", "--cache", cache, "--from", mirror)
+    assert code == 0 and "updated 25_Portfolios_5x5" in out and "updated F-F_Research_Data_Factors_daily" in out
+    code, out, _ = _data_command(capsys, "list", "--cache", cache)
+    assert code == 0 and f"cache folder {Path(cache).resolve()}" in out
+    assert "25_Portfolios_5x5 (25_Portfolios_5x5_CSV.zip, 543,908 bytes)" in out
+    assert "vintage: This file was created using the 202510 CRSP database." in out
+    assert f"from {mirror}25_Portfolios_5x5_CSV.zip" in out
+    before = len(server.requests)
+    code, out, _ = _data_command(capsys, "update", "--cache", cache, "--from", mirror)  # every cached dataset
+    assert code == 0 and len(server.requests) == before + 2
+    shutil.copy(shared_data_dir() / "amoreira2_Fin418" / course.BRK_ARKK.name, cache)  # supplied by hand: no address
+    code, out, _ = _data_command(capsys, "update", "--cache", cache, "--from", mirror)
+    assert code == 0 and out.count("\nupdated ") == 2 and "updated df_" not in out
+    code, out, _ = _data_command(capsys, "clear", "25_Portfolios_5x5", course.BRK_ARKK.name, "--cache", cache)
+    assert code == 0 and "deleted 25_Portfolios_5x5_CSV.zip" in out
+    assert sorted(p.name for p in Path(cache).iterdir()) == [
+        "F-F_Research_Data_Factors_daily_CSV.zip",
+        "F-F_Research_Data_Factors_daily_CSV.zip.source.json",
+    ]
+    code, out, _ = _data_command(capsys, "clear", "--cache", cache)
+    assert code == 0 and list(Path(cache).iterdir()) == []
+
+
+def test_data_command_update_keeps_the_cached_copy_when_the_new_one_is_broken(server, shared_data, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    assert _data_command(capsys, "update", "F-F_Research_Data_Factors", "--cache", str(cache), "--from", _url(server, GOOD))[0] == 0
+    kept = (cache / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
+    code, _, err = _data_command(capsys, "update", "--cache", str(cache), "--from", _url(server, "html"))
+    assert code == ExitCode.CANNOT and "not stored" in err
+    assert (cache / "F-F_Research_Data_Factors_CSV.zip").read_bytes() == kept
+    assert sorted(p.name for p in cache.iterdir()) == ["F-F_Research_Data_Factors_CSV.zip", "F-F_Research_Data_Factors_CSV.zip.source.json"]
+
+
+def test_data_command_takes_files_from_a_local_folder(shared_data, tmp_path, capsys):
+    cache = str(tmp_path / "cache")
+    code, out, _ = _data_command(
+        capsys, "update", "10_Industry_Portfolios", "FactorModels_data2.csv", "--cache", cache, "--from", str(shared_data)
+    )
+    assert code == 0
+    listed = _data_command(capsys, "list", "--cache", cache)[1]
+    assert f"from {(shared_data / 'kenfrench' / 'v202510' / '10_Industry_Portfolios_CSV.zip').resolve()}" in listed
+    assert "FactorModels_data2.csv (FactorModels_data2.csv, 198,037 bytes)\n  vintage: none (the file carries no vintage line)" in listed
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("clear", "25_Portfolios_5x5"), "not in the cache folder"),
+        (("update",), "holds no datasets; name the datasets to fetch"),
+        (("update", "X", "--from", "nowhere/at/all"), "neither a folder nor an http"),
+        (("list", "--from", "http://127.0.0.1/"), "--from only applies to update"),
+        (("update", "df_WarrenBAndCathieW_monthly.csv"), "has no download address"),
+    ],
+)
+def test_data_command_errors_say_what_to_do(tmp_path, capsys, arguments, message):
+    code, _, err = _data_command(capsys, *arguments, "--cache", str(tmp_path))
+    assert code == ExitCode.CANNOT and message in err and err.count("\n") == 1

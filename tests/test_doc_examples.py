@@ -21,11 +21,11 @@ def test_the_pages_have_examples():
 
 @pytest.fixture
 def french_files(shared_data):
-    """FF_FACTORS reads the shared folder's 2024 vintage, as after `factorxl build --data`."""
+    """FF_FACTORS and FF_DATA read the shared folder's 2025 vintage, as after `factorxl build --data`."""
     from factorxl.data import DataSource
     from factorxl.excel.data_functions import set_data_source
 
-    set_data_source(DataSource(local_dir=shared_data, vintage="v202412"))
+    set_data_source(DataSource(local_dir=shared_data, vintage="v202510"))
     yield
     set_data_source(None)
 

@@ -11,7 +11,7 @@ import pytest
 from factorxl import udfs
 from factorxl.data import DataSource, load_factors
 from factorxl.data.course import load_brk_arkk, load_msft, load_spy_wmt_jpm_excess
-from factorxl.data.french import read_french_zip
+from factorxl.data.french import load_table
 from factorxl.errors import FactorxlError
 from factorxl.excel.inputs import read_date
 from factorxl.excel.scale_check import PERCENT_SIZE, SCALE_RATIO, check_scale, typical_size
@@ -85,8 +85,8 @@ def _ordinary_pairs(shared_data):
     for name in factors:
         yield f"BRK, ARKK on {name}", funds[["BRK", "ARKK"]], funds[[name]]
     monthly = load_factors("FF6", "monthly", source=v2510)
-    for file in ("25_Portfolios_5x5_CSV.zip", "10_Industry_Portfolios_CSV.zip"):
-        portfolios = read_french_zip(shared_data / "kenfrench" / "v202510" / file, "monthly")
+    for file in ("25_Portfolios_5x5", "10_Industry_Portfolios"):
+        portfolios = load_table(file, "vw", "monthly", source=v2510)[2]
         joined = portfolios.join(monthly, how="inner")
         yield file, joined[portfolios.columns], joined[monthly.columns]
     # the factors regressed on each other, as FM_PREMIA's test assets and factors sometimes are

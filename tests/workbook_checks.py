@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import zipfile
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from factorxl.workbooks.build import BookResult, build_workbook
+
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 from factorxl.workbooks.engine import ExcelError, recalculate
 from factorxl.workbooks.templates.layout import CONSTANT_FONT, INPUT_FILL
 
@@ -95,6 +98,8 @@ def assert_cached_values_are_fresh(path: Path, rtol: float = 1e-12) -> int:
         for i, line in enumerate(result.values):
             for j, value in enumerate(line):
                 stored = cached[result.sheet].cell(top + i, left + j).value
+                if isinstance(stored, datetime.datetime):  # a number in a date format
+                    stored = (stored - EXCEL_EPOCH).total_seconds() / 86400
                 where = f"{result.sheet}!{cached[result.sheet].cell(top + i, left + j).coordinate}"
                 assert not isinstance(value, ExcelError), f"{where}: {value}"
                 if isinstance(value, float) and isinstance(stored, (int, float)):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from operator import attrgetter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -103,11 +105,16 @@ def load_course_file(file: CourseFile, *, source: DataSource | None = None) -> p
         are not the expected ones.
     """
     source = source or DataSource()
-    path = source.path(file.name, file.base_url(source), hint=file.hint)
+    path = source.path(file.name, file.base_url(source), hint=file.hint, validate=partial(validate, file))
+    return read_course_file(path, file)
+
+
+def read_course_file(path: Path, file: CourseFile) -> pd.DataFrame:
+    """Read and check one course file at ``path`` (see :func:`load_course_file`)."""
     try:
         frame = pd.read_csv(path)
         dates = pd.to_datetime(frame.pop("date"), format="%Y-%m-%d")
-    except (KeyError, ValueError, pd.errors.ParserError) as exc:
+    except (KeyError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise FactorxlError(
             f"{path}: expected a 'date' column of YYYY-MM-DD dates ({exc})"
         ) from exc
@@ -127,6 +134,16 @@ def load_course_file(file: CourseFile, *, source: DataSource | None = None) -> p
         raise FactorxlError(f"{path}: every value must be a number or empty ({exc})") from exc
     frame.index = index.as_unit("ns")
     return frame
+
+
+def validate(file: CourseFile, path: Path, source: DataSource) -> None:
+    """Check a downloaded course file before it is stored (course files carry no vintage line)."""
+    read_course_file(path, file)
+
+
+def course_file(name: str) -> CourseFile | None:
+    """The course file of this file name, if any."""
+    return next((file for file in COURSE_FILES if file.name == name), None)
 
 
 def load_spy_wmt_jpm_excess(*, source: DataSource | None = None) -> pd.DataFrame:

@@ -6,7 +6,9 @@ name into a path on disk, in one of two modes:
 
 * **online** (``local_dir`` is ``None``): the file is read from the cache folder
   (:func:`default_cache_dir`); when it is not there yet it is downloaded once,
-  over HTTPS, into the cache;
+  over HTTPS, into the cache. A download is checked (readable, the expected
+  layout) before it is stored, and a small ``<name>.source.json`` beside it
+  records where and when it was fetched and the vintage line it carries;
 * **offline** (``local_dir`` set, the command line's ``--data DIR``): the file is
   searched for by name anywhere below ``local_dir``; nothing is downloaded and
   the cache is not used.
@@ -14,13 +16,22 @@ name into a path on disk, in one of two modes:
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
+import json
 import os
+import shutil
+import socket
 import sys
 import tempfile
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from http.client import HTTPException
@@ -38,6 +49,23 @@ UG54_URL = "https://raw.githubusercontent.com/amoreira2/UG54/refs/heads/main/ass
 
 _CHUNK = 1 << 16
 _LOOPBACK_NAMES = frozenset({"localhost"})
+
+MAX_UNZIPPED_BYTES = 80_000_000
+"""Longest CSV text accepted inside a Kenneth French ZIP (the daily 100 portfolios, the largest
+files, are about 50 MB)."""
+
+MAX_LINES = 1_000_000
+"""Most lines accepted in one Kenneth French CSV (a daily table has about 26,000 rows)."""
+
+MAX_VALUES = 8_000_000
+"""Most values (commas) accepted in one Kenneth French CSV: the daily 100 portfolios have about
+5.2 million; parsing 8 million takes about 300 MB of memory."""
+
+SIDECAR_SUFFIX = ".source.json"
+"""Suffix of the file beside each cached file that records its address, fetch time and vintage."""
+
+Validator = Callable[[Path, "DataSource"], "str | None"]
+"""Checks a downloaded file (raising FactorxlError when it is not usable); returns its vintage line."""
 
 
 def default_cache_dir() -> Path:
@@ -115,7 +143,57 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_CheckedRedirects)
+_DOWNLOAD = threading.local()
+
+
+class _TrackedConnections:
+    """Records every connection a download opens, so that its overall deadline can cut them."""
+
+    def do_open(self, http_class: type, req: urllib.request.Request, **kwargs: object) -> object:
+        """Open as usual, through connections recorded in the current download's list."""
+
+        def connection(*args: object, **options: object) -> object:
+            opened = http_class(*args, **options)
+            getattr(_DOWNLOAD, "connections", []).append(opened)
+            return opened
+
+        return super().do_open(connection, req, **kwargs)  # type: ignore[misc]
+
+
+class _TrackedHTTP(_TrackedConnections, urllib.request.HTTPHandler):
+    """Plain HTTP (loopback only, see :func:`check_url`) with recorded connections."""
+
+
+class _TrackedHTTPS(_TrackedConnections, urllib.request.HTTPSHandler):
+    """HTTPS with recorded connections."""
+
+
+_OPENER = urllib.request.build_opener(_CheckedRedirects, _TrackedHTTP, _TrackedHTTPS)
+
+
+@contextmanager
+def _cut_off_after(seconds: float) -> Iterator[None]:
+    """Within the block, every connection opened is shut down once ``seconds`` have passed, which
+    ends a read in progress however slowly the server sends (status line, headers or body)."""
+    connections: list = []
+    _DOWNLOAD.connections = connections
+
+    def cut() -> None:
+        for connection in connections:
+            if connection.sock is not None:
+                try:
+                    connection.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        _DOWNLOAD.connections = []
 
 
 class DataUnavailable(FactorxlError):
@@ -200,8 +278,14 @@ class DataSource:
         cache or in ``local_dir``.
     timeout : float
         Seconds to wait for the server (connecting, and each read).
+    deadline : float
+        Seconds a whole download may take, however the server trickles its data.
     max_bytes : int
-        Largest file accepted; a larger download is abandoned.
+        Largest file accepted (after any gzip transfer encoding is undone); a
+        larger download is abandoned.
+    max_unzipped_bytes, max_lines, max_values : int
+        Bounds on the CSV inside a Kenneth French ZIP once decompressed (see
+        :func:`factorxl.data.french.read_french_zip`).
     """
 
     cache_dir: Path = field(default_factory=default_cache_dir)
@@ -211,10 +295,20 @@ class DataSource:
     ug54_url: str = UG54_URL
     fin418_url: str | None = None
     timeout: float = 30.0
+    deadline: float = 300.0
     max_bytes: int = 50_000_000
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
+    max_lines: int = MAX_LINES
+    max_values: int = MAX_VALUES
 
     def path(
-        self, name: str, base_url: str | None, *, subfolder: str | None = None, hint: str = ""
+        self,
+        name: str,
+        base_url: str | None,
+        *,
+        subfolder: str | None = None,
+        hint: str = "",
+        validate: Validator | None = None,
     ) -> Path:
         """The local path of data file ``name``, downloading it if needed.
 
@@ -229,6 +323,8 @@ class DataSource:
             Offline mode: keep only copies inside a folder of this name.
         hint : str
             Sentence added to the error when the file cannot be found.
+        validate : callable or None
+            Checks a download before it is stored (see :data:`Validator`).
 
         Returns
         -------
@@ -251,7 +347,10 @@ class DataSource:
                 "no_address", name, f"{name} is not in the cache folder {self.cache_dir} and has no download address.",
                 hint=hint, cache_dir=Path(self.cache_dir),
             )
-        self._download(url, cached)
+        try:
+            self.download(url, cached, validate)
+        except FactorxlError as error:
+            raise DataUnavailable("download", name, str(error), url=url) from error
         return cached
 
     def _find_local(self, name: str, url: str | None, subfolder: str | None, hint: str) -> Path:
@@ -276,43 +375,134 @@ class DataSource:
             vintages=folders,
         )
 
-    def _download(self, url: str, target: Path) -> None:
-        """Download ``url`` to ``target`` atomically (temporary file, then rename)."""
-        check_url(url)
-        def failed(problem: str) -> DataUnavailable:
-            return DataUnavailable("download", target.name, problem, url=url)
+    def download(self, url: str, target: Path, validate: Validator | None = None) -> None:
+        """Download ``url`` to ``target``: checked first, then renamed into place.
 
-        request = urllib.request.Request(url, headers={"User-Agent": f"factorxl/{__version__}"})
+        The body is written to a temporary file beside ``target`` (a gzip
+        ``Content-Encoding`` is undone while it arrives), within :attr:`max_bytes`
+        and :attr:`deadline`; ``validate`` then reads it, and only a file it
+        accepts replaces ``target``, with its ``.source.json`` record. On any
+        failure nothing is left behind and an existing ``target`` is unchanged.
+
+        Raises
+        ------
+        FactorxlError
+            Naming the address and what went wrong (where the download was asked for says
+            what to do about it: :class:`DataUnavailable`).
+        """
+        check_url(url)
+        self._store(lambda out: self._fetch(url, out), target, url, validate, f"downloading {url}")
+
+    def import_file(self, path: Path, target: Path, validate: Validator | None = None) -> None:
+        """Copy a local file into the cache as :meth:`download` stores a download (checked, then renamed)."""
+
+        def copy(out: IO[bytes]) -> None:
+            with open(path, "rb") as source:
+                shutil.copyfileobj(source, out)
+
+        self._store(copy, target, str(Path(path).resolve()), validate, f"reading {path}")
+
+    def _store(
+        self,
+        fill: Callable[[IO[bytes]], None],
+        target: Path,
+        origin: str,
+        validate: Validator | None,
+        action: str,
+    ) -> None:
+        """Write a temporary file with ``fill``, check it, then rename it and its record into place."""
         target.parent.mkdir(parents=True, exist_ok=True)
+        sidecar = target.with_name(target.name + SIDECAR_SUFFIX)
         part: Path | None = None
         try:
-            with _OPENER.open(request, timeout=self.timeout) as response:
-                header = response.headers.get("Content-Length", "")
-                length = int(header) if header.isdigit() else None
-                if length is not None and length > self.max_bytes:
-                    raise failed(self._too_large(url))
-                with tempfile.NamedTemporaryFile(
-                    dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
-                ) as out:
-                    part = Path(out.name)
-                    size = 0
-                    while chunk := response.read(_CHUNK):
-                        size += len(chunk)
-                        if size > self.max_bytes:
-                            raise failed(self._too_large(url))
-                        out.write(chunk)
-                if length is not None and size != length:
-                    raise failed(f"downloading {url} failed: the connection closed after {size:,} of {length:,} bytes.")
+            with tempfile.NamedTemporaryFile(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
+            ) as out:
+                part = Path(out.name)
+                fill(out)
+            try:
+                vintage = validate(part, self) if validate else None
+            except FactorxlError as exc:
+                reason = str(exc).replace(str(part), target.name).replace(part.name, target.name)  # not the temporary name
+                raise FactorxlError(
+                    f"{action} gave a file factorxl cannot use, so it was not stored: {reason}."
+                ) from exc
+            record = {
+                "url": origin,
+                "fetched": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "bytes": part.stat().st_size,
+                "vintage": vintage,
+            }
+            part_record = part.with_name(part.name + SIDECAR_SUFFIX)
+            part_record.write_text(json.dumps(record, indent=1), encoding="utf-8")
             os.replace(part, target)
             part = None
-        except urllib.error.HTTPError as exc:
-            raise failed(f"downloading {url} failed: HTTP {exc.code} {exc.reason}.") from exc
-        except (urllib.error.URLError, HTTPException, OSError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise failed(f"downloading {url} failed: {reason}.") from exc
+            os.replace(part_record, sidecar)
         finally:
             if part is not None:
+                part.with_name(part.name + SIDECAR_SUFFIX).unlink(missing_ok=True)
                 part.unlink(missing_ok=True)
 
-    def _too_large(self, url: str) -> str:
-        return f"downloading {url} stopped: the file is larger than {self.max_bytes:,} bytes, the most factorxl accepts."
+    def _fetch(self, url: str, out: IO[bytes]) -> None:
+        """Stream ``url`` into ``out`` within the size limit and the overall deadline."""
+        request = urllib.request.Request(
+            url, headers={"User-Agent": f"factorxl/{__version__}", "Accept-Encoding": "gzip, identity"}
+        )
+        started = time.monotonic()
+
+        def remaining() -> float:
+            left = self.deadline - (time.monotonic() - started)
+            if left <= 0:
+                raise FactorxlError(
+                    f"downloading {url} stopped: it took longer than {self.deadline:g} s, the most factorxl waits."
+                )
+            return left
+
+        try:
+            with _cut_off_after(self.deadline), _OPENER.open(request, timeout=self.timeout) as response:
+                header = response.headers.get("Content-Length", "")
+                length = int(header) if header.isdigit() else None
+                encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+                if encoding not in ("identity", "gzip", "x-gzip"):
+                    raise FactorxlError(f"downloading {url} failed: unsupported Content-Encoding {encoding!r}.")
+                gunzip = zlib.decompressobj(wbits=31) if encoding != "identity" else None
+                if gunzip is None and length is not None and length > self.max_bytes:
+                    raise self._too_large(url)
+                received = written = 0
+                while True:
+                    chunk = response.read1(_CHUNK)
+                    remaining()  # a read ended by the deadline says so
+                    if not chunk:
+                        break
+                    received += len(chunk)
+                    if gunzip is not None:
+                        chunk = gunzip.decompress(chunk, self.max_bytes + 1 - written)
+                        if gunzip.unconsumed_tail:
+                            raise self._too_large(url)
+                    written += len(chunk)
+                    if written > self.max_bytes:
+                        raise self._too_large(url)
+                    out.write(chunk)
+                if length is not None and received != length:
+                    raise FactorxlError(
+                        f"downloading {url} failed: the connection closed after {received:,} "
+                        f"of {length:,} bytes."
+                    )
+                if gunzip is not None and not gunzip.eof:
+                    raise FactorxlError(f"downloading {url} failed: the gzip-encoded answer is incomplete.")
+        except urllib.error.HTTPError as exc:
+            raise FactorxlError(
+                f"downloading {url} failed: HTTP {exc.code} {exc.reason}."
+            ) from exc
+        except zlib.error as exc:
+            raise FactorxlError(f"downloading {url} failed: the gzip-encoded answer is damaged ({exc}).") from exc
+        except (urllib.error.URLError, HTTPException, OSError) as exc:
+            remaining()  # a read cut short by the overall deadline says so
+            reason = getattr(exc, "reason", None) or exc
+            raise FactorxlError(f"downloading {url} failed: {reason}.") from exc
+
+    def _too_large(self, url: str) -> FactorxlError:
+        return FactorxlError(
+            f"downloading {url} stopped: the file is larger than {self.max_bytes:,} bytes, the most factorxl accepts."
+        )
+

@@ -1,4 +1,4 @@
-"""Worksheet functions that return data: Fama-French factor tables from factorxl's loaders.
+"""Worksheet functions that return data: tables of the Kenneth French data library from factorxl's loaders.
 
 Where the files come from is set once per Python session (see :func:`data_source`):
 
@@ -14,24 +14,29 @@ The loaders (pandas, network) are imported inside the functions, so importing
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from factorxl.errors import FactorxlError
 from factorxl.excel.declare import worksheet_function
-from factorxl.excel.inputs import EXCEL_EPOCH, is_missing, read_choice, read_date
+from factorxl.excel.inputs import EXCEL_EPOCH, is_missing, read_bool, read_choice, read_date
 from factorxl.excel.outputs import grid
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from factorxl.data.sources import DataSource, DataUnavailable
 
-__all__ = ["FF_FACTORS"]
+__all__ = ["FF_DATA", "FF_FACTORS"]
 
 DATA_DIR_VARIABLE = "FACTORXL_DATA_DIR"
 VINTAGE_VARIABLE = "FACTORXL_DATA_VINTAGE"
 MODELS = ("capm", "ff3", "ff5", "ff6")
 FREQUENCIES = ("daily", "monthly")
+TABLE_FREQUENCIES = ("daily", "monthly", "annual")
 
 _configured: DataSource | None = None
 
@@ -47,6 +52,19 @@ def set_data_source(source: DataSource | None) -> None:
     """
     global _configured
     _configured = source
+
+
+@contextmanager
+def data_source_set_to(source: DataSource | None) -> Iterator[None]:
+    """Within the block, the data worksheet functions read through ``source`` (when given)."""
+    global _configured
+    previous = _configured
+    if source is not None:
+        _configured = source
+    try:
+        yield
+    finally:
+        _configured = previous
 
 
 def data_source() -> DataSource:
@@ -85,34 +103,84 @@ def sheet_advice(error: DataUnavailable) -> str:
     }[error.kind]
 
 
+@contextmanager
+def _advice_for_a_cell() -> Iterator[None]:
+    """Data files that cannot be had raise their problem with advice for someone in Excel."""
+    from factorxl.data.sources import DataUnavailable
+
+    try:
+        yield
+    except DataUnavailable as error:
+        raise FactorxlError(error.with_advice(sheet_advice(error))) from None
+
+
+def _dates(start_date, end_date):
+    """The optional first and last dates (a typed year is its first or last day), in order."""
+    first, last = _optional_date(start_date, "start_date", "start"), _optional_date(end_date, "end_date", "end")
+    if first is not None and last is not None and first > last:
+        raise FactorxlError(f"start_date ({first:%Y-%m-%d}) is after end_date ({last:%Y-%m-%d})")
+    return first, last
+
+
 def _optional_date(value, name: str, year: str):
     """A date argument that may be omitted; a typed year means its first (``year="start"``) or last day."""
     return None if is_missing(value) else read_date(value, name, year=year)
 
 
+def _dated_rows(table: pd.DataFrame) -> list[list]:
+    """A header row (``date``, the columns) and one row per date as an Excel date number."""
+    serials = (table.index - EXCEL_EPOCH).days.to_numpy(dtype=float)
+    return [["date", *table.columns], *grid(np.column_stack([serials, table.to_numpy()]))]
+
+
+def _described(text: str, rows: list[list]) -> list[list]:
+    """``rows`` under a first row holding ``text`` in its first cell."""
+    return [[text, *[""] * (len(rows[0]) - 1)], *rows]
+
+
+@worksheet_function(
+    dataset="The library's name of the dataset, as in its address: 25_Portfolios_5x5, 10_Industry_Portfolios, F-F_Research_Data_Factors_daily, Developed_3_Factors...",
+    table='Optional. A title (or a part only one title has), a number (1 = first) or "vw", "ew" (value-/equal-weighted returns), "firms" (number of firms), "size" (average size). Omit for the first table.',
+    frequency='Optional. Frequency: "monthly", "annual" or "daily" rows. Omit for the table\'s own frequency.',
+)
+def FF_DATA(dataset, table=None, frequency=None, start_date=None, end_date=None):
+    """A Kenneth French library table: a row naming it, a header row, then a date and the values of each period."""
+    from factorxl.data.french import load_table
+
+    if is_missing(dataset) or isinstance(dataset, (list, tuple)):
+        raise FactorxlError("dataset is required: a Kenneth French library name such as 25_Portfolios_5x5")
+    period = None if is_missing(frequency) else read_choice(frequency, "frequency", TABLE_FREQUENCIES, "")
+    chosen = None if is_missing(table) else table
+    first, last = _dates(start_date, end_date)
+    with _advice_for_a_cell():
+        file, found, rows = load_table(str(dataset), chosen, period, first, last, source=data_source())
+    note = f"{file.name.removesuffix('_CSV.zip')}: {found.label}; {found.unit}; {file.vintage}"
+    return _described(note, _dated_rows(rows))
+
+
 @worksheet_function(
     model='Factor model: "CAPM", "FF3", "FF5" or "FF6" (FF5 plus momentum).',
-    frequency='"daily" or "monthly" (dated at the month end).',
-    start_date="Optional. First date: a date cell, text like 2020-01-31 or a year like 2020 (its first day). Omit for the first available.",
-    end_date="Optional. Last date: a date cell, text like 2020-12-31 or a year like 2020 (its last day). Omit for the latest available.",
+    frequency='Frequency: "daily" or "monthly" (dated at the month end).',
+    describe="Optional. TRUE adds a first row naming the files, the unit and their vintage line; default FALSE.",
 )
-def FF_FACTORS(model, frequency, start_date=None, end_date=None):
+def FF_FACTORS(model, frequency, start_date=None, end_date=None, describe=None):
     """Kenneth French factor returns as decimals: a header row, then a date and the factors for each period."""
-    from factorxl.data.french import load_factors
-    from factorxl.data.sources import DataUnavailable
+    from factorxl.data import french
 
     for name, value in (("model", model), ("frequency", frequency)):
         if is_missing(value):
             raise FactorxlError(f"{name} is required")
     choice = read_choice(model, "model", MODELS, "")
     period = read_choice(frequency, "frequency", FREQUENCIES, "")
-    first, last = _optional_date(start_date, "start_date", "start"), _optional_date(end_date, "end_date", "end")
-    if first is not None and last is not None and first > last:
-        raise FactorxlError(f"start_date ({first:%Y-%m-%d}) is after end_date ({last:%Y-%m-%d})")
-    try:
-        table = load_factors(choice.upper(), period, first, last, source=data_source())
-    except DataUnavailable as error:
-        raise FactorxlError(error.with_advice(sheet_advice(error))) from None
-    table = table[[*table.columns.drop("RF"), "RF"]]
-    serials = (table.index - EXCEL_EPOCH).days.to_numpy(dtype=float)
-    return [["date", *table.columns], *grid(np.column_stack([serials, table.to_numpy()]))]
+    first, last = _dates(start_date, end_date)
+    show = read_bool(describe, "describe", False)
+    source = data_source()
+    with _advice_for_a_cell():
+        table = french.load_factors(choice.upper(), period, first, last, source=source)
+        files = [french.load_file(dataset, period, source=source) for dataset, _ in french.MODELS[choice.upper()]] if show else []
+    rows = _dated_rows(table[[*table.columns.drop("RF"), "RF"]])
+    if not show:
+        return rows
+    names = " + ".join(f.name.removesuffix("_CSV.zip") for f in files)
+    vintages = "; ".join(dict.fromkeys(f.vintage for f in files))
+    return _described(f"{names}: {choice.upper()} factors; decimals (the files' percent / 100); {vintages}", rows)

@@ -95,6 +95,15 @@ INSTRUMENT_EXPOSURES = (
     "instrument; optional header row of instrument names."
 )
 
+START_DATE = (
+    "Optional. First date: a date cell, text like 2020-01-31 or a year like 2020 (its first day). "
+    "Omit for the first available."
+)
+END_DATE = (
+    "Optional. Last date: a date cell, text like 2020-12-31 or a year like 2020 (its last day); a monthly "
+    "or annual row counts whole. Omit for the latest available."
+)
+
 ARGUMENTS: dict[str, str] = {
     "returns": RETURNS,
     "factors": FACTORS,
@@ -115,6 +124,8 @@ ARGUMENTS: dict[str, str] = {
     "intercept": INTERCEPT,
     "specific_vol": SPECIFIC_VOL,
     "instrument_exposures": INSTRUMENT_EXPOSURES,
+    "start_date": START_DATE,
+    "end_date": END_DATE,
 }
 """The help of every argument name whose help does not depend on the function."""
 

@@ -19,11 +19,13 @@ Rules (the README states them for users):
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import numbers
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice, repeat
 from typing import Any
 
 import numpy as np
@@ -113,7 +115,8 @@ def as_grid(value: Any, name: str) -> list[list[Any]]:
     """Shape any xlwings value as a list of rows.
 
     A scalar is one cell; a flat list is one column (time runs down the rows);
-    a list of lists is a block and must be rectangular.
+    a list of lists is a block and must be rectangular. The rows of a block are the
+    caller's own lists: read them, never change them.
     """
     if isinstance(value, np.ndarray):
         value = value.tolist()
@@ -121,6 +124,8 @@ def as_grid(value: Any, name: str) -> list[list[Any]]:
         return [[value]]
     if len(value) == 0:
         raise FactorxlError(f"{name} is empty; expected a range of numbers")
+    if _LIST.issuperset(map(type, value)) and len(set(map(len, value))) == 1:
+        return value if isinstance(value, list) else list(value)  # a block of lists, checked in C, rows not copied
     if not any(isinstance(row, (list, tuple)) for row in value):
         return [[cell] for cell in value]
     widths = {len(row) if isinstance(row, (list, tuple)) else -1 for row in value}
@@ -131,12 +136,33 @@ def as_grid(value: Any, name: str) -> list[list[Any]]:
     return [list(row) for row in value]
 
 
+@functools.lru_cache(maxsize=64)
+def _generated_labels(prefix: str, count: int) -> tuple[str, ...]:
+    """Labels of a range without a header: ``f1, f2, ...`` for the prefix ``f``."""
+    return tuple(f"{prefix}{j + 1}" for j in range(count))
+
+
+def _flat_list(value: Any) -> tuple[list[Any], set[type]] | None:
+    """A flat list (one row or column as xlwings hands it over): its cells and the types of
+    all but the first (which may be a header); None for a scalar or a block."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)) or len(value) == 0:
+        return None
+    later_types = set(map(type, islice(value, 1, None)))
+    if any(issubclass(kind, (list, tuple)) for kind in later_types | {type(value[0])}):
+        return None
+    return value if isinstance(value, list) else list(value), later_types
+
+
 MAX_MAGNITUDE = 1e154  # larger numbers overflow when squared (variances, sums of squares)
 NON_FINITE_TEXT = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan"})
 WHOLE_NUMBER_LIMIT = 2**31 - 1  # whole-number options beyond this are not counts of anything
 _PLAIN, _EMPTY, _OTHER = 0, 1, 2
 _CELL_KINDS = {float: _PLAIN, int: _PLAIN, np.float64: _PLAIN, type(None): _EMPTY}
-_cell_kinds = np.frompyfunc(lambda cell: _CELL_KINDS.get(type(cell), _OTHER), 1, 1)
+_NUMBER_OR_EMPTY = frozenset(_CELL_KINDS)
+_LIST = frozenset({list})
+_TEXT = frozenset({str})
 
 
 def _position(row: int, column: int) -> str:
@@ -183,16 +209,39 @@ def _object_grid(rows: list[list[Any]]) -> np.ndarray:
     return cells
 
 
+def _plain_floats(cells: Iterable[Any], shape: tuple[int, int]) -> np.ndarray | None:
+    """Cells known to be numbers or empty as floats of ``shape`` (NaN when empty), or None
+    when one breaks the number rule (an integer beyond the float range, an infinity, a
+    number too large): then the cell-by-cell reading finds it and names it."""
+    try:
+        values = np.fromiter(cells, dtype=float, count=shape[0] * shape[1]).reshape(shape)
+    except OverflowError:
+        return None
+    if values.size == 0:  # rows without cells: left to the careful reading, which refuses them
+        return None
+    # fmax and fmin pass over empty cells; when every cell is empty both are NaN, the test fails
+    # and the careful reading returns the NaNs (which read_table then refuses)
+    inside = np.fmax.reduce(values, axis=None) <= MAX_MAGNITUDE and np.fmin.reduce(values, axis=None) >= -MAX_MAGNITUDE
+    return values if inside else None
+
+
 def _to_floats(rows: list[list[Any]], name: str, first_row: int, first_column: int = 0) -> np.ndarray:
     """Convert data rows to floats, NaN for missing cells, enforcing the number rule.
 
-    The whole block is typed at once: plain numbers are converted in one NumPy call,
-    ``None`` is missing, and only text cells (numbers stored as text, error values) and
-    cells of other types (logicals, dates) are looked at one by one. The first offending
-    cell in reading order is reported with its row and column.
+    A block of numbers and empty cells, the common case, is recognised and converted in C:
+    one pass over the cells' types, one NumPy conversion. Otherwise the whole block is
+    typed at once (a dictionary lookup per cell's type, in C): plain numbers are converted
+    in one NumPy call, ``None`` is missing, and only text cells (numbers stored as text,
+    error values) and cells of other types (logicals, dates) are looked at one by one. The
+    first offending cell in reading order is reported with its row and column.
     """
+    if _NUMBER_OR_EMPTY.issuperset(map(type, chain.from_iterable(rows))):
+        values = _plain_floats(chain.from_iterable(rows), (len(rows), len(rows[0])))
+        if values is not None:
+            return values
     cells = _object_grid(rows)
-    kinds = _cell_kinds(cells).astype(np.int8)
+    kinds = np.fromiter(map(_CELL_KINDS.get, map(type, cells.flat), repeat(_OTHER)), dtype=np.int8, count=cells.size)
+    kinds = kinds.reshape(cells.shape)
     plain = kinds == _PLAIN
     values = np.full(cells.shape, np.nan)
     try:
@@ -230,19 +279,38 @@ def read_table(value: Any, name: str, label_prefix: str) -> Table:
     """
     if value is None or (isinstance(value, str) and value.strip() == ""):
         raise FactorxlError(f"{name} is empty; expected a range of numbers")
-    grid = as_grid(value, name)
-    header = [_header_text(cell) for cell in grid[0]]
-    has_header = all(label is not None for label in header)
+    flat = _flat_list(value)
+    if flat is None:
+        grid = as_grid(value, name)
+        first_cells, length = grid[0], len(grid)
+    else:
+        cells, later_types = flat
+        first_cells, length = cells[:1], len(cells)
+    may_be_header = not first_cells or isinstance(first_cells[0], str)  # a first cell that is not text rules it out
+    header = [_header_text(cell) for cell in first_cells] if may_be_header else [None]
+    has_header = None not in header
     first = 1 if has_header else 0
-    width = len(grid[0])
-    labels = tuple(header) if has_header else tuple(f"{label_prefix}{j + 1}" for j in range(width))
-    data = grid[first:]
-    if not data:
+    labels = tuple(header) if has_header else _generated_labels(label_prefix, len(first_cells))
+    if length == first:
         raise FactorxlError(f"{name} has a header but no data rows")
-    values = _to_floats(data, name, first)
+    if flat is None:
+        values = _to_floats(grid[first:], name, first)
+    else:
+        values = _column_to_floats(cells, later_types, has_header, name)
     if np.isnan(values).all():
         raise FactorxlError(f"{name} has no numbers: every cell is empty or an error value")
     return Table(values=values, labels=labels, name=name, has_header=has_header)
+
+
+def _column_to_floats(cells: list[Any], later_types: set[type], has_header: bool, name: str) -> np.ndarray:
+    """The cells of a flat list below its header as one column of floats (see :func:`_to_floats`);
+    ``later_types`` are the types of every cell but the first."""
+    data = cells[1:] if has_header else cells
+    if _NUMBER_OR_EMPTY.issuperset(later_types) and (has_header or type(cells[0]) in _NUMBER_OR_EMPTY):
+        values = _plain_floats(data, (len(data), 1))
+        if values is not None:
+            return values
+    return _to_floats([[cell] for cell in data], name, int(has_header))
 
 
 def read_vector(
@@ -559,7 +627,7 @@ def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns:
     header = [_header_text(cell) for cell in grid[0]]
     has_header = all(label is not None for label in header) and _parse_date(grid[0][0]) is None
     first = 1 if has_header else 0
-    labels = tuple(header[2:]) if has_header else tuple(f"{value_prefix}{j + 1}" for j in range(width - 2))
+    labels = tuple(header[2:]) if has_header else _generated_labels(value_prefix, width - 2)
     data = grid[first:]
     if not data:
         raise FactorxlError(f"{name} has no data rows")
@@ -636,18 +704,31 @@ def read_text_vector(value: Any, name: str, length: int | None = None) -> tuple[
     """
     if value is None or (isinstance(value, str) and value.strip() == ""):
         raise FactorxlError(f"{name} is empty; expected a column of text labels")
-    grid = as_grid(value, name)
-    if len(grid) != 1 and len(grid[0]) != 1:
-        raise FactorxlError(f"{name} must be a single row or column; it has {len(grid)} rows x {len(grid[0])} columns")
-    cells = [cell for row in grid for cell in row]
+    flat = _flat_list(value)
+    if flat is None:
+        grid = as_grid(value, name)
+        if len(grid) != 1 and len(grid[0]) != 1:
+            raise FactorxlError(f"{name} must be a single row or column; it has {len(grid)} rows x {len(grid[0])} columns")
+        cells = [cell for row in grid for cell in row]
+    else:
+        cells = flat[0]
+    if _TEXT.issuperset(map(type, cells)):  # all text: stripped in C, and only the distinct labels checked
+        stripped = tuple(map(str.strip, cells))
+        if not any(map(is_missing, set(stripped))):
+            return _with_length(stripped, name, length)
     labels = []
     for position, cell in enumerate(cells, start=1):
         if is_missing(cell) or isinstance(cell, bool) or not isinstance(cell, (str, numbers.Real)):
             raise FactorxlError(f"{name} has an empty or invalid cell ({cell!r}) at position {position}; every entry needs a label")
         labels.append(cell.strip() if isinstance(cell, str) else f"{float(cell):g}")
+    return _with_length(tuple(labels), name, length)
+
+
+def _with_length(labels: tuple[str, ...], name: str, length: int | None) -> tuple[str, ...]:
+    """``labels``, after checking that there are ``length`` of them when a length is expected."""
     if length is not None and len(labels) != length:
         raise FactorxlError(f"{name} has {_count(len(labels), 'label')} but {length} were expected")
-    return tuple(labels)
+    return labels
 
 
 def read_positions(value: Any, name: str, labels: Sequence[str]) -> list[int]:

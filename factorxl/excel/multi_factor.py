@@ -312,7 +312,7 @@ def CHAR_RETURNS(table, weights=None, intercept=None, standardize=None):
     long_table, regressions = _characteristic_regressions(table, weights, intercept, standardize)
     columns = [*regressions.names, "assets", "R-squared"]
     values = np.column_stack([regressions.coefficients, regressions.nobs, regressions.rsquared])
-    return labeled_table(long_table.date_labels, columns, values, corner="date")
+    return labeled_table(regressions.date_labels, columns, values, corner="date")
 
 
 @worksheet_function(
@@ -387,4 +387,4 @@ def CHAR_ADJUSTED_RETURN(table, holdings, weights=None, intercept=None, standard
     result = regressions.portfolio(rows, holding_weights)
     columns = ["return", "implied", "adjusted", *regressions.names]
     values = np.column_stack([result.returns, result.implied, result.adjusted, result.exposures])
-    return labeled_table([long_table.date_labels[d] for d in result.dates], columns, values, corner="date")
+    return labeled_table([regressions.date_labels[d] for d in result.dates], columns, values, corner="date")

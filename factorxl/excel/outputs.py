@@ -45,7 +45,7 @@ def _cells(array: np.ndarray) -> list[list[Cell]]:
     applied once per kind (NaN, +inf, -inf) rather than once per cell.
     """
     if array.dtype.kind in "biuf":
-        return _numbers(array.astype(float)).tolist()
+        return _float_cells(np.asarray(array, dtype=float))
     array = array.astype(object)
     kept = np.fromiter((v is None or isinstance(v, str) for v in array.flat), dtype=bool, count=array.size).reshape(array.shape)
     if kept.all():
@@ -53,6 +53,18 @@ def _cells(array: np.ndarray) -> list[list[Cell]]:
     shaped = array.copy()
     shaped[~kept] = _numbers(array[~kept].astype(float))
     return shaped.tolist()
+
+
+def _float_cells(numbers: np.ndarray) -> list[list[Cell]]:
+    """Rows of float cells: every row through ``tolist``, then the few rows holding a
+    non-finite number shaped again by :func:`_numbers` (a missing result in a long
+    series costs its row, not the whole block)."""
+    rows = numbers.tolist()
+    incomplete = np.flatnonzero(~np.isfinite(numbers).all(axis=1))
+    if incomplete.size:
+        for i, shaped in zip(incomplete.tolist(), _numbers(numbers[incomplete]).tolist(), strict=True):
+            rows[i] = shaped
+    return rows
 
 
 def _numbers(numbers: np.ndarray) -> np.ndarray:
@@ -73,14 +85,19 @@ def _array(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=object) if array.dtype.kind in "US" and not isinstance(values, np.ndarray) else array
 
 
-def grid(values: Any) -> list[list[Cell]]:
-    """A 2-D block of cells; a 1-D input becomes one column."""
+def _block(values: Any) -> np.ndarray:
+    """``values`` as a 2-D array (see :func:`_array`); a scalar is one cell, a 1-D input one column."""
     array = _array(values)
     if array.ndim == 0:
-        array = array.reshape(1, 1)
-    elif array.ndim == 1:
-        array = array.reshape(-1, 1)
-    return _cells(array)
+        return array.reshape(1, 1)
+    if array.ndim == 1:
+        return array.reshape(-1, 1)
+    return array
+
+
+def grid(values: Any) -> list[list[Cell]]:
+    """A 2-D block of cells; a 1-D input becomes one column."""
+    return _cells(_block(values))
 
 
 def row(values: Any) -> list[list[Cell]]:
@@ -107,13 +124,19 @@ def labeled_table(
     ``values`` has one row per row label and one column per column label; it may mix
     numbers and text.
     """
-    body = grid(values)
-    if len(body) != len(row_labels) or any(len(r) != len(column_labels) for r in body):
+    array = _block(values)
+    if array.shape != (len(row_labels), len(column_labels)):
         raise ValueError("labeled_table: labels do not match the shape of the values")
-    return [[corner, *column_labels]] + [[label, *r] for label, r in zip(row_labels, body, strict=True)]
+    body = _cells(array)
+    for label, cells in zip(row_labels, body, strict=True):
+        cells.insert(0, label)
+    body.insert(0, [corner, *column_labels])
+    return body
 
 
 def aligned_rows(values: Any, labels: Sequence[str], has_header: bool) -> list[list[Cell]]:
     """A T x N block aligned with an input range's rows: the labels on top when the input had a header."""
     body = grid(values)
-    return [list(labels)] + body if has_header else body
+    if has_header:
+        body.insert(0, list(labels))
+    return body

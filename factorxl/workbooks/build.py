@@ -21,13 +21,16 @@ from types import ModuleType
 
 from factorxl.data import DataSource
 from factorxl.errors import FactorxlError
+from factorxl.excel.data_functions import data_source_set_to
 from factorxl.workbooks.progress import Progress, reporting
 from factorxl.workbooks.refresh import refresh_workbook
-from factorxl.workbooks.templates import arkk_brk, minimodel, msft
+from factorxl.workbooks.templates import arkk_brk, famamacbeth, minimodel, msft
 from factorxl.workbooks.templates.data import MissingData
 
-TEMPLATES: dict[str, ModuleType] = {"msft": msft, "arkk_brk": arkk_brk, "minimodel": minimodel}
-"""Every template by its command-line name; each module has ``FILE_NAME`` and ``build(path, source)``."""
+TEMPLATES: dict[str, ModuleType] = {"msft": msft, "arkk_brk": arkk_brk, "minimodel": minimodel, "famamacbeth": famamacbeth}
+"""Every template by its command-line name; each module has ``FILE_NAME`` and ``build(path, source)``,
+and may name the Kenneth French vintage folder it reads by default (``VINTAGE``) or say that it
+reads no dataset (``NEEDS_DATA = False``)."""
 
 DEFAULT_VINTAGE = "v202412"
 """The Kenneth French vintage the seeds' MSFT numbers were computed with (beta 1.187234068887255)."""
@@ -70,7 +73,7 @@ class BookResult:
     seconds: float = 0.0
 
 
-def vintage_for(data_dir: Path | None, vintage: str | None) -> str | None:
+def vintage_for(data_dir: Path | None, vintage: str | None, default: str = DEFAULT_VINTAGE) -> str | None:
     """The Kenneth French vintage a build reads.
 
     Parameters
@@ -79,17 +82,30 @@ def vintage_for(data_dir: Path | None, vintage: str | None) -> str | None:
         The offline data folder (``--data``), or None online.
     vintage : str or None
         The vintage asked for (``--vintage``).
+    default : str
+        The template's default vintage (:data:`DEFAULT_VINTAGE` unless it names its own).
 
     Returns
     -------
     str or None
-        ``vintage`` when given; otherwise, offline, :data:`DEFAULT_VINTAGE` when the data
-        folder has a subfolder of that name; otherwise None (a folder with one copy of each
-        file, or the download cache).
+        ``vintage`` when given; otherwise, offline, ``default`` when the data folder has a
+        subfolder of that name; otherwise None (a folder with one copy of each file, or the
+        download cache).
     """
     if vintage or data_dir is None:
         return vintage
-    return DEFAULT_VINTAGE if any(p.is_dir() for p in Path(data_dir).rglob(DEFAULT_VINTAGE)) else None
+    return default if any(p.is_dir() for p in Path(data_dir).rglob(default)) else None
+
+
+def template_source(name: str, data_dir: Path | None, vintage: str | None) -> DataSource:
+    """Where template ``name`` reads its data: the folder ``data_dir`` with the vintage
+    :func:`vintage_for` picks for it (the template's ``VINTAGE`` by default), or the download cache."""
+    if data_dir is None:
+        return DataSource()
+    if not getattr(TEMPLATES[name], "NEEDS_DATA", True):
+        return DataSource(local_dir=Path(data_dir))
+    default = getattr(TEMPLATES[name], "VINTAGE", DEFAULT_VINTAGE)
+    return DataSource(local_dir=Path(data_dir), vintage=vintage_for(data_dir, vintage, default))
 
 
 def build_workbook(name: str, out: Path, source: DataSource | None, *, progress: bool | None = None) -> BookResult:
@@ -102,7 +118,8 @@ def build_workbook(name: str, out: Path, source: DataSource | None, *, progress:
     out : Path
         The output folder (it must exist); the file keeps the template's ``FILE_NAME``.
     source : DataSource or None
-        Where the datasets come from (the MiniModel needs none).
+        Where the datasets come from (the MiniModel needs none); the data worksheet
+        functions of the workbook read through it while it is refreshed.
     progress : bool, optional
         True draws a progress bar, False shows nothing; by default the enclosing
         :func:`factorxl.workbooks.progress.reporting` block decides (else a bar on a terminal).
@@ -131,7 +148,8 @@ def build_workbook(name: str, out: Path, source: DataSource | None, *, progress:
                     built = template.build(partial, source)
             except MissingData as missing:
                 return BookResult(name, None, (), (str(missing),))
-            report = refresh_workbook(partial, full=True, progress=progress)
+            with data_source_set_to(source):  # the data functions in the workbook read where the build reads
+                report = refresh_workbook(partial, full=True, progress=progress)
         problems = report.problems + report.errors
         if problems:
             raise FormulasNotEvaluated(path.name, problems)

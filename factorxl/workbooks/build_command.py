@@ -3,21 +3,22 @@
 Exit codes (:class:`factorxl.exit_codes.ExitCode`): 0 every workbook was built in full; 1 a
 dataset could not be had and a workbook (or a part of one) was left out - the others are
 still built and the message says which file is missing and how to supply it; 3 the work
-cannot be done (a ``--data`` folder that does not exist, an ``--out`` that is a file);
-4 a template formula did not evaluate (nothing written).
+cannot be done (a ``--data`` folder that does not exist, an ``--out`` that is a file, a
+``--vintage`` the folder does not have); 4 a template formula did not evaluate (nothing written).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 from factorxl.cli import add_out_option
 from factorxl.exit_codes import ExitCode
 
 DEFAULT_OUT = "factorxl-workbooks"
-WORKBOOKS = ("msft", "arkk_brk", "minimodel")
+WORKBOOKS = ("msft", "arkk_brk", "minimodel", "famamacbeth")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--vintage",
         metavar="NAME",
         help="with --data: the subfolder holding the Kenneth French files to use when the folder has several "
-        "vintages (default v202412 when such a subfolder exists)",
+        "vintages (default, when such a subfolder exists: v202412, and v202510 for famamacbeth)",
     )
     parser.add_argument(
         "--only",
@@ -52,16 +53,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print nothing but what was left out and errors")
 
 
-def _data_source(data: Path | None, vintage: str | None):
-    """The source ``--data`` and ``--vintage`` ask for, or a one-line error saying what to give instead."""
-    from factorxl.data import DataSource
+def _check_data(data: Path | None, vintage: str | None) -> None:
+    """``--data`` and ``--vintage`` as given, or a one-line error saying what to give instead."""
     from factorxl.errors import FactorxlError
-    from factorxl.workbooks.build import vintage_for
 
     if data is None:
         if vintage:
             raise FactorxlError("--vintage chooses among the copies in a --data folder; add --data DIR (online, the download is the latest)")
-        return DataSource()
+        return
     if not data.is_dir():
         raise FactorxlError(f"--data {data}: no such folder; give the folder that holds the data files")
     if vintage:
@@ -71,37 +70,38 @@ def _data_source(data: Path | None, vintage: str | None):
                 f"--vintage {vintage}: {data} has no folder of that name with Kenneth French files; "
                 f"choose one of {', '.join(vintages) or 'none (omit --vintage)'}"
             )
-    return DataSource(local_dir=data, vintage=vintage_for(data, vintage))
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the workbooks; returns the exit code."""
     from factorxl.cli import output_folder
-    from factorxl.excel.data_functions import set_data_source
-    from factorxl.workbooks.build import FormulasNotEvaluated, build_workbooks
+    from factorxl.workbooks.build import TEMPLATES, FormulasNotEvaluated, build_workbook, template_source
     from factorxl.workbooks.progress import default_mode, reporting
 
     data = Path(args.data) if args.data else None
-    source = _data_source(data, args.vintage)
+    _check_data(data, args.vintage)
     out = output_folder(args.out)
-    where = f"{data} (vintage {source.vintage})" if data and source.vintage else str(data or "the download cache")
+    sources = {name: template_source(name, data, args.vintage) for name in args.only or TEMPLATES}
+    vintages = Counter(source.vintage for source in sources.values() if source.vintage)
+    where = str(data or "the download cache")
+    if vintages:
+        usual = vintages.most_common(1)[0][0]
+        others = "".join(f"; {s.vintage} for {name}" for name, s in sources.items() if s.vintage and s.vintage != usual)
+        where += f" (vintage {usual}{others})"
 
     def say(line: str) -> None:
         if not args.quiet:
             print(line, flush=True)
 
     say(f"factorxl build: data from {where}; writing to {out.resolve()}")
-    set_data_source(source)  # FF_FACTORS in the workbooks reads where the build reads
     try:
         with reporting(mode="off" if args.quiet else default_mode()):
-            results = build_workbooks(out, source, args.only)
+            results = [build_workbook(name, out, source) for name, source in sources.items()]
     except FormulasNotEvaluated as error:
         print(f"factorxl build: {error}:", file=sys.stderr)
         for problem in error.problems[:20]:
             print(f"  {problem}", file=sys.stderr)
         return ExitCode.NOT_EVALUATED
-    finally:
-        set_data_source(None)
     incomplete = False
     for result in results:
         if result.path is None:

@@ -30,6 +30,8 @@ from factorxl.workbooks.templates.layout import (
 )
 
 FILE_NAME = "MiniModel.xlsx"
+NEEDS_DATA = False
+"""The script's constants are its inputs: no dataset is read."""
 TITLE = "MiniModel: a 10-stock Barra-style risk model"
 INDUSTRY_NAMES = ("Tech", "Fin", "Cons")
 FACTOR_NAMES = ("MKT", *INDUSTRY_NAMES, *mm.STYLE_NAMES)  # the exposure matrix's columns

@@ -1,0 +1,105 @@
+"""Downloads that must be refused: zip bombs and a trickling server, against a loopback server.
+
+Serves, from 127.0.0.1, (1) a ZIP of 1.5 GB of zeros (about 1.5 MB compressed), (2) a ZIP of
+1.1 GB of well-formed monthly rows (about 3 MB compressed), (3) a ZIP of 79 MB of rows of 38
+values each (0.3 MB compressed: within the byte and line bounds, 36 million values, which would
+take 1.7 GB to parse) and (4) a server that sends one byte every 2 s. Each download runs in a fresh Python process, which reports its wall time, its peak
+memory (ru_maxrss) and the error; the cache folder must be empty afterwards.
+
+Usage: ``python benchmarks/bench_download_bounds.py``. Targets: each bomb refused within 5 s and
+300 MB of memory; the trickle cut off at the overall deadline (set to 10 s here).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+NAME = "F-F_Research_Data_Factors_CSV.zip"
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from factorxl.data import DataSource, french
+from factorxl.errors import FactorxlError
+url, cache, deadline = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
+started = time.perf_counter()
+try:
+    french.load_factors("CAPM", "monthly", source=DataSource(cache_dir=cache, french_url=url, deadline=deadline, timeout=5))
+    error = None
+except FactorxlError as exc:
+    error = str(exc)
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "error": error, "cached": sorted(p.name for p in cache.iterdir())}))
+"""
+
+
+class Handler(SimpleHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path.startswith("/trickle/"):
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            for _ in range(100000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(2)
+        else:
+            super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """The client hangs up on purpose."""
+
+
+def write_bomb(path: Path, line: bytes, size: int) -> None:
+    chunk = line * ((1 << 24) // len(line))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("F-F_Research_Data_Factors.csv", "w", force_zip64=True) as member:
+            for _ in range(size // len(chunk)):
+                member.write(chunk)
+
+
+def run(url: str, folder: Path, deadline: float = 300.0) -> dict:
+    cache = Path(tempfile.mkdtemp(dir=folder))
+    out = subprocess.run([sys.executable, "-c", CHILD, url, str(cache), str(deadline)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        bombs = (
+            ("zeros", b"\0", 1_500_000_000),
+            ("rows", b"202401,   1.00,   2.00,   3.00,   0.40\r\n", 1_100_000_000),
+            ("values", b"199001" + b",1" * 38 + b"\n", 79_000_000),
+        )
+        for sub, line, size in bombs:
+            (folder / sub).mkdir()
+            write_bomb(folder / sub / NAME, line, size)
+            print(f"{sub}: {(folder / sub / NAME).stat().st_size / 1e6:.2f} MB download, {size / 1e9:.2f} GB inside")
+        httpd = Server(("127.0.0.1", 0), partial(Handler, directory=str(folder)))
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        for sub, deadline in (("zeros", 300.0), ("rows", 300.0), ("values", 300.0), ("trickle", 10.0)):
+            result = run(f"{base}/{sub}/", folder, deadline)
+            print(f"\n{sub}: refused after {result['seconds']:.2f} s, peak memory {result['peak_mb']:.0f} MB, cached {result['cached']}")
+            print(f"  {result['error'][:220]}")
+        httpd.shutdown()
+
+
+if __name__ == "__main__":
+    main()

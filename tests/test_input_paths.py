@@ -1,0 +1,67 @@
+"""A range is read in C when it holds only numbers and empty cells, cell by cell when a cell is
+text or of another type; both readings give the same numbers, labels and messages."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from factorxl.errors import FactorxlError
+from factorxl.excel.inputs import read_table, read_text_vector
+
+RNG = np.random.default_rng(11)
+NUMBERS = RNG.normal(size=(40, 4)) * [1e-6, 1.0, 1e6, 1e150]  # magnitudes up to the largest accepted
+
+
+def with_cell(cells: list, row: int, column: int | None, value) -> list:
+    """A copy of a block (or of a flat list when ``column`` is None) with one cell replaced."""
+    copy = [list(r) for r in cells] if column is not None else list(cells)
+    if column is None:
+        copy[row] = value
+    else:
+        copy[row][column] = value
+    return copy
+
+
+def test_a_block_of_numbers_reads_as_the_cell_by_cell_path_reads_it():
+    block = with_cell(with_cell(NUMBERS.tolist(), 3, 1, None), 10, 2, 5)  # an empty cell and an integer
+    direct = read_table(block, "x", "f")
+    by_cell = read_table(with_cell(block, 20, 0, "#N/A"), "x", "f")  # an error value: read cell by cell
+    expected = direct.values.copy()
+    expected[20, 0] = math.nan
+    assert np.array_equal(by_cell.values, expected, equal_nan=True)
+    assert math.isnan(direct.values[3, 1]) and direct.values[10, 2] == 5.0
+    assert direct.labels == by_cell.labels == ("f1", "f2", "f3", "f4") and not direct.has_header
+
+
+def test_a_flat_column_with_a_header_reads_as_the_same_column_as_a_block():
+    column = ["MSFT", *NUMBERS[:, 1].tolist()]
+    flat = read_table(column, "returns", "y")
+    block = read_table([[cell] for cell in column], "returns", "y")
+    by_cell = read_table(with_cell(column, 5, None, " 0.25 "), "returns", "y")  # a number stored as text
+    assert flat.labels == block.labels == by_cell.labels == ("MSFT",) and flat.has_header
+    assert np.array_equal(flat.values, block.values) and flat.values.shape == (40, 1)
+    assert np.array_equal(np.delete(by_cell.values, 4), np.delete(flat.values, 4)) and by_cell.values[4, 0] == 0.25
+
+
+@pytest.mark.parametrize("bad, message", [(True, "a logical value"), ("abc", "text 'abc'")])
+def test_the_first_bad_cell_is_named_wherever_the_range_came_from(bad, message):
+    for cells, column in ((NUMBERS.tolist(), 2), (NUMBERS[:, 0].tolist(), None)):
+        with pytest.raises(FactorxlError, match=f"x has {message}.* at row 8, column {1 if column is None else 3}"):
+            read_table(with_cell(cells, 7, column, bad), "x", "f")
+
+
+def test_text_labels_read_at_once_or_one_by_one_agree():
+    labels = [" Energy", "Banks ", "Energy"] * 5
+    assert read_text_vector(labels, "industries", 15) == read_text_vector([[label] for label in labels], "industries")
+    assert read_text_vector([*labels[:2], 7.0], "industries") == ("Energy", "Banks", "7")
+    with pytest.raises(FactorxlError, match=r"industries has an empty or invalid cell \('#N/A'\) at position 3"):
+        read_text_vector([*labels[:2], "#N/A", *labels], "industries")
+
+
+@pytest.mark.parametrize("rows, message", [([[], []], "x has no numbers"), ([[]], "x has a header but no data rows")])
+def test_rows_without_cells_are_refused_as_before(rows, message):
+    with pytest.raises(FactorxlError, match=message):
+        read_table(rows, "x", "f")
