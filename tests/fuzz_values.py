@@ -178,9 +178,9 @@ ARGUMENTS: dict[str, Maker] = {
     "factor_covariance": lambda rng, s: _covariance(rng, s.factors),
     "matrix": lambda rng, s: _covariance(rng, s.factors),
     "correlation": lambda rng, s: _correlation(rng, s.factors),
-    "vols": lambda rng, s: _row(rng, s.factors, positive=True),
+    "factor_vols": lambda rng, s: _row(rng, s.factors, positive=True),
     "specific_vols": lambda rng, s: _column(rng, s.stocks, positive=True),
-    "specific_vol": lambda rng, s: _column(rng, pick(rng, [1, s.instruments]), positive=True),
+    "portfolio_specific_vol": lambda rng, s: _column(rng, pick(rng, [1, s.instruments]), positive=True),
     "caps": lambda rng, s: _column(rng, s.stocks, positive=True),
     "descriptors": lambda rng, s: _block(rng, s.stocks, s.factors, "d"),
     "industries": lambda rng, s: [pick(rng, ["Tech", "Fin", "Cons"]) for _ in range(s.stocks)],
@@ -217,11 +217,13 @@ ARGUMENTS: dict[str, Maker] = {
     "horizon_periods": lambda rng, s: pick(rng, [1.0, 21.0]),
     "half_life": lambda rng, s: pick(rng, [6.0, 60.0, 1.0]),
     "target_factor_share": lambda rng, s: pick(rng, [0.0, 0.2, 0.99]),
+    "weight_column": lambda rng, s: pick(rng, [None, "x1", 4.0, 9.0]),
+    "table_title": lambda rng, s: pick(rng, [None, 1.0, "vw", "ew", "nope"]),
 }
 # Where a parameter's meaning depends on the function: (function, parameter) -> maker.
 SPECIFIC: dict[tuple[str, str], Maker] = {
     **{
-        (name, "returns"): lambda rng, s: _column(rng, s.stocks)
+        (name, "stock_returns"): lambda rng, s: _column(rng, s.stocks)
         for name in ("CROSS_SECTION_FIT", "CROSS_SECTION_RESIDUALS", "CROSS_SECTION_PURE_PORTFOLIOS")
     },
     **{
@@ -232,20 +234,20 @@ SPECIFIC: dict[tuple[str, str], Maker] = {
         (name, "returns"): lambda rng, s: _block(rng, s.periods, 1, "y", s.headers)
         for name in ("FACTOR_ROLLING_BETA", "FACTOR_REGRESS", "FACTOR_SUMMARY", "VOL_BUDGET_SIZE", "EXPECTED_PNL", "FACTOR_VAR_DECOMP")
     },
-    ("RISK_STRESS", "factor"): lambda rng, s: float(rng.integers(1, s.factors + 1)),
-    ("RISK_STRESS", "exposures"): lambda rng, s: _block(rng, s.factors, s.assets, "p", s.headers),
-    ("ATTRIBUTION", "exposures"): lambda rng, s: _row(rng, s.factors) if rng.random() < 0.5 else _block(rng, s.periods, s.factors),
+    ("RISK_STRESS", "shock_factor"): lambda rng, s: float(rng.integers(1, s.factors + 1)),
+    ("RISK_STRESS", "portfolio_exposures"): lambda rng, s: _block(rng, s.factors, s.assets, "p", s.headers),
+    ("ATTRIBUTION", "active_exposures"): lambda rng, s: _row(rng, s.factors) if rng.random() < 0.5 else _block(rng, s.periods, s.factors),
     **{
         ("ATTRIBUTION", name): lambda rng, s: _column(rng, s.periods)
         for name in ("specific_returns", "portfolio_returns", "benchmark_returns")
     },
     **{
         (name, "weights"): lambda rng, s: _column(rng, s.stocks) if rng.random() < 0.7 else _block(rng, s.stocks, 2)
-        for name in ("RISK_EXPOSURES", "RISK_DECOMPOSITION", "RISK_CONTRIBUTIONS", "RISK_BLOCKS")
+        for name in ("RISK_EXPOSURE", "RISK_DECOMPOSITION", "RISK_CONTRIBUTIONS", "RISK_BLOCKS")
     },
     **{
         (name, "weights"): lambda rng, s: _row(rng, s.assets) if rng.random() < 0.5 else _block(rng, s.periods, s.assets)
-        for name in ("PORTFOLIO_EXPOSURE", "PORTFOLIO_EXPOSURE_GAP", "PORTFOLIO_BETAS")
+        for name in ("PORTFOLIO_EXPOSURE", "PORTFOLIO_EXPOSURE_GAP", "PORTFOLIO_BETA")
     },
     ("HEDGE_CASH_EFFECT", "beta"): lambda rng, s: float(rng.normal()),
     ("FF_FACTORS", "model"): lambda rng, s: pick(rng, ["capm", "FF3", "ff5", "ff6", "ff4"]),

@@ -134,7 +134,7 @@ def test_compare_sheet(book, frame):
     euler = book.table("Compare", "euler share")
     assert sum(euler["BRK excess"][: len(FACTORS)]) == pytest.approx(brk.rsquared, rel=1e-10)
     # cumulative abnormal return: running sum of alpha + residual
-    assert book.right_of("Compare", "factorxl ABNORMAL_CUMULATIVE") == pytest.approx((brk.params["const"] + brk.resid).sum(), rel=1e-10)
+    assert book.right_of("Compare", "factorxl HEDGE_RETURNS_CUMULATIVE") == pytest.approx((brk.params["const"] + brk.resid).sum(), rel=1e-10)
     assert book.right_of("Compare", "Excel twin (running sum of r - X b)") == pytest.approx((brk.params["const"] + brk.resid).sum(), rel=1e-10)
 
 

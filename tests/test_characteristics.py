@@ -117,7 +117,7 @@ def test_characteristic_adjusted_returns_of_a_tech_and_a_retail_portfolio(panel)
     holdings = [holdings[0]] + [
         h for h in holdings[1:] if ((available["date"] == pd.Timestamp(h[0])) & (available["permno"] == str(h[1]))).any()
     ]
-    table = rows_of(udfs.CHAR_ADJUSTED_RETURN(sheet(panel), holdings))
+    table = rows_of(udfs.CHAR_ADJUSTED_RETURN(holdings, sheet(panel)))
     references, data, z = reference_regressions(panel)
     data = data.astype({"permno": str})
     for date in (DATES[2], DATES[5]):
@@ -185,9 +185,9 @@ def test_long_table_bad_input(panel):
         udfs.CHAR_RETURNS([*good[:2], ["last month", *good[2][1:]], *good[3:]])
     with pytest.raises(FactorxlError, match="table has text 'n/a' at row 2, column 4"):
         udfs.CHAR_RETURNS([good[0], [*good[1][:3], "n/a", *good[1][4:]], *good[2:]])
-    with pytest.raises(FactorxlError, match="weights 'beta' is not a column of table"):
+    with pytest.raises(FactorxlError, match="weight_column 'beta' is not a column of table"):
         udfs.CHAR_RETURNS(good, "beta")
-    with pytest.raises(FactorxlError, match="weights must name a column after the return"):
+    with pytest.raises(FactorxlError, match="weight_column must name a column after the return"):
         udfs.CHAR_RETURNS(good, 3)
     with pytest.raises(FactorxlError, match="regression weights must be positive"):
         udfs.CHAR_RETURNS(sheet(panel.assign(cap=lambda f: f["cap"] - f["cap"].median()), cap=True), "cap")
@@ -196,9 +196,9 @@ def test_long_table_bad_input(panel):
     with pytest.raises(FactorxlError, match="on_date 2007-01-31 is not a date of table"):
         udfs.CHAR_PURE_PLAY(good, "2007-01-31")
     with pytest.raises(FactorxlError, match=r"holdings row 2 holds AAPL on 2006-03-31, but table has no row"):
-        udfs.CHAR_ADJUSTED_RETURN(good, [["date", "permno", "weight"], ["2006-03-31", "AAPL", 1.0]])
+        udfs.CHAR_ADJUSTED_RETURN([["date", "permno", "weight"], ["2006-03-31", "AAPL", 1.0]], good)
     with pytest.raises(FactorxlError, match="holdings must have 3 columns"):
-        udfs.CHAR_ADJUSTED_RETURN(good, [["date", "permno", "weight", "x"], ["2006-03-31", 10001, 1.0, 2.0]])
+        udfs.CHAR_ADJUSTED_RETURN([["date", "permno", "weight", "x"], ["2006-03-31", 10001, 1.0, 2.0]], good)
 
 
 def test_long_table_reader_normalizes_dates_and_ids():

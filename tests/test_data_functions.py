@@ -17,7 +17,7 @@ import pytest
 from factorxl.data import DataSource
 from factorxl.errors import FactorxlError
 from factorxl.excel import data_functions
-from factorxl.udfs import FF_FACTORS
+from factorxl.udfs import FF_DATA, FF_FACTORS
 
 
 def _serial(day: str) -> float:
@@ -118,3 +118,15 @@ def test_importing_udfs_does_not_load_the_data_layer():
     code = "import sys, factorxl.udfs; print([m for m in sys.modules if m.startswith('factorxl.data')])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_ff_data_refuses_a_table_number_beyond_reason_by_name(shared_data):
+    from factorxl.data import DataSource
+    from factorxl.excel.data_functions import set_data_source
+
+    set_data_source(DataSource(local_dir=shared_data, vintage="v202510"))
+    try:
+        with pytest.raises(FactorxlError, match="has tables 1 to 10"):
+            FF_DATA("25_Portfolios_5x5", 10**100)  # an integer too large for a float array
+    finally:
+        set_data_source(None)

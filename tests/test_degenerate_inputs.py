@@ -100,7 +100,7 @@ def test_huge_inputs_are_refused_not_turned_into_empty_cells_or_zeros():
     with pytest.raises(FactorxlError, match="exposures has 1e\\+308, too large a number, at row 3, column 1"):
         udfs.RISK_CONTRIBUTIONS([0.3, 0.3, 0.4], exposures, [[0.0004, 0.0], [0.0, 0.0009]], [0.01, 0.02, 0.03])
     with pytest.raises(FactorxlError, match="specific_vol has 1e\\+200, too large a number"):
-        udfs.HEDGE_FUTURES_MIN_VAR([1.0, 0.2], [[1.0], [0.1]], [[0.0004, 0.0], [0.0, 0.0009]], 1e200)
+        udfs.HEDGE_FUTURES_MIN_VAR([1.0, 0.2], 1e200, [[1.0], [0.1]], [[0.0004, 0.0], [0.0, 0.0009]])
     with pytest.raises(FactorxlError, match="periods_per_year has 'inf'"):
         udfs.SHARPE_RATIO(_column(RETURNS), "inf")
 
@@ -116,12 +116,12 @@ def test_whole_number_options_given_inf_or_nan_are_refused():
 def test_a_single_weights_row_passed_as_a_flat_list_is_accepted():
     returns = FACTORS @ RNG.normal(1.0, 0.3, (2, 3)) + RNG.normal(0.0, 0.01, (60, 3))
     weights = [0.2, 0.5, 0.3]
-    flat = udfs.PORTFOLIO_EXPOSURE(returns.tolist(), FACTORS.tolist(), weights)
-    block = udfs.PORTFOLIO_EXPOSURE(returns.tolist(), FACTORS.tolist(), [weights])
+    flat = udfs.PORTFOLIO_EXPOSURE(weights, returns.tolist(), FACTORS.tolist())
+    block = udfs.PORTFOLIO_EXPOSURE([weights], returns.tolist(), FACTORS.tolist())
     assert flat[0] == pytest.approx(block[0], rel=1e-13)
     betas = np.array([sm.OLS(returns[:, j], sm.add_constant(FACTORS)).fit().params[1:] for j in range(3)])
     assert flat[0] == pytest.approx(list(np.array(weights) @ betas), rel=1e-10)
-    gap = {row[0]: row[1:] for row in udfs.PORTFOLIO_EXPOSURE_GAP(returns.tolist(), FACTORS.tolist(), weights)}
+    gap = {row[0]: row[1:] for row in udfs.PORTFOLIO_EXPOSURE_GAP(weights, returns.tolist(), FACTORS.tolist())}
     assert gap["f1"][0] == pytest.approx(flat[0][0], rel=1e-12)
 
 

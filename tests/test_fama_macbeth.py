@@ -201,7 +201,7 @@ def test_fama_macbeth_bad_input():
     returns, factors = generated_panel(periods=30, assets=10)
     with pytest.raises(FactorxlError, match=r"lags must be from 0 to 29"):
         udfs.FM_PREMIA(returns.tolist(), factors.tolist(), "nw", 30)
-    with pytest.raises(FactorxlError, match="se must be one of"):
+    with pytest.raises(FactorxlError, match="cov_type must be one of"):
         udfs.FM_PREMIA(returns.tolist(), factors.tolist(), "white")
     with pytest.raises(FactorxlError, match="returns has 30 data rows but factors has 29"):
         udfs.FM_PREMIA(returns.tolist(), factors[1:].tolist())

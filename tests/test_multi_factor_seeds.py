@@ -129,7 +129,7 @@ def test_arkk_anti_value_share_and_euler_shares(funds, monthly):
 
 
 def test_abnormal_returns_cumulate_alpha_plus_residuals(funds, monthly):
-    paths = udfs.ABNORMAL_CUMULATIVE(with_header(funds), with_header(monthly[FF6]))
+    paths = udfs.HEDGE_RETURNS_CUMULATIVE(with_header(funds), with_header(monthly[FF6]))
     assert paths[0] == ["BRK", "ARKK"]
     body = np.array([[np.nan if v is None else v for v in row] for row in paths[1:]])
     assert body.shape == (279, 2)
@@ -141,7 +141,7 @@ def test_abnormal_returns_cumulate_alpha_plus_residuals(funds, monthly):
         assert np.allclose(body[:, j], expected.to_numpy(), rtol=0, atol=1e-13, equal_nan=True)
         # the alpha is the average abnormal return: the path ends at n * alpha
         assert body[-1, j] == pytest.approx(reference.params["const"] * reference.nobs, rel=1e-10)
-    compounded = udfs.ABNORMAL_CUMULATIVE(column(funds[["BRK"]]), column(monthly[FF6]), "COMPOUND")
+    compounded = udfs.HEDGE_RETURNS_CUMULATIVE(column(funds[["BRK"]]), column(monthly[FF6]), "COMPOUND")
     reference = statsmodels_fit(funds["BRK"], monthly[FF6])
     assert compounded[-1][0] == pytest.approx(np.prod(1 + reference.resid + reference.params["const"]) - 1, rel=1e-12)
 
@@ -160,4 +160,4 @@ def test_fund_table_bad_input(funds, monthly):
     with pytest.raises(FactorxlError, match="method must be one of"):
         udfs.FACTOR_SHARES(column(funds), column(monthly[FF6]), "marginal")
     with pytest.raises(FactorxlError, match="method must be one of"):
-        udfs.ABNORMAL_CUMULATIVE(column(funds), column(monthly[FF6]), "log")
+        udfs.HEDGE_RETURNS_CUMULATIVE(column(funds), column(monthly[FF6]), "log")

@@ -50,13 +50,13 @@ def test_bottom_up_exposures_follow_the_rotation(rotation):
     weights_range = with_header(weights)
     weights_range[1 + 300][5] = None  # an empty weight cell is "not held"
     weights_range[1 + 300][6] = 0.5
-    spill = udfs.PORTFOLIO_EXPOSURE(with_header(returns), with_header(factors), weights_range)
+    spill = udfs.PORTFOLIO_EXPOSURE(weights_range, with_header(returns), with_header(factors))
     assert spill[0] == FACTORS and len(spill) == 506
     assert spill[1] == pytest.approx(0.2 * betas[:5].sum(axis=0), rel=1e-12)  # tech
     assert spill[1 + 400] == pytest.approx(0.25 * betas[5:].sum(axis=0), rel=1e-12)  # retail
     assert spill[1 + 300] == pytest.approx(0.5 * betas[6] + 0.25 * betas[7] + 0.25 * betas[8], rel=1e-12)
     # fixed weights: one row in, one row out
-    fixed = udfs.PORTFOLIO_EXPOSURE(with_header(returns), with_header(factors), [[0.2] * 5 + [0.0] * 4])
+    fixed = udfs.PORTFOLIO_EXPOSURE([[0.2] * 5 + [0.0] * 4], with_header(returns), with_header(factors))
     assert len(fixed) == 1 and fixed[0] == pytest.approx(spill[1], rel=1e-13)
 
 
@@ -68,7 +68,7 @@ def test_top_down_regression_and_the_gap(rotation):
     top_down = sm.OLS(data["p"], sm.add_constant(data[FACTORS])).fit()
     betas = np.array([fit.params[FACTORS].to_numpy() for fit in own_row_fits(returns, factors)])
     daily = (weights.to_numpy() @ betas)[data.index]
-    table = udfs.PORTFOLIO_EXPOSURE_GAP(with_header(returns), with_header(factors), with_header(weights))
+    table = udfs.PORTFOLIO_EXPOSURE_GAP(with_header(weights), with_header(returns), with_header(factors))
     rows = {row[0]: dict(zip(table[0][1:], row[1:])) for row in table[1:]}
     for k, factor in enumerate(FACTORS):
         assert rows[factor]["top-down"] == pytest.approx(top_down.params[factor], rel=1e-11)
@@ -84,7 +84,7 @@ def test_portfolio_betas_with_standard_errors_from_each_assets_own_covariance(ro
     returns, factors, _ = rotation
     fits = own_row_fits(returns, factors)
     weights = np.full(9, 1 / 9)
-    table = udfs.PORTFOLIO_BETAS(with_header(returns), with_header(factors), list(weights))  # a column of weights
+    table = udfs.PORTFOLIO_BETA(list(weights), with_header(returns), with_header(factors))  # a column of weights
     rows = {row[0]: row[1:] for row in table[1:]}
     assert table[0] == ["portfolio", "beta", "std err", "beta - 1 s.e.", "beta + 1 s.e."]
     own = np.sqrt(sum(w**2 * fit.bse[FACTORS].to_numpy() ** 2 for w, fit in zip(weights, fits)))
@@ -96,18 +96,18 @@ def test_portfolio_betas_with_standard_errors_from_each_assets_own_covariance(ro
         assert rows[factor][1] == pytest.approx(own[k], rel=1e-12)
         assert rows[factor][1] != pytest.approx(last_only[k], rel=1e-3)
         assert rows[factor][2:] == pytest.approx([beta - own[k], beta + own[k]], rel=1e-12)
-    assert udfs.PORTFOLIO_BETAS(with_header(returns), with_header(factors), [list(weights)]) == table  # a row
+    assert udfs.PORTFOLIO_BETA([list(weights)], with_header(returns), with_header(factors)) == table  # a row
 
 
 def test_exposure_bad_input(rotation):
     returns, factors, weights = rotation
     with pytest.raises(FactorxlError, match="weights has 8 columns but returns has 9 assets"):
-        udfs.PORTFOLIO_EXPOSURE(with_header(returns), with_header(factors), [[0.125] * 8])
+        udfs.PORTFOLIO_EXPOSURE([[0.125] * 8], with_header(returns), with_header(factors))
     with pytest.raises(FactorxlError, match="weights has 3 rows; expected one row"):
-        udfs.PORTFOLIO_EXPOSURE_GAP(with_header(returns), with_header(factors), [[0.1] * 9] * 3)
+        udfs.PORTFOLIO_EXPOSURE_GAP([[0.1] * 9] * 3, with_header(returns), with_header(factors))
     with pytest.raises(FactorxlError, match="weights has an empty or error cell"):
-        udfs.PORTFOLIO_BETAS(with_header(returns), with_header(factors), [[0.1] * 8 + [None]])
+        udfs.PORTFOLIO_BETA([[0.1] * 8 + [None]], with_header(returns), with_header(factors))
     with pytest.raises(FactorxlError, match="weights must be a single row of 9 values; it has 2 rows"):
-        udfs.PORTFOLIO_BETAS(with_header(returns), with_header(factors), [[0.1] * 9] * 2)
+        udfs.PORTFOLIO_BETA([[0.1] * 9] * 2, with_header(returns), with_header(factors))
     with pytest.raises(FactorxlError, match="weights has text 'x'"):
-        udfs.PORTFOLIO_EXPOSURE(with_header(returns), with_header(factors), [[0.1] * 8 + ["x"]])
+        udfs.PORTFOLIO_EXPOSURE([[0.1] * 8 + ["x"]], with_header(returns), with_header(factors))

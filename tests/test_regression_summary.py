@@ -201,9 +201,9 @@ def test_linest_refuses_a_collinear_column_by_name(linest_data):
     header = [["market", "size", "mix"]] + _cells(x)
     with pytest.raises(FactorxlError, match=r"collinear \(market, size, mix are linearly dependent"):
         udfs.FACTOR_LINEST(_cells(y), header, True, True)
-    with pytest.raises(FactorxlError, match="known_x has 40 data rows but known_y has 39|known_y has 39 data rows but known_x has 40"):
+    with pytest.raises(FactorxlError, match="factors has 40 data rows but returns has 39|returns has 39 data rows but factors has 40"):
         udfs.FACTOR_LINEST(_cells(y[1:]), _cells(x), True, True)
-    with pytest.raises(FactorxlError, match="constant must be TRUE or FALSE"):
+    with pytest.raises(FactorxlError, match="intercept must be TRUE or FALSE"):
         udfs.FACTOR_LINEST(_cells(y), _cells(x[:, :2]), "yes")
 
 

@@ -97,7 +97,7 @@ def test_series_functions_align_with_input_rows(panel):
     returns, factors = panel
     y = returns[:, 1]
     ref = _statsmodels(y, factors, "classical")
-    hedged = udfs.HEDGED_RETURNS(returns[:, 1:2].tolist(), factors.tolist())
+    hedged = udfs.HEDGE_RETURNS(returns[:, 1:2].tolist(), factors.tolist())
     residuals = udfs.FACTOR_RESIDUALS(returns[:, 1:2].tolist(), factors.tolist())
     tracking = udfs.FACTOR_TRACKING(returns[:, 1:2].tolist(), factors.tolist())
     assert len(hedged) == len(residuals) == len(tracking) == 600
@@ -114,7 +114,7 @@ def test_series_functions_align_with_input_rows(panel):
 
 def test_header_rows_label_outputs_and_series(panel):
     returns, factors = panel
-    hedged = udfs.HEDGED_RETURNS([["A", "B"]] + returns[:, :2].tolist(), [["Mkt"], *factors[:, :1].tolist()])
+    hedged = udfs.HEDGE_RETURNS([["A", "B"]] + returns[:, :2].tolist(), [["Mkt"], *factors[:, :1].tolist()])
     assert hedged[0] == ["A", "B"]
     assert len(hedged) == 601
 
@@ -130,7 +130,7 @@ def test_ratios_against_hand_formulas(panel):
     appraisal = udfs.APPRAISAL_RATIO(returns[:, :1].tolist(), factors.tolist(), 12)
     assert appraisal == pytest.approx(ref.params[0] / ref.resid.std(ddof=1) * np.sqrt(12), rel=1e-12)
     # the appraisal ratio is the Sharpe ratio of the hedged position
-    hedged = udfs.HEDGED_RETURNS(returns[:, :1].tolist(), factors.tolist())
+    hedged = udfs.HEDGE_RETURNS(returns[:, :1].tolist(), factors.tolist())
     assert udfs.SHARPE_RATIO(hedged, 12) == pytest.approx(appraisal, rel=1e-10)
 
 

@@ -78,18 +78,18 @@ def test_non_psd_factor_covariance_in_stress_and_hedges_names_the_factors(mini):
     cov = block(bad, FACTORS)
     message = "factor_covariance is not positive semi-definite.*involves (VALUE, MOM|MOM, VALUE)"
     with pytest.raises(FactorxlError, match=message):
-        udfs.RISK_STRESS(cov, "VALUE", -2, mini["x_p"])
+        udfs.RISK_STRESS(mini["x_p"], cov, "VALUE", -2)
     with pytest.raises(FactorxlError, match=message):
-        udfs.HEDGE_FUTURES(mini["x_p"], [[1.0]] * 7, "MKT", cov, 0.07)
+        udfs.HEDGE_FUTURES(mini["x_p"], 0.07, [[1.0]] * 7, cov, "MKT")
     with pytest.raises(FactorxlError, match=message):
-        udfs.HEDGE_FUTURES_MIN_VAR(mini["x_p"], [[1.0]] * 7, cov, 0.07)
+        udfs.HEDGE_FUTURES_MIN_VAR(mini["x_p"], 0.07, [[1.0]] * 7, cov)
 
 
 def test_weights_that_do_not_match_the_universe(mini):
     with pytest.raises(FactorxlError, match="weights has 9 rows but exposures has 10 stocks"):
         udfs.RISK_DECOMPOSITION(mini["w_a"][:9], mini["X"], mini["F"], mini["spec"])
     with pytest.raises(FactorxlError, match="weights has 9 rows but exposures has 10 stocks"):
-        udfs.RISK_EXPOSURES(mini["w_a"][:9], mini["X"])
+        udfs.RISK_EXPOSURE(mini["w_a"][:9], mini["X"])
     with pytest.raises(FactorxlError, match="specific_vols has 9 values but exposures has 10 stocks"):
         udfs.RISK_ASSET_COV(mini["X"], mini["F"], mini["spec"][:9])
 
@@ -218,39 +218,39 @@ def test_bounds_need_benchmark_weights(mini):
 
 def test_stress_factor_must_exist(mini):
     with pytest.raises(FactorxlError, match="factor: 'QUALITY' is not one of MKT"):
-        udfs.RISK_STRESS(mini["F"], "QUALITY", -2, mini["x_p"])
+        udfs.RISK_STRESS(mini["x_p"], mini["F"], "QUALITY", -2)
     with pytest.raises(FactorxlError, match=r"exposures must have one row per factor \(7\)"):
-        udfs.RISK_STRESS(mini["F"], "VALUE", -2, mini["x_p"][:6])
+        udfs.RISK_STRESS(mini["x_p"][:6], mini["F"], "VALUE", -2)
 
 
 def test_hedge_needs_as_many_factors_as_instruments(mini):
     instruments = [[1.0] for _ in range(7)]
     with pytest.raises(FactorxlError, match=r"1 instrument\(s\) can zero exactly 1 exposure\(s\); 2 factor\(s\) were chosen"):
-        udfs.HEDGE_FUTURES(mini["x_p"], instruments, [["MKT", "SIZE"]], mini["F"], 0.07)
+        udfs.HEDGE_FUTURES(mini["x_p"], 0.07, instruments, mini["F"], [["MKT", "SIZE"]])
 
 
 def test_hedge_with_dependent_instruments(mini):
     instruments = [[1.0, 2.0] for _ in range(7)]
     with pytest.raises(FactorxlError, match="linearly dependent; no hedge zeroes them all"):
-        udfs.HEDGE_FUTURES(mini["x_p"], instruments, [["MKT", "SIZE"]], mini["F"], 0.07)
+        udfs.HEDGE_FUTURES(mini["x_p"], 0.07, instruments, mini["F"], [["MKT", "SIZE"]])
     with pytest.raises(FactorxlError, match="specific_vol must be at least 0"):
-        udfs.HEDGE_FUTURES_MIN_VAR(mini["x_p"], [[1.0]] * 7, mini["F"], -0.1)
+        udfs.HEDGE_FUTURES_MIN_VAR(mini["x_p"], -0.1, [[1.0]] * 7, mini["F"])
 
 
 def test_attribution_shapes_and_values(mini):
     f = [FACTORS] + [[0.01] * 7] * 3
-    ok = dict(exposures=[list(mini["x_a"])], factor_returns=f, specific_returns=col([0.0] * 3),
+    ok = dict(active_exposures=[list(mini["x_a"])], factors=f, specific_returns=col([0.0] * 3),
               portfolio_returns=col([0.01] * 3), benchmark_returns=col([0.0] * 3))
     with pytest.raises(FactorxlError, match="benchmark_returns has 2 values but 3 were expected"):
         udfs.ATTRIBUTION(**{**ok, "benchmark_returns": col([0.0] * 2)})
-    with pytest.raises(FactorxlError, match="exposures are 2 x 7 but factor_returns are 3 x 7"):
-        udfs.ATTRIBUTION(**{**ok, "exposures": [list(mini["x_a"])] * 2})
+    with pytest.raises(FactorxlError, match="active_exposures are 2 x 7 but factors are 3 x 7"):
+        udfs.ATTRIBUTION(**{**ok, "active_exposures": [list(mini["x_a"])] * 2})
     with pytest.raises(FactorxlError, match="portfolio_returns has a return of -100 % or less in period 2"):
         udfs.ATTRIBUTION(**{**ok, "portfolio_returns": col([0.01, -1.0, 0.01])})
     with pytest.raises(FactorxlError, match="method must be one of 'carino', 'menchero', 'arithmetic'"):
         udfs.ATTRIBUTION(**ok, method="frongello")
-    with pytest.raises(FactorxlError, match="factor_returns has a missing value in period 2"):
-        udfs.ATTRIBUTION(**{**ok, "factor_returns": [FACTORS, [0.01] * 7, [None] + [0.01] * 6, [0.01] * 7]})
+    with pytest.raises(FactorxlError, match="factors has a missing value in period 2"):
+        udfs.ATTRIBUTION(**{**ok, "factors": [FACTORS, [0.01] * 7, [None] + [0.01] * 6, [0.01] * 7]})
 
 
 def test_attribution_reports_what_factors_and_specific_leave_unexplained(mini):

@@ -83,7 +83,7 @@ def sheet(seed):
 
 
 def test_section1_universe_industry_cap_weights(seed, sheet):
-    exposures = table(udfs.RISK_EXPOSURES(col(seed["cap_w"]), sheet["X"]))
+    exposures = table(udfs.RISK_EXPOSURE(col(seed["cap_w"]), sheet["X"]))
     ind_w = [exposures[f][0] for f in ("TECH", "FIN", "CONS")]
     np.testing.assert_allclose(ind_w, seed["ind_w"], atol=TOL)
     printed = [float(re.search(rf"'{name}': (?:np\.float64\()?([0-9.]+)", seed["printed"]).group(1)) for name in ("Tech", "Fin", "Cons")]
@@ -98,7 +98,7 @@ def test_section2_exposures(seed, sheet):
     np.testing.assert_allclose(body(given), seed["X"], atol=0)
     styles = udfs.EXPOSURE_STANDARDIZE(sheet["descriptors"], sheet["caps"])
     np.testing.assert_allclose(body(styles), seed["X"][:, 4:], atol=TOL)
-    means = table(udfs.RISK_EXPOSURES(col(seed["cap_w"]), out))
+    means = table(udfs.RISK_EXPOSURE(col(seed["cap_w"]), out))
     np.testing.assert_allclose([means[f][0] for f in ("VALUE", "MOM", "SIZE")], seed["cap_w"] @ seed["X"][:, 4:], atol=TOL)
     np.testing.assert_allclose(body(out)[:, 4:].std(axis=0), seed["X"][:, 4:].std(axis=0, ddof=0), atol=TOL)
 
@@ -129,7 +129,7 @@ def test_section3b_pure_factor_portfolios(seed, sheet):
     assert out[0] == list(seed["factors"])
     pure = body(out)  # stocks down the rows, factors across
     np.testing.assert_allclose(pure.T, seed["P"], atol=TOL)
-    exposures = udfs.RISK_EXPOSURES(block(pure, seed["factors"]), sheet["X"])  # X'P' = (P X)'
+    exposures = udfs.RISK_EXPOSURE(block(pure, seed["factors"]), sheet["X"])  # X'P' = (P X)'
     np.testing.assert_allclose(np.array([r[1:] for r in exposures[1:]]).T, seed["P"] @ seed["X"], atol=TOL)
     np.testing.assert_allclose(pure.T @ (seed["r1"]), seed["P"] @ seed["r1"], atol=TOL)
     np.testing.assert_allclose(pure[:, 4].sum(), seed["P"][4].sum(), atol=TOL)
@@ -186,12 +186,12 @@ def test_section4b_stock_contributions_and_blocks(seed, sheet):
 def test_section5_stress(seed, sheet):
     ns = seed
     exposures = block(np.column_stack([ns["x_a"], ns["x_p"]]), ["active", "portfolio"])
-    out = table(udfs.RISK_STRESS(sheet["F"], "value", -2, exposures))
+    out = table(udfs.RISK_STRESS(exposures, sheet["F"], "value", -2))
     np.testing.assert_allclose([out[f][0] for f in ns["factors"]], ns["f_cond"], atol=TOL)
     np.testing.assert_allclose(out["VALUE"][0], ns["shock_size"], atol=TOL)
     np.testing.assert_allclose(out["naive impact"][1], ns["x_a"][4] * ns["shock_size"], atol=TOL)
     np.testing.assert_allclose(out["correlated impact"][1:], [ns["x_a"] @ ns["f_cond"], ns["x_p"] @ ns["f_cond"]], atol=TOL)
-    by_number = table(udfs.RISK_STRESS(sheet["F"], 5, -2, col(ns["x_a"])))
+    by_number = table(udfs.RISK_STRESS(col(ns["x_a"]), sheet["F"], 5, -2))
     np.testing.assert_allclose(by_number["correlated impact"][1], ns["x_a"] @ ns["f_cond"], atol=TOL)
 
 
@@ -199,8 +199,8 @@ def test_section5_stress(seed, sheet):
 def attribution_inputs(seed):
     ns = seed
     return dict(
-        exposures=[list(ns["x_a"])],
-        factor_returns=block(np.array(ns["fs"]) / 100, ns["factors"]),
+        active_exposures=[list(ns["x_a"])],
+        factors=block(np.array(ns["fs"]) / 100, ns["factors"]),
         specific_returns=col(np.array(ns["spec_active"]) / 100),
         portfolio_returns=col(np.array(ns["rp"]) / 100),
         benchmark_returns=col(np.array(ns["rb"]) / 100),
@@ -240,9 +240,9 @@ def test_section6_attribution_carino(seed, attribution_inputs):
 
 
 def test_section6_constant_exposures_as_xlwings_passes_one_row(seed, attribution_inputs):
-    flat = dict(attribution_inputs, exposures=[float(v) for v in seed["x_a"]])
+    flat = dict(attribution_inputs, active_exposures=[float(v) for v in seed["x_a"]])
     assert udfs.ATTRIBUTION(**flat) == udfs.ATTRIBUTION(**attribution_inputs)
-    per_period = dict(attribution_inputs, exposures=block(np.tile(seed["x_a"], (3, 1)), seed["factors"]))
+    per_period = dict(attribution_inputs, active_exposures=block(np.tile(seed["x_a"], (3, 1)), seed["factors"]))
     np.testing.assert_allclose(np.array([r[1:-1] for r in udfs.ATTRIBUTION(**per_period)[1:]], dtype=float),
                                np.array([r[1:-1] for r in udfs.ATTRIBUTION(**attribution_inputs)[1:]], dtype=float), atol=1e-16)
 
@@ -259,17 +259,17 @@ def test_section7_hedging(seed, sheet):
     ns = seed
     spec_vol = float(np.sqrt(ns["w_p"] @ ns["Delta"] @ ns["w_p"]))
     instruments = block(np.column_stack([ns["x_h1"], ns["x_h2"]]), ["index", "small-cap"])
-    out = table(udfs.HEDGE_FUTURES(col(ns["x_p"]), instruments, [["MKT", "SIZE"]], sheet["F"], spec_vol))
+    out = table(udfs.HEDGE_FUTURES(col(ns["x_p"]), spec_vol, instruments, sheet["F"], [["MKT", "SIZE"]]))
     np.testing.assert_allclose([out["notional index"][1], out["notional small-cap"][1]], ns["h"], atol=TOL)
     np.testing.assert_allclose([out[f][1] for f in ns["factors"]], ns["x_hedged"], atol=TOL)
     np.testing.assert_allclose(out["total vol"], [ns["sig_p"], np.sqrt(ns["var_h"])], atol=TOL)
     np.testing.assert_allclose(out["factor vol"][1], np.sqrt(ns["x_hedged"] @ ns["F"] @ ns["x_hedged"]), atol=TOL)
     np.testing.assert_allclose(out["specific vol"][1], spec_vol, atol=TOL)
-    minvar = table(udfs.HEDGE_FUTURES_MIN_VAR([list(ns["x_p"])], col(ns["x_h1"]), sheet["F"], spec_vol))
+    minvar = table(udfs.HEDGE_FUTURES_MIN_VAR([list(ns["x_p"])], spec_vol, col(ns["x_h1"]), sheet["F"]))
     np.testing.assert_allclose(minvar["notional future1"][1], ns["h_mv"], atol=TOL)
     np.testing.assert_allclose(minvar["total vol"][1], np.sqrt(ns["var_mv"]), atol=TOL)
     np.testing.assert_allclose(minvar["beta to future1"][1], ns["cov_ph"] / ns["var_hh"], atol=TOL)
-    index_exposures = table(udfs.RISK_EXPOSURES(col(ns["w_b"]), sheet["X"]))
+    index_exposures = table(udfs.RISK_EXPOSURE(col(ns["w_b"]), sheet["X"]))
     np.testing.assert_allclose([index_exposures[f][0] for f in ns["factors"]], ns["x_h1"], atol=TOL)
 
 
@@ -282,7 +282,7 @@ def test_section8_optimization(seed, sheet):
     np.testing.assert_allclose(values[:, 0], ns["w_opt"], atol=TOL)
     np.testing.assert_allclose(values[:, 1], ns["w_b"] + ns["w_opt"], atol=TOL)
     np.testing.assert_allclose(values[:, 1].min(), (ns["w_b"] + ns["w_opt"]).min(), atol=TOL)
-    exposures = table(udfs.RISK_EXPOSURES(col(values[:, 0]), sheet["X"]))
+    exposures = table(udfs.RISK_EXPOSURE(col(values[:, 0]), sheet["X"]))
     np.testing.assert_allclose([exposures[f][0] for f in ns["factors"]], ns["x_opt"], atol=TOL)
     report = table(udfs.RISK_DECOMPOSITION(col(values[:, 0]), sheet["X"], sheet["F"], sheet["spec"]))
     np.testing.assert_allclose(report["total vol"][0], ns["te_opt"], atol=TOL)
@@ -335,6 +335,6 @@ def test_single_row_and_column_ranges_as_flat_lists(seed, sheet):
     targets = [None, None, None, None, float(ns["x_a"][4]), 0.0, None]
     np.testing.assert_allclose(body(udfs.OPTIMIZE_MIN_TE(sheet["X"], sheet["F"], flat(ns["spec_vol"] / 100), targets))[:, 0], ns["w_opt"], atol=TOL)
     spec_vol = float(np.sqrt(ns["w_p"] @ ns["Delta"] @ ns["w_p"]))
-    out = table(udfs.HEDGE_FUTURES(flat(ns["x_p"]), block(np.column_stack([ns["x_h1"], ns["x_h2"]])), ["MKT", "SIZE"], sheet["F"], spec_vol))
+    out = table(udfs.HEDGE_FUTURES(flat(ns["x_p"]), spec_vol, block(np.column_stack([ns["x_h1"], ns["x_h2"]])), sheet["F"], ["MKT", "SIZE"]))
     np.testing.assert_allclose([out["notional future1"][1], out["notional future2"][1]], ns["h"], atol=TOL)
     np.testing.assert_allclose(np.ravel(udfs.RISK_FACTOR_COV(flat(ns["vols"]), block(ns["C"]))), np.ravel(ns["F"]), atol=1e-15)

@@ -115,7 +115,7 @@ def test_unconstrained_wls_and_ols_match_statsmodels():
     _, model, caps, r = random_universe(7)
     x = model.values[:, 1:]  # without the market column the dummies span the constant
     header = list(model.factor_names[1:])
-    sheet = dict(returns=col(r), exposures=block(x, header), caps=col(caps))
+    sheet = dict(stock_returns=col(r), exposures=block(x, header), caps=col(caps))
     v = np.sqrt(caps) / np.sqrt(caps).sum()
     wls = sm.WLS(r, x, weights=v).fit()
     out = {row[0]: row[1] for row in udfs.CROSS_SECTION_FIT(**sheet, method="wls")[1:]}

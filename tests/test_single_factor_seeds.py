@@ -65,7 +65,7 @@ def test_msft_summary_reproduces_the_printed_statistics(shared_data, vintage, pr
 
 
 def test_msft_hedged_mean_equals_alpha(msft_2024):
-    hedged = udfs.HEDGED_RETURNS(column(msft_2024["MSFT"]), column(msft_2024["Mkt-RF"]))
+    hedged = udfs.HEDGE_RETURNS(column(msft_2024["MSFT"]), column(msft_2024["Mkt-RF"]))
     mean = np.mean([row[0] for row in hedged])
     assert mean * 12 == pytest.approx(0.007026839113857923, rel=1e-11)  # 001: Hedged.mean()*12
 

@@ -137,8 +137,8 @@ class Attribution:
 
 
 def attribution(
-    exposures: np.ndarray,
-    factor_returns: np.ndarray,
+    active_exposures: np.ndarray,
+    factors: np.ndarray,
     specific_returns: np.ndarray,
     portfolio_returns: np.ndarray,
     benchmark_returns: np.ndarray,
@@ -148,9 +148,9 @@ def attribution(
 
     Parameters
     ----------
-    exposures : ndarray, shape (K,) or (T, K)
+    active_exposures : ndarray, shape (K,) or (T, K)
         Active factor exposures: constant, or one row per period.
-    factor_returns : ndarray, shape (T, K)
+    factors : ndarray, shape (T, K)
     specific_returns, portfolio_returns, benchmark_returns : ndarray, shape (T,)
         Active specific return and total portfolio and benchmark returns, as decimals.
     method : {"carino", "menchero", "arithmetic"}
@@ -163,23 +163,23 @@ def attribution(
     """
     if method not in LINKING_METHODS:
         raise FactorxlError(f"method must be one of {', '.join(LINKING_METHODS)}; got {method!r}")
-    f = np.asarray(factor_returns, dtype=float)
+    f = np.asarray(factors, dtype=float)
     f = f[:, None] if f.ndim == 1 else f
     periods, k = f.shape
-    x = np.asarray(exposures, dtype=float)
+    x = np.asarray(active_exposures, dtype=float)
     x = x.reshape(1, -1) if x.ndim == 1 else x
     if x.shape[1] != k or x.shape[0] not in (1, periods):
         raise FactorxlError(
-            f"exposures are {x.shape[0]} x {x.shape[1]} but factor_returns are {periods} x {k}; "
+            f"active_exposures are {x.shape[0]} x {x.shape[1]} but factors are {periods} x {k}; "
             f"expected one row of {k} exposures or one row per period"
         )
     series = {}
     for name, values in (("specific_returns", specific_returns), ("portfolio_returns", portfolio_returns), ("benchmark_returns", benchmark_returns)):
         values = np.asarray(values, dtype=float).ravel()
         if values.size != periods:
-            raise FactorxlError(f"factor_returns have {periods} periods but {name} has {values.size}")
+            raise FactorxlError(f"factors have {periods} periods but {name} has {values.size}")
         series[name] = values
-    for name, values in (("exposures", x), ("factor_returns", f), *series.items()):
+    for name, values in (("active_exposures", x), ("factors", f), *series.items()):
         if np.isnan(values).any():
             raise FactorxlError(f"{name} has a missing value in period {int(np.argwhere(np.isnan(values))[0][0]) + 1}")
     portfolio, benchmark = series["portfolio_returns"], series["benchmark_returns"]

@@ -140,17 +140,19 @@ def _described(text: str, rows: list[list]) -> list[list]:
 
 @worksheet_function(
     dataset="The library's name of the dataset, as in its address: 25_Portfolios_5x5, 10_Industry_Portfolios, F-F_Research_Data_Factors_daily, Developed_3_Factors...",
-    table='Optional. A title (or a part only one title has), a number (1 = first) or "vw", "ew" (value-/equal-weighted returns), "firms" (number of firms), "size" (average size). Omit for the first table.',
+    table_title='Optional. A title (or a part only one title has), a number (1 = first) or "vw", "ew" (value-/equal-weighted returns), "firms" (number of firms), "size" (average size). Omit for the first table.',
     frequency='Optional. Frequency: "monthly", "annual" or "daily" rows. Omit for the table\'s own frequency.',
 )
-def FF_DATA(dataset, table=None, frequency=None, start_date=None, end_date=None):
+def FF_DATA(dataset, table_title=None, frequency=None, start_date=None, end_date=None):
     """A Kenneth French library table: a row naming it, a header row, then a date and the values of each period."""
     from factorxl.data.french import load_table
 
     if is_missing(dataset) or isinstance(dataset, (list, tuple)):
         raise FactorxlError("dataset is required: a Kenneth French library name such as 25_Portfolios_5x5")
     period = None if is_missing(frequency) else read_choice(frequency, "frequency", TABLE_FREQUENCIES, "")
-    chosen = None if is_missing(table) else table
+    chosen = None if is_missing(table_title) else table_title
+    if isinstance(chosen, int) and not isinstance(chosen, bool):  # a Python integer of any size, as a cell's number
+        chosen = float(max(min(chosen, 2**63), -(2**63)))
     first, last = _dates(start_date, end_date)
     with _advice_for_a_cell():
         file, found, rows = load_table(str(dataset), chosen, period, first, last, source=data_source())

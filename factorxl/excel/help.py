@@ -122,7 +122,7 @@ ARGUMENTS: dict[str, str] = {
     "industry_columns": INDUSTRY_COLUMNS,
     "standardize": STANDARDIZE,
     "intercept": INTERCEPT,
-    "specific_vol": SPECIFIC_VOL,
+    "portfolio_specific_vol": SPECIFIC_VOL,
     "instrument_exposures": INSTRUMENT_EXPOSURES,
     "start_date": START_DATE,
     "end_date": END_DATE,

@@ -36,7 +36,6 @@ from factorxl.excel.inputs import (
 from factorxl.excel.outputs import aligned_rows, labeled_table
 
 __all__ = [
-    "ABNORMAL_CUMULATIVE",
     "CHAR_ADJUSTED_RETURN",
     "CHAR_PREMIA",
     "CHAR_PURE_PLAY",
@@ -46,13 +45,14 @@ __all__ = [
     "FM_PREMIA",
     "FM_PREMIA_SERIES",
     "FUND_TABLE",
-    "PORTFOLIO_BETAS",
+    "HEDGE_RETURNS_CUMULATIVE",
+    "PORTFOLIO_BETA",
     "PORTFOLIO_EXPOSURE",
     "PORTFOLIO_EXPOSURE_GAP",
 ]
 
 # the options every characteristic-regression function takes after its own arguments
-_CHAR_OPTIONS = {"weights": help.CHAR_WEIGHT_COLUMN, "intercept": help.INTERCEPT_CHAR}
+_CHAR_OPTIONS = {"weight_column": help.CHAR_WEIGHT_COLUMN, "intercept": help.INTERCEPT_CHAR}
 
 
 def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
@@ -108,7 +108,7 @@ def FACTOR_SHARES(returns, factors, method=None, ddof=None):
 @worksheet_function(
     method='Optional. Method: "sum" (default) adds up the returns; "compound" compounds them.',
 )
-def ABNORMAL_CUMULATIVE(returns, factors, method=None):
+def HEDGE_RETURNS_CUMULATIVE(returns, factors, method=None):
     """Cumulative abnormal (factor-hedged) return of each fund up to each row, on the rows of the input."""
     how = read_choice(method, "method", CUMULATION_METHODS, "sum")
     models = fit_factor_models(returns, factors)
@@ -148,7 +148,7 @@ def FACTOR_ROLLING_BETA(returns, factors, window, min_obs=None, expanding=None, 
 
 
 @worksheet_function()
-def PORTFOLIO_EXPOSURE(returns, factors, weights):
+def PORTFOLIO_EXPOSURE(weights, returns, factors):
     """Factor exposures of a portfolio built up from its assets' betas: a row per row of weights, a column per factor."""
     models = fit_factor_models(returns, factors)
     holdings, has_header = _read_weights(weights, models.returns.columns)
@@ -156,7 +156,7 @@ def PORTFOLIO_EXPOSURE(returns, factors, weights):
 
 
 @worksheet_function()
-def PORTFOLIO_EXPOSURE_GAP(returns, factors, weights):
+def PORTFOLIO_EXPOSURE_GAP(weights, returns, factors):
     """Portfolio betas from its assets (bottom-up) beside those of its own return (top-down), and the gap."""
     returns_table, factors_table = read_returns_and_factors(returns, factors)
     comparison = compare_exposures(
@@ -178,7 +178,7 @@ def PORTFOLIO_EXPOSURE_GAP(returns, factors, weights):
 
 
 @worksheet_function()
-def PORTFOLIO_BETAS(returns, factors, weights):
+def PORTFOLIO_BETA(weights, returns, factors):
     """Portfolio factor betas from fixed weights, with standard errors and the betas one standard error away."""
     models = fit_factor_models(returns, factors)
     table = read_table(weights, "weights", "w")
@@ -213,13 +213,13 @@ def _se_label(se: str, lags: int) -> str:
 
 
 @worksheet_function(
-    se='Optional. Standard errors: "fm" (default) Fama-MacBeth, "nw" Newey-West, or "shanken" corrected for estimated betas.',
+    cov_type='Optional. Standard errors: "fm" (default) Fama-MacBeth, "nw" Newey-West, or "shanken" corrected for estimated betas.',
     intercept=help.INTERCEPT_FM,
 )
-def FM_PREMIA(returns, factors, se=None, lags=None, intercept=None):
+def FM_PREMIA(returns, factors, cov_type=None, lags=None, intercept=None):
     """Fama-MacBeth factor risk premia with standard errors, t and p-values, then fit statistics and the GRS test."""
     returns_table, factors_table = read_returns_and_factors(returns, factors)
-    which = read_choice(se, "se", SE_TYPES, "fm")
+    which = read_choice(cov_type, "cov_type", SE_TYPES, "fm")
     result = fama_macbeth(
         returns_table.values,
         factors_table.values,
@@ -260,33 +260,33 @@ def FM_PREMIA_SERIES(returns, factors, intercept=None):
     return aligned_rows(result.series, result.names, returns_table.has_header)
 
 
-def _weight_column(weights, table: LongTable) -> int | None:
+def _weight_column(weight_column, table: LongTable) -> int | None:
     """Position among the table's numeric columns of the regression-weight column, or None."""
-    if is_missing(weights):
+    if is_missing(weight_column):
         return None
     labels = [label.lower() for label in table.labels]
-    if isinstance(weights, str) and weights.strip().lower() in labels:
-        position = labels.index(weights.strip().lower())
+    if isinstance(weight_column, str) and weight_column.strip().lower() in labels:
+        position = labels.index(weight_column.strip().lower())
     else:
         try:
-            position = read_int(weights, "weights", minimum=1) - 3
+            position = read_int(weight_column, "weight_column", minimum=1) - 3
         except FactorxlError:
             raise FactorxlError(
-                f"weights {weights!r} is not a column of {table.name}: give the header of a numeric column "
+                f"weight_column {weight_column!r} is not a column of {table.name}: give the header of a numeric column "
                 f"({', '.join(table.labels[1:])}) or its column number"
             ) from None
     if not 1 <= position < len(labels):
         raise FactorxlError(
-            f"weights must name a column after the return: columns 4 to {len(labels) + 2} of {table.name} "
+            f"weight_column must name a column after the return: columns 4 to {len(labels) + 2} of {table.name} "
             "(1 is the date, 2 the id, 3 the return)"
         )
     return position
 
 
-def _characteristic_regressions(table, weights, intercept, standardize) -> tuple[LongTable, CharacteristicRegressions]:
+def _characteristic_regressions(table, weight_column, intercept, standardize) -> tuple[LongTable, CharacteristicRegressions]:
     """Read a characteristics long table and run its regressions, one per date."""
     long_table = read_long_table(table, "table", "x", min_value_columns=2)
-    weight_position = _weight_column(weights, long_table)
+    weight_position = _weight_column(weight_column, long_table)
     characteristic_columns = [j for j in range(1, len(long_table.labels)) if j != weight_position]
     if not characteristic_columns:
         raise FactorxlError("table has no characteristic column besides the weights")
@@ -307,23 +307,23 @@ def _characteristic_regressions(table, weights, intercept, standardize) -> tuple
 @worksheet_function(
     **_CHAR_OPTIONS,
 )
-def CHAR_RETURNS(table, weights=None, intercept=None, standardize=None):
+def CHAR_RETURNS(table, weight_column=None, intercept=None, standardize=None):
     """Return to each characteristic on each date from a cross-sectional regression; a row per date."""
-    long_table, regressions = _characteristic_regressions(table, weights, intercept, standardize)
+    long_table, regressions = _characteristic_regressions(table, weight_column, intercept, standardize)
     columns = [*regressions.names, "assets", "R-squared"]
     values = np.column_stack([regressions.coefficients, regressions.nobs, regressions.rsquared])
     return labeled_table(regressions.date_labels, columns, values, corner="date")
 
 
 @worksheet_function(
-    se='Optional. Standard errors: "fm" (default) Fama-MacBeth or "nw" Newey-West.',
+    cov_type='Optional. Standard errors: "fm" (default) Fama-MacBeth or "nw" Newey-West.',
     **_CHAR_OPTIONS,
 )
-def CHAR_PREMIA(table, se=None, lags=None, weights=None, intercept=None, standardize=None):
+def CHAR_PREMIA(table, cov_type=None, lags=None, weight_column=None, intercept=None, standardize=None):
     """Average return to each characteristic over the dates (Fama-MacBeth), with standard errors, t and p-values."""
-    which = read_choice(se, "se", ("fm", "nw"), "fm")
+    which = read_choice(cov_type, "cov_type", ("fm", "nw"), "fm")
     lag_count = read_optional_int(lags, "lags", minimum=0)
-    long_table, regressions = _characteristic_regressions(table, weights, intercept, standardize)
+    long_table, regressions = _characteristic_regressions(table, weight_column, intercept, standardize)
     inference = premia_inference(regressions.coefficients, lag_count)
     summary = [
         ("avg R-squared", float(np.nanmean(regressions.rsquared))),
@@ -341,9 +341,9 @@ def CHAR_PREMIA(table, se=None, lags=None, weights=None, intercept=None, standar
     on_date="The date whose portfolios you want: a date cell, an Excel date number or text like 2006-09-30.",
     **_CHAR_OPTIONS,
 )
-def CHAR_PURE_PLAY(table, on_date, weights=None, intercept=None, standardize=None):
+def CHAR_PURE_PLAY(table, on_date, weight_column=None, intercept=None, standardize=None):
     """Pure-play portfolio weights of one date: a column per characteristic, each exposed to it alone."""
-    long_table, regressions = _characteristic_regressions(table, weights, intercept, standardize)
+    long_table, regressions = _characteristic_regressions(table, weight_column, intercept, standardize)
     position = long_table.date_position(read_date(on_date, "on_date"), "on_date")
     rows, pure = regressions.pure_play_weights(position)
     ids = [long_table.ids[i] for i in long_table.id_index[rows]]
@@ -374,9 +374,9 @@ def _matching_rows(table: LongTable, other: LongTable) -> np.ndarray:
     holdings="Long table of the portfolio: date, asset id, weight, one row per holding and date; optional header row. Its assets must be in table on those dates.",
     **_CHAR_OPTIONS,
 )
-def CHAR_ADJUSTED_RETURN(table, holdings, weights=None, intercept=None, standardize=None):
+def CHAR_ADJUSTED_RETURN(holdings, table, weight_column=None, intercept=None, standardize=None):
     """A portfolio's return on each date, the part its characteristics explain, and the difference."""
-    long_table, regressions = _characteristic_regressions(table, weights, intercept, standardize)
+    long_table, regressions = _characteristic_regressions(table, weight_column, intercept, standardize)
     portfolio = read_long_table(holdings, "holdings", "w", min_value_columns=1)
     if len(portfolio.labels) != 1:
         raise FactorxlError(f"holdings must have 3 columns (date, asset id, weight); it has {len(portfolio.labels) + 2}")

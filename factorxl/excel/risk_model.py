@@ -63,7 +63,7 @@ __all__ = [
     "RISK_CONTRIBUTIONS",
     "RISK_DECOMPOSITION",
     "RISK_EIGENVALUES",
-    "RISK_EXPOSURES",
+    "RISK_EXPOSURE",
     "RISK_FACTOR_COV",
     "RISK_FACTOR_COV_HISTORY",
     "RISK_STRESS",
@@ -71,7 +71,7 @@ __all__ = [
 
 CROSS_SECTION_METHODS = ("constrained", "wls", "ols")
 _CROSS_SECTION_OPTIONS = {
-    "returns": "One period's stock returns as decimals: a column, one per stock, in the order of the exposures. Stocks with a missing return are left out.",
+    "stock_returns": "One period's stock returns as decimals: a column, one per stock, in the order of the exposures. Stocks with a missing return are left out.",
     "method": 'Optional. Method: "constrained" (default) weighted by square-root cap with industry returns netting to 0; "wls" without the constraint; "ols" equal weights.',
 }
 
@@ -115,11 +115,11 @@ def EXPOSURE_MATRIX(industries, descriptors, caps, industry_names=None, standard
 # ---------------------------------------------------------------------------
 
 
-def _fit_cross_section(returns: Any, exposures: Any, caps: Any, industry_columns: Any, method: Any) -> tuple[CrossSectionResult, Table]:
+def _fit_cross_section(stock_returns: Any, exposures: Any, caps: Any, industry_columns: Any, method: Any) -> tuple[CrossSectionResult, Table]:
     x = read_table(exposures, "exposures", "f")
-    r = read_vector(returns, "returns", allow_missing=True)
+    r = read_vector(stock_returns, "stock_returns", allow_missing=True)
     if r.size != x.rows:
-        raise FactorxlError(f"returns has {r.size} stocks but exposures has {x.rows}; one return per stock")
+        raise FactorxlError(f"stock_returns has {r.size} stocks but exposures has {x.rows}; one return per stock")
     choice = read_choice(method, "method", CROSS_SECTION_METHODS, "constrained")
     columns = None
     if choice == "constrained":
@@ -146,9 +146,9 @@ def _fit_cross_section(returns: Any, exposures: Any, caps: Any, industry_columns
 @worksheet_function(
     **_CROSS_SECTION_OPTIONS,
 )
-def CROSS_SECTION_FIT(returns, exposures, caps, industry_columns=None, method=None):
+def CROSS_SECTION_FIT(stock_returns, exposures, caps, industry_columns=None, method=None):
     """One period's factor returns from a regression of stock returns on exposures, with R-squared and stocks used."""
-    result, x = _fit_cross_section(returns, exposures, caps, industry_columns, method)
+    result, x = _fit_cross_section(stock_returns, exposures, caps, industry_columns, method)
     rows = [*x.labels, "R2 uncentered", "R2 centered", "Industry constraint", "Stocks used"]
     values = [*result.factor_returns, result.rsquared_uncentered, result.rsquared_centered,
               result.constraint_value if result.constrained else None, result.nobs]
@@ -158,18 +158,18 @@ def CROSS_SECTION_FIT(returns, exposures, caps, industry_columns=None, method=No
 @worksheet_function(
     **_CROSS_SECTION_OPTIONS,
 )
-def CROSS_SECTION_RESIDUALS(returns, exposures, caps, industry_columns=None, method=None):
+def CROSS_SECTION_RESIDUALS(stock_returns, exposures, caps, industry_columns=None, method=None):
     """Specific returns (residuals) of one period's cross-sectional regression; a column, one per stock."""
-    result, _ = _fit_cross_section(returns, exposures, caps, industry_columns, method)
+    result, _ = _fit_cross_section(stock_returns, exposures, caps, industry_columns, method)
     return grid(result.residuals)
 
 
 @worksheet_function(
     **_CROSS_SECTION_OPTIONS,
 )
-def CROSS_SECTION_PURE_PORTFOLIOS(returns, exposures, caps, industry_columns=None, method=None):
+def CROSS_SECTION_PURE_PORTFOLIOS(stock_returns, exposures, caps, industry_columns=None, method=None):
     """Pure factor portfolios: stock weights whose returns are the factor returns; a column per factor."""
-    result, x = _fit_cross_section(returns, exposures, caps, industry_columns, method)
+    result, x = _fit_cross_section(stock_returns, exposures, caps, industry_columns, method)
     return aligned_rows(result.pure_portfolios.T, x.labels, has_header=True)
 
 
@@ -195,23 +195,22 @@ def _read_square(value: Any, name: str) -> Table:
 
 
 @worksheet_function(
-    vols="Factor volatilities as decimals (e.g. 0.16), one per factor: a row or a column.",
+    factor_vols="Factor volatilities as decimals (e.g. 0.16), one per factor: a row or a column.",
     correlation="Factor correlation matrix: symmetric, ones on the diagonal, a row and a column per factor; optional header row of names.",
 )
-def RISK_FACTOR_COV(vols, correlation):
+def RISK_FACTOR_COV(factor_vols, correlation):
     """Factor covariance matrix from factor volatilities and a correlation matrix, checked to be valid."""
     corr = _read_square(correlation, "correlation")
-    return grid(covariance_from_correlation(read_vector(vols, "vols"), corr.values, corr.labels))
+    return grid(covariance_from_correlation(read_vector(factor_vols, "factor_vols"), corr.values, corr.labels))
 
 
 @worksheet_function(
-    factor_returns=help.FACTORS,
     method='Optional. Method: "sample" (default) or "ewma", which weights recent periods more (set half_life).',
     half_life="Optional. Half-life in periods of the \"ewma\" weights: a period that many periods older counts half as much. Required for \"ewma\".",
 )
-def RISK_FACTOR_COV_HISTORY(factor_returns, method=None, half_life=None, periods_per_year=None):
+def RISK_FACTOR_COV_HISTORY(factors, method=None, half_life=None, periods_per_year=None):
     """Factor covariance matrix estimated from a history of factor returns: sample or exponentially weighted."""
-    table = read_table(factor_returns, "factor_returns", "f")
+    table = read_table(factors, "factors", "f")
     return grid(
         covariance_from_returns(
             table.values,
@@ -256,7 +255,7 @@ def RISK_ASSET_COV(exposures, factor_covariance, specific_vols):
 
 
 @worksheet_function()
-def RISK_EXPOSURES(weights, exposures):
+def RISK_EXPOSURE(weights, exposures):
     """Factor exposures of each portfolio: a row per factor, a column per portfolio."""
     x = read_table(exposures, "exposures", "f")
     w = read_table(weights, "weights", "w")
@@ -345,17 +344,16 @@ def _read_exposure_columns(value: Any, name: str, factors: int, label_prefix: st
 
 
 @worksheet_function(
-    factor="The factor to shock: its name (from the header of the factor covariance) or its column number.",
+    shock_factor="The factor to shock: its name (from the header of the factor covariance) or its column number.",
     sigmas="Size of the shock in standard deviations of the factor, e.g. -2 for a two-standard-deviation fall.",
-    exposures=help.PORTFOLIO_EXPOSURES,
 )
-def RISK_STRESS(factor_covariance, factor, sigmas, exposures):
+def RISK_STRESS(portfolio_exposures, factor_covariance, shock_factor, sigmas):
     """Effect of a shock to one factor: how each factor moves with it and the impact on each portfolio."""
     cov = _read_square(factor_covariance, "factor_covariance")
-    positions = read_positions(factor, "factor", cov.labels)
+    positions = read_positions(shock_factor, "shock_factor", cov.labels)
     if len(positions) != 1:
-        raise FactorxlError(f"factor must name one factor; got {len(positions)}")
-    x = _read_exposure_columns(exposures, "exposures", cov.rows, "p")
+        raise FactorxlError(f"shock_factor must name one factor; got {len(positions)}")
+    x = _read_exposure_columns(portfolio_exposures, "portfolio_exposures", cov.rows, "p")
     result = stress_test(cov.values, positions[0], read_number(sigmas, "sigmas"), x.values, cov.labels)
     body = np.column_stack([result.moves, result.contributions]).astype(object)
     impacts = np.array([[None, *result.naive_impact], [None, *result.correlated_impact]], dtype=object)
@@ -368,19 +366,18 @@ def RISK_STRESS(factor_covariance, factor, sigmas, exposures):
 
 
 @worksheet_function(
-    exposures="Active factor exposures: one row per period, or a single row if they are constant; one column per factor, in the order of the factors.",
-    factor_returns=help.FACTORS,
+    active_exposures="Active factor exposures: one row per period, or a single row if they are constant; one column per factor, in the order of the factors.",
     specific_returns="Active specific return of each period as a decimal: a column, one per period.",
     portfolio_returns="Total return of the portfolio in each period as a decimal: a column, one per period.",
     benchmark_returns="Total return of the benchmark in each period as a decimal: a column, one per period.",
     method='Optional. Method: how periods are linked, "carino" (default), "menchero", or "arithmetic" (a plain sum, which does not add up to the compounded return).',
 )
-def ATTRIBUTION(exposures, factor_returns, specific_returns, portfolio_returns, benchmark_returns, method=None):
+def ATTRIBUTION(active_exposures, factors, specific_returns, portfolio_returns, benchmark_returns, method=None):
     """Active return of each period split into factor, specific and unexplained parts, linked over all periods."""
-    f = read_table(factor_returns, "factor_returns", "f")
+    f = read_table(factors, "factors", "f")
     if f.columns == 1 and f.rows > 1 and read_table(specific_returns, "specific_returns", "s").values.size == 1:
         f = f.as_row()  # a single period: its factor returns arrive as a flat list
-    x = read_table(exposures, "exposures", "f")
+    x = read_table(active_exposures, "active_exposures", "f")
     if x.columns == 1 and x.rows == f.columns > 1:  # one row of constant exposures arrives as a flat list
         x = Table(x.values.T, f.labels, x.name, False)
     periods = f.rows
@@ -409,11 +406,11 @@ def ATTRIBUTION(exposures, factor_returns, specific_returns, portfolio_returns, 
 
 
 
-def _hedge_inputs(portfolio_exposures: Any, instrument_exposures: Any, factor_covariance: Any, specific_vol: Any):
+def _hedge_inputs(portfolio_exposures: Any, instrument_exposures: Any, factor_covariance: Any, portfolio_specific_vol: Any):
     cov = _read_square(factor_covariance, "factor_covariance")
     x = read_vector(portfolio_exposures, "portfolio_exposures", cov.rows)
     instruments = _read_exposure_columns(instrument_exposures, "instrument_exposures", cov.rows, "future")
-    return cov, x, instruments, read_number(specific_vol, "specific_vol", minimum=0.0)
+    return cov, x, instruments, read_number(portfolio_specific_vol, "portfolio_specific_vol", minimum=0.0)
 
 
 def _hedge_table(result: HedgeResult, factors: tuple[str, ...], instruments: tuple[str, ...], extra: list) -> list:
@@ -429,18 +426,18 @@ def _hedge_table(result: HedgeResult, factors: tuple[str, ...], instruments: tup
 @worksheet_function(
     hedge_factors="The factors to neutralize, by name (header of the factor covariance) or number: as many as there are instruments.",
 )
-def HEDGE_FUTURES(portfolio_exposures, instrument_exposures, hedge_factors, factor_covariance, specific_vol):
+def HEDGE_FUTURES(portfolio_exposures, portfolio_specific_vol, instrument_exposures, factor_covariance, hedge_factors):
     """Futures notionals per $1 of portfolio that remove chosen factor exposures, with risk before and after."""
-    cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol)
+    cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, portfolio_specific_vol)
     factors = read_positions(hedge_factors, "hedge_factors", cov.labels)
     result = neutralizing_hedge(x, instruments.values, factors, cov.values, vol, cov.labels)
     return _hedge_table(result, cov.labels, instruments.labels, [])
 
 
 @worksheet_function()
-def HEDGE_FUTURES_MIN_VAR(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol):
+def HEDGE_FUTURES_MIN_VAR(portfolio_exposures, portfolio_specific_vol, instrument_exposures, factor_covariance):
     """Notional of one future per $1 of portfolio that minimizes the variance, with risk before and after."""
-    cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, specific_vol)
+    cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, portfolio_specific_vol)
     result = min_variance_hedge(x, instruments.values, cov.values, vol, cov.labels)
     name = instruments.labels[0]
     return _hedge_table(result, cov.labels, (name,), [(f"beta to {name}", -result.notionals[0])])

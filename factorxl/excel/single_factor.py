@@ -45,7 +45,7 @@ __all__ = [
     "FACTOR_VAR_DECOMP",
     "HEDGE_CASH_EFFECT",
     "HEDGE_RATIO",
-    "HEDGED_RETURNS",
+    "HEDGE_RETURNS",
     "SHARPE_RATIO",
     "VOL_BUDGET_SIZE",
 ]
@@ -159,14 +159,14 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
 
 @worksheet_function(
     position="Position size in money, e.g. the result of VOL_BUDGET_SIZE.",
-    periods=help.HORIZON_PERIODS,
-    kind='Optional. Method: "total" (default) for the whole expected P&L, or "alpha" for the part a factor-hedged position earns.',
+    horizon_periods=help.HORIZON_PERIODS,
+    method='Optional. Method: "total" (default) for the whole expected P&L, or "alpha" for the part a factor-hedged position earns.',
 )
-def EXPECTED_PNL(position, returns, factors, periods=None, kind=None):
+def EXPECTED_PNL(position, returns, factors, horizon_periods=None, method=None):
     """Expected profit of a position over the horizon: in total, or only the alpha a factor-hedged position earns."""
     size = read_number(position, "position")
-    horizon = read_number(periods, "periods", 1.0, positive=True)
-    which = read_choice(kind, "kind", ("total", "alpha"), "total")
+    horizon = read_number(horizon_periods, "horizon_periods", 1.0, positive=True)
+    which = read_choice(method, "method", ("total", "alpha"), "total")
     models = fit_factor_models(returns, factors)
     fit = models.single()
     factor_means = models.factors.values[fit.used].mean(axis=0)
@@ -221,7 +221,7 @@ def FACTOR_TRACKING(returns, factors):
 
 
 @worksheet_function()
-def HEDGED_RETURNS(returns, factors):
+def HEDGE_RETURNS(returns, factors):
     """Returns of each asset with its factor risk hedged out (alpha plus residual), on the rows of the input."""
     models = fit_factor_models(returns, factors)
     return _per_period_series(models, [hedged_returns(fit) for fit in models.fits])

@@ -43,15 +43,12 @@ def FACTOR_SUMMARY(returns, factors, cov_type=None, lags=None, intercept=None):
 
 
 @worksheet_function(
-    known_y="The y values (e.g. returns) of one series: a single column, time down the rows, optional text header. Rows with an empty cell in either range are dropped.",
-    known_x="The x values on the same rows: one column per variable, optional text header. A column collinear with the others is refused by name (LINEST would zero it).",
-    constant="Optional. TRUE (default) fits y = m*x + b; FALSE forces b = 0 (R-squared is then uncentered and df = n - k, as in LINEST).",
     stats="Optional. FALSE (default): the coefficients row only; TRUE: LINEST's five rows of statistics.",
     cov_type=help.COV_TYPE + " Sets row 2 and, for robust errors, the Wald F of row 4.",
 )
-def FACTOR_LINEST(known_y, known_x, constant=None, stats=None, cov_type=None, lags=None):
+def FACTOR_LINEST(returns, factors, intercept=None, stats=None, cov_type=None, lags=None):
     """LINEST's block for a regression: slopes in reverse order and the intercept, then optionally its statistics."""
-    models = fit_regression(known_y, known_x, cov_type, lags, constant, ("known_y", "known_x", "constant"))
+    models = fit_regression(returns, factors, cov_type, lags, intercept, ("returns", "factors", "intercept"))
     fit = models.single()
     reversed_slopes = fit.betas[::-1]
     slope_errors = fit.bse[-len(reversed_slopes):][::-1]

@@ -140,7 +140,7 @@ def _cumulative(data: DataSheet, excess: dict[str, Columns], factors: Columns, f
     over the fund's own rows."""
     funds = Columns(data.name, FUNDS, excess["BRK"].col, excess["BRK"].header_row, data.first_row, data.last_row)
     labels = [f"{fund} cum. abnormal" for fund in FUNDS]
-    factorxl = data.add_formula_columns(labels, "return", f"=ABNORMAL_CUMULATIVE({funds.data},{factors.data})")
+    factorxl = data.add_formula_columns(labels, "return", f"=HEDGE_RETURNS_CUMULATIVE({funds.data},{factors.data})")
     paths = {}
     x_first, x_last = factors.col, factors.col + len(factors.labels) - 1
     for fund, label in zip(FUNDS, labels, strict=True):
@@ -264,7 +264,7 @@ def _compare(sheet: Sheet, fits: dict, excess: dict[str, Columns], factors: Colu
     row = _annualization(sheet, row, fits, excess, ppy)
     sheet.heading(row, 0, "Cumulative abnormal return (FF6, running sum) at the end of each fund's sample")
     sheet.header(row + 1, 1, ("BRK", "ARKK"))
-    for i, label in enumerate(("factorxl ABNORMAL_CUMULATIVE", "Excel twin (running sum of r - X b)", "factorxl - twin")):
+    for i, label in enumerate(("factorxl HEDGE_RETURNS_CUMULATIVE", "Excel twin (running sum of r - X b)", "factorxl - twin")):
         sheet.label(row + 2 + i, 0, label)
     for j, fund in enumerate(FUNDS):
         path, twin = cumulative[fund]

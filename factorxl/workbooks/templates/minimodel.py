@@ -192,8 +192,8 @@ def _exposures(book: Book, u: _Universe) -> _Exposures:
     for j in range(3):
         sheet.spill(row + 2 + N, 5 + j, 1, 1, f"=MAX(ABS({x.column(4 + j)}-{area(sheet.name, row + 2, 5 + j, row + 1 + N, 5 + j)}))", "sci")
     row += N + 5
-    sheet.heading(row, 0, "Checks: cap-weighted means (RISK_EXPOSURES of the benchmark) and equal-weighted stds")
-    sheet.spill(row + 1, 0, K + 1, 2, f"=RISK_EXPOSURES({u.benchmark_column},{x.matrix})", ["text", "ratio"])
+    sheet.heading(row, 0, "Checks: cap-weighted means (RISK_EXPOSURE of the benchmark) and equal-weighted stds")
+    sheet.spill(row + 1, 0, K + 1, 2, f"=RISK_EXPOSURE({u.benchmark_column},{x.matrix})", ["text", "ratio"])
     sheet.note(row + 1, 3, "industry rows = industry cap weights; style rows = 0 (script: [-0. 0. -0.])")
     sheet.label(row + K + 3, 0, "equal-weighted std (STDEV.P)")
     for j in range(3):
@@ -288,8 +288,8 @@ def _pure_portfolios(sheet: Sheet, row: int, u: _Universe, x: _Exposures) -> Non
     sheet.note(row + 1, K + 2, "script prints P with factors down the rows (P here is its transpose)")
     data = area(sheet.name, pure.row + 1, pure.col, pure.row + N, pure.col + K - 1)
     row = pure.row + N + 2
-    sheet.heading(row, 0, "P'X: RISK_EXPOSURES(P, exposures) - the identity on the styles; each industry portfolio also loads on the market")
-    sheet.spill(row + 1, 0, K + 1, K + 1, f"=RISK_EXPOSURES({pure.ref},{x.matrix})", ["text", *["ratio"] * K])
+    sheet.heading(row, 0, "P'X: RISK_EXPOSURE(P, exposures) - the identity on the styles; each industry portfolio also loads on the market")
+    sheet.spill(row + 1, 0, K + 1, K + 1, f"=RISK_EXPOSURE({pure.ref},{x.matrix})", ["text", *["ratio"] * K])
     row += K + 3
     sheet.heading(row, 0, "Checks")
     sheet.header(row + 1, 1, ("value", "script prints"))
@@ -425,8 +425,8 @@ def _stress(book: Book, x: _Exposures, risk: _Risk) -> None:
     exposures = area(sheet.name, 9, 1, 9 + K, 2)
     active, portfolio = area(sheet.name, 10, 1, 9 + K, 1), area(sheet.name, 10, 2, 9 + K, 2)
     row = 11 + K
-    sheet.heading(row, 0, "RISK_STRESS(factor_cov, stress_factor, stress_sigmas, exposures)")
-    sheet.spill(row + 1, 0, K + 3, 4, f"=RISK_STRESS({risk.factor_cov},{factor},{sigmas},{exposures})", ["text", "pct", "pct", "pct"])
+    sheet.heading(row, 0, "RISK_STRESS(exposures, factor_cov, stress_factor, stress_sigmas)")
+    sheet.spill(row + 1, 0, K + 3, 4, f"=RISK_STRESS({exposures},{risk.factor_cov},{factor},{sigmas})", ["text", "pct", "pct", "pct"])
     sheet.note(row + 2, 5, "script moves (%): MKT 6.4, TECH 6.3, FIN -5.6, CONS -0.5, VALUE -8.0, MOM 5.4, SIZE -0.8")
     sheet.note(row + 1 + K + 1, 5, "script: naive -3.08% active")
     sheet.note(row + 1 + K + 2, 5, "script: correlated -6.12% active, +1.22% portfolio")
@@ -555,13 +555,13 @@ def _hedging(book: Book, x: _Exposures, risk: _Risk) -> None:
     sheet.label(row + 1, 0, "portfolio specific vol")
     specific = sheet.formula(row + 1, 1, f"={risk.value(risk.SPECIFIC_VOL, risk.PORTFOLIO)}", "pct")
     row += 3
-    sheet.heading(row, 0, "HEDGE_FUTURES(portfolio, instruments, factors to hedge, factor_cov, specific vol)")
-    sheet.spill(row + 1, 0, K + 6, 3, f"=HEDGE_FUTURES({portfolio},{instruments},{hedge_factors},{risk.factor_cov},{specific})", ["text", "ratio", "ratio"])
+    sheet.heading(row, 0, "HEDGE_FUTURES(portfolio, specific vol, instruments, factor_cov, factors to hedge)")
+    sheet.spill(row + 1, 0, K + 6, 3, f"=HEDGE_FUTURES({portfolio},{specific},{instruments},{risk.factor_cov},{hedge_factors})", ["text", "ratio", "ratio"])
     sheet.note(row + 1, 4, "script: index -0.7594, small-cap -0.2291; vol 17.55% -> 8.14% (factor 3.76%, specific 7.22%)")
     hedge_table = row + 1
     row += K + 8
-    sheet.heading(row, 0, "HEDGE_FUTURES_MIN_VAR(portfolio, index future, factor_cov, specific vol)")
-    sheet.spill(row + 1, 0, K + 6, 3, f"=HEDGE_FUTURES_MIN_VAR({portfolio},{index_future},{risk.factor_cov},{specific})", ["text", "ratio", "ratio"])
+    sheet.heading(row, 0, "HEDGE_FUTURES_MIN_VAR(portfolio, specific vol, index future, factor_cov)")
+    sheet.spill(row + 1, 0, K + 6, 3, f"=HEDGE_FUTURES_MIN_VAR({portfolio},{specific},{index_future},{risk.factor_cov})", ["text", "ratio", "ratio"])
     sheet.note(row + 1, 4, "script: h = -0.9337; post-hedge vol 8.29%; beta to the index future 0.9337")
     min_var_table = row + 1
     row += K + 8
@@ -625,8 +625,8 @@ def _optimization(book: Book, u: _Universe, x: _Exposures, risk: _Risk) -> None:
         sheet.spill(row + 1 + i, 1, 1, 1, formula, kind)
         sheet.note(row + 1 + i, 2, printed)
     row += len(results) + 2
-    sheet.heading(row, 0, "Optimal active exposures: RISK_EXPOSURES(optimal active weights, exposures)")
-    sheet.spill(row + 1, 0, K + 1, 2, f"=RISK_EXPOSURES({optimal.column(0)},{x.matrix})", ["text", "ratio"])
+    sheet.heading(row, 0, "Optimal active exposures: RISK_EXPOSURE(optimal active weights, exposures)")
+    sheet.spill(row + 1, 0, K + 1, 2, f"=RISK_EXPOSURE({optimal.column(0)},{x.matrix})", ["text", "ratio"])
     sheet.note(row + 1, 3, "script: MKT 0, TECH -0.0598, FIN 0.1842, CONS -0.1244, VALUE 0.3846, MOM 0, SIZE -0.0991")
     _kkt_twin(sheet, row + K + 3, x, risk, (sheet.ref(6, 1 + mom_col), sheet.ref(6, 1 + value_col)), w_opt, (mom_col, value_col))
 
@@ -727,7 +727,7 @@ NOTES = [
         "Where the script's printed numbers differ, and why",
         ("1. The script prints the pure factor portfolios P with factors down the rows; CROSS_SECTION_PURE_PORTFOLIOS lays "
         "out stocks down the rows (the transpose), as every factorxl function keeps one row per stock; P X is shown as "
-        "RISK_EXPOSURES(P, X), also transposed.\n"
+        "RISK_EXPOSURE(P, X), also transposed.\n"
         "2. The script sorts the stock contributions by |CTR|; the workbook keeps the universe's order.\n"
         "3. Factor names follow the exposure matrix: the industries are 'Tech', 'Fin', 'Cons' (the script prints TECH, "
         "FIN, CONS).\n"

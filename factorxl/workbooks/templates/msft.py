@@ -121,7 +121,7 @@ def _data_sheet(book: Book, frame: pd.DataFrame) -> _Series:
     y = book.define("msft_excess", excess.data)
     x = book.define("mkt_rf", market.data)
     tracking = sheet.add_formula_columns(["Tracking (beta f)"], "return", f"=FACTOR_TRACKING({y},{x})")
-    hedged = sheet.add_formula_columns(["Hedged (r - beta f)"], "return", f"=HEDGED_RETURNS({y},{x})")
+    hedged = sheet.add_formula_columns(["Hedged (r - beta f)"], "return", f"=HEDGE_RETURNS({y},{x})")
     twin = sheet.add_formula_columns(["Hedged, Excel twin"], "return", f"={y}-SLOPE({y},{x})*{x}")
     return _Series(
         excess=excess,
@@ -359,7 +359,7 @@ def _comovement(book: Book, frame: pd.DataFrame) -> None:
     kinds = dict.fromkeys(frame.columns, "return")
     data = DataSheet(book, "CoMovement Data", frame, kinds, "Daily excess returns (decimals) of SPY, WMT and JPM; rows with any missing value dropped.")
     spy, assets = data.columns("SPY"), data.columns("WMT", "JPM")
-    data.add_formula_columns(["WMT hedged", "JPM hedged"], "return", f"=HEDGED_RETURNS({assets.data},{spy.data})")
+    data.add_formula_columns(["WMT hedged", "JPM hedged"], "return", f"=HEDGE_RETURNS({assets.data},{spy.data})")
     sheet = book.sheet("CoMovement")
     sheet.title("Co-movement: WMT and JPM on SPY (daily excess returns)", "Seed 000 section 6.4 and exercises 1-3; data on the CoMovement Data sheet.")
     sheet.note(2, 0, INPUT_LEGEND)
