@@ -143,7 +143,7 @@ def test_per_asset_results_have_one_row_per_asset(name, panel):
     returns, factors = panel
     result = _call(name, returns.tolist(), factors.tolist())
     if result is None:
-        pytest.skip(f"{name} takes one asset")
+        return  # a one-asset function refused several assets with a message that says so
     labeled = all(isinstance(cell, str) for cell in result[0])  # a table that mixes kinds of values
     rows = len(result) - labeled
     if rows == T:  # a series over time: one column per asset
@@ -157,7 +157,7 @@ def test_results_are_labeled_when_the_inputs_carry_headers(name, panel):
     returns, factors = panel
     result = _call(name, [ASSETS, *returns.tolist()], [FACTOR_NAMES, *factors.tolist()])
     if result is None:
-        pytest.skip(f"{name} takes one asset")
+        return  # a one-asset function refused several assets with a message that says so
     if len(result) == T + 1:  # a series over time: the asset names on top
         assert result[0] == ASSETS, name
     else:
