@@ -124,9 +124,9 @@ def single_asset_cases() -> list[Case]:
         Case("FACTOR_SHARES", (fy, fx), lambda y, x: factor_shares(fits(y, x), x), (0, 1)),
         Case("HEDGE_RETURNS_CUMULATIVE", (fy, fx), lambda y, x: [cumulative_abnormal_returns(f) for f in fits(y, x)], (0, 1)),
         Case("FACTOR_ROLLING_BETA", (y_raw, x_raw, 252), lambda y, x, w: rolling_ols(y, x, w), (0, 1)),
-        Case("PORTFOLIO_EXPOSURE", (fy, fx, holdings), lambda y, x, w: portfolio_exposure.bottom_up_exposures(fits(y, x), w), (0, 1, 2)),
-        Case("PORTFOLIO_EXPOSURE_GAP", (fy, fx, holdings), lambda y, x, w: portfolio_exposure.compare_exposures(y, x, w), (0, 1, 2)),
-        Case("PORTFOLIO_BETA", (fy, fx, [1 / FUNDS] * FUNDS), lambda y, x, w: portfolio_exposure.portfolio_betas(fits(y, x), w), (0, 1, 2)),
+        Case("PORTFOLIO_EXPOSURE", (holdings, fy, fx), lambda w, y, x: portfolio_exposure.bottom_up_exposures(fits(y, x), w), (0, 1, 2)),
+        Case("PORTFOLIO_EXPOSURE_GAP", (holdings, fy, fx), lambda w, y, x: portfolio_exposure.compare_exposures(y, x, w), (0, 1, 2)),
+        Case("PORTFOLIO_BETA", ([1 / FUNDS] * FUNDS, fy, fx), lambda w, y, x: portfolio_exposure.portfolio_betas(fits(y, x), w), (0, 1, 2)),
     ]
 
 
@@ -159,7 +159,7 @@ def premia_cases() -> list[Case]:
         Case("CHAR_RETURNS", (table,), regressions, ()),
         Case("CHAR_PREMIA", (table,), lambda t: premia.premia_inference(regressions(t).coefficients), ()),
         Case("CHAR_PURE_PLAY", (table, dates[-1]), lambda t, d: regressions(t).pure_play_weights(CHAR_DATES - 1), ()),
-        Case("CHAR_ADJUSTED_RETURN", (table, holdings), adjusted, ()),
+        Case("CHAR_ADJUSTED_RETURN", (holdings, table), lambda h, t: adjusted(t, h), ()),
     ]
 
 
@@ -215,15 +215,15 @@ def risk_cases() -> list[Case]:
         Case("RISK_DECOMPOSITION", (column(active), x_raw, f_raw, spec_raw), lambda w, x, f, s: risk_report(model(x, f, s), w), (0, 1, 2, 3)),
         Case("RISK_CONTRIBUTIONS", (column(active), x_raw, f_raw, spec_raw), lambda w, x, f, s: stock_contributions(model(x, f, s), w), (0, 1, 2, 3)),
         Case("RISK_BLOCKS", (column(active), x_raw, f_raw, spec_raw), lambda w, x, f, s: block_decomposition(model(x, f, s), w, exposures.classify_columns(x)), (0, 1, 2, 3)),
-        Case("RISK_STRESS", (f_raw, 2, -2, block(x[:2].T)), lambda f, j, z, e: stress_test(f, j - 1, z, e), (0, 3)),
+        Case("RISK_STRESS", (block(x[:2].T), f_raw, 2, -2), lambda e, f, j, z: stress_test(f, j - 1, z, e), (0, 1)),
         Case(
             "ATTRIBUTION",
             (block(attribution_x), block(attribution_f), column(specific), column(portfolio), column(bench)),
             attribution,
             (0, 1, 2, 3, 4),
         ),
-        Case("HEDGE_FUTURES", (column(x[0]), block(instruments), [1, 2, 3], f_raw, 0.05), lambda e, h, j, f, s: neutralizing_hedge(e, h, [0, 1, 2], f, s), (0, 1, 3)),
-        Case("HEDGE_FUTURES_MIN_VAR", (column(x[0]), column(instruments[:, 0]), f_raw, 0.05), min_variance_hedge, (0, 1, 2)),
+        Case("HEDGE_FUTURES", (column(x[0]), 0.05, block(instruments), f_raw, [1, 2, 3]), lambda e, s, h, f, j: neutralizing_hedge(e, h, [0, 1, 2], f, s), (0, 2, 3)),
+        Case("HEDGE_FUTURES_MIN_VAR", (column(x[0]), 0.05, column(instruments[:, 0]), f_raw), lambda e, s, h, f: min_variance_hedge(e, h, f, s), (0, 2, 3)),
         Case(
             "OPTIMIZE_MIN_TE",
             (block(x[:opt_n]), f_raw, column(spec[:opt_n]), targets, column(benchmark[:opt_n] / benchmark[:opt_n].sum()), 0),

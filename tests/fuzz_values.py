@@ -166,10 +166,7 @@ Maker = Callable[[np.random.Generator, Scenario], Any]
 ARGUMENTS: dict[str, Maker] = {
     "returns": lambda rng, s: _block(rng, s.periods, s.assets, "y", s.headers) if rng.random() < 0.8 else _column(rng, s.stocks),
     "factors": lambda rng, s: _block(rng, s.periods, s.factors, "f", s.headers),
-    "factor_returns": lambda rng, s: _block(rng, s.periods, s.factors, "f", s.headers),
-    "known_y": lambda rng, s: _block(rng, s.periods, 1, "y", s.headers),
-    "known_x": lambda rng, s: _block(rng, s.periods, s.factors, "x", s.headers),
-    "weights": lambda rng, s: pick(rng, 
+    "weights": lambda rng, s: pick(rng,
         [_row(rng, s.assets), _block(rng, s.periods, s.assets), _column(rng, s.stocks), _block(rng, s.stocks, 2)]
     ),
     "exposures": lambda rng, s: _block(rng, s.stocks, s.factors, "f", s.headers) if rng.random() < 0.8 else _row(rng, s.factors),
@@ -187,7 +184,6 @@ ARGUMENTS: dict[str, Maker] = {
     "industry_names": lambda rng, s: ["Tech", "Fin", "Cons"][: rng.integers(1, 4)],
     "industry_columns": lambda rng, s: _positions(rng, s.factors),
     "hedge_factors": lambda rng, s: _positions(rng, s.factors),
-    "factor": lambda rng, s: _positions(rng, s.factors) if rng.random() < 0.8 else "f1",
     "sigmas": lambda rng, s: float(rng.normal() * 2),
     "factor_targets": lambda rng, s: _row(rng, s.factors),
     "benchmark_weights": lambda rng, s: _column(rng, s.stocks, positive=True),
@@ -213,12 +209,10 @@ ARGUMENTS: dict[str, Maker] = {
     "lags": lambda rng, s: _whole(rng, 0, 4),
     "ddof": lambda rng, s: _whole(rng, 0, 2),
     "periods_per_year": lambda rng, s: pick(rng, [12.0, 252.0, 52.0]),
-    "periods": lambda rng, s: pick(rng, [1.0, 21.0, 252.0]),
     "horizon_periods": lambda rng, s: pick(rng, [1.0, 21.0]),
     "half_life": lambda rng, s: pick(rng, [6.0, 60.0, 1.0]),
     "target_factor_share": lambda rng, s: pick(rng, [0.0, 0.2, 0.99]),
     "weight_column": lambda rng, s: pick(rng, [None, "x1", 4.0, 9.0]),
-    "table_title": lambda rng, s: pick(rng, [None, 1.0, "vw", "ew", "nope"]),
 }
 # Where a parameter's meaning depends on the function: (function, parameter) -> maker.
 SPECIFIC: dict[tuple[str, str], Maker] = {
@@ -232,7 +226,10 @@ SPECIFIC: dict[tuple[str, str], Maker] = {
     },
     **{
         (name, "returns"): lambda rng, s: _block(rng, s.periods, 1, "y", s.headers)
-        for name in ("FACTOR_ROLLING_BETA", "FACTOR_REGRESS", "FACTOR_SUMMARY", "VOL_BUDGET_SIZE", "EXPECTED_PNL", "FACTOR_VAR_DECOMP")
+        for name in (
+            "FACTOR_ROLLING_BETA", "FACTOR_REGRESS", "FACTOR_SUMMARY", "FACTOR_LINEST", "VOL_BUDGET_SIZE", "EXPECTED_PNL",
+            "FACTOR_VAR_DECOMP",
+        )
     },
     ("RISK_STRESS", "shock_factor"): lambda rng, s: float(rng.integers(1, s.factors + 1)),
     ("RISK_STRESS", "portfolio_exposures"): lambda rng, s: _block(rng, s.factors, s.assets, "p", s.headers),
@@ -253,12 +250,12 @@ SPECIFIC: dict[tuple[str, str], Maker] = {
     ("FF_FACTORS", "model"): lambda rng, s: pick(rng, ["capm", "FF3", "ff5", "ff6", "ff4"]),
     ("FF_FACTORS", "frequency"): lambda rng, s: pick(rng, ["daily", "monthly", "Monthly", "weekly"]),
     ("FF_DATA", "dataset"): lambda rng, s: pick(rng, ["25_Portfolios_5x5", "10_Industry_Portfolios", "F-F_Momentum_Factor", "No_Such_Dataset", "../x"]),
-    ("FF_DATA", "table"): lambda rng, s: pick(rng, ["vw", "EW", "firms", "size", 1.0, 7.0, 99.0, "Average Market Cap", "BE/ME", None]),
+    ("FF_DATA", "table_title"): lambda rng, s: pick(rng, ["vw", "EW", "firms", "size", 1.0, 7.0, 99.0, "Average Market Cap", "BE/ME", "nope", None]),
     ("FF_DATA", "frequency"): lambda rng, s: pick(rng, ["monthly", "annual", "daily", "weekly", None]),
     ("SHARPE_RATIO", "returns"): lambda rng, s: _block(rng, max(s.periods, 3), s.assets, "y", s.headers),
 }
-CHOICE_ARGUMENTS = frozenset({"cov_type", "method", "se", "kind", "missing", "model", "frequency"})
-LOGICAL_ARGUMENTS = frozenset({"expanding", "include_alpha", "intercept", "standardize", "standardize_styles", "constant", "stats", "describe"})
+CHOICE_ARGUMENTS = frozenset({"cov_type", "method", "missing", "model", "frequency"})
+LOGICAL_ARGUMENTS = frozenset({"expanding", "include_alpha", "intercept", "standardize", "standardize_styles", "stats", "describe"})
 
 
 def scenario(rng: np.random.Generator) -> Scenario:

@@ -83,3 +83,16 @@ def test_function_returns_finite_cells_or_a_message(name):
     refused, failures = run_cases(name, CASES_PER_FUNCTION, SEED)
     assert not failures, f"{len(failures)} of {CASES_PER_FUNCTION} calls failed:\n" + "\n".join(failures[:5])
     assert refused < CASES_PER_FUNCTION, "every call was refused: the cases never reach the computation"
+
+
+def test_every_argument_has_a_maker_and_every_maker_an_argument():
+    """The value makers follow the declared arguments, so a renamed argument cannot fall back silently."""
+    from tests.fuzz_values import ARGUMENTS, CHOICE_ARGUMENTS, LOGICAL_ARGUMENTS, SPECIFIC
+
+    declared = {(name, argument) for name, f in FUNCTIONS.items() for argument in f.arguments}
+    names = {argument for _, argument in declared}
+    assert set(SPECIFIC) <= declared, sorted(set(SPECIFIC) - declared)
+    generic = set(ARGUMENTS) | CHOICE_ARGUMENTS | LOGICAL_ARGUMENTS
+    assert generic <= names, sorted(generic - names)
+    unmade = {pair for pair in declared if pair not in SPECIFIC and pair[1] not in generic}
+    assert not unmade, sorted(unmade)
