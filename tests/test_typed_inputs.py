@@ -148,3 +148,19 @@ def test_mismatches_far_beyond_a_slip_of_100_are_computed_as_given():
     check_scale(returns * 1e6, factors)
     with pytest.raises(FactorxlError, match="Divide factors by 100"):
         check_scale(returns, factors * 100)
+
+
+def test_typical_size_is_numpy_interquartile_range_over_1_349():
+    """The one-sort quartiles equal numpy's nanpercentile (linear interpolation), missing cells ignored."""
+    import warnings
+
+    from factorxl.excel.scale_check import typical_size
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        block = rng.normal(size=(rng.integers(1, 40), rng.integers(1, 5))) * 10.0 ** rng.integers(-4, 4)
+        block[rng.random(block.shape) < 0.3] = np.nan
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # all-missing columns warn; their size is NaN on both sides
+            upper, lower = np.nanpercentile(block, [75, 25], axis=0)
+        np.testing.assert_allclose(typical_size(block), (upper - lower) / 1.349, rtol=1e-12, atol=0, equal_nan=True)

@@ -38,14 +38,30 @@ PERCENT_SIZE = 0.25
 
 
 def typical_size(values: np.ndarray) -> np.ndarray:
-    """The size of each column's moves: interquartile range / 1.349, missing values ignored (NaN if none)."""
-    block = np.asarray(values, dtype=float).reshape(len(values), -1)
+    """The size of each column's moves: interquartile range / 1.349, missing values ignored (NaN if none).
+
+    The quartiles interpolate linearly between order statistics, as ``numpy.nanpercentile`` does,
+    from one sort of the whole block (missing values sort last), without its column-by-column path.
+    """
+    block = np.sort(np.asarray(values, dtype=float).reshape(len(values), -1), axis=0)
+    counts = np.count_nonzero(~np.isnan(block), axis=0)
+    present = counts > 0
     sizes = np.full(block.shape[1], np.nan)
-    present = ~np.isnan(block).all(axis=0)
     if present.any():
-        upper, lower = np.nanpercentile(block[:, present], [75, 25], axis=0)
+        block, counts = block[:, present], counts[present]
+        upper, lower = (_quantile(block, counts, q) for q in (0.75, 0.25))
         sizes[present] = (upper - lower) / 1.349
     return sizes
+
+
+def _quantile(ordered: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:
+    """The q-quantile of each column's first ``counts`` values (sorted), linearly interpolated."""
+    position = (counts - 1) * q
+    below = np.floor(position).astype(int)
+    above = np.minimum(below + 1, counts - 1)
+    low = np.take_along_axis(ordered, below[None, :], axis=0)[0]
+    high = np.take_along_axis(ordered, above[None, :], axis=0)[0]
+    return low + (high - low) * (position - below)
 
 
 def check_scale(returns: np.ndarray, factors: np.ndarray, returns_name: str = "returns", factors_name: str = "factors") -> None:
