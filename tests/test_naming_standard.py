@@ -119,6 +119,10 @@ def panel():
     return returns, factors
 
 
+ONE_ASSET_FUNCTIONS = frozenset({"FACTOR_LINEST", "FACTOR_REGRESS", "FACTOR_SUMMARY", "FACTOR_VAR_DECOMP"})
+"""Functions whose returns are one asset: they refuse a block of several with a message."""
+
+
 def _time_series_functions():
     """Functions whose required arguments are ``returns`` and ``factors`` (or ``returns`` alone)."""
     for name in sorted(FUNCTIONS):
@@ -142,8 +146,9 @@ def _call(name: str, returns, factors):
 def test_per_asset_results_have_one_row_per_asset(name, panel):
     returns, factors = panel
     result = _call(name, returns.tolist(), factors.tolist())
+    assert (result is None) == (name in ONE_ASSET_FUNCTIONS), name  # a one-asset function refuses several assets
     if result is None:
-        return  # a one-asset function refused several assets with a message that says so
+        return
     labeled = all(isinstance(cell, str) for cell in result[0])  # a table that mixes kinds of values
     rows = len(result) - labeled
     if rows == T:  # a series over time: one column per asset
@@ -156,8 +161,9 @@ def test_per_asset_results_have_one_row_per_asset(name, panel):
 def test_results_are_labeled_when_the_inputs_carry_headers(name, panel):
     returns, factors = panel
     result = _call(name, [ASSETS, *returns.tolist()], [FACTOR_NAMES, *factors.tolist()])
+    assert (result is None) == (name in ONE_ASSET_FUNCTIONS), name  # a one-asset function refuses several assets
     if result is None:
-        return  # a one-asset function refused several assets with a message that says so
+        return
     if len(result) == T + 1:  # a series over time: the asset names on top
         assert result[0] == ASSETS, name
     else:

@@ -95,7 +95,7 @@ def _spill_book(path, anchor_block, *, blocker=None):
     sheet.write_column("A1", data.asset[:8])
     sheet.write_column("B1", data.market[:8])
     sheet.write_dynamic_array_formula(anchor_block, "=FACTOR_RESIDUALS(A1:A8,B1:B8)")
-    sheet.write_formula("F1", "=SUM(D1#)")
+    sheet.write_formula("F1", "=SUMSQ(D1#)")
     if blocker:
         sheet.write_string(blocker, "note")
     workbook.close()
@@ -111,7 +111,7 @@ def test_a_dynamic_array_spills_into_the_cells_its_result_needs(tmp_path, block)
     sheet = _values(book, "S")
     assert [sheet[f"D{r}"].value for r in range(1, 9)] == pytest.approx(residuals, abs=1e-15)
     assert [sheet[f"D{r}"].value for r in range(9, 13)] == [None] * 4
-    assert sheet["F1"].value == pytest.approx(residuals.sum(), abs=1e-14)  # the spill reference follows
+    assert sheet["F1"].value == pytest.approx((residuals**2).sum(), rel=1e-12)  # the spill reference follows
     xml = members(book)["xl/worksheets/sheet1.xml"]
     assert b'<f t="array" ref="D1:D8"' in xml
     assert re.search(rb'<dimension ref="A1:F(\d+)"', xml).group(1) == (b"8" if block == "D1:D5" else b"12")

@@ -4,7 +4,6 @@ NumPy computation of Excel's documented LINEST, and against LibreOffice's LINEST
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from factorxl import udfs
 from factorxl.errors import FactorxlError
+from tests.libreoffice import require_soffice
 from tests.summary_checks import statsmodels_summary, summary_values
 
 RTOL = 1e-10
@@ -210,12 +210,11 @@ def test_linest_refuses_a_collinear_column_by_name(linest_data):
 def _libreoffice_values(path: Path, folder: Path) -> openpyxl.Workbook:
     """``path`` recalculated and saved by headless LibreOffice (a throwaway profile)."""
     out = folder / "out"
-    command = ["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(path)]
+    command = [require_soffice(), f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(path)]
     subprocess.run(command, check=True, capture_output=True, timeout=300, env={**os.environ, "HOME": str(folder)})
     return openpyxl.load_workbook(out / path.name, data_only=True)
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed; CI does not install it")
 def test_linest_equals_libreoffice_linest(linest_data, tmp_path):
     y, x = linest_data
     n, k = x.shape

@@ -72,6 +72,21 @@ class RegressionSummary:
     condition_number: float
 
 
+def wald_f(fit: RegressionResult) -> float:
+    """The F statistic of ``fit``: the Wald test that every slope (every coefficient without an
+    intercept) is zero, with the fit's own covariance; the textbook F for classical errors."""
+    tested = fit.params[1:] if fit.intercept else fit.params
+    covariance = fit.cov_params[1:, 1:] if fit.intercept else fit.cov_params
+    return float(tested @ np.linalg.solve(covariance, tested)) / tested.size
+
+
+def explained_sum_of_squares(fit: RegressionResult) -> float:
+    """The model's sum of squares: the total (centred with an intercept, uncentered without) less the residual one."""
+    response = fit.fitted + fit.resid
+    centered = response - response.mean() if fit.intercept else response
+    return float(centered @ centered - fit.ssr)
+
+
 def summarize(fit: RegressionResult, factors: np.ndarray) -> RegressionSummary:
     """The summary statistics of ``fit``.
 
@@ -92,12 +107,8 @@ def summarize(fit: RegressionResult, factors: np.ndarray) -> RegressionSummary:
     design = x[fit.used]
     if fit.intercept:
         design = np.column_stack([np.ones(fit.nobs), design])
-    slopes = slice(1, None) if fit.intercept else slice(None)
-    tested = fit.params[slopes]
-    df_model = tested.size
-    fvalue = float(tested @ np.linalg.solve(fit.cov_params[slopes, slopes], tested)) / df_model
-    response = fit.fitted + fit.resid
-    centered = response - response.mean() if fit.intercept else response
+    df_model = fit.params.size - 1 if fit.intercept else fit.params.size
+    fvalue = wald_f(fit)
     nparams = fit.params.size
     llf = -0.5 * fit.nobs * (np.log(2.0 * np.pi * fit.ssr / fit.nobs) + 1.0)
     # imported on first use: statsmodels' stattools loads scipy.stats, which would add about half a
@@ -115,7 +126,7 @@ def summarize(fit: RegressionResult, factors: np.ndarray) -> RegressionSummary:
         bic=float(-2.0 * llf + np.log(fit.nobs) * nparams),
         df_model=df_model,
         df_resid=fit.df_resid,
-        ess=float(centered @ centered - fit.ssr),
+        ess=explained_sum_of_squares(fit),
         omnibus=float(omnibus),
         omnibus_pvalue=float(omnibus_pvalue),
         skew=float(skew),

@@ -362,12 +362,13 @@ def read_file(path: Path, source: DataSource | None = None) -> FrenchFile:
     Returns
     -------
     FrenchFile
-        From the in-memory cache when the file's path, modification time and size
+        From the in-memory cache when the file (device and inode, so a checked
+        download renamed into place counts as read), its modification time and size
         are those of an earlier read.
     """
     source = source or DataSource()
     stat = Path(path).stat()
-    key = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+    key = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)  # kept by the rename of a checked download
     with _MEMORY_LOCK:
         if key in _MEMORY:
             _MEMORY.move_to_end(key)
@@ -382,7 +383,7 @@ def read_file(path: Path, source: DataSource | None = None) -> FrenchFile:
 
 def validate_zip(path: Path, source: DataSource) -> str:
     """Check that a downloaded file is a readable library ZIP; returns its vintage line."""
-    return read_french_zip(path, source).vintage
+    return read_file(path, source).vintage
 
 
 def load_file(dataset: str, frequency: str | None = None, *, source: DataSource | None = None) -> FrenchFile:
@@ -437,7 +438,7 @@ def select_table(file: FrenchFile, table: str | int | None = None, frequency: st
     frequency = _frequency(frequency) if frequency is not None else None
     tables = list(file.tables)
     if isinstance(table, (int, float)) and not isinstance(table, bool):
-        if not np.isfinite(table) or table != int(table) or not 1 <= table <= len(tables):
+        if not 1 <= table <= len(tables) or table != int(table):  # NaN and infinities fail the range first
             raise FactorxlError(f"table: {file.name} has tables 1 to {len(tables)}; got {table!r}. {_listing(file)}")
         candidates = [tables[int(table) - 1]]
     elif table is None or str(table).strip() == "":

@@ -151,8 +151,6 @@ def FF_DATA(dataset, table_title=None, frequency=None, start_date=None, end_date
         raise FactorxlError("dataset is required: a Kenneth French library name such as 25_Portfolios_5x5")
     period = None if is_missing(frequency) else read_choice(frequency, "frequency", TABLE_FREQUENCIES, "")
     chosen = None if is_missing(table_title) else table_title
-    if isinstance(chosen, int) and not isinstance(chosen, bool):  # a Python integer of any size, as a cell's number
-        chosen = float(max(min(chosen, 2**63), -(2**63)))
     first, last = _dates(start_date, end_date)
     with _advice_for_a_cell():
         file, found, rows = load_table(str(dataset), chosen, period, first, last, source=data_source())

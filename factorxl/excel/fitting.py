@@ -28,20 +28,18 @@ class FittedModels:
         return self.fits[0]
 
 
-def read_returns_and_factors(returns: Any, factors: Any, names: tuple[str, str] = ("returns", "factors")) -> tuple[Table, Table]:
-    """Read ``returns`` and ``factors`` ranges (arguments called ``names`` in messages) and check
-    they cover the same periods in the same units."""
-    returns_table = read_table(returns, names[0], "y")
-    factors_table = read_table(factors, names[1], "f")
+def read_returns_and_factors(returns: Any, factors: Any) -> tuple[Table, Table]:
+    """Read the ``returns`` and ``factors`` ranges and check they cover the same periods in the same units."""
+    returns_table = read_table(returns, "returns", "y")
+    factors_table = read_table(factors, "factors", "f")
     require_same_rows(returns_table, factors_table)
-    check_scale(returns_table.values, factors_table.values, *names)
+    check_scale(returns_table.values, factors_table.values)
     return returns_table, factors_table
 
 
-def fit_factor_models(returns: Any, factors: Any, names: tuple[str, str] = ("returns", "factors"), **options: Any) -> FittedModels:
-    """Regress every asset column of ``returns`` on ``factors`` (options as in :func:`ols`;
-    ``names`` as in :func:`read_returns_and_factors`)."""
-    returns_table, factors_table = read_returns_and_factors(returns, factors, names)
+def fit_factor_models(returns: Any, factors: Any, **options: Any) -> FittedModels:
+    """Regress every asset column of ``returns`` on ``factors`` (options as in :func:`ols`)."""
+    returns_table, factors_table = read_returns_and_factors(returns, factors)
     fits = ols(
         returns_table.values,
         factors_table.values,
@@ -58,17 +56,15 @@ def fit_regression(
     cov_type: Any,
     lags: Any,
     intercept: Any,
-    names: tuple[str, str, str] = ("returns", "factors", "intercept"),
 ) -> FittedModels:
     """Read the regression options of a worksheet call (covariance type, lags and whether to
-    include a constant, named ``names[2]``) and fit one regression per asset column."""
+    include a constant) and fit one regression per asset column."""
     return fit_factor_models(
         returns,
         factors,
-        names[:2],
         cov_type=read_choice(cov_type, "cov_type", COV_TYPES, "classical"),
         lags=read_optional_int(lags, "lags", minimum=0),
-        intercept=read_bool(intercept, names[2], True),
+        intercept=read_bool(intercept, "intercept", True),
     )
 
 

@@ -5,7 +5,7 @@ factorxl's rules: collinear columns refused by name, robust and HAC errors).
 
 from __future__ import annotations
 
-from factorxl.core.summary import summarize
+from factorxl.core.summary import explained_sum_of_squares, summarize, wald_f
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.fitting import errors_label, fit_regression, rsquared_labels
@@ -48,7 +48,7 @@ def FACTOR_SUMMARY(returns, factors, cov_type=None, lags=None, intercept=None):
 )
 def FACTOR_LINEST(returns, factors, intercept=None, stats=None, cov_type=None, lags=None):
     """LINEST's block for a regression: slopes in reverse order and the intercept, then optionally its statistics."""
-    models = fit_regression(returns, factors, cov_type, lags, intercept, ("returns", "factors", "intercept"))
+    models = fit_regression(returns, factors, cov_type, lags, intercept)
     fit = models.single()
     reversed_slopes = fit.betas[::-1]
     slope_errors = fit.bse[-len(reversed_slopes):][::-1]
@@ -57,13 +57,12 @@ def FACTOR_LINEST(returns, factors, intercept=None, stats=None, cov_type=None, l
     rows: list[list] = [[*reversed_slopes, *constant_term]]
     if read_bool(stats, "stats", False):
         fit.require_residual_variance("LINEST's statistics (standard errors, F)")
-        summary = summarize(fit, models.factors.values)
         padding = [NOT_AVAILABLE] * (len(reversed_slopes) - 1)
         rows += [
             [*slope_errors, *constant_error],
             [fit.rsquared, fit.resid_vol, *padding],
-            [summary.fvalue, fit.df_resid, *padding],
-            [summary.ess, fit.ssr, *padding],
+            [wald_f(fit), fit.df_resid, *padding],
+            [explained_sum_of_squares(fit), fit.ssr, *padding],
         ]
     return [[_linest_cell(value) for value in row] for row in rows]
 

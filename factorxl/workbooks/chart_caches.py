@@ -16,16 +16,13 @@ from xml.sax.saxutils import escape, unescape
 
 from factorxl.workbooks.references import Area, find_references
 from factorxl.workbooks.workbook_cells import ExcelError, Value
+from factorxl.workbooks.xlsx_values import value_xml
 
 _SOURCE = re.compile(rb"<((?:\w+:)?)(tx|cat|val|xVal|yVal|bubbleSize)>(.*?)</\1\2>", re.S)
 _REFERENCE = re.compile(rb"<((?:\w+:)?)(numRef|strRef)>(.*?)</\1\2>", re.S)
 _FORMULA = re.compile(rb"<(?:\w+:)?f>(.*?)</(?:\w+:)?f>", re.S)
 _FORMAT_CODE = re.compile(rb"<(?:\w+:)?formatCode>(.*?)</(?:\w+:)?formatCode>", re.S)
 _NUMERIC_ONLY = {b"val", b"yVal", b"bubbleSize"}
-
-
-def _number(value: float) -> str:
-    return repr(float(value)) if value != int(value) or abs(value) >= 1e15 else str(int(value))
 
 
 def _point_text(value: Value | ExcelError, numeric: bool) -> str | None:
@@ -35,7 +32,8 @@ def _point_text(value: Value | ExcelError, numeric: bool) -> str | None:
     if isinstance(value, bool):
         return None if numeric else str(value).upper()
     if isinstance(value, (int, float)):
-        return _number(value)
+        kind, text = value_xml(value)  # a non-finite number is an error cell (#NUM!), left out like one
+        return None if kind == "e" else text
     return None if numeric else escape(str(value))
 
 
