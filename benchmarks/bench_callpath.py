@@ -5,12 +5,18 @@ For each of the functions in ``factorxl.udfs`` at a realistic size, in one run a
 * the full call: raw Python values as xlwings hands them over (a flat list for one column or
   row, lists of lists for a block, datetimes for dates, text for labels), through input reading,
   the core and output shaping, to the lists that spill into the sheet;
-* the reference: ``np.array`` of the same inputs plus the core functions the worksheet function
-  runs (what a NumPy user calling ``factorxl.core`` directly would spend).
+* the reference: what a NumPy user calling ``factorxl.core`` directly spends to get the same
+  cells: ``np.array`` of the same inputs, the core functions the worksheet function runs, and
+  ``tolist()`` of the core's result when it is an array (or a list of arrays), the lists a sheet
+  receives. xlwings itself calls ``tolist()`` on an array a function returns, so that step is part
+  of any call that fills cells; without it a function whose result is larger than its inputs
+  (``RISK_ASSET_COV``: 22,000 cells in, 250,000 out; ``FF_DATA``: a cached table out) could not come
+  near its reference however little it added.
 
 Repetitions are interleaved (every function and its reference timed in turn within each
 repetition), BLAS runs on one thread, and the table shows medians of CPU time. Target: every
-full call at most 2x its reference.
+full call at most 2x its reference. The last column, "strict", is the ratio against
+``np.array`` of the inputs plus the core alone, without the result's lists.
 
 Usage: ``python benchmarks/bench_callpath.py [NAME ...]`` (names restrict the run; the data for
 ``FF_FACTORS`` from ``$FACTORXL_SHARED_DATA``, default ``../shared/data``).
@@ -72,8 +78,21 @@ class Case:
     def full_call(self) -> object:
         return getattr(udfs, self.name)(*self.raw)
 
-    def reference(self) -> object:
+    def core_call(self) -> object:
         return self.core(*(np.array(v, dtype=float) if i in self.arrays else v for i, v in enumerate(self.raw)))
+
+    def reference(self) -> object:
+        return sheet_lists(self.core_call())
+
+
+def sheet_lists(result: object) -> object:
+    """The core's result as the lists a sheet receives: an array (or each array of a list) through
+    ``tolist``, a 1-D array as a column (a row of one cell per value)."""
+    if isinstance(result, np.ndarray):
+        return (result.reshape(-1, 1) if result.ndim == 1 else result).tolist()
+    if isinstance(result, list) and result and all(isinstance(item, np.ndarray) for item in result):
+        return [item.tolist() for item in result]
+    return result
 
 
 def column(values: np.ndarray) -> list[float]:
@@ -163,6 +182,14 @@ def premia_cases() -> list[Case]:
     ]
 
 
+def per_period_cells(result) -> np.ndarray:
+    """The per-period block of an attribution, as a sheet shows it: contributions, then the totals and the linking coefficient."""
+    return np.column_stack([
+        result.factor_contributions, result.specific, result.unexplained, result.active,
+        result.portfolio, result.benchmark, result.coefficients,
+    ])
+
+
 def risk_cases() -> list[Case]:
     industry_labels = [f"I{j:02d}" for j in np.r_[np.arange(INDUSTRIES), RNG.integers(0, INDUSTRIES, STOCKS - INDUSTRIES)]]
     descriptors = RNG.normal(size=(STOCKS, STYLES))
@@ -202,7 +229,7 @@ def risk_cases() -> list[Case]:
 
     return [
         Case("EXPOSURE_STANDARDIZE", (block(descriptors), column(caps)), lambda d, c: exposures.standardize(d, c), (0, 1)),
-        Case("EXPOSURE_MATRIX", (industry_labels, block(descriptors), column(caps)), lambda i, d, c: exposures.exposure_matrix(i, d, c, style_names), (1, 2)),
+        Case("EXPOSURE_MATRIX", (industry_labels, block(descriptors), column(caps)), lambda i, d, c: exposures.exposure_matrix(i, d, c, style_names).values, (1, 2)),
         Case("CROSS_SECTION_FIT", (column(returns), x_raw, column(caps)), lambda r, x, c: cross_section_regression(r, x, c, industry_columns), (0, 1, 2)),
         Case("CROSS_SECTION_RESIDUALS", (column(returns), x_raw, column(caps)), lambda r, x, c: cross_section_regression(r, x, c, industry_columns).residuals, (0, 1, 2)),
         Case("CROSS_SECTION_PURE_PORTFOLIOS", (column(returns), x_raw, column(caps)), lambda r, x, c: cross_section_regression(r, x, c, industry_columns).pure_portfolios, (0, 1, 2)),
@@ -219,7 +246,7 @@ def risk_cases() -> list[Case]:
         Case(
             "ATTRIBUTION",
             (block(attribution_x), block(attribution_f), column(specific), column(portfolio), column(bench)),
-            attribution,
+            lambda x, f, s, p, b: per_period_cells(attribution(x, f, s, p, b)),
             (0, 1, 2, 3, 4),
         ),
         Case("HEDGE_FUTURES", (column(x[0]), 0.05, block(instruments), f_raw, [1, 2, 3]), lambda e, s, h, f, j: neutralizing_hedge(e, h, [0, 1, 2], f, s), (0, 2, 3)),
@@ -254,13 +281,14 @@ def main() -> None:
     for case in cases:
         candidates[case.name + " full"] = case.full_call
         candidates[case.name + " reference"] = case.reference
+        candidates[case.name + " core"] = case.core_call
     times = fair.interleaved_medians(candidates, repeat=7)
-    print(f"{'function':<30} {'full call':>11} {'reference':>11} {'ratio':>7}")
+    print(f"{'function':<30} {'full call':>11} {'reference':>11} {'ratio':>7} {'strict':>7}")
     ratios = {}
     for case in cases:
-        full, reference = times[case.name + " full"], times[case.name + " reference"]
+        full, reference, core = (times[f"{case.name} {part}"] for part in ("full", "reference", "core"))
         ratios[case.name] = full / reference
-        print(f"{case.name:<30} {full * 1e3:>9.2f}ms {reference * 1e3:>9.2f}ms {ratios[case.name]:>6.2f}x")
+        print(f"{case.name:<30} {full * 1e3:>9.2f}ms {reference * 1e3:>9.2f}ms {ratios[case.name]:>6.2f}x {full / core:>6.2f}x")
     worst = max(ratios, key=ratios.get)
     over = [name for name, ratio in ratios.items() if ratio > 2.0]
     print(f"worst: {worst} {ratios[worst]:.2f}x; above 2x: {len(over)} of {len(ratios)} ({', '.join(over) or 'none'})")

@@ -3,6 +3,7 @@ text or of another type; both readings give the same numbers, labels and message
 
 from __future__ import annotations
 
+import datetime
 import math
 
 import numpy as np
@@ -65,3 +66,55 @@ def test_text_labels_read_at_once_or_one_by_one_agree():
 def test_rows_without_cells_are_refused_as_before(rows, message):
     with pytest.raises(FactorxlError, match=message):
         read_table(rows, "x", "f")
+
+
+ODD_CELLS = (
+    0.0, -0.0, 1.0, 0, 1, 7, None, math.nan, True, False, "0", "1", " 2.5 ", "nan", "-inf", "1e400", "#N/A", "",
+    "abc", 1e155, -1e154, 2**70, datetime.datetime(2020, 1, 31), datetime.date(2021, 6, 30),
+)
+
+
+def rule_reading(rows: list[list]) -> np.ndarray | tuple[int, int]:
+    """The input rules applied cell by cell, independently of factorxl: the floats, or the
+    (row, column) of the first cell the rules refuse, in reading order."""
+    values = np.empty((len(rows), len(rows[0])))
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+                values[i, j] = math.nan
+            elif isinstance(cell, str) and (cell.strip() == "" or cell.strip() in {"#N/A"}):
+                values[i, j] = math.nan
+            elif isinstance(cell, bool) or isinstance(cell, (datetime.date, datetime.datetime)):
+                return i, j
+            else:
+                try:
+                    number = float(cell)
+                except ValueError:
+                    return i, j
+                if isinstance(cell, str) and cell.strip().lower() in {"nan", "-inf"} or not abs(number) <= 1e154:
+                    return i, j
+                values[i, j] = number
+    return values
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_blocks_and_columns_with_odd_cells_read_as_the_rules_say(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        shape = (int(rng.integers(1, 8)), int(rng.integers(1, 5)))
+        rows = rng.normal(size=shape).tolist()
+        for _ in range(int(rng.integers(0, 4))):
+            rows[rng.integers(shape[0])][rng.integers(shape[1])] = ODD_CELLS[rng.integers(len(ODD_CELLS))]
+        # a numeric first row, never a header; with 0s and 1s in it the block is read as flags are
+        rows.insert(0, [float(j % 2) for j in range(shape[1])] if seed % 2 else [0.5] * shape[1])
+        cells = [row[0] for row in rows] if shape[1] == 1 and rng.random() < 0.5 else rows  # a column as a flat list
+        expected = rule_reading(rows)
+        if isinstance(expected, tuple):
+            i, j = expected
+            with pytest.raises(FactorxlError, match=f"at row {i + 1}, column {j + 1}"):
+                read_table(cells, "x", "f")
+        elif np.isnan(expected).all():
+            with pytest.raises(FactorxlError, match="x has no numbers"):
+                read_table(cells, "x", "f")
+        else:
+            assert np.array_equal(read_table(cells, "x", "f").values, expected, equal_nan=True)

@@ -25,7 +25,7 @@ import numbers
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice, repeat
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -142,17 +142,18 @@ def _generated_labels(prefix: str, count: int) -> tuple[str, ...]:
     return tuple(f"{prefix}{j + 1}" for j in range(count))
 
 
-def _flat_list(value: Any) -> tuple[list[Any], set[type]] | None:
-    """A flat list (one row or column as xlwings hands it over): its cells and the types of
-    all but the first (which may be a header); None for a scalar or a block."""
+def _flat_list(value: Any) -> list[Any] | None:
+    """A flat list (one row or column as xlwings hands it over) or None for a scalar or a block.
+
+    Only the first cell is looked at here: xlwings hands over either a flat list or a list
+    of lists. A flat list with a list among its later cells is not rectangular; the readers
+    find it when they convert the cells (see :func:`_column_to_floats`).
+    """
     if isinstance(value, np.ndarray):
         value = value.tolist()
-    if not isinstance(value, (list, tuple)) or len(value) == 0:
+    if not isinstance(value, (list, tuple)) or len(value) == 0 or isinstance(value[0], (list, tuple)):
         return None
-    later_types = set(map(type, islice(value, 1, None)))
-    if any(issubclass(kind, (list, tuple)) for kind in later_types | {type(value[0])}):
-        return None
-    return value if isinstance(value, list) else list(value), later_types
+    return value if isinstance(value, list) else list(value)
 
 
 MAX_MAGNITUDE = 1e154  # larger numbers overflow when squared (variances, sums of squares)
@@ -209,15 +210,20 @@ def _object_grid(rows: list[list[Any]]) -> np.ndarray:
     return cells
 
 
-def _plain_floats(cells: Iterable[Any], shape: tuple[int, int]) -> np.ndarray | None:
-    """Cells known to be numbers or empty as floats of ``shape`` (NaN when empty), or None
-    when one breaks the number rule (an integer beyond the float range, an infinity, a
-    number too large): then the cell-by-cell reading finds it and names it."""
-    try:
-        values = np.fromiter(cells, dtype=float, count=shape[0] * shape[1]).reshape(shape)
-    except OverflowError:
-        return None
-    if values.size == 0:  # rows without cells: left to the careful reading, which refuses them
+def _plain_floats(cells: list[Any], shape: tuple[int, int], rows: bool) -> np.ndarray | None:
+    """The cells as floats of ``shape`` (NaN when empty) when they are numbers and empty cells
+    that keep the number rule, else None (the cell-by-cell reading then finds the cell).
+
+    ``cells`` is a list of rows (``rows`` true) or, for one column, a flat list. Both readings
+    here run in C: :func:`_exact_floats` when the first row holds a 0 or a 1 (flags and
+    weights, where many cells would need their types looked at), otherwise, or when it
+    meets a cell that is not a float, :func:`_converted_floats`.
+    """
+    first_row = cells[0] if rows else cells[:1]
+    values = _exact_floats(cells, shape, rows) if 0.0 in first_row or 1.0 in first_row else None
+    if values is None:
+        values = _converted_floats(cells, shape, rows)
+    if values is None or values.size == 0:  # rows without cells are left to the careful reading, which refuses them
         return None
     # fmax and fmin pass over empty cells; when every cell is empty both are NaN, the test fails
     # and the careful reading returns the NaNs (which read_table then refuses)
@@ -225,20 +231,56 @@ def _plain_floats(cells: Iterable[Any], shape: tuple[int, int]) -> np.ndarray | 
     return values if inside else None
 
 
+def _exact_floats(cells: list[Any], shape: tuple[int, int], rows: bool) -> np.ndarray | None:
+    """The cells as floats when every one is a float (how xlwings passes numbers), else None.
+
+    ``float.conjugate`` returns a float as it is and refuses anything else (a logical, an
+    integer, ``None``, text), so the cells are checked as NumPy converts them, in one pass.
+    """
+    try:
+        values = np.fromiter(map(float.conjugate, chain.from_iterable(cells) if rows else cells), dtype=float, count=shape[0] * shape[1])
+    except TypeError:
+        return None
+    return values.reshape(shape)
+
+
+def _converted_floats(cells: list[Any], shape: tuple[int, int], rows: bool) -> np.ndarray | None:
+    """The cells as floats through NumPy's conversion, or None when a cell is not a number or empty.
+
+    NumPy reads a number the way :func:`_cell_to_float` does and a number stored as text the
+    way ``float`` does, but it also turns a logical into 1 or 0 and ``None`` or the text "nan"
+    into NaN, so the rows holding an exact 0, 1 or NaN have their cells' types looked at: they
+    must hold only numbers and empty cells. Anything else NumPy cannot convert (error values,
+    other text, dates, a list among the cells of a column) stops it.
+    """
+    try:
+        values = np.array(cells, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if values.size != shape[0] * shape[1]:  # cells that are themselves lists
+        return None
+    values = values.reshape(shape)
+    maybe_other = ((values == 0.0) | (values == 1.0) | np.isnan(values)).any(axis=1)
+    if maybe_other.any():
+        picked = [cells[i] for i in np.flatnonzero(maybe_other).tolist()]
+        if not _NUMBER_OR_EMPTY.issuperset(map(type, chain.from_iterable(picked) if rows else picked)):
+            return None
+    return values
+
+
 def _to_floats(rows: list[list[Any]], name: str, first_row: int, first_column: int = 0) -> np.ndarray:
     """Convert data rows to floats, NaN for missing cells, enforcing the number rule.
 
-    A block of numbers and empty cells, the common case, is recognised and converted in C:
-    one pass over the cells' types, one NumPy conversion. Otherwise the whole block is
-    typed at once (a dictionary lookup per cell's type, in C): plain numbers are converted
-    in one NumPy call, ``None`` is missing, and only text cells (numbers stored as text,
-    error values) and cells of other types (logicals, dates) are looked at one by one. The
+    A block of numbers and empty cells, the common case, is converted in C by
+    :func:`_plain_floats`. Otherwise the whole block is typed at once (a dictionary lookup
+    per cell's type, in C): plain numbers are converted in one NumPy call, ``None`` is
+    missing, and only text cells (numbers stored as text, error values), cells of other
+    types (logicals, dates) and numbers beyond the number rule are looked at one by one. The
     first offending cell in reading order is reported with its row and column.
     """
-    if _NUMBER_OR_EMPTY.issuperset(map(type, chain.from_iterable(rows))):
-        values = _plain_floats(chain.from_iterable(rows), (len(rows), len(rows[0])))
-        if values is not None:
-            return values
+    values = _plain_floats(rows, (len(rows), len(rows[0])), rows=True)
+    if values is not None:
+        return values
     cells = _object_grid(rows)
     kinds = np.fromiter(map(_CELL_KINDS.get, map(type, cells.flat), repeat(_OTHER)), dtype=np.int8, count=cells.size)
     kinds = kinds.reshape(cells.shape)
@@ -248,13 +290,10 @@ def _to_floats(rows: list[list[Any]], name: str, first_row: int, first_column: i
         values[plain] = cells[plain].astype(float)
     except OverflowError:  # a Python integer beyond the float range
         plain[:] = False
-    special = ~plain & (kinds != _EMPTY)
-    for i, j in zip(*np.nonzero(special), strict=True):
+    # text, other types and numbers beyond the number rule, one by one in reading order
+    looked_at = (~plain & (kinds != _EMPTY)) | (plain & ~(np.abs(values) <= MAX_MAGNITUDE))
+    for i, j in zip(*np.nonzero(looked_at), strict=True):
         values[i, j] = _cell_to_float(cells[i, j], name, _position(i + first_row + 1, j + first_column + 1))
-    outside = ~(np.abs(values) <= MAX_MAGNITUDE) & ~np.isnan(values)
-    if outside.any():
-        i, j = np.argwhere(outside)[0]
-        _number_rule(values[i, j], cells[i, j], name, _position(i + first_row + 1, j + first_column + 1))
     return values
 
 
@@ -284,8 +323,7 @@ def read_table(value: Any, name: str, label_prefix: str) -> Table:
         grid = as_grid(value, name)
         first_cells, length = grid[0], len(grid)
     else:
-        cells, later_types = flat
-        first_cells, length = cells[:1], len(cells)
+        first_cells, length = flat[:1], len(flat)
     may_be_header = not first_cells or isinstance(first_cells[0], str)  # a first cell that is not text rules it out
     header = [_header_text(cell) for cell in first_cells] if may_be_header else [None]
     has_header = None not in header
@@ -296,20 +334,21 @@ def read_table(value: Any, name: str, label_prefix: str) -> Table:
     if flat is None:
         values = _to_floats(grid[first:], name, first)
     else:
-        values = _column_to_floats(cells, later_types, has_header, name)
+        values = _column_to_floats(flat, has_header, name, value)
     if np.isnan(values).all():
         raise FactorxlError(f"{name} has no numbers: every cell is empty or an error value")
     return Table(values=values, labels=labels, name=name, has_header=has_header)
 
 
-def _column_to_floats(cells: list[Any], later_types: set[type], has_header: bool, name: str) -> np.ndarray:
+def _column_to_floats(cells: list[Any], has_header: bool, name: str, value: Any) -> np.ndarray:
     """The cells of a flat list below its header as one column of floats (see :func:`_to_floats`);
-    ``later_types`` are the types of every cell but the first."""
+    ``value`` is the argument as it arrived, for the message when a later cell is itself a list."""
     data = cells[1:] if has_header else cells
-    if _NUMBER_OR_EMPTY.issuperset(later_types) and (has_header or type(cells[0]) in _NUMBER_OR_EMPTY):
-        values = _plain_floats(data, (len(data), 1))
-        if values is not None:
-            return values
+    values = _plain_floats(data, (len(data), 1), rows=False)
+    if values is not None:
+        return values
+    if any(isinstance(cell, (list, tuple)) for cell in data):
+        as_grid(value, name)  # raises: the rows have different lengths
     return _to_floats([[cell] for cell in data], name, int(has_header))
 
 
@@ -711,7 +750,7 @@ def read_text_vector(value: Any, name: str, length: int | None = None) -> tuple[
             raise FactorxlError(f"{name} must be a single row or column; it has {len(grid)} rows x {len(grid[0])} columns")
         cells = [cell for row in grid for cell in row]
     else:
-        cells = flat[0]
+        cells = flat
     if _TEXT.issuperset(map(type, cells)):  # all text: stripped in C, and only the distinct labels checked
         stripped = tuple(map(str.strip, cells))
         if not any(map(is_missing, set(stripped))):
