@@ -1,14 +1,16 @@
 """Degenerate and absurd inputs: each case that once crashed or gave a meaningless number, by name.
 
 Each test checks the message a user sees, or the correct number against an independent
-reference (statsmodels, hand algebra).
+reference (statsmodels, linearmodels, hand algebra).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
+from linearmodels import FamaMacBeth
 
 from factorxl import udfs
 from factorxl.errors import FactorxlError
@@ -158,13 +160,27 @@ def test_a_column_chosen_twice_is_refused():
         udfs.CROSS_SECTION_FIT([0.01, 0.02, -0.01], exposures, [1.0, 2.0, 3.0], [2, 2])
 
 
-def test_fm_premia_of_returns_near_1e_minus_157_equal_those_of_the_same_returns_in_units():
-    returns = FACTORS @ RNG.normal(1.0, 0.3, (2, 3)) + RNG.normal(0.0, 0.01, (60, 3))
-    usual = {row[0]: row[1:] for row in udfs.FM_PREMIA(returns.tolist(), FACTORS.tolist())}
+def test_fm_premia_of_returns_near_1e_minus_157_equal_linearmodels_on_the_same_returns_in_units():
+    returns = FACTORS @ RNG.normal(1.0, 0.3, (2, 6)) + RNG.normal(0.0, 0.01, (60, 6))
     tiny = {row[0]: row[1:] for row in udfs.FM_PREMIA((returns * 1e-157).tolist(), FACTORS.tolist())}
-    for label in ("f1", "f2", "avg R-squared", "GRS F"):  # returns and loadings shrink together
-        assert tiny[label][0] == pytest.approx(usual[label][0], rel=1e-9), label
-    assert tiny["const"][0] == pytest.approx(usual["const"][0] * 1e-157, rel=1e-9)
+    # linearmodels on the returns in units: premia per unit of beta do not change with the scale
+    # of the returns (returns and loadings shrink together); the constant shrinks with them
+    design = sm.add_constant(FACTORS)
+    fits = [sm.OLS(returns[:, i], design).fit() for i in range(returns.shape[1])]
+    betas = np.array([fit.params[1:] for fit in fits])
+    index = pd.MultiIndex.from_product([range(6), range(60)], names=["asset", "period"])
+    exog = pd.DataFrame(np.repeat(sm.add_constant(betas), 60, axis=0), index=index, columns=["const", "f1", "f2"])
+    premia = FamaMacBeth(pd.Series(returns.T.ravel(), index=index), exog).fit().params
+    assert [tiny["f1"][0], tiny["f2"][0]] == pytest.approx([premia["f1"], premia["f2"]], rel=1e-9)
+    assert tiny["const"][0] == pytest.approx(premia["const"] * 1e-157, rel=1e-9)
+    # GRS (1989) by its formula on the returns in units: a ratio of quadratic forms, free of their scale
+    alphas = np.array([fit.params[0] for fit in fits])
+    resid = np.column_stack([fit.resid for fit in fits])
+    sigma = resid.T @ resid / (60 - 2 - 1)
+    means = FACTORS.mean(axis=0)
+    grs = (60 / 6) * (60 - 6 - 2) / (60 - 2 - 1) * alphas @ np.linalg.solve(sigma, alphas)
+    grs /= 1 + means @ np.linalg.solve(np.cov(FACTORS.T, ddof=0), means)
+    assert tiny["GRS F"][0] == pytest.approx(grs, rel=1e-9)
 
 
 def test_a_cap_of_1e308_is_refused_by_the_input_rule():

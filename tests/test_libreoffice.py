@@ -90,7 +90,9 @@ def test_single_cell_factorxl_results_keep_their_values_as_loaded(libreoffice, n
     assert checked >= {"msft": 20, "arkk_brk": 2, "minimodel": 1, "famamacbeth": 0}[name]
 
 
-_DIFFERENCE = re.compile(r"^=((?:'[^']+'|\w+)!\$?[A-Z]+\$?\d+)-((?:'[^']+'|\w+)!\$?[A-Z]+\$?\d+)$")
+_REFERENCE = r"((?:'[^']+'|\w+)!)(\$?[A-Z]+\$?)(\d+)(?::\$?[A-Z]+\$?\d+)?"
+_DIFFERENCE = re.compile(rf"^={_REFERENCE}-{_REFERENCE}$")
+TWINS = {"msft": 33, "arkk_brk": 42, "minimodel": 42}  # "factorxl - twin" cells of each template; FamaMacBeth has none
 
 
 def _cell(book: openpyxl.Workbook, reference: str):
@@ -98,24 +100,35 @@ def _cell(book: openpyxl.Workbook, reference: str):
     return book[sheet.strip("'")][cell.replace("$", "")].value
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_native_twins_recalculated_by_libreoffice_equal_the_stored_factorxl_values(libreoffice, name):
-    """Every "factorxl - twin" difference is ``=factorxl cell - twin cell``: LibreOffice
-    recalculates the twin from the data and inputs (the copy's factorxl cells are constants)."""
-    template = _book(libreoffice[name]["template"])
-    recalculated = _values(libreoffice[name]["recalculated"])
-    checked = 0
+def _twin_pairs(template: Book):
+    """(sheet, factorxl cell, twin cell) of every cell under a "factorxl - twin" header.
+
+    Each such cell is ``=factorxl cell - twin cell``, or one row of an array formula
+    ``=factorxl range - twin range``; anything else there fails the test."""
     for ws, header in twin_difference_headers(template):
         r = header.row + 1
         while (formula := template.formulas[ws.title].cell(r, header.column).value) is not None:
-            pair = _DIFFERENCE.match(str(formula))
-            if pair:
-                factorxl, twin = (pair.group(i) for i in (1, 2))
-                stored, native = _cell(template.values, factorxl), _cell(recalculated, twin)
-                assert native == pytest.approx(stored, rel=1e-9, abs=1e-12), (ws.title, twin, native, stored)
-                checked += 1
-            r += 1
-    assert checked >= {"msft": 29, "arkk_brk": 42, "minimodel": 0, "famamacbeth": 0}[name]
+            text, rows = (formula.text, int(re.findall(r"\d+", formula.ref)[-1]) - r + 1) if hasattr(formula, "text") else (formula, 1)
+            pair = _DIFFERENCE.match(str(text))
+            assert pair, (ws.title, r, text)
+            sheet_a, column_a, row_a, sheet_b, column_b, row_b = pair.groups()
+            for i in range(rows):
+                yield ws.title, f"{sheet_a}{column_a}{int(row_a) + i}", f"{sheet_b}{column_b}{int(row_b) + i}"
+            r += rows
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_native_twins_recalculated_by_libreoffice_equal_the_stored_factorxl_values(libreoffice, name):
+    """Every "factorxl - twin" difference is ``=factorxl cell - twin cell`` (or a range of them):
+    LibreOffice recalculates the twin from the data and inputs (the copy's factorxl cells are
+    constants)."""
+    template = _book(libreoffice[name]["template"])
+    recalculated = _values(libreoffice[name]["recalculated"])
+    pairs = list(_twin_pairs(template))
+    for sheet, factorxl, twin in pairs:
+        stored, native = _cell(template.values, factorxl), _cell(recalculated, twin)
+        assert native == pytest.approx(stored, rel=1e-9, abs=1e-12), (sheet, twin, native, stored)
+    assert len(pairs) == TWINS[name]
 
 
 def test_libreoffice_recalculates_the_minimodel_twins_to_factorxl_values(libreoffice):
