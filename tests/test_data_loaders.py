@@ -635,6 +635,8 @@ def test_data_command_update_keeps_the_cached_copy_when_the_new_one_is_broken(se
     kept = (cache / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
     code, _, err = _data_command(capsys, "update", "--cache", str(cache), "--from", _url(server, "html"))
     assert code == ExitCode.CANNOT and "not stored" in err
+    assert "download F-F_Research_Data_Factors_CSV.zip yourself and pass its folder with --from DIR" in err
+    assert "DataSource(" not in err  # the advice for the command line, not for Python code
     assert (cache / "F-F_Research_Data_Factors_CSV.zip").read_bytes() == kept
     assert sorted(p.name for p in cache.iterdir()) == ["F-F_Research_Data_Factors_CSV.zip", "F-F_Research_Data_Factors_CSV.zip.source.json"]
 

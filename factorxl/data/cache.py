@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from factorxl.data import course, french
-from factorxl.data.sources import SIDECAR_SUFFIX, DataSource, Validator
+from factorxl.data.sources import SIDECAR_SUFFIX, DataSource, DataUnavailable, Validator
 from factorxl.errors import FactorxlError
 
 
@@ -110,8 +110,10 @@ def update(source: DataSource, datasets: Sequence[str] = (), *, from_dir: Path |
 
     Raises
     ------
+    DataUnavailable
+        Of kind ``"download"`` when a download fails or gives a file factorxl cannot use.
     FactorxlError
-        For the first dataset that cannot be fetched (those before it are updated).
+        For the first dataset that cannot be fetched otherwise (those before it are updated).
     """
     names = list(datasets) or [cached.path.name for cached in cached_files(source)]
     if not names:
@@ -128,7 +130,11 @@ def update(source: DataSource, datasets: Sequence[str] = (), *, from_dir: Path |
                 continue  # a file supplied by hand (BRK/ARKK's CSV form) stays as it is
             raise FactorxlError(f"{known.file_name} has no download address; take it from a folder with --from DIR")
         else:
-            source.download(known.base_url.rstrip("/") + "/" + known.file_name, target, known.validate)
+            url = known.base_url.rstrip("/") + "/" + known.file_name
+            try:
+                source.download(url, target, known.validate)
+            except FactorxlError as error:
+                raise DataUnavailable("download", known.file_name, str(error), url=url) from error
         updated.append(_describe(target))
     return updated
 

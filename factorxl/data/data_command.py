@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Carry out the action and print what the cache holds afterwards; returns the exit code."""
     from factorxl.data.cache import cached_files, clear, update
-    from factorxl.data.sources import DataSource
+    from factorxl.data.sources import DataSource, DataUnavailable
     from factorxl.errors import FactorxlError
 
     source = DataSource(cache_dir=Path(args.cache)) if args.cache else DataSource()
@@ -57,13 +57,11 @@ def run(args: argparse.Namespace) -> int:
         try:
             for cached in update(source, args.datasets, from_dir=None if mirror or not origin else Path(origin)):
                 print(f"updated {cached.dataset}")
-        except FactorxlError as error:
-            if not str(error).startswith("downloading"):
-                raise
-            raise FactorxlError(
-                f"{error} Check the internet connection and run the command again, or download the file yourself "
+        except DataUnavailable as error:
+            raise FactorxlError(error.with_advice(
+                f"Check the internet connection and run the command again, or download {error.name} yourself "
                 "and pass its folder with --from DIR."
-            ) from None
+            )) from None
     elif args.action == "clear":
         for path in clear(source, args.datasets):
             print(f"deleted {path.name}")
