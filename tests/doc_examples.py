@@ -11,9 +11,13 @@ A page says what its example ranges hold in a comment the reader does not see re
 
 A source is a dataset's columns (``name[col,...]``), a named block (``name.block``) or a Python
 literal; ``with header`` puts the column (or block) names on the first row, as a header row in
-a sheet. :func:`examples` finds every formula ``=NAME(...)`` of a factorxl function on a page,
-with the result the page shows after it (``→ 1.1872`` or ``: #VALUE! (message)``);
-:func:`evaluate` calls the function with the values a sheet would hand it.
+a sheet; a range's size must match what its source holds. :func:`examples` finds every formula
+``=NAME(...)`` of a factorxl function on a page, with the result the page shows after it
+(``→ 1.1872``, a sentence ending in ``:`` over a table of the result's cells, or
+``: #VALUE! (message)``); :func:`evaluate` calls the function with the values a sheet would hand
+it. A shown result quotes numbers (each must be a cell at its quoted precision), ISO dates
+(``2020-01-02``: a date cell, its text or its Excel date number) and block sizes (``1,259 × 8``:
+rows by columns of the whole spilled result).
 """
 
 from __future__ import annotations
@@ -96,6 +100,9 @@ def examples(root: Path, page: str) -> list[Example]:
         error = re.match(r": (#[A-Z/0!?]+) \((.*)\)\s*$", after.split("\n", 1)[0])
         if arrow:
             shown = arrow[1]
+            table = re.match(r"\n\n((?:\|.*\|\n)+)", after[arrow.end(1) :])
+            if shown.endswith(":") and table:  # the result laid out as a table under the sentence
+                shown += " " + " ".join(table[1].split("\n"))
         elif error:
             shown = f"{error[1]} {error[2]}"
         found.append(Example(page, text.count("\n", 0, match.start()) + 1, formula, shown))
@@ -123,7 +130,7 @@ def _frames(shared: str) -> dict[str, pd.DataFrame]:
     data = Path(shared)
     v2412, v2510 = DataSource(local_dir=data, vintage="v202412"), DataSource(local_dir=data, vintage="v202510")
     daily = load_factors("FF6", "daily", source=v2412)
-    msft = load_msft(source=v2412).join(daily, how="inner")
+    msft = load_msft(source=v2412).dropna().join(daily, how="inner")  # 9,778 days: B2:B9779
     msft["MSFT"] = msft["MSFT"] - msft["RF"]
     funds = load_brk_arkk(source=v2412)
     for fund in ("BRK", "ARKK"):
@@ -258,9 +265,31 @@ def _value(argument: str, bound: dict[str, str], shared: Path) -> object:
     if argument.startswith("{"):
         return [[_value(cell.strip(), bound, shared) for cell in _split(row)] for row in argument[1:-1].split(";")]
     reference = argument.replace("$", "")
-    if reference in bound:
-        return source_cells(bound[reference], shared)
-    raise KeyError(f"{argument}: the page's example-data does not say what it holds")
+    if reference not in bound:
+        raise KeyError(f"{argument}: the page's example-data does not say what it holds")
+    cells = source_cells(bound[reference], shared)
+    size = _range_size(reference)
+    if size is not None and isinstance(cells, list) and shape_of(cells) != size:
+        raise ValueError(f"{argument} is {size[0]} x {size[1]} cells but its example-data holds "
+                         f"{shape_of(cells)[0]} x {shape_of(cells)[1]}")
+    return cells
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = 26 * number + ord(letter) - ord("A") + 1
+    return number
+
+
+def _range_size(reference: str) -> tuple[int, int] | None:
+    """Rows and columns of an ``A1:B2`` range (``None`` for whole columns and names)."""
+    corners = re.fullmatch(r"(?:\w+!)?([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?", reference)
+    if not corners:
+        return None
+    first_column, first_row = _column_number(corners[1]), int(corners[2])
+    last_column, last_row = (_column_number(corners[3]), int(corners[4])) if corners[3] else (first_column, first_row)
+    return last_row - first_row + 1, last_column - first_column + 1
 
 
 def evaluate(example: Example, bound: dict[str, str], shared: Path) -> object:
@@ -278,16 +307,51 @@ def evaluate(example: Example, bound: dict[str, str], shared: Path) -> object:
 # ---------------------------------------------------------------------------
 
 NUMBER = re.compile(r"(?<![A-Za-z_\d.²⁰¹³⁴⁵⁶⁷⁸⁹-])[-−]?\d[\d,]*(?:\.\d+)?(?:e[-+−]?\d+)?(?![\d%])")
+DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+SHAPE = re.compile(r"(?<![\d.,])(\d[\d,]*) [x×] (\d[\d,]*)(?![\d.])")
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
 def shown_numbers(shown: str) -> list[str]:
-    """The numbers a shown result quotes (labels such as FF6 or R² are not numbers)."""
-    return [m[0].replace("−", "-").replace(",", "").replace("e+", "e") for m in NUMBER.finditer(shown)]
+    """The numbers a shown result quotes (labels such as FF6 or R², dates and shapes are not numbers)."""
+    text = SHAPE.sub(" ", DATE.sub(" ", shown))
+    return [m[0].replace("−", "-").replace(",", "").replace("e+", "e") for m in NUMBER.finditer(text)]
+
+
+def shown_dates(shown: str) -> list[datetime.date]:
+    """The dates (``2020-12-31``) a shown result quotes."""
+    return [datetime.date(int(m[1]), int(m[2]), int(m[3])) for m in DATE.finditer(shown)]
+
+
+def shown_shapes(shown: str) -> list[tuple[int, int]]:
+    """The block sizes (``750 × 26``: rows by columns, every spilled cell counted) a shown result quotes."""
+    return [(int(m[1].replace(",", "")), int(m[2].replace(",", ""))) for m in SHAPE.finditer(shown)]
+
+
+def _rows(result: object) -> Cells:
+    return result if isinstance(result, list) else [[result]]
 
 
 def numbers_in(result: object) -> list[float]:
-    cells = result if isinstance(result, list) else [[result]]
-    return [float(v) for row in cells for v in row if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return [float(v) for row in _rows(result) for v in row if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
+def shape_of(result: object) -> tuple[int, int]:
+    rows = _rows(result)
+    return len(rows), max(len(row) for row in rows)
+
+
+def holds_date(result: object, date: datetime.date) -> bool:
+    """Whether a cell holds the date: as a date, as ISO text or as an Excel date number."""
+    serial = (date - EXCEL_EPOCH).days
+    for value in (v for row in _rows(result) for v in row):
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        if value == date or value == date.isoformat():
+            return True
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == serial:
+            return True
+    return False
 
 
 def matches(quoted: str, values: list[float]) -> bool:

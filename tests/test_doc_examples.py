@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -9,7 +10,20 @@ import pytest
 import factorxl.udfs  # noqa: F401  (declares every function)
 from factorxl.errors import FactorxlError
 from tests.conftest import REPO
-from tests.doc_examples import PAGES, bindings, evaluate, examples, matches, numbers_in, shown_numbers
+from tests.doc_examples import (
+    PAGES,
+    Example,
+    bindings,
+    evaluate,
+    examples,
+    holds_date,
+    matches,
+    numbers_in,
+    shape_of,
+    shown_dates,
+    shown_numbers,
+    shown_shapes,
+)
 
 EXAMPLES = [example for page in PAGES for example in examples(REPO, page)]
 
@@ -44,6 +58,10 @@ def test_example_runs_and_shows_the_documented_result(example, shared_data, fren
     values = numbers_in(result)
     for quoted in shown_numbers(example.shown):
         assert matches(quoted, values), (quoted, example.shown)
+    for date in shown_dates(example.shown):
+        assert holds_date(result, date), (date, example.shown)
+    for shape in shown_shapes(example.shown):
+        assert shape_of(result) == shape, (shape, example.shown)
 
 
 def test_the_harness_compares_numbers_at_their_quoted_precision():
@@ -53,6 +71,27 @@ def test_the_harness_compares_numbers_at_their_quoted_precision():
     assert matches("1.1872", [1.18723]) and not matches("1.1872", [1.1874])
     assert matches("-0.48", [-0.4825]) and not matches("-0.48", [-0.4749])
     assert shown_numbers("AIC −5.303e+04") == ["-5.303e04"] and matches("-5.303e04", [-53026.46])
+
+
+def test_the_harness_reads_dates_and_block_sizes_apart_from_numbers():
+    shown = "a 1,259 × 8 block; the first day, 2020-01-02: Mkt-RF 0.0086, SMB −0.0097; 118 x 5"
+    assert shown_numbers(shown) == ["0.0086", "-0.0097"]
+    assert shown_dates(shown) == [datetime.date(2020, 1, 2)]
+    assert shown_shapes(shown) == [(1259, 8), (118, 5)]
+    block = [["date", "Mkt-RF"], [43832.0, 0.0086], ["2020-01-03", None]]
+    assert shape_of(block) == (3, 2) and shape_of(1.5) == (1, 1)
+    assert holds_date(block, datetime.date(2020, 1, 2)) and holds_date(block, datetime.date(2020, 1, 3))
+    assert not holds_date(block, datetime.date(2020, 1, 6))
+
+
+def test_the_harness_reads_a_table_under_the_result_and_checks_the_size_of_ranges(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("`=FACTOR_BETA(B2:B4, C2:C4)` → on three rows:\n\n| | |\n|---|---|\n| 1.5 | 2 |\n\nNext.\n")
+    [example] = examples(tmp_path, "page.md")
+    assert shown_numbers(example.shown) == ["1.5", "2"]
+    short = {"B2:B4": "[[0.01], [0.02]]", "C2:C4": "[[0.01], [0.03], [0.02]]"}
+    with pytest.raises(ValueError, match="B2:B4 is 3 x 1 cells but its example-data holds 2 x 1"):
+        evaluate(Example("page.md", 1, "=FACTOR_BETA(B2:B4, C2:C4)", ""), short, tmp_path)
 
 
 def test_timings_in_the_workbooks_doc_are_ranges():
