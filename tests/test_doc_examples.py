@@ -26,6 +26,10 @@ from tests.doc_examples import (
 )
 
 EXAMPLES = [example for page in PAGES for example in examples(REPO, page)]
+# Pages whose examples run on the example data they declare; the others (excel_setup.md, workbooks.md)
+# illustrate formulas on a user's own sheet.
+RESULT_PAGES = ("README.md", "docs/functions_single_factor.md", "docs/functions_multi_factor.md",
+                "docs/functions_risk_model.md", "docs/functions_data.md")
 
 
 def test_the_pages_have_examples():
@@ -62,6 +66,17 @@ def test_example_runs_and_shows_the_documented_result(example, shared_data, fren
         assert holds_date(result, date), (date, example.shown)
     for shape in shown_shapes(example.shown):
         assert shape_of(result) == shape, (shape, example.shown)
+
+
+def test_every_example_of_the_function_pages_shows_its_result():
+    """On the README and the function reference pages a formula is followed by what it returns on
+    the page's example data: ``→`` with at least one number, date or block size the test above
+    checks, or ``: #VALUE! (message)``."""
+    on_result_pages = [e for e in EXAMPLES if e.page in RESULT_PAGES]
+    assert {e.page for e in on_result_pages} == set(RESULT_PAGES)
+    checked = [e for e in on_result_pages
+               if e.shown.startswith("#") or shown_numbers(e.shown) or shown_dates(e.shown) or shown_shapes(e.shown)]
+    assert [str(e) for e in on_result_pages if e not in checked] == []
 
 
 def test_the_harness_compares_numbers_at_their_quoted_precision():
