@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 import numpy as np
@@ -169,6 +170,55 @@ def test_chart_caches_equal_the_cells_they_read(tmp_path):
     assert caches["S!$B$1:$B$3"] == (b"strRef", ["Q1", "Q2", "Q3"])  # text through a string reference
     assert caches["S!$C$1:$C$3"] == (b"numRef", ["10", "20", "30"])
     assert caches["S!$B$1"] == (b"strRef", ["Q1"])
+
+
+def _with_absolute_targets(content: dict[str, bytes]) -> dict[str, bytes]:
+    """The package with every internal relationship target written as an absolute part name
+    (``/xl/charts/chart1.xml``), as some producers write them."""
+    rewritten = dict(content)
+    for name, xml in content.items():
+        if name.endswith(".rels"):
+            folder = posixpath.dirname(posixpath.dirname(name))
+
+            def absolute(match, folder=folder):
+                target = match.group(2).decode()
+                if target.startswith("/") or b'TargetMode="External"' in match.group(0):
+                    return match.group(0)
+                return match.group(1) + ("/" + posixpath.normpath(posixpath.join(folder, target))).encode() + match.group(3)
+
+            rewritten[name] = re.sub(rb'(<Relationship\b[^>]*?Target=")([^"]*)("[^>]*/>)', absolute, xml)
+    return rewritten
+
+
+def test_parts_named_by_absolute_relationship_targets_are_found(tmp_path):
+    """Styles (which cells are dates) and shared strings (header labels) reached through targets
+    such as ``/xl/styles.xml`` are read as through relative ones."""
+    import datetime
+
+    import xlsxwriter
+
+    rng = np.random.default_rng(3)
+    market, smb = rng.normal(0, 0.01, ROWS), rng.normal(0, 0.006, ROWS)
+    asset = 1.1 * market + 0.3 * smb + rng.normal(0, 0.008, ROWS)
+    book = tmp_path / "absolute.xlsx"
+    workbook = xlsxwriter.Workbook(str(book))
+    data, model = workbook.add_worksheet("Data"), workbook.add_worksheet("Model")
+    data.write_row(0, 0, ["Date", "Asset", "Mkt-RF", "SMB"])  # shared strings
+    dates = [datetime.date(2020, 1, 1) + datetime.timedelta(days=i) for i in range(ROWS)]
+    data.write_column(1, 0, dates, workbook.add_format({"num_format": "yyyy-mm-dd"}))  # a date style
+    for column, values in enumerate((asset, market, smb), start=1):
+        data.write_column(1, column, values.tolist())
+    model.write_formula("A1", f"=FACTOR_BETA(Data!B2:B{ROWS + 1},Data!A2:C{ROWS + 1})")
+    model.write_dynamic_array_formula("A3", f"=FACTOR_REGRESS(Data!B1:B{ROWS + 1},Data!C1:D{ROWS + 1})")
+    workbook.close()
+    content = _with_absolute_targets(members(book))
+    assert b'Target="/xl/styles.xml"' in content["xl/_rels/workbook.xml.rels"]
+    assert b'Target="/xl/sharedStrings.xml"' in content["xl/_rels/workbook.xml.rels"]
+    write_members(book, content)
+    report = refresh_workbook(book, progress=False)
+    [error] = report.errors
+    assert error.cell == "A1" and error.reason.startswith("#VALUE! (factors has a datetime")  # a date, not a serial number
+    assert [_values(book)[f"A{r}"].value for r in range(3, 7)] == ["Asset", "alpha", "Mkt-RF", "SMB"]  # the header's labels
 
 
 def test_only_factorxl_formulas_and_their_dependents_are_recalculated(tmp_path):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import html
 import math
-import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -34,7 +33,7 @@ from factorxl.workbooks.formula_functions import calls_factorxl
 from factorxl.workbooks.package import Package
 from factorxl.workbooks.references import Area, cell_name, cell_position, column_letters, column_number
 from factorxl.workbooks.refresh import check_destination, check_workbook
-from factorxl.workbooks.workbook_cells import FormulaCell, Sheet, read_workbook
+from factorxl.workbooks.workbook_cells import FormulaCell, Sheet, read_workbook, related_parts, relationships_part
 from factorxl.workbooks.xlsx_values import _ATTRIBUTE_R, _ATTRIBUTE_T, _CELL, _ROW, _SHEET_DATA, write_package
 
 SHAREABLE_SUFFIX = "-shareable"
@@ -127,7 +126,7 @@ def share_workbook(book: str | Path, out: str | Path | None = None, *, original:
     check_destination(destination)
     with Package(source) as package:
         workbook = read_workbook(package)
-        styles = posixpath.join(posixpath.dirname(workbook.part), "styles.xml")
+        styles = next(iter(related_parts(package, workbook.part, "/styles")), None)
         note_style = _note_style(package.read_xml(styles)) if styles in package.names else None
         replacements, sheets, formulas, cells = {}, {}, 0, 0
         for sheet in workbook.sheets.values():
@@ -356,8 +355,7 @@ def _note_style(styles: bytes | None) -> tuple[int, bytes] | None:
 def _without_calc_chain(package: Package, workbook: str) -> dict[str, bytes]:
     """The content types and workbook relationships without the calculation chain (it lists
     formula cells, and Excel reports a damaged file when a listed cell holds a constant)."""
-    folder, name = posixpath.split(workbook)
-    rels = posixpath.join(folder, "_rels", f"{name}.rels")
+    rels = relationships_part(workbook)
     content_types = package.read_xml("[Content_Types].xml")
     return {
         "[Content_Types].xml": re.sub(rb"<Override\b[^>]*" + re.escape(_CALC_CHAIN_TYPE.encode()) + rb"[^>]*/>", b"", content_types),

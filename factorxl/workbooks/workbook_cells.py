@@ -115,45 +115,49 @@ class Workbook:
 # --- the package's structure ---------------------------------------------------------------
 
 
-def _relationships(package: Package, part: str) -> dict[str, str]:
-    """Relationship id -> target part name, for the relationships of ``part``."""
+@dataclass(frozen=True)
+class Relationship:
+    """A relationship of a part to another part of the package (external targets are left out)."""
+
+    id: str
+    type: str
+    target: str  # the target's part name, resolved against the source part's folder
+
+
+def relationships_part(part: str) -> str:
+    """The name of the part that holds the relationships of ``part`` (``xl/_rels/workbook.xml.rels``)."""
     folder, name = posixpath.split(part)
-    rels = posixpath.join(folder, "_rels", f"{name}.rels")
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def relationships(package: Package, part: str) -> list[Relationship]:
+    """The relationships of ``part`` to other parts of the package; a target written as an
+    absolute name (``/xl/styles.xml``) or relative to the part's folder gives the same part."""
+    rels = relationships_part(part)
     if rels not in package.names:
-        return {}
-    root = _parse(package, rels)
-    targets = {}
-    for relationship in root.iter(f"{_RELATIONSHIPS}Relationship"):
-        target = relationship.get("Target", "")
+        return []
+    folder = posixpath.dirname(part)
+    found = []
+    for relationship in _parse(package, rels).iter(f"{_RELATIONSHIPS}Relationship"):
         if relationship.get("TargetMode") == "External":
             continue
+        target = relationship.get("Target", "")
         path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        targets[relationship.get("Id")] = path
-    return targets
+        found.append(Relationship(relationship.get("Id", ""), relationship.get("Type", ""), path))
+    return found
 
 
 def workbook_part(package: Package) -> str:
     """The name of the workbook part (``xl/workbook.xml``)."""
     documents = [
-        target
-        for target in _relationships(package, "").values()
-        if target.endswith(".xml") and "workbook" in target.rsplit("/", 1)[-1].lower()
+        r.target for r in relationships(package, "") if r.target.endswith(".xml") and "workbook" in r.target.rsplit("/", 1)[-1].lower()
     ]
     return documents[0] if documents else "xl/workbook.xml"
 
 
 def related_parts(package: Package, part: str, kind: str) -> list[str]:
     """Parts related to ``part`` whose relationship type ends with ``kind`` (``"/drawing"``...)."""
-    folder, name = posixpath.split(part)
-    rels = posixpath.join(folder, "_rels", f"{name}.rels")
-    if rels not in package.names:
-        return []
-    root = _parse(package, rels)
-    return [
-        posixpath.normpath(posixpath.join(folder, r.get("Target", "")))
-        for r in root.iter(f"{_RELATIONSHIPS}Relationship")
-        if r.get("Type", "").endswith(kind) and r.get("TargetMode") != "External"
-    ]
+    return [r.target for r in relationships(package, part) if r.type.endswith(kind)]
 
 
 def _parse(package: Package, name: str) -> ElementTree.Element:
@@ -174,7 +178,7 @@ def is_date_format(code: str) -> bool:
 
 def date_styles(package: Package, workbook: str) -> frozenset[int]:
     """The indexes of the cell styles whose number format is a date format."""
-    targets = [t for t in related_parts(package, workbook, "/styles")]
+    targets = related_parts(package, workbook, "/styles")
     if not targets or targets[0] not in package.names:
         return frozenset()
     root = _parse(package, targets[0])
@@ -338,7 +342,7 @@ def read_workbook(package: Package) -> Workbook:
     """Every worksheet's cells, the defined names and the calculation settings of a package."""
     workbook = workbook_part(package)
     root = _parse(package, workbook)
-    targets = _relationships(package, workbook)
+    targets = {r.id: r.target for r in relationships(package, workbook)}
     sheet_elements = [s for s in root.iter(f"{MAIN}sheet") if s.get(_RELATIONSHIP_ID) in targets]
     parts = {s.get("name"): targets[s.get(_RELATIONSHIP_ID)] for s in sheet_elements}
     worksheets = {name: part for name, part in parts.items() if part in package.names and "worksheet" in part}
