@@ -37,6 +37,7 @@ from factorxl.data import DataSource, load_factors
 from factorxl.data.course import load_brk_arkk, load_msft
 from factorxl.data.french import load_table
 from factorxl.excel.declare import FUNCTIONS
+from factorxl.workbooks.references import column_number
 
 Cells = list[list[object]]
 PAGES = ("README.md", "docs/functions_single_factor.md", "docs/functions_multi_factor.md",
@@ -275,20 +276,13 @@ def _value(argument: str, bound: dict[str, str], shared: Path) -> object:
     return cells
 
 
-def _column_number(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = 26 * number + ord(letter) - ord("A") + 1
-    return number
-
-
 def _range_size(reference: str) -> tuple[int, int] | None:
     """Rows and columns of an ``A1:B2`` range (``None`` for whole columns and names)."""
     corners = re.fullmatch(r"(?:\w+!)?([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?", reference)
     if not corners:
         return None
-    first_column, first_row = _column_number(corners[1]), int(corners[2])
-    last_column, last_row = (_column_number(corners[3]), int(corners[4])) if corners[3] else (first_column, first_row)
+    first_column, first_row = column_number(corners[1]), int(corners[2])
+    last_column, last_row = (column_number(corners[3]), int(corners[4])) if corners[3] else (first_column, first_row)
     return last_row - first_row + 1, last_column - first_column + 1
 
 

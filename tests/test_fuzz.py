@@ -1,8 +1,8 @@
 """Fuzz test: every worksheet function, called with valid, degenerate and malformed raw values.
 
 Each call must return only finite numbers, text and empty cells, or raise FactorxlError with a
-message. The default profile runs 500 seeded cases per function (25,500 in all);
-``FACTORXL_FUZZ=large`` runs 2,000 per function (102,000) with another seed. A failure names the
+message. The default profile runs 500 seeded cases per function (26,000 in all);
+``FACTORXL_FUZZ=large`` runs 2,000 per function (104,000) with another seed. A failure names the
 function, the case and its arguments, so the case can be replayed by hand.
 """
 
