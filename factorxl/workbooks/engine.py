@@ -103,6 +103,11 @@ class FormulaResult:
     cleared: tuple[Position, ...] = ()
     dynamic: bool = False
 
+    @property
+    def area(self) -> Area:
+        """The block the formula now covers (``ref``) as an area of its sheet."""
+        return find_references(self.ref, self.sheet)[0].area
+
 
 @dataclass(frozen=True)
 class Recalculation:
@@ -119,7 +124,7 @@ class Recalculation:
         for result in self.results:
             if result.sheet.upper() != sheet.upper():
                 continue
-            area = find_references(result.ref, result.sheet)[0].area
+            area = result.area
             if area.contains(row, column):
                 return result.values[row - area.top][column - area.left]
         raise KeyError(f"{sheet}!{cell} holds no formula")
@@ -726,7 +731,7 @@ def _readers_of_grown_spills(formulas: list[_Formula], results: list[FormulaResu
         if not result.dynamic or result.ref == result.previous_ref:
             continue
         anchor = index.owner[(result.sheet.upper(), *cell_position(result.cell))]
-        grown = find_references(result.ref, result.sheet)[0].area
+        grown = result.area
         old = find_references(result.previous_ref, result.sheet)[0].area
         for formula in formulas:
             if anchor in formula.precedents:

@@ -219,7 +219,7 @@ def _worksheet_parts(package: Package, workbook: Workbook, recalculation: Recalc
         for result in results:
             for position in result.cleared:
                 values[position] = CLEARED
-            area = find_references(result.ref, sheet.name)[0].area
+            area = result.area
             for i, row in enumerate(result.values):
                 for j, value in enumerate(row):
                     values[area.top + i, area.left + j] = value
@@ -246,7 +246,7 @@ def _chart_parts(package: Package, workbook: Workbook, recalculation: Recalculat
     """Every chart part with the caches of the series that read refreshed cells rewritten."""
     refreshed: dict[str, list[Area]] = defaultdict(list)
     for result in recalculation.results:
-        refreshed[result.sheet.upper()].append(find_references(result.ref, result.sheet)[0].area)
+        refreshed[result.sheet.upper()].append(result.area)
 
     def touches(area: Area) -> bool:
         return any(
