@@ -59,8 +59,8 @@ def _quantile(ordered: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:
     position = (counts - 1) * q
     below = np.floor(position).astype(int)
     above = np.minimum(below + 1, counts - 1)
-    low = np.take_along_axis(ordered, below[None, :], axis=0)[0]
-    high = np.take_along_axis(ordered, above[None, :], axis=0)[0]
+    columns = np.arange(ordered.shape[1])
+    low, high = ordered[below, columns], ordered[above, columns]
     return low + (high - low) * (position - below)
 
 
