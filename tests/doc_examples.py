@@ -97,7 +97,7 @@ def examples(root: Path, page: str) -> list[Example]:
             continue
         after = text[end : end + 600]
         shown = ""
-        arrow = re.match(r"`?\s*→\s*(.*?)(?:\.\s|\.$|\n\n|$)", after, re.S)
+        arrow = re.match(r"`?\s*→\s*(.*?)(?:(?<!Cond)(?<!No)\.\s|\.$|\n\n|$)", after, re.S)  # "Cond. No." is a label
         error = re.match(r": (#[A-Z/0!?]+) \((.*)\)\s*$", after.split("\n", 1)[0])
         if arrow:
             shown = arrow[1]
