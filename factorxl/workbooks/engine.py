@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -103,9 +104,9 @@ class FormulaResult:
     cleared: tuple[Position, ...] = ()
     dynamic: bool = False
 
-    @property
+    @functools.cached_property
     def area(self) -> Area:
-        """The block the formula now covers (``ref``) as an area of its sheet."""
+        """The block the formula now covers (``ref``) as an area of its sheet (parsed once)."""
         return find_references(self.ref, self.sheet)[0].area
 
 
