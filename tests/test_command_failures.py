@@ -88,7 +88,10 @@ def test_refresh_of_unevaluable_formulas_lists_them_under_one_line(tmp_path, cap
     assert cli.main(["refresh", str(book), "--quiet"]) == ExitCode.NOT_EVALUATED
     first, *listed = capsys.readouterr().err.splitlines()
     assert first.startswith("factorxl refresh: 1 formula(s) of") and first.endswith("nothing was written:")
-    assert listed == ["  S!A1: =NOSUCHFUNC(1): unknown function NOSUCHFUNC (neither Excel's in formulas nor factorxl's)"]
+    assert listed == [
+        "  S!A1: =NOSUCHFUNC(1): unknown function NOSUCHFUNC: neither factorxl's nor an Excel function the refresh "
+        "evaluates; if it is an Excel function, refresh the workbook in Excel"
+    ]
 
 
 def test_build_with_a_broken_template_exits_not_evaluated(tmp_path, capsys, monkeypatch):
