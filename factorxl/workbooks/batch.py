@@ -18,6 +18,8 @@
 * :func:`run` runs the jobs in this process (``workers=1``) or in a pool of worker processes
   started once, each with one BLAS thread, that refresh book after book; what they read
   once (the Python modules, the Kenneth French files) stays in memory for the next book.
+  Where the system has it (Linux, macOS) the workers are forked from a server process that
+  loaded the engine once, so starting N workers costs one load, not N.
   The largest books are started first. A worker process that dies (killed, out of memory)
   breaks the pool; the books not yet done are then refreshed one at a time, each in a new
   process, so a book that kills its process is named and the others are still refreshed.
@@ -31,7 +33,7 @@ import multiprocessing
 import os
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -215,7 +217,9 @@ def start_worker() -> None:
     register_functions()
 
 
-def run(jobs: list[RefreshJob], workers: int = 1) -> Iterator[BookOutcome]:
+def run(
+    jobs: list[RefreshJob], workers: int = 1, on_worker_lost: Callable[[int], None] | None = None
+) -> Iterator[BookOutcome]:
     """Refresh the books, yielding each outcome as its book is done.
 
     Parameters
@@ -225,12 +229,17 @@ def run(jobs: list[RefreshJob], workers: int = 1) -> Iterator[BookOutcome]:
     workers : int
         1: one after the other in this process. More: that many worker processes (never
         more than there are books), the largest books first.
+    on_worker_lost : callable, optional
+        Called with the number of books not yet done when a worker process dies; they
+        are then refreshed one at a time, each in a new process.
     """
     if workers <= 1 or len(jobs) <= 1:
         yield from map(refresh_job, jobs)
         return
     largest_first = sorted(jobs, key=_size, reverse=True)
     unfinished = yield from _in_pool(largest_first, min(workers, len(jobs)))
+    if unfinished and on_worker_lost is not None:
+        on_worker_lost(len(unfinished))
     for job in unfinished:  # a worker died: each book it may have had, alone in a new process
         left = yield from _in_pool([job], 1)
         if left:
@@ -244,8 +253,7 @@ def run(jobs: list[RefreshJob], workers: int = 1) -> Iterator[BookOutcome]:
 
 def _in_pool(jobs: list[RefreshJob], workers: int) -> Iterator[BookOutcome]:
     """Run ``jobs`` in a new pool; returns (as the generator's value) the jobs left when a worker died."""
-    context = multiprocessing.get_context("spawn")  # the same start on every system; no forked locks
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker)
+    pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=start_worker)
     unfinished = []
     try:
         futures = {pool.submit(refresh_job, job, False): job for job in jobs}  # the parent reports each book
@@ -259,6 +267,15 @@ def _in_pool(jobs: list[RefreshJob], workers: int) -> Iterator[BookOutcome]:
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return unfinished
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """How workers start: forked from a server that has loaded the engine once (Linux, macOS), else spawned."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")  # Windows: each worker loads the engine itself
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["factorxl.workbooks.refresh", "factorxl.udfs"])
+    return context
 
 
 def _size(job: RefreshJob) -> int:

@@ -401,6 +401,7 @@ class _Evaluator:
         self.columns: dict[tuple[str, int], list[Any]] = {}
         self.calls: dict[tuple, np.ndarray] = {}
         self.dates: dict[str, dict[int, list[int]]] = {}
+        self.blocks: dict[tuple[str, int, int, int, int], Any] = {}
 
     # reading cells
     def _sheet(self, area: Area) -> Sheet:
@@ -453,9 +454,12 @@ class _Evaluator:
         return self.dates[sheet.name.upper()]
 
     def forget(self, sheet: str, left: int, right: int) -> None:
-        """Drop the columns a formula wrote to (they are read again when needed)."""
+        """Drop the columns and blocks a formula wrote to (they are read again when needed)."""
+        sheet = sheet.upper()
         for column in range(left, right + 1):
-            self.columns.pop((sheet.upper(), column), None)
+            self.columns.pop((sheet, column), None)
+        for key in [k for k in self.blocks if k[0] == sheet and k[2] <= right and left <= k[4]]:
+            del self.blocks[key]
 
     def xlwings_value(self, area: Area) -> Any:
         """A range as xlwings hands it to a function: scalar, flat list, or rows; dates as datetimes."""
@@ -469,13 +473,17 @@ class _Evaluator:
         return [list(row) for row in zip(*columns)]
 
     def formulas_value(self, area: Area) -> Any:
+        """A range as ``formulas`` takes it (kept until a formula writes to one of its columns)."""
         area = self.bounded(area)
         sheet = self._sheet(area)
-        values = sheet.values
-        block = np.empty((area.bottom - area.top + 1, area.right - area.left + 1), dtype=object)
-        for i, row in enumerate(range(area.top, area.bottom + 1)):
-            block[i, :] = [_formulas_value(values.get((row, c))) for c in range(area.left, area.right + 1)]
-        return block[0, 0] if block.size == 1 else block
+        key = (sheet.name.upper(), area.top, area.left, area.bottom, area.right)
+        if key not in self.blocks:
+            values = sheet.values
+            block = np.empty((area.bottom - area.top + 1, area.right - area.left + 1), dtype=object)
+            for i, row in enumerate(range(area.top, area.bottom + 1)):
+                block[i, :] = [_formulas_value(values.get((row, c))) for c in range(area.left, area.right + 1)]
+            self.blocks[key] = block[0, 0] if block.size == 1 else block
+        return self.blocks[key]
 
     # evaluating one formula
     def evaluate(self, formula: _Formula) -> np.ndarray:
@@ -756,7 +764,7 @@ def evaluate(
             if verifying and unsupported is None:
                 if _matches_stored(block, cell, sheet):
                     continue
-                if number in selection.checked:
+                if number in selection.checked and not formula.precedents & changed:  # where it starts
                     stale.append(CellProblem(
                         cell.sheet, cell.cell, cell.text,
                         "its stored value did not match its inputs (changed since it was last calculated); "

@@ -105,7 +105,14 @@ def run(args: argparse.Namespace) -> int:
     mode = "off" if args.quiet else ("bar" if args.progress else default_mode())
     outcomes = []
     if args.jobs > 1 and len(jobs) > 1:
-        for outcome in batch.run(jobs, args.jobs):
+        def worker_lost(books: int) -> None:
+            print(
+                f"factorxl refresh: a worker process stopped unexpectedly; the {books} book(s) not yet done are "
+                "refreshed one at a time, each in a new process",
+                file=sys.stderr,
+            )
+
+        for outcome in batch.run(jobs, args.jobs, worker_lost):
             show(outcome, args.quiet)
             outcomes.append(outcome)
     else:
@@ -116,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
             outcomes.append(outcome)
     code = batch.exit_code(outcomes)
     if len(outcomes) > 1 and code != ExitCode.DONE:
-        attention = [f"{Path(o.name).name} ({o.code.value})" for o in outcomes if o.code != ExitCode.DONE]
+        given = sorted(outcomes, key=lambda o: jobs.index(o.job))
+        attention = [f"{Path(o.name).name} ({o.code.value})" for o in given if o.code != ExitCode.DONE]
         print(f"factorxl refresh: {len(attention)} of {len(outcomes)} workbooks need attention: {', '.join(attention)}", file=sys.stderr)
     return code
 
