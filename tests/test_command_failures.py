@@ -51,6 +51,8 @@ FAILURES = {
     "refresh: not a workbook": (["refresh", "{file}"], ExitCode.CANNOT, ["is not an Excel workbook"]),
     "refresh: a broken workbook": (["refresh", "{fake}"], ExitCode.CANNOT, ["not a valid .xlsx file", "save it again"]),
     "refresh: --out is a file": (["refresh", "{book}", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
+    "refresh: --jobs 0": (["refresh", "{book}", "--jobs", "0"], ExitCode.USAGE, ["--jobs takes a whole number", "--help"]),
+    "refresh: a book given twice": (["refresh", "{book}", "{book}"], ExitCode.USAGE, ["given twice", "--help"]),
     "data: unknown action": (["data", "fetch"], ExitCode.USAGE, ["invalid choice: 'fetch'", "see factorxl data --help"]),
     "data: --from nowhere": (["data", "update", "X", "--from", "{tmp}/nowhere", "--cache", "{tmp}/cache"], ExitCode.CANNOT, ["neither a folder nor an http"]),
     "share: --out is a file": (["share", "{book}", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
