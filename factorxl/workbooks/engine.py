@@ -2,7 +2,11 @@
 
 What is recalculated
     The factorxl calls, every formula without a stored value (files written by openpyxl),
-    and every formula downstream of those; every other cell keeps the value Excel saved.
+    and every formula downstream of those. The native formulas these read (directly or
+    through other native formulas) are checked: each is evaluated from its inputs and keeps
+    its stored value when the fresh one matches (to :data:`STORED_TOLERANCE`); when it does
+    not, an input changed since the workbook was calculated, and it is recalculated with
+    everything downstream of it. Every other cell keeps the value Excel saved.
     ``full=True`` (and a workbook that asks for a full recalculation on load,
     ``fullCalcOnLoad``, as XlsxWriter and openpyxl write it: its stored values are
     placeholders) recalculates every formula.
@@ -114,7 +118,11 @@ class FormulaResult:
 
 @dataclass(frozen=True)
 class Recalculation:
-    """The fresh values of the formulas recalculated, the cells that could not be, and warnings."""
+    """The fresh values of the formulas recalculated, the cells that could not be, and warnings.
+
+    ``checked`` counts the native formulas checked against their inputs; ``stale`` lists
+    those whose stored value did not match (where a stale chain starts).
+    """
 
     results: tuple[FormulaResult, ...]
     problems: tuple[CellProblem, ...]
