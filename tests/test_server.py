@@ -297,3 +297,41 @@ def test_a_9_mb_call_does_not_hold_up_a_quick_one(server, msft):
     print(f"\nFM_PREMIA {len(big) / 1e6:.1f} MB: {time.monotonic() - started:.2f} s; quick calls meanwhile: "
           f"{len(waits)}, longest {max(waits):.3f} s")  # fmt: skip
     assert waits and max(waits) < 1.0
+
+
+# ---------------------------------------------------------------------------------------------
+# factorxl server init and run: the command line
+# ---------------------------------------------------------------------------------------------
+
+
+def test_init_makes_a_production_project_serving_factorxl_and_prints_the_start_line(tmp_path, capsys):
+    from factorxl.cli import main
+
+    folder = tmp_path / "team-server"
+    assert main(["server", "init", str(folder), "--license-key", "noncommercial"]) == 0
+    printed = capsys.readouterr().out
+    assert f"factorxl server run {folder}" in printed and "--reuse-port" in printed and "OPENBLAS_NUM_THREADS=1" in printed
+    env = (folder / ".env").read_text()
+    for line in ('XLWINGS_LICENSE_KEY="noncommercial"', 'XLWINGS_ENVIRONMENT="prod"', 'XLWINGS_FUNCTIONS_NAMESPACE=""',
+                 "XLWINGS_ENABLE_SOCKETIO=false"):  # fmt: skip
+        assert f"\n{line}\n" in env
+    assert "PolyForm Noncommercial" in env
+    functions = folder / "custom_functions"
+    assert sorted(p.name for p in functions.iterdir()) == ["__init__.py"]
+    assert "from factorxl.server.functions import *" in (functions / "__init__.py").read_text()
+    assert (folder / "data").is_dir() and (folder / "custom_scripts").is_dir() and not (folder / "app").exists()
+
+
+def test_init_and_run_refuse_what_they_cannot_do_in_one_line(tmp_path, capsys, monkeypatch):
+    from factorxl.cli import main
+
+    monkeypatch.delenv("XLWINGS_LICENSE_KEY", raising=False)
+    assert main(["server", "init", str(tmp_path / "new")]) == 3
+    assert "--license-key" in capsys.readouterr().err and not (tmp_path / "new").exists()
+    (tmp_path / "used" / "notes").mkdir(parents=True)
+    assert main(["server", "init", str(tmp_path / "used"), "--license-key", "noncommercial"]) == 3
+    assert "not an empty folder" in capsys.readouterr().err
+    assert main(["server", "run", str(tmp_path / "used"), "--data", "x"]) == 2
+    assert "--data does not apply to run" in capsys.readouterr().err
+    assert main(["server", "run", str(tmp_path / "used")]) == 3
+    assert "factorxl server init" in capsys.readouterr().err
