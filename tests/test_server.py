@@ -335,3 +335,13 @@ def test_init_and_run_refuse_what_they_cannot_do_in_one_line(tmp_path, capsys, m
     assert "--data does not apply to run" in capsys.readouterr().err
     assert main(["server", "run", str(tmp_path / "used")]) == 3
     assert "factorxl server init" in capsys.readouterr().err
+
+
+def test_run_on_windows_gives_the_uvicorn_line_instead(tmp_path, capsys, monkeypatch):
+    from factorxl.cli import main
+
+    assert main(["server", "init", str(tmp_path / "p"), "--license-key", "noncommercial"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert main(["server", "run", str(tmp_path / "p")]) == 5
+    assert "uvicorn xlwings_server.main:main_app --workers" in capsys.readouterr().err
