@@ -47,10 +47,10 @@ def _fit(frame: pd.DataFrame, fund: str, factors: list[str]):
 
 
 def _table(book: Book, fund: str, model: str) -> dict[str, list]:
-    """One of the four FACTOR_REGRESS tables of the Regressions sheet (BRK left, ARKK right; CAPM above)."""
+    """One of the four FACTOR_REGRESS tables of the Regressions sheet (BRK's above ARKK's; CAPM above FF6)."""
     ws = book.values["Regressions"]
-    col = 1 if fund == "BRK" else 12
-    row = 5 if model == "CAPM" else 18
+    col = 1
+    row = (5 if model == "CAPM" else 18) + (0 if fund == "BRK" else 30)
     assert ws.cell(row, col).value == f"{fund} excess"
     out, r = {}, row + 1
     while ws.cell(r, col).value is not None:

@@ -45,6 +45,9 @@ NOTE_ROWS = 10
 NOTE_COLUMNS = 10
 """Without an empty row near the top, the note spans this many columns right of row 1's content."""
 
+NOTE_WIDTH = 110
+"""At most this many characters of column width are merged for the note (a printed page's width)."""
+
 NOTE_CHARACTER = 1.15
 """The width of one character of the note (bold) in column-width characters, for its row height."""
 
@@ -232,7 +235,8 @@ def _note_text(ranges: tuple[str, ...], original: str) -> str:
 
 def _with_note(xml: bytes, note: str, style: int | None) -> bytes:
     """The worksheet part with ``note`` in column A of the first empty row among the first
-    :data:`NOTE_ROWS` rows, merged across the sheet's columns, wrapped, its row tall enough;
+    :data:`NOTE_ROWS` rows, merged across the sheet's columns (at most :data:`NOTE_WIDTH`
+    characters), wrapped, its row tall enough;
     with no empty row, right of the last cell of row 1 (one column left free), across
     :data:`NOTE_COLUMNS` columns."""
     sheet_data = _SHEET_DATA.search(xml)
@@ -241,7 +245,7 @@ def _with_note(xml: bytes, note: str, style: int | None) -> bytes:
     empty = [n for n in range(1, NOTE_ROWS + 1) if n not in rows or not re.search(rb"<(?:\w+:)?(?:v|f|is)\b", rows[n].group(0))]
     if empty:
         number, column = empty[0], 1
-        last = max(_used_columns(xml), 1)
+        last = _note_last_column(xml, max(_used_columns(xml), 1))
     else:
         number, column = 1, _last_column(rows[1]) + 2
         last = column + NOTE_COLUMNS - 1
@@ -269,6 +273,16 @@ def _with_note(xml: bytes, note: str, style: int | None) -> bytes:
     tag = b"<%ssheetData%s>%s</%ssheetData>" % (prefix, sheet_data.group(2).rstrip(b"/").rstrip(), new_body, prefix)
     xml = xml[: sheet_data.start()] + tag + xml[sheet_data.end() :]
     return _with_merged_cells(xml, _range_text(column, number, last, number)) if last > column else xml
+
+
+def _note_last_column(xml: bytes, last: int) -> int:
+    """The last column the note spans: the sheet's columns up to :data:`NOTE_WIDTH` characters
+    in all, so that a wide sheet printed across pages shows the note whole on its first page."""
+    width, column = _column_width(xml, 1), 1
+    while column < last and width + _column_width(xml, column + 1) <= NOTE_WIDTH:
+        column += 1
+        width += _column_width(xml, column)
+    return column
 
 
 def _used_columns(xml: bytes) -> int:

@@ -1,8 +1,8 @@
 """The ARKK/BRK workbook: Cathie Wood and Warren Buffett under CAPM and FF5 + momentum (seed 002).
 
 Sheets: ``Data`` (monthly factors, fund returns, excess returns, cumulative abnormal returns
-and their Excel twins), ``Regressions`` (four ``FACTOR_REGRESS`` tables with native twins and
-their ``FACTOR_SUMMARY`` blocks beside the seed's printed summaries),
+and their Excel twins), ``Regressions`` (four ``FACTOR_REGRESS`` tables with native twins, then their
+``FACTOR_SUMMARY`` blocks beside the seed's printed summaries),
 ``Compare`` (loadings side by side, factor shares of variance, hedged residual volatility,
 annualization), ``Charts`` and ``Notes``. Monthly data: everything annualizes with 12.
 """
@@ -47,7 +47,9 @@ PRINTED = {
     },
 }
 
-SUMMARY_ROW = 34
+TABLE_ROWS = 30
+"""The rows of one fund's two regression tables (BRK's above ARKK's)."""
+SUMMARY_ROW = 63
 # statsmodels' summary as seed 002 prints it, in FACTOR_SUMMARY's row order (ARKK: on data x 252)
 PRINTED_SUMMARIES = {
     ("BRK", "CAPM"): "0.223 0.220 79.32 7.17e-17 442.23 -880.5 -873.2 279 277 1 nonrobust 51.668 0.000 0.710 6.882 1.989 198.575 7.59e-44 22.3",
@@ -89,7 +91,6 @@ def build(path: Path, source: DataSource) -> Built:
 def _inputs(sheet: Sheet) -> dict[str, str]:
     sheet.title("ARKK and BRK: loadings side by side", "Seed 002, sections 13.6-13.7; see Notes.")
     sheet.note(2, 0, INPUT_LEGEND)
-    sheet.widths({0: 44, **{c: 13 for c in range(1, 12)}})
     sheet.heading(4, 0, "Inputs")
     sheet.label(5, 0, "Periods per year (monthly data)")
     ppy = sheet.input(5, 1, 12, "count", "periods_per_year")
@@ -102,15 +103,13 @@ def _inputs(sheet: Sheet) -> dict[str, str]:
 
 def _regressions(sheet: Sheet, excess: dict[str, Columns], factors: Columns, ppy: dict[str, str], arkk_rows: tuple[int, int]) -> dict[tuple[str, str], RegressionCells]:
     sheet.title("Regressions of monthly excess returns", "factorxl FACTOR_REGRESS (annualized with periods_per_year) and the Excel twins beside it.")
-    sheet.widths({0: 26, **{c: 12 for c in range(1, 22)}, 10: 4})
     market = Columns(factors.sheet, factors.labels[:1], factors.col, factors.header_row, factors.first_row, factors.last_row)
     fits = {}
     for j, fund in enumerate(FUNDS):
         twin_rows = arkk_rows if fund == "ARKK" else None
-        col = 11 * j
         for model, row, regressors in (("CAPM", 3, market), ("FF6", 16, factors)):
             title = f"{fund} excess on {'Mkt-RF' if model == 'CAPM' else 'FF5 + momentum'}"
-            fits[fund, model] = regression_table(sheet, row, col, excess[fund], regressors, ppy["ppy"], title, twin_rows)
+            fits[fund, model] = regression_table(sheet, row + TABLE_ROWS * j, 0, excess[fund], regressors, ppy["ppy"], title, twin_rows)
     _summaries(sheet, excess, market, factors, ppy)
     return fits
 
@@ -119,19 +118,15 @@ def _summaries(sheet: Sheet, excess: dict[str, Columns], market: Columns, factor
     """FACTOR_SUMMARY of each regression below the tables, beside seed 002's printed summaries; ARKK's
     FF6 summary also on returns and factors x source_periods, as the seed ran it."""
     height = 2 + len(summary_labels()) + 2
-    for j, fund in enumerate(FUNDS):
-        col = 11 * j
-        blocks = [("CAPM", excess[fund].with_header, market.with_header), ("FF6", excess[fund].with_header, factors.with_header)]
-        if fund == "ARKK":
-            scaled = (f"{excess[fund].data}*{ppy['slip']}", f"{factors.data}*{ppy['slip']}")
-            blocks.append(("FF6 x252", *scaled))
-        for i, (model, y, x) in enumerate(blocks):
-            title = f"{fund} on {'Mkt-RF' if model == 'CAPM' else 'FF5 + momentum'}: statsmodels' summary statistics"
-            if model == "FF6 x252":
-                title = "ARKK on FF5 + momentum, returns and factors x source_periods (as seed 002)"
-            printed = PRINTED_SUMMARIES.get((fund, model))
-            labels = dict(zip(summary_labels(), printed.split(), strict=True)) if printed else None
-            summary_table(sheet, SUMMARY_ROW + i * height, col, y, x, title, labels)
+    blocks = [(fund, model, excess[fund].with_header, x.with_header) for fund in FUNDS for model, x in (("CAPM", market), ("FF6", factors))]
+    blocks.append(("ARKK", "FF6 x252", f"{excess['ARKK'].data}*{ppy['slip']}", f"{factors.data}*{ppy['slip']}"))
+    for i, (fund, model, y, x) in enumerate(blocks):
+        title = f"{fund} on {'Mkt-RF' if model == 'CAPM' else 'FF5 + momentum'}: statsmodels' summary statistics"
+        if model == "FF6 x252":
+            title = "ARKK on FF5 + momentum, returns and factors x source_periods (as seed 002)"
+        printed = PRINTED_SUMMARIES.get((fund, model))
+        labels = dict(zip(summary_labels(), printed.split(), strict=True)) if printed else None
+        summary_table(sheet, SUMMARY_ROW + i * height, 0, y, x, title, labels)
 
 
 def _cumulative(data: DataSheet, excess: dict[str, Columns], factors: Columns, fits: dict, arkk_rows: tuple[int, int]) -> dict[str, tuple[Columns, Columns]]:
@@ -196,7 +191,8 @@ def _shares(sheet: Sheet, row: int, fits: dict, excess: dict[str, Columns], fact
     funds = Columns(excess["BRK"].sheet, FUNDS, excess["BRK"].col, excess["BRK"].header_row, excess["BRK"].first_row, excess["BRK"].last_row)
     width = 1 + len(FACTORS) + 2
     sheet.heading(row, 0, "Factor shares of variance (FF6), isolated: beta_k^2 Var(f_k) / Var(r)")
-    sheet.spill(row + 1, 0, 3, width, f"=FACTOR_SHARES({funds.with_header},{factors.with_header})", ["text", *["pct"] * (width - 2), "variance"])
+    shares = sheet.spill(row + 1, 0, 3, width, f"=FACTOR_SHARES({funds.with_header},{factors.with_header})", ["text", *["pct"] * (width - 2), "variance"])
+    sheet.labels_of(shares, ("isolated share", *FACTORS, "idiosyncratic", "total variance"), across=True)
     for i, fund in enumerate(FUNDS):
         r = row + 4 + i
         sheet.label(r, 0, f"{fund}, Excel twin")
@@ -210,7 +206,8 @@ def _shares(sheet: Sheet, row: int, fits: dict, excess: dict[str, Columns], fact
         sheet.formula(r, 2 + len(FACTORS), f"=VAR.S({y})", "variance")
     row += 7
     sheet.heading(row, 0, "Factor shares of variance (FF6), Euler: beta_k (Sigma_f beta)_k / Var(r); they add up to R-squared")
-    sheet.spill(row + 1, 0, 3, width, f'=FACTOR_SHARES({funds.with_header},{factors.with_header},"euler")', ["text", *["pct"] * (width - 2), "variance"])
+    shares = sheet.spill(row + 1, 0, 3, width, f'=FACTOR_SHARES({funds.with_header},{factors.with_header},"euler")', ["text", *["pct"] * (width - 2), "variance"])
+    sheet.labels_of(shares, ("euler share", *FACTORS, "idiosyncratic", "total variance"), across=True)
     sheet.header(row + 1, width, ("sum of factors", "Excel RSQ twin"))
     for i, fund in enumerate(FUNDS):
         r = row + 2 + i

@@ -13,6 +13,16 @@ from factorxl.excel.summary import summary_labels
 from factorxl.workbooks.templates.layout import Block, Columns, Sheet
 
 TWIN_HEADER = ("Excel twin", "factorxl - twin")
+_SUMMARY_KINDS = {
+    "Prob (F-statistic)": "pvalue",
+    "Prob(Omnibus)": "pvalue",
+    "Prob(JB)": "pvalue",
+    "No. Observations": "count",
+    "Df Residuals": "count",
+    "Df Model": "count",
+    "Covariance Type": "general",
+}
+"""The number format of FACTOR_SUMMARY's rows that are not statistics shown to 3 decimals."""
 _SUMMARY = ("R-squared", "Adj. R-squared", "Observations", "Residual vol", "Alpha (annualized)", "Residual vol (annualized)", "Std errors")
 
 
@@ -74,7 +84,8 @@ def regression_table(
         f'=FACTOR_REGRESS({y.with_header},{x.with_header},"classical","",{periods_per_year})',
         ["text", "coef", "coef", "ratio", "pvalue", "coef", "coef"],
     )
-    sheet.format_rows(table, 1 + 1 + k + 2, "count")
+    for offset, kind in ((0, "ratio"), (1, "ratio"), (2, "count")):  # R-squared, adjusted, observations: as their twins
+        sheet.format_rows(table, 2 + k + offset, kind)
     sheet.labels_of(table, [*y.labels, "alpha", *x.labels, *_SUMMARY])
     sheet.header(row + 1, col + 7, TWIN_HEADER)
     twin_col = col + 7
@@ -110,6 +121,9 @@ def summary_table(sheet: Sheet, row: int, col: int, y: str, x: str, title: str, 
     sheet.heading(row, col, title)
     block = sheet.spill(row + 1, col, 1 + len(labels), 2, f"=FACTOR_SUMMARY({y},{x})", ["text", "general"])
     sheet.labels_of(Block(sheet.name, block.row + 1, block.col, len(labels), 1), labels)
+    for i, label in enumerate(labels):
+        sheet.format_rows(block, 1 + i, _SUMMARY_KINDS.get(label, "ratio"))
+    sheet.text_at(block.row + 1 + labels.index("Covariance Type"), col + 1, "nonrobust")
     if printed:
         sheet.header(row + 1, col + 2, ("source prints",))
         for label, text in printed.items():
