@@ -1,10 +1,12 @@
 """The templates and their shareable copies opened by LibreOffice, a second and independent
 spreadsheet engine: what a colleague without factorxl sees, the native twins recalculated by
-LibreOffice against factorxl's stored values, and the printed pages (LibreOffice's PDF).
+LibreOffice against factorxl's stored values, and the printed pages (LibreOffice's PDF, with
+each sheet's own page setup).
 
 One soffice run per kind of opening serves every test (a fixture of the whole test run): the
 templates as LibreOffice opens them by default, the shareable copies recalculated in full, and
-the copies printed to PDF without their long data sheets."""
+every sheet of the templates (their stored values, as Excel shows them) and of the copies
+printed to PDF, one PDF a book."""
 
 from __future__ import annotations
 
@@ -12,20 +14,26 @@ import functools
 import re
 from collections import Counter
 from pathlib import Path
+from zipfile import ZipFile
 
 import openpyxl
 import pytest
-from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 
 from factorxl.workbooks.formula_functions import calls_factorxl
 from factorxl.workbooks.share import share_workbook
-from tests.libreoffice import convert, missing, pdf_text, require_soffice, without_sheets_in_print
+from factorxl.workbooks.templates.layout import MIN_PRINT_SCALE, NUMBER_FORMATS
+from tests.libreoffice import PrintedPages, convert, missing, require_soffice, values_only
 from tests.workbook_checks import Book, every_cell, twin_difference_headers
 
 NAMES = ("msft", "arkk_brk", "minimodel", "famamacbeth")
-DATA_SHEETS = ("Data", "CoMovement Data")
+DATA_SHEETS = ("Data", "CoMovement Data", "Excess")
 CARLITO = Path("/usr/share/fonts/truetype/crosextra")
 ERROR_VALUES = {"#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "Err:502", "Err:504"}
+PRINTED = ("template", "copy")
+"""What is printed of each book: the template's stored values (as Excel shows them) and the shareable copy."""
+SMALLEST_TEXT = 8.0
+"""Printed text is at least this many points."""
 
 
 @pytest.fixture(scope="session")
@@ -38,11 +46,11 @@ def libreoffice(built_books, tmp_path_factory) -> dict:
     copies = [share_workbook(path, folder / f"{path.stem}-shareable.xlsx").destination for path in templates]
     as_loaded = convert(templates, "xlsx", folder, "never")
     recalculated = convert(copies, "xlsx", folder, "always")
-    printable = [without_sheets_in_print(copy, folder / f"print-{copy.name}", DATA_SHEETS) for copy in copies]
-    pdfs = convert(printable, "pdf", folder, "always")
+    shown = [values_only(path, folder / f"{path.stem}-as-shown.xlsx") for path in templates]
+    pdfs = convert([*shown, *copies], "pdf", folder, "always")
     return {
-        name: {"template": t, "copy": c, "as_loaded": a, "recalculated": r, "pdf": p}
-        for name, t, c, a, r, p in zip(NAMES, templates, copies, as_loaded, recalculated, pdfs)
+        name: {"template": t, "copy": c, "as_loaded": a, "recalculated": r, "shown": v, "pdf": {"template": p, "copy": q}}
+        for name, t, c, a, r, v, p, q in zip(NAMES, templates, copies, as_loaded, recalculated, shown, pdfs[:4], pdfs[4:])
     }
 
 
@@ -142,28 +150,221 @@ def test_libreoffice_recalculates_the_minimodel_twins_to_factorxl_values(libreof
         assert recalculated.number(sheet, twin) == pytest.approx(template.number(sheet, factorxl), rel=1e-9, abs=1e-12), (sheet, twin)
 
 
-def _words(text: str) -> str:
-    return " ".join(text.split())
+@functools.cache
+def _pages(path: Path) -> PrintedPages:
+    return PrintedPages.read(path)
+
+
+def _printed(libreoffice, name: str, kind: str) -> tuple[Book, PrintedPages]:
+    """A printed book: its cells (the copy, or the template as Excel shows it) and its pages."""
+    book = libreoffice[name]["copy" if kind == "copy" else "shown"]
+    return _book(book), _pages(libreoffice[name]["pdf"][kind])
+
+
+def _compact(text: str) -> str:
+    """Text without its spaces and line breaks (a wrapped cell prints on several lines)."""
+    return "".join(text.split())
+
+
+def printed_cells(book: Book):
+    """Every (worksheet, cell) a sheet prints: inside its print area, on a visible row."""
+    for ws in book.values.worksheets:
+        area = book.formulas[ws.title].print_area  # 'Model'!$A$1:$I$100, or None for a sheet of charts
+        left, top, right, bottom = range_boundaries(area.split("!")[-1].replace("$", "")) if area else (1, 1, ws.max_column, ws.max_row)
+        hidden = {r for r, dimension in book.formulas[ws.title].row_dimensions.items() if dimension.hidden}
+        for row in ws.iter_rows(min_row=top, max_row=bottom, min_col=left, max_col=right):
+            for cell in row:
+                if cell.row not in hidden and cell.value is not None:
+                    yield ws, cell
+
+
+def _page_of(pages: PrintedPages, index: int) -> str:
+    first = next((line.strip() for line in pages.texts[index].splitlines() if line.strip()), "")
+    return f"page {index + 1} ({first[:50]!r})"
+
+
+@pytest.mark.parametrize("kind", PRINTED)
+@pytest.mark.parametrize("name", NAMES)
+def test_printed_pages_show_no_hashes_no_errors_and_no_text_under_8_points(libreoffice, name, kind):
+    """LibreOffice draws a number too wide for its column as ###; fitting a wide sheet on one
+    page shrinks its text."""
+    _, pages = _printed(libreoffice, name, kind)
+    text = "\f".join(pages.texts)
+    assert "###" not in text
+    assert not [error for error in ERROR_VALUES if error in text]
+    small = [f"{_page_of(pages, i)}: {size:.1f} pt" for i, size in enumerate(pages.smallest) if size < SMALLEST_TEXT]
+    assert small == [], (len(small), small[:10])
+    assert ("Shareable copy:" in text) == (kind == "copy")
+
+
+@pytest.mark.parametrize("kind", PRINTED)
+@pytest.mark.parametrize("name", NAMES)
+def test_printed_labels_are_whole(libreoffice, name, kind):
+    """Every text a sheet prints appears whole, as often as the sheet holds it: a label is cut
+    at a non-empty neighbour or at the edge of the printed area or of the page (a note run on
+    past the last column, a right-aligned header wider than its column)."""
+    book, pages = _printed(libreoffice, name, kind)
+    printed = _compact("".join(pages.texts))
+    labels = Counter(_compact(cell.value) for _, cell in printed_cells(book) if isinstance(cell.value, str) and cell.value.strip())
+    cut = {label: (count, printed.count(label)) for label, count in labels.items() if printed.count(label) < count}
+    assert len(labels) > 40 and cut == {}, cut
+
+
+def _headings(book: Book) -> set[str]:
+    """The texts of section headings: bold cells without a header's fill, not the sheet title."""
+    return {
+        cell.value.strip()
+        for ws, cell in printed_cells(book)
+        if isinstance(cell.value, str) and book.formulas[ws.title][cell.coordinate].font.b
+        and (book.formulas[ws.title][cell.coordinate].fill.fgColor.rgb or "")[-6:] != "DDEBF7"
+        and (book.formulas[ws.title][cell.coordinate].font.sz or 11) < 14
+    }
+
+
+@pytest.mark.parametrize("kind", PRINTED)
+@pytest.mark.parametrize("name", NAMES)
+def test_no_page_ends_with_a_section_heading(libreoffice, name, kind):
+    book, pages = _printed(libreoffice, name, kind)
+    headings = {_compact(text) for text in _headings(book)}
+    stranded = []
+    for i, text in enumerate(pages.texts):
+        lines = [line for line in text.splitlines() if line.strip()]
+        if lines and _compact(lines[-1]) in headings:
+            stranded.append(f"{_page_of(pages, i)}: {lines[-1].strip()!r}")
+    assert len(headings) > 5 and stranded == [], stranded
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _beside(ws, cell, step: tuple[int, int]):
+    """The nearest text cell left of (``step`` (0, -1)) or above (``(-1, 0)``) a cell."""
+    row, col = cell.row + step[0], cell.column + step[1]
+    while row >= 1 and col >= 1:
+        value = ws.cell(row, col).value
+        if isinstance(value, str) and value.strip():
+            return value
+        row, col = row + step[0], col + step[1]
+    return ""
+
+
+def p_value_cells(book: Book):
+    """Every number whose row label or column header names a p-value (p-value, Prob ...), on
+    the sheets that are not data."""
+    for ws, cell in printed_cells(book):
+        if ws.title not in DATA_SHEETS and _is_number(cell.value) and any(re.search(r"p-value|^Prob", _beside(ws, cell, step)) for step in ((0, -1), (-1, 0))):
+            yield ws, cell
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_printed_sheets_show_every_number_and_every_label_whole(libreoffice, name):
-    """LibreOffice draws a number too wide for its column as ###, and cuts a label at a
-    non-empty neighbour: the PDF's text then lacks the label's end."""
-    text = pdf_text(libreoffice[name]["pdf"])
-    assert "###" not in text
-    assert "Shareable copy:" in text
-    printed, copy = _words(text), _book(libreoffice[name]["copy"])
-    labels = Counter(
-        _words(cell.value)
-        for ws, cell in every_cell(copy.values)
-        if ws.title not in DATA_SHEETS
-        and isinstance(cell.value, str)
-        and ws.cell(cell.row, cell.column + 1).value is not None  # else it may run on past the page
-        and not copy.formulas[ws.title][cell.coordinate].alignment.wrap_text
-    )
-    cut = {label: (count, printed.count(label)) for label, count in labels.items() if printed.count(label) < count}
-    assert len(labels) > 40 and cut == {}, cut
+def test_p_values_never_show_as_zero(libreoffice, name):
+    """Every p-value has the format that shows p < 0.001 in scientific notation (3.2E-04, not
+    0.000), and the printed pages show the small ones so."""
+    book, pages = _printed(libreoffice, name, "copy")
+    printed = "".join(pages.texts)
+    cells = list(p_value_cells(book))
+    for ws, cell in cells:
+        assert book.formulas[ws.title][cell.coordinate].number_format == NUMBER_FORMATS["pvalue"], (ws.title, cell.coordinate)
+        if 0 < cell.value < 0.001:
+            assert format(cell.value, ".1E") in printed, (ws.title, cell.coordinate, cell.value)
+    assert len(cells) == {"msft": 9, "arkk_brk": 33, "minimodel": 0, "famamacbeth": 48}[name], len(cells)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_numeric_headers_are_right_aligned(built_books, name):
+    """A header over a column of numbers is right-aligned like them (spilled header rows too)."""
+    book = _book(built_books[name].path)
+    left = []
+    for ws, cell in printed_cells(book):
+        below = ws.cell(cell.row + 1, cell.column).value
+        styled = book.formulas[ws.title][cell.coordinate]
+        header = styled.font.b or (styled.fill.fgColor.rgb or "")[-6:] == "DDEBF7"
+        if isinstance(cell.value, str) and header and _is_number(below) and styled.alignment.horizontal != "right":
+            left.append(f"{ws.title}!{cell.coordinate} {cell.value!r}")
+    assert left == [], (len(left), left[:10])
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_twins_show_the_format_of_the_value_they_check(libreoffice, name):
+    template = _book(libreoffice[name]["template"])
+    for sheet, factorxl, twin in _twin_pairs(template):
+        formats = [template.formulas[reference.rsplit("!", 1)[0].strip("'")][reference.rsplit("!", 1)[1].replace("$", "")].number_format for reference in (factorxl, twin)]
+        assert formats[0] == formats[1], (sheet, factorxl, twin, formats)
+
+
+def _decimals(number_format: str) -> int | None:
+    """The decimals a fixed-point format shows (0.0000: 4; 0.00%: 4 of the number), else None."""
+    fixed = re.fullmatch(r"0\.(0+)(%?)", number_format)
+    return None if fixed is None else len(fixed.group(1)) + (2 if fixed.group(2) else 0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_data_columns_show_their_numbers_with_two_significant_digits(built_books, name):
+    """A data column's format shows its typical (median) number with two significant digits or
+    more: a daily risk-free rate of 4e-05 shows as 0.000040, not 0.0000."""
+    book = _book(built_books[name].path)
+    coarse = {}
+    for ws in book.formulas.worksheets:
+        if ws.title not in DATA_SHEETS:
+            continue
+        for column in book.values[ws.title].iter_cols(min_row=5):
+            numbers = [abs(cell.value) for cell in column if _is_number(cell.value) and cell.value != 0]
+            decimals = _decimals(ws[column[-1].coordinate].number_format)
+            if len(numbers) > 20 and decimals is not None and sorted(numbers)[len(numbers) // 2] * 10**decimals < 10:
+                coarse[f"{ws.title}!{column[-1].column_letter}"] = (_beside(ws, column[-1], (-1, 0)), ws[column[-1].coordinate].number_format)
+    assert coarse == {}, coarse
+
+
+WHOLE = {  # cells the printed pages once cut (a note at the page edge, a header wider than its column)
+    "msft": [("Model", "A48"), ("Model", "A49"), ("Model", "A55"), ("CoMovement", "A35"), ("CoMovement", "A36"), ("Data", "H4")],
+    "arkk_brk": [("Data", "P4")],
+    "minimodel": [("9 Chapter 2", f"E{r}") for r in (19, 21, 22, 24, 25, 26)]
+    + [("5 Stress", "F21"), ("5 Stress", "F28"), ("5 Stress", "F29"), ("7 Hedging", "E19"), ("7 Hedging", "E34")]
+    + [("8 Optimization", "C55"), ("8 Optimization", "D55")],
+    "famamacbeth": [("Summary", f"C{r}") for r in (6, 7, 8)] + [("Data", "A2"), ("Data", "A3"), ("CAPM", "B35")],
+}
+SAME_FORMAT = {  # the cells once shown with other digits, or in percent beside a decimal
+    "msft": [("Model", "B16", "H16"), ("Model", "B17", "H17")],
+    "arkk_brk": [],
+    "minimodel": [("3 Regression", f"B{r}", f"C{r}") for r in (27, 28, 29, 30)] + [("1 Universe", f"D{r}", f"K{r}") for r in range(8, 18)],
+    "famamacbeth": [],
+}
+RIGHT_ALIGNED = {  # header rows spilled by a formula
+    "minimodel": [("2 Exposures", f"{c}19") for c in "FGH"] + [(sheet, f"{c}{r}") for c in "BCDEFGH" for sheet, r in (("4 Risk model", 6), ("4 Risk model", 9), ("6 Attribution", 6))],
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_cells_once_misprinted(libreoffice, name):
+    book, pages = _printed(libreoffice, name, "copy")
+    printed = _compact("".join(pages.texts))
+    for sheet, cell in WHOLE[name]:
+        text = book.value(sheet, cell)
+        assert isinstance(text, str) and _compact(text) in printed, (sheet, cell, text)
+    for sheet, left, right in SAME_FORMAT[name]:
+        assert book.formulas[sheet][left].number_format == book.formulas[sheet][right].number_format, (sheet, left, right)
+    for sheet, cell in RIGHT_ALIGNED.get(name, []):
+        assert book.formulas[sheet][cell].alignment.horizontal == "right", (sheet, cell)
+
+
+def test_the_famamacbeth_cells_once_misprinted(libreoffice):
+    book, pages = _printed(libreoffice, "famamacbeth", "copy")
+    text = "".join(pages.texts)
+    for sheet, cell in [("Summary", c + "14") for c in "BCD"] + [("FF3", "E7")]:  # GRS p-values, FF3's const p-value (5.1E-06)
+        assert book.formulas[sheet][cell].number_format == NUMBER_FORMATS["pvalue"], (sheet, cell)
+        assert format(book.number(sheet, cell), ".1E") in text, (sheet, cell)
+    for cell in ("B11", "B12", "B13", "B16"):  # periods, assets: counts
+        assert book.formulas["CAPM"][cell].number_format == NUMBER_FORMATS["count"], cell
+    assert "748.000" not in text and "std errorsNewey" not in _compact(text)
+    assert book.formulas["Data"]["A1"].alignment.horizontal in (None, "general", "left")  # the title, no longer the data's description
+    assert book.formulas["Data"].row_dimensions[1].height in (None, 19)  # the copy's note is not beside row 1
+    data = book.formulas["Data"]
+    note = next(cell for ws, cell in every_cell(book.values) if ws.title == "Data" and isinstance(cell.value, str) and cell.value.startswith("Shareable copy:"))
+    assert note.row < 6 and note.column == 1 and "AJ" not in str(data.merged_cells)
+    with ZipFile(libreoffice["famamacbeth"]["copy"]) as package:  # the chart draws the 45-degree line its caption names
+        chart = package.read("xl/charts/chart1.xml").decode()
+    assert "45-degree line" in chart and "45-degree line" in book.value("Charts", "A2")
 
 
 # --- column widths, measured with Carlito (metrically compatible with Calibri) -------------
@@ -223,8 +424,8 @@ def clipped_labels(path: Path, font: Carlito) -> tuple[list[str], int]:
 
 LISTED = {
     "msft": [("Model", "E13"), ("Model", "E45"), ("Model", "E52"), ("CoMovement", "F8"), ("CoMovement", "F20")],
-    "arkk_brk": [("Regressions", c) for c in ("L12", "L13", "L30", "L31")],
-    "minimodel": [("3 Regression", "A48"), ("4 Risk model", "I27"), ("4 Risk model", "A61")],
+    "arkk_brk": [("Regressions", c) for c in ("A42", "A43", "A60", "A61")],
+    "minimodel": [("3 Regression", "A56"), ("4 Risk model", "A36"), ("4 Risk model", "A70")],
     "famamacbeth": [],
 }
 
@@ -250,9 +451,13 @@ def test_numeric_headers_are_right_aligned_and_small_p_values_show(built_books):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_sheets_print_landscape_one_page_wide_with_titles(built_books, name):
+    """Every sheet prints landscape with its title rows on each page; at a scale that keeps
+    11-point text at 8 points or more, one page wide, or (a data sheet) at full size across
+    pages with its dates repeated; headings and charts start a page where they would not fit."""
     for ws in _book(built_books[name].path).formulas.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1), ws.title  # 1 by default
         assert ws.print_title_rows, ws.title
-        tall = ws.page_setup.fitToHeight in (None, 1)  # one page (the default) or as many as needed (0)
-        assert tall == (ws.title == "Charts"), ws.title  # a sheet of charts prints on one page: each chart whole
+        assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        scale = ws.page_setup.scale or 100
+        assert scale >= 100 * MIN_PRINT_SCALE, (ws.title, scale)
+        assert (ws.print_title_cols is not None) == (ws.title in ("Data", "Excess") and name in ("arkk_brk", "famamacbeth")), ws.title
