@@ -21,6 +21,7 @@ from typing import Any
 import xlwings as xw
 
 from factorxl.excel import help
+from factorxl.excel.scale_check import PERCENT_RULES, PercentRule
 
 CATEGORY = "factorxl"
 MAX_HELP_CHARS = 255  # Excel's limit for function and argument descriptions
@@ -34,6 +35,7 @@ class WorksheetFunction:
     function: Callable[..., Any]
     description: str
     arguments: dict[str, str]
+    percent_rules: dict[str, PercentRule]
 
     @property
     def required(self) -> list[str]:
@@ -50,7 +52,9 @@ def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], C
 
     The function's docstring is its Function-Wizard description. An argument's help comes
     from :data:`factorxl.excel.help.ARGUMENTS` unless ``argument_docs`` gives the function's
-    own (an option whose choices or default are its own). Both the description and each
+    own (an option whose choices or default are its own); an argument that carries a percent
+    rule (:data:`factorxl.excel.scale_check.PERCENT_RULES`) has the rule's sentence added to its
+    help, and the declaration records the rule. Both the description and each
     argument's help must fit Excel's 255-character limit, and every parameter must have
     help; a violation is a programming error raised at import time.
     """
@@ -65,6 +69,8 @@ def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], C
         missing = [p for p, text in docs.items() if text is None]
         if missing:
             raise TypeError(f"{name}: no help for {missing}")
+        rules = {p: PERCENT_RULES[p] for p in parameters if p in PERCENT_RULES}
+        docs.update({p: f"{docs[p]} {rule.help}" for p, rule in rules.items()})
         description = inspect.getdoc(function) or ""
         texts = {"description": description, **docs}
         for part, text in texts.items():
@@ -78,6 +84,7 @@ def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], C
             function=function,
             description=description,
             arguments=docs,
+            percent_rules=rules,
         )
         return function
 

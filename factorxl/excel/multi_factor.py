@@ -34,6 +34,7 @@ from factorxl.excel.inputs import (
     is_missing,
 )
 from factorxl.excel.outputs import aligned_rows, labeled_table
+from factorxl.excel.scale_check import refuse_percent
 
 __all__ = [
     "CHAR_ADJUSTED_RETURN",
@@ -64,6 +65,7 @@ def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
         raise FactorxlError(
             f"weights has {table.columns} columns but returns has {nassets} assets; one weight column per asset"
         )
+    refuse_percent("weights", table.values.T)  # each row is a portfolio
     return np.nan_to_num(table.values, nan=0.0), table.has_header
 
 
@@ -185,6 +187,7 @@ def PORTFOLIO_BETA(weights, returns, factors):
     w = table.values.ravel() if 1 in (table.rows, table.columns) else table.values
     if np.isnan(w).any():
         raise FactorxlError("weights has an empty or error cell; give every asset a weight (0 if not held)")
+    refuse_percent("weights", w.reshape(-1, w.shape[-1]).T)  # each row is a portfolio
     result = portfolio_betas(models.fits, w)
     values = np.column_stack([result.betas, result.se, result.betas - result.se, result.betas + result.se])
     return labeled_table(models.factors.labels, ["beta", "std err", "beta - 1 s.e.", "beta + 1 s.e."], values, corner="portfolio")
@@ -286,6 +289,7 @@ def _weight_column(weight_column, table: LongTable) -> int | None:
 def _characteristic_regressions(table, weight_column, intercept, standardize) -> tuple[LongTable, CharacteristicRegressions]:
     """Read a characteristics long table and run its regressions, one per date."""
     long_table = read_long_table(table, "table", "x", min_value_columns=2)
+    refuse_percent("table", long_table.values[:, :1])
     weight_position = _weight_column(weight_column, long_table)
     characteristic_columns = [j for j in range(1, len(long_table.labels)) if j != weight_position]
     if not characteristic_columns:
@@ -384,6 +388,8 @@ def CHAR_ADJUSTED_RETURN(holdings, table, weight_column=None, intercept=None, st
     holding_weights = portfolio.values[:, 0]
     if np.isnan(holding_weights).any():
         raise FactorxlError(f"holdings has an empty weight at row {portfolio.sheet_rows[np.isnan(holding_weights)][0]}")
+    date_sums = np.bincount(portfolio.date_index, weights=holding_weights, minlength=len(portfolio.dates))
+    refuse_percent("holdings", date_sums[None, :], portfolio.date_labels)  # each date's holdings are a portfolio
     result = regressions.portfolio(rows, holding_weights)
     columns = ["return", "implied", "adjusted", *regressions.names]
     values = np.column_stack([result.returns, result.implied, result.adjusted, result.exposures])
