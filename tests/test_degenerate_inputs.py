@@ -25,8 +25,8 @@ def _column(values) -> list[list[float]]:
 
 
 def test_factor_beta_on_a_factor_with_mean_over_sd_1e5_matches_statsmodels():
-    factor = 1e3 + RNG.normal(0.0, 0.01, 500)
-    returns = 0.7 * (factor - 1e3) + RNG.normal(0.0, 0.005, 500)
+    factor = 1e5 + RNG.normal(0.0, 1.0, 500)
+    returns = 0.7 * (factor - 1e5) + RNG.normal(0.0, 0.5, 500)
     reference = sm.OLS(returns, sm.add_constant(factor)).fit().params[1]
     assert udfs.FACTOR_BETA(_column(returns), _column(factor)) == pytest.approx(reference, rel=1e-10)
     table = {row[0]: row[1:] for row in udfs.FACTOR_REGRESS(_column(returns), _column(factor))}

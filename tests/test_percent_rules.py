@@ -29,8 +29,10 @@ from factorxl.excel.scale_check import (
     COVARIANCE,
     PERCENT_MOVE,
     PERCENT_RULES,
+    RETURN_SERIES,
     SCALE_RATIO,
     check_scale,
+    declared_rules,
     typical_size,
 )
 
@@ -175,7 +177,7 @@ def test_ordinary_data_never_trip_the_percent_rules(shared_data):
     for name, returns, factors in _ordinary_pairs(shared_data):
         check_scale(returns.to_numpy(), factors.to_numpy())  # raises on a trip
         for values in (returns.to_numpy(), factors.to_numpy()):
-            PERCENT_RULES["returns"].check(values, "returns", None)
+            RETURN_SERIES.check(values, "returns", None)
             # a margin of 1.5 on the series rule's sizes: moves well under 25 %, or well under 100 % without a
             # loss of more than 100 % (a bound, not a threshold: annual portfolios lost up to 80 % in 1931)
             sizes, minima = typical_size(values), np.nanmin(values, axis=0)
@@ -205,11 +207,22 @@ def test_factors_in_percent_against_decimal_returns_are_refused_with_the_fix(sha
         udfs.FACTOR_BETA(column(joined["MSFT"]), column(joined[["Mkt-RF"]] * 100))
 
 
-def test_returns_and_factors_both_in_percent_are_refused(shared_data):
-    """Betas would be right, but alphas, residuals and positions 100 times too large: both are refused."""
-    funds = load_brk_arkk(source=DataSource(local_dir=shared_data))
-    with pytest.raises(FactorxlError, match=r"^returns and factors both look like percent.*Divide both by 100"):
-        udfs.FACTOR_ALPHA(column(funds[["BRK", "ARKK"]] * 100), column(funds[["Mkt-RF", "SMB", "HML"]] * 100))
+def test_returns_and_factors_both_in_percent_are_in_the_same_units(shared_data):
+    """Betas are right and alphas come in percent, as given; a position in money, a P&L or a cumulated
+    return from percent returns is wrong whatever the factors' units, and is refused."""
+    funds = load_brk_arkk(source=DataSource(local_dir=shared_data)).dropna()
+    returns, factors = funds[["ARKK"]], funds[["Mkt-RF", "SMB", "HML"]]
+    fit = sm.OLS(returns["ARKK"], sm.add_constant(factors)).fit()
+    assert udfs.FACTOR_BETA(column(returns * 100), column(factors * 100))[0] == pytest.approx(fit.params[1:].tolist(), rel=1e-10)
+    assert udfs.FACTOR_ALPHA(column(returns * 100), column(factors * 100)) == pytest.approx(100 * fit.params["const"], rel=1e-10)
+    message = r"^returns typically move \d+\.?\d* a period and fall to -\d.*Divide returns by 100"
+    for name, arguments in (
+        ("VOL_BUDGET_SIZE", (1e6, column(returns * 100), 21, column(factors * 100))),
+        ("EXPECTED_PNL", (1e6, column(returns * 100), column(factors * 100))),
+        ("HEDGE_RETURNS_CUMULATIVE", (column(returns * 100), column(factors * 100), "compound")),
+    ):
+        with pytest.raises(FactorxlError, match=message):
+            getattr(udfs, name)(*arguments)
 
 
 def test_the_message_says_how_many_times_larger():
@@ -392,28 +405,35 @@ def _in_percent(value, factor: float, column: int | None = None):
     return value * factor if isinstance(value, float) else value
 
 
-DECLARED = [(name, argument) for name, declared in FUNCTIONS.items() for argument in declared.percent_rules]
+DECLARED = [
+    (name, argument, rule) for name, declared in FUNCTIONS.items() for argument, rules in declared.percent_rules.items() for rule in rules
+]
+MONEY_OR_COMPOUNDED = {"VOL_BUDGET_SIZE", "EXPECTED_PNL", "HEDGE_RETURNS_CUMULATIVE"}
 
 
 def test_the_declarations_follow_the_argument_names():
     for name, declared in FUNCTIONS.items():
-        assert declared.percent_rules == {a: PERCENT_RULES[a] for a in declared.arguments if a in PERCENT_RULES}, name
-        for argument, rule in declared.percent_rules.items():
-            assert declared.arguments[argument].endswith(rule.help), (name, argument)  # the help says it
-    used = {argument for _, argument in DECLARED}
+        on_their_own = name in MONEY_OR_COMPOUNDED  # returns refused on their own, whatever the factors
+        assert declared.percent_rules == declared_rules(list(declared.arguments), on_their_own), name
+        for argument, rules in declared.percent_rules.items():
+            assert declared.arguments[argument].endswith(" ".join(rule.help for rule in rules)), (name, argument)
+    used = {argument for _, argument, _ in DECLARED}
     assert used == set(PERCENT_RULES)  # no rule declared for an argument no function has
 
 
-@pytest.mark.parametrize(("name", "argument"), DECLARED)
-def test_every_declared_argument_typed_in_percent_is_refused(calls, name, argument):
+@pytest.mark.parametrize(("name", "argument", "rule"), DECLARED, ids=lambda v: getattr(v, "name", v))
+def test_every_declared_argument_typed_in_percent_is_refused(calls, name, argument, rule):
+    """The argument typed in percent; for the rule of returns on their own, the factors too (else
+    the rule of returns beside factors would refuse the call first)."""
     arguments = list(calls[name])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         getattr(udfs, name)(*arguments)  # the call in decimals is valid
-    position = list(inspect.signature(FUNCTIONS[name].function).parameters).index(argument)
-    rule = FUNCTIONS[name].percent_rules[argument]
+    parameters = list(inspect.signature(FUNCTIONS[name].function).parameters)
+    typed = [argument, "factors"] if rule is RETURN_SERIES and argument == "returns" and "factors" in parameters else [argument]
     factor = 10000.0 if rule is COVARIANCE else 100.0
-    arguments[position] = _in_percent(arguments[position], factor, column=2 if argument in ("table", "holdings") else None)
+    for position in map(parameters.index, typed):
+        arguments[position] = _in_percent(arguments[position], factor, column=2 if argument in ("table", "holdings") else None)
     expected = r"by 10000" if rule is COVARIANCE else r"(?:by |/)100\b"
     subject = rf"(?:the (?:returns|weights) of )?{argument}\b"  # a long table's column: "the returns of table"
     with pytest.raises(FactorxlError, match=rf"^{subject}.*{expected}"):

@@ -161,8 +161,8 @@ def _assert_linest_equal(actual, expected, rtol=RTOL):
 def linest_data():
     rng = np.random.default_rng(5)
     n = 40
-    x = rng.normal(size=(n, 3)) * 0.04  # monthly returns, as decimals
-    y = 0.008 + x @ np.array([0.5, -0.2, 0.1]) + rng.normal(size=n) * 0.012
+    x = rng.normal(size=(n, 3))
+    y = 0.8 + x @ np.array([0.5, -0.2, 0.1]) + rng.normal(size=n) * 0.3
     return y, x
 
 

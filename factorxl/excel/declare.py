@@ -21,7 +21,7 @@ from typing import Any
 import xlwings as xw
 
 from factorxl.excel import help
-from factorxl.excel.scale_check import PERCENT_RULES, PercentRule
+from factorxl.excel.scale_check import PercentRule, declared_rules
 
 CATEGORY = "factorxl"
 MAX_HELP_CHARS = 255  # Excel's limit for function and argument descriptions
@@ -35,7 +35,7 @@ class WorksheetFunction:
     function: Callable[..., Any]
     description: str
     arguments: dict[str, str]
-    percent_rules: dict[str, PercentRule]
+    percent_rules: dict[str, tuple[PercentRule, ...]]
 
     @property
     def required(self) -> list[str]:
@@ -47,13 +47,16 @@ class WorksheetFunction:
 FUNCTIONS: dict[str, WorksheetFunction] = {}
 
 
-def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def worksheet_function(
+    *, returns_on_their_own: bool = False, **argument_docs: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a worksheet function with a help text for each argument.
 
     The function's docstring is its Function-Wizard description. An argument's help comes
     from :data:`factorxl.excel.help.ARGUMENTS` unless ``argument_docs`` gives the function's
-    own (an option whose choices or default are its own); an argument that carries a percent
-    rule (:data:`factorxl.excel.scale_check.PERCENT_RULES`) has the rule's sentence added to its
+    own (an option whose choices or default are its own). An argument that carries a percent
+    rule (:func:`factorxl.excel.scale_check.declared_rules`; ``returns_on_their_own`` for a
+    function whose result is money or compounds the returns) has the rule's sentence added to its
     help, and the declaration records the rule. Both the description and each
     argument's help must fit Excel's 255-character limit, and every parameter must have
     help; a violation is a programming error raised at import time.
@@ -69,8 +72,8 @@ def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], C
         missing = [p for p, text in docs.items() if text is None]
         if missing:
             raise TypeError(f"{name}: no help for {missing}")
-        rules = {p: PERCENT_RULES[p] for p in parameters if p in PERCENT_RULES}
-        docs.update({p: f"{docs[p]} {rule.help}" for p, rule in rules.items()})
+        rules = declared_rules(parameters, returns_on_their_own)
+        docs.update({p: " ".join([docs[p], *(rule.help for rule in carried)]) for p, carried in rules.items()})
         description = inspect.getdoc(function) or ""
         texts = {"description": description, **docs}
         for part, text in texts.items():

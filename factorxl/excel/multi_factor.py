@@ -34,7 +34,7 @@ from factorxl.excel.inputs import (
     is_missing,
 )
 from factorxl.excel.outputs import aligned_rows, labeled_table
-from factorxl.excel.scale_check import refuse_percent
+from factorxl.excel.scale_check import refuse_percent, refuse_percent_in
 
 __all__ = [
     "CHAR_ADJUSTED_RETURN",
@@ -108,12 +108,15 @@ def FACTOR_SHARES(returns, factors, method=None, ddof=None):
 
 
 @worksheet_function(
+    returns_on_their_own=True,
+    returns="Returns as decimals (0.01 = 1%): a column per fund, time down the rows; optional header row.",
     method='Optional. Method: "sum" (default) adds up the returns; "compound" compounds them.',
 )
 def HEDGE_RETURNS_CUMULATIVE(returns, factors, method=None):
     """Cumulative abnormal (factor-hedged) return of each fund up to each row, on the rows of the input."""
     how = read_choice(method, "method", CUMULATION_METHODS, "sum")
     models = fit_factor_models(returns, factors)
+    refuse_percent_in(models.returns)  # sums and compounds of returns: percent is wrong whatever the factors' units
     paths = np.column_stack([cumulative_abnormal_returns(fit, how) for fit in models.fits])
     return aligned_rows(paths, models.returns.labels, models.returns.has_header)
 

@@ -9,9 +9,12 @@ Four rules, each written once here and stated for users in docs/data.md ("Percen
   show) or its typical move is :data:`PERCENT_VOLATILITY` (100 % a period) or more. Genuinely
   large returns in decimals (crypto, options, annual returns of a stock) stay above -1 and are
   taken as given.
-* The same rule for returns beside factors (:func:`check_scale`), and one more: a side whose
-  typical move is at least :data:`SCALE_RATIO` times the other's and :data:`PERCENT_MOVE` or more
-  looks like percent while the other side is decimals.
+* Returns beside factors (:func:`check_scale`) must be in the same units: a side whose typical
+  move is at least :data:`SCALE_RATIO` times the other's and :data:`PERCENT_MOVE` or more is
+  refused. Both sides in percent give right betas and results in percent, and are computed as
+  given; a function whose result is money (``VOL_BUDGET_SIZE``, ``EXPECTED_PNL``) or that compounds
+  returns (``HEDGE_RETURNS_CUMULATIVE`` with "compound") also applies :data:`RETURN_SERIES` to its
+  returns on their own.
 * :data:`VOLATILITIES`: a volatility above :data:`PERCENT_VOLATILITY` (100 % a period) looks like
   percent; of several, their median (one stock's 150 % among others' 30 % is data, not a slip).
 * :data:`COVARIANCE`: a covariance matrix whose median factor volatility (square root of the
@@ -203,18 +206,20 @@ def _check_moves(values: np.ndarray, argument: str, labels: Sequence[str] | None
 
 
 def check_scale(returns: np.ndarray, factors: np.ndarray, returns_name: str = "returns", factors_name: str = "factors") -> None:
-    """The return-series rule for returns beside factors: refuse a side that looks like percent.
+    """The return-series rule for returns beside factors: the two sides must be in the same units.
 
-    Each side is refused as a series of returns on its own is (:data:`RETURN_SERIES`), and also
-    when its typical move is :data:`PERCENT_MOVE` or more and at least :data:`SCALE_RATIO` times the
-    other side's (the largest asset's against the largest factor's; the largest factor's against
-    the smallest asset's), unless the two differ by more than :data:`LARGEST_SLIP` times (units of
-    their own).
+    A side is refused when its typical move is :data:`PERCENT_MOVE` or more and at least
+    :data:`SCALE_RATIO` times the other side's (the largest asset's against the largest factor's;
+    the largest factor's against the smallest asset's), unless the two differ by more than
+    :data:`LARGEST_SLIP` times (units of their own). Both sides in the same units, percent or
+    units of their own, are computed as given: betas, t statistics and R-squared are right, and
+    alphas, residuals and variances come in those units. A function whose result is money, or that
+    compounds the returns, also applies :data:`RETURN_SERIES` to the returns on their own.
 
     Parameters
     ----------
     returns, factors : numpy.ndarray
-        T x N and T x K blocks (NaN = missing).
+        T x N and T x K blocks (NaN = missing), on the same rows.
     returns_name, factors_name : str
         The arguments' names, for the message.
 
@@ -224,9 +229,8 @@ def check_scale(returns: np.ndarray, factors: np.ndarray, returns_name: str = "r
         Saying which side looks like percent and how to fix it.
     """
     returns, factors = (np.asarray(values, dtype=float).reshape(len(values), -1) for values in (returns, factors))
-    sizes, minima = _moves(np.hstack([returns, factors]))  # one sort for both sides
-    n = returns.shape[1]
-    asset_sizes, asset_minima, factor_sizes, factor_minima = sizes[:n], minima[:n], sizes[n:], minima[n:]
+    sizes = typical_size(np.hstack([returns, factors]))  # one sort for both sides
+    asset_sizes, factor_sizes = sizes[: returns.shape[1]], sizes[returns.shape[1] :]
     # fmax and fmin pass over the NaN of a series without numbers (NaN when no series has any)
     largest, smallest, factor_size = np.fmax.reduce(asset_sizes), np.fmin.reduce(asset_sizes), np.fmax.reduce(factor_sizes)
     for size, other, name, other_name in (
@@ -238,18 +242,6 @@ def check_scale(returns: np.ndarray, factors: np.ndarray, returns_name: str = "r
                 f"{name} are about {size / other:.0f} times the size of {other_name}: they look like percent (1.5 for "
                 f"1.5%) while {other_name} are decimals (0.015). {_divide(name, 100)}"
             )
-    returns_suspect = np.flatnonzero(_percent_series(asset_sizes, asset_minima))
-    factors_suspect = np.flatnonzero(_percent_series(factor_sizes, factor_minima))
-    if returns_suspect.size and factors_suspect.size:
-        raise FactorxlError(
-            f"{returns_name} and {factors_name} both look like percent (1.5 for 1.5%): they typically move {largest:.3g} "
-            f"and {factor_size:.3g} a period, more than returns as decimals do. Divide both by 100: in the formula, "
-            f"write each range followed by /100"
-        )
-    if returns_suspect.size:
-        raise FactorxlError(_series_message(returns_name, None, asset_sizes, asset_minima, int(returns_suspect[0])))
-    if factors_suspect.size:
-        raise FactorxlError(_series_message(factors_name, None, factor_sizes, factor_minima, int(factors_suspect[0])))
 
 
 def _check_volatilities(values: np.ndarray, argument: str, labels: Sequence[str] | None = None) -> None:
@@ -314,28 +306,26 @@ class PercentRule:
     Attributes
     ----------
     name : str
-        What the rule is about: ``"returns"``, ``"volatilities"``, ``"covariance"`` or ``"weights"``.
+        What the rule is about: ``"returns"``, ``"returns beside factors"``, ``"volatilities"``,
+        ``"covariance"`` or ``"weights"``.
     help : str
         The sentence that ends the Function-Wizard help of every argument carrying the rule.
-    check : callable
-        ``check(values, argument, labels)`` raises :class:`FactorxlError` when the values look like percent.
+    check : callable or None
+        ``check(values, argument, labels)`` raises :class:`FactorxlError` when the values look like
+        percent; None for the rule of returns beside factors, which :func:`check_scale` applies to
+        the pair.
     """
 
     name: str
     help: str
-    check: Callable[[np.ndarray, str, Sequence[str] | None], None]
+    check: Callable[[np.ndarray, str, Sequence[str] | None], None] | None
 
 
-RETURN_SERIES = PercentRule(
-    "returns", "Refused as percent: typical moves of 100% a period, or of 25% with a loss beyond -100%.", _check_moves
-)
-VOLATILITIES = PercentRule(
-    "volatilities", "A volatility above 1 (100% a period; of several, their median) is refused as percent.", _check_volatilities
-)
-COVARIANCE = PercentRule(
-    "covariance", "Variances above 1 (volatilities above 100% a period) are refused as percent squared.", _check_covariance
-)
-WEIGHTS = PercentRule("weights", "Weights adding up to 50 to 200 are refused as percent.", _check_weight_sums)
+RETURN_SERIES = PercentRule("returns", "Refused as percent if moving 100% a period, or 25% and losing over 100%.", _check_moves)
+RETURNS_BESIDE_FACTORS = PercentRule("returns beside factors", "Refused if 20 times the other range's size (percent beside decimals).", None)
+VOLATILITIES = PercentRule("volatilities", "Refused as percent above 1 (100% a period; of several, their median).", _check_volatilities)
+COVARIANCE = PercentRule("covariance", "Refused as percent squared if variances are above 1 (volatilities above 100%).", _check_covariance)
+WEIGHTS = PercentRule("weights", "Refused as percent if a portfolio's weights add up to 50 to 200.", _check_weight_sums)
 
 PERCENT_RULES: dict[str, PercentRule] = {
     # return series, one period a row (factors too: their moves are returns)
@@ -358,10 +348,25 @@ PERCENT_RULES: dict[str, PercentRule] = {
     "new_weights": WEIGHTS,
     "holdings": WEIGHTS,  # the weights of each date
 }
-"""Which arguments carry which rule, by argument name. Arguments not here are taken as given:
-``rf`` (a rate's level is not checked, and it hardly moves), ``caps`` (any currency unit),
-exposures of every kind, ``correlation`` (checked as a correlation), ``matrix``, ``lower`` and
-``upper``, ``budget`` and ``position`` (money), options."""
+"""Which arguments carry which rule, by argument name; :func:`declared_rules` adds the pair rule.
+Arguments not here are taken as given: ``rf`` (a rate's level is not checked, and it hardly
+moves), ``caps`` (any currency unit), exposures of every kind, ``correlation`` (checked as a
+correlation), ``matrix``, ``lower`` and ``upper``, ``budget`` and ``position`` (money), options."""
+
+
+def declared_rules(parameters: Sequence[str], returns_on_their_own: bool = False) -> dict[str, tuple[PercentRule, ...]]:
+    """The rules each of a function's arguments carries, for its declaration.
+
+    An argument carries its name's rule (:data:`PERCENT_RULES`), except ``returns`` and ``factors``
+    of a function that takes both: they are read as a pair and carry :data:`RETURNS_BESIDE_FACTORS`
+    (both in percent are in the same units and computed as given); with ``returns_on_their_own``
+    (a result in money, or compounded returns) the returns carry :data:`RETURN_SERIES` as well.
+    """
+    rules = {p: (PERCENT_RULES[p],) for p in parameters if p in PERCENT_RULES}
+    if {"returns", "factors"} <= set(parameters):
+        rules["returns"] = (RETURNS_BESIDE_FACTORS, *((RETURN_SERIES,) if returns_on_their_own else ()))
+        rules["factors"] = (RETURNS_BESIDE_FACTORS,)
+    return rules
 
 
 def refuse_percent(argument: str, values: np.ndarray, labels: Sequence[str] | None = None) -> None:

@@ -132,10 +132,11 @@ def HEDGE_RATIO(returns, factors, target_factor_share=None):
 
 
 @worksheet_function(
+    returns_on_their_own=True,
     budget="Volatility budget in money over the horizon, e.g. 1000000 for $1M of volatility per month.",
     returns=(
-        "Returns as decimals (0.01 = 1%): one asset's column, time down the rows; or its volatility a period as a "
-        "number, at most 1 (100%)."
+        "Returns as decimals (0.01 = 1%): one asset's column; or its volatility a period as a number, at most 1 "
+        "(100%)."
     ),
     horizon_periods=help.HORIZON_PERIODS,
     factors=(
@@ -160,14 +161,18 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
         refuse_percent_in(table)
         volatility = sample_volatility(table.values[~np.isnan(table.values[:, 0]), 0], degrees)
     else:
-        fit = fit_factor_models(returns, factors).single()
+        models = fit_factor_models(returns, factors)
+        refuse_percent_in(models.returns)  # a position in money: percent is wrong whatever the factors' units
+        fit = models.single()
         fit.require_residual_variance("a position sized on residual volatility")
         volatility = sample_volatility(fit.resid, degrees)
     return cell(volatility_budget_position(amount, volatility, horizon))
 
 
 @worksheet_function(
+    returns_on_their_own=True,
     position="Position size in money, e.g. the result of VOL_BUDGET_SIZE.",
+    returns="Returns as decimals (0.01 = 1%): one asset's column, time down the rows; optional header row.",
     horizon_periods=help.HORIZON_PERIODS,
     method='Optional. Method: "total" (default) for the whole expected P&L, or "alpha" for the part a factor-hedged position earns.',
 )
@@ -177,6 +182,7 @@ def EXPECTED_PNL(position, returns, factors, horizon_periods=None, method=None):
     horizon = read_number(horizon_periods, "horizon_periods", 1.0, positive=True)
     which = read_choice(method, "method", ("total", "alpha"), "total")
     models = fit_factor_models(returns, factors)
+    refuse_percent_in(models.returns)  # a P&L in money: percent is wrong whatever the factors' units
     fit = models.single()
     factor_means = models.factors.values[fit.used].mean(axis=0)
     pnl = expected_pnl(size, fit.alpha, fit.betas, factor_means, horizon)
