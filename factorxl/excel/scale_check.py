@@ -24,10 +24,11 @@ Four rules, each written once here and stated for users in docs/data.md ("Percen
   the portfolio's value. Long-short (0) and leveraged (1.5) weights are far from it.
 
 Which argument carries which rule is declared once, by argument name, in :data:`PERCENT_RULES`
-(an argument name means the same thing in every function: docs/naming.md); the worksheet
-functions' declarations take it from there (:mod:`factorxl.excel.declare`), which adds the rule to
-the argument's help. A function applies an argument's rule where it reads the argument, with
-:func:`refuse_percent` (or :func:`check_scale` for a returns/factors pair).
+(an argument name means the same thing in every function: docs/naming.md), with the pair rule of
+``returns`` and ``factors`` and the functions' ``returns_on_their_own`` in :func:`declared_rules`;
+the worksheet functions' declarations take it from there (:mod:`factorxl.excel.declare`), record it
+and end the argument's help with the rule. A function applies an argument's rule where it reads
+the argument, with :func:`refuse_percent` (or :func:`check_scale` for a returns/factors pair).
 
 Typical moves and volatilities beyond :data:`LARGEST_PERCENT` a period, or a returns/factors
 mismatch beyond :data:`LARGEST_SLIP` times, are not a slip of 100: such data are in units of their
