@@ -45,7 +45,7 @@ from factorxl.excel.inputs import (
     read_vector,
 )
 from factorxl.excel.outputs import aligned_rows, cell, grid, labeled_table
-from factorxl.excel.scale_check import refuse_percent, refuse_percent_in
+from factorxl.excel.scale_check import refuse_percent, refuse_percent_in, refuse_percent_together
 
 __all__ = [
     "ATTRIBUTION",
@@ -397,11 +397,9 @@ def ATTRIBUTION(active_exposures, factors, specific_returns, portfolio_returns, 
     if x.columns == 1 and x.rows == f.columns > 1:  # one row of constant exposures arrives as a flat list
         x = Table(x.values.T, f.labels, x.name, False)
     periods = f.rows
-    refuse_percent_in(f)
-    series = []
-    for value, name in ((specific_returns, "specific_returns"), (portfolio_returns, "portfolio_returns"), (benchmark_returns, "benchmark_returns")):
-        series.append(read_vector(value, name, periods))
-        refuse_percent(name, series[-1])
+    names = ("specific_returns", "portfolio_returns", "benchmark_returns")
+    series = [read_vector(v, n, periods) for v, n in zip((specific_returns, portfolio_returns, benchmark_returns), names, strict=True)]
+    refuse_percent_together(("factors", f.values, f.labels if f.has_header else None), *((n, v, None) for n, v in zip(names, series, strict=True)))
     choice = read_choice(method, "method", LINKING_METHODS, "carino")
     result = attribution(x.values, f.values, *series, method=choice)
     per_period = np.column_stack([

@@ -98,13 +98,14 @@ def _moves(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     ordered = np.sort(np.asarray(values, dtype=float).reshape(len(values), -1), axis=0)
     counts = np.full(ordered.shape[1], len(ordered))
-    short = np.flatnonzero(np.isnan(ordered[-1]))  # columns with missing values: count what is left
-    if short.size:
-        counts[short] = np.count_nonzero(~np.isnan(_rows_of(ordered, short)), axis=1)
+    short = np.isnan(ordered[-1])  # columns with missing values (they sort last): count what is left
+    if not np.count_nonzero(short):
+        return _moving_spread(ordered, counts), ordered[0]
+    counts[short] = np.count_nonzero(~np.isnan(_rows_of(ordered, np.flatnonzero(short))), axis=1)
     sizes = np.full(ordered.shape[1], np.nan)
     present = np.flatnonzero(counts)
     if present.size:
-        sizes[present] = _moving_spread(ordered[:, present] if present.size < counts.size else ordered, counts[present])
+        sizes[present] = _moving_spread(ordered[:, present], counts[present])
     return sizes, ordered[0]
 
 
@@ -116,41 +117,31 @@ def _rows_of(ordered: np.ndarray, columns: np.ndarray) -> np.ndarray:
 
 def _moving_spread(ordered: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Interquartile range / 1.349 of each column's values other than its median (0 when none is)."""
-    columns = np.arange(ordered.shape[1])
-    low_index, high_index = (counts - 1) // 2, counts // 2  # the median's order statistics
-    middle = ordered[low_index, columns]
+    columns, last_row = np.arange(ordered.shape[1]), len(ordered) - 1
+    low, high = (counts - 1) // 2, counts // 2  # the median's order statistics
+    near = np.array([np.maximum(low - 1, 0), low, high, np.minimum(high + 1, last_row)])
+    before, middle, middle_high, after = ordered[near, columns]
     # the median is a value of the column when its two order statistics are equal: the run of that
-    # value is those two cells unless a neighbour holds it too
-    tied = middle == ordered[high_index, columns]
-    below, ties = np.where(tied, low_index, low_index + 1), np.where(tied, high_index - low_index + 1, 0)
-    longer = tied & (
-        ((low_index > 0) & (ordered[np.maximum(low_index - 1, 0), columns] == middle))
-        | (ordered[np.minimum(high_index + 1, len(ordered) - 1), columns] == middle) & (high_index + 1 < counts)
-    )
-    if longer.any():
+    # value is those cells unless a neighbour holds it too
+    tied = middle == middle_high
+    below, ties = low + ~tied, (high - low + 1) * tied
+    longer = tied & (((low > 0) & (before == middle)) | ((high + 1 < counts) & (after == middle)))
+    if np.count_nonzero(longer):
         runs = np.flatnonzero(longer)
         rows, value = _rows_of(ordered, runs), middle[runs, None]
         below[runs], ties[runs] = np.count_nonzero(rows < value, axis=1), np.count_nonzero(rows == value, axis=1)
     moving = counts - ties
-    lower, upper = _quantile(ordered, moving, _QUARTILES, columns, skip_from=below, skip=ties)
+    # the quartiles of the values left: positions among them, then in the column past the run
+    last = np.maximum(moving - 1, 0)
+    position = last * _QUARTILES
+    first = position.astype(int)  # positions are not negative: truncation is the floor
+    cells = np.array([first, np.minimum(first + 1, last)])
+    low_high = ordered[np.minimum(cells + ties * (cells >= below), last_row), columns]
+    lower, upper = low_high[0] + (low_high[1] - low_high[0]) * (position - first)
     return np.where(moving > 0, (upper - lower) / 1.349, 0.0)
 
 
 _QUARTILES = np.array([[0.25], [0.75]])
-
-
-def _quantile(
-    ordered: np.ndarray, counts: np.ndarray, q: np.ndarray, columns: np.ndarray, skip_from: np.ndarray, skip: np.ndarray
-) -> np.ndarray:
-    """The ``q``-quantiles (a column of them: one row per quantile) of each column's sorted values
-    once the ``skip`` of them from position ``skip_from`` are taken out (``counts`` are left),
-    linearly interpolated."""
-    last = np.maximum(counts - 1, 0)
-    position = last * q
-    below = position.astype(int)  # positions are not negative: truncation is the floor
-    above = np.minimum(below + 1, last)
-    low, high = (ordered[np.minimum(k + skip * (k >= skip_from), len(ordered) - 1), columns] for k in (below, above))
-    return low + (high - low) * (position - below)
 
 
 # ---------------------------------------------------------------------------
@@ -389,6 +380,23 @@ def refuse_percent(argument: str, values: np.ndarray, labels: Sequence[str] | No
         Naming the argument, what it looks like and how to fix it.
     """
     PERCENT_RULES[argument].check(np.asarray(values, dtype=float), argument, labels)
+
+
+def refuse_percent_together(*arguments: tuple[str, np.ndarray, Sequence[str] | None]) -> None:
+    """:func:`refuse_percent` of several return series on the same rows, ``(argument, values, labels)``
+    each, from one sort of all their columns (the first refused in the order given)."""
+    blocks = [np.asarray(values, dtype=float).reshape(len(values), -1) for _, values, _ in arguments]
+    sizes, minima = _moves(np.hstack(blocks))
+    suspect = _percent_series(sizes, minima)
+    start = 0
+    for (argument, _, labels), block in zip(arguments, blocks, strict=True):
+        if PERCENT_RULES[argument] is not RETURN_SERIES:
+            raise TypeError(f"{argument} is not declared a return series")
+        stop = start + block.shape[1]
+        refused = np.flatnonzero(suspect[start:stop])
+        if refused.size:
+            raise FactorxlError(_series_message(argument, labels, sizes[start:stop], minima[start:stop], int(refused[0])))
+        start = stop
 
 
 def refuse_percent_in(table: Table) -> None:
