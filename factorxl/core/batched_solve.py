@@ -10,31 +10,76 @@ regressor, and that system is reported as not solvable instead of giving a wild 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 PIVOT_TOLERANCE = 1e-10  # smallest admissible pivot of an equilibrated system (1 - R^2 of a regressor)
 SPREAD_TOLERANCE = 1e-10  # a regressor's centred sum of squares over its own sum of squares, below which it is constant
 
 
-def solve_spd(matrices: np.ndarray, rhs: np.ndarray, tolerance: float = PIVOT_TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
-    """Solve ``matrices[:, :, b] @ x[:, b] = rhs[:, b]`` for every b (the batch is the last axis).
+@dataclass(frozen=True)
+class SymmetricFactors:
+    """LDL' factors of a batch of symmetric matrices equilibrated by their diagonal (the batch is the last axis).
+
+    The equilibrated matrix ``S A S`` (``S = diag(A)^-1/2``) is ``L diag(pivots) L'``; the lists hold
+    the entries of ``L`` below the diagonal and the pivots as vectors over the batch.
+    """
+
+    scale: np.ndarray  # (p, B): 1 / sqrt(diag(A)), 1 where the diagonal is not positive
+    lower: list  # lower[i][j] = L_ij for i > j, each of shape (B,)
+    pivots: list  # the p pivots, each of shape (B,) (1 where a system is not solvable)
+    row_sums: np.ndarray  # (B,): the largest sum of absolute values of a row of S A S
+    solvable: np.ndarray  # (B,) bool
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """Solve ``A x = rhs`` for every system; ``rhs`` has shape (p, B) or (p, m, B). NaN where not solvable."""
+        size = len(self.pivots)
+        scale = self.scale if rhs.ndim == 2 else self.scale[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = [rhs[i] * scale[i] for i in range(size)]
+            for i in range(size):  # forward substitution L z = b
+                x[i] = x[i] - sum(self.lower[i][k] * x[k] for k in range(i))
+            x = [x[i] / self.pivots[i] for i in range(size)]
+            for i in reversed(range(size)):  # back substitution L' x = z / d
+                x[i] = x[i] - sum(self.lower[k][i] * x[k] for k in range(i + 1, size))
+        solution = np.array(x) * scale
+        solution[..., ~self.solvable] = np.nan
+        return solution
+
+    def condition_bound(self) -> np.ndarray:
+        """An upper bound on the condition number of each equilibrated matrix (B,).
+
+        The largest eigenvalue is at most the largest absolute row sum (Gershgorin); the inverse
+        of the smallest is at most the trace of the inverse, ``sum_i (1 / d_i) sum_j (L^-1)_ij^2``.
+        The bound exceeds the condition number by at most a factor of p squared.
+        """
+        size = len(self.pivots)
+        inverse = [[None] * size for _ in range(size)]  # inverse[i][j] = (L^-1)_ij for i > j
+        trace = 0.0
+        for i in range(size):
+            for j in range(i):
+                inverse[i][j] = -self.lower[i][j] - sum(self.lower[i][k] * inverse[k][j] for k in range(j + 1, i))
+            trace = trace + (1.0 + sum(inverse[i][j] ** 2 for j in range(i))) / self.pivots[i]
+        return np.where(self.solvable, self.row_sums * trace, np.inf)
+
+
+def factor_spd(matrices: np.ndarray, tolerance: float = PIVOT_TOLERANCE) -> SymmetricFactors:
+    """LDL' factors of symmetric positive semi-definite matrices ``matrices[:, :, b]`` equilibrated by their diagonal.
 
     Parameters
     ----------
     matrices : ndarray, shape (p, p, B)
         Symmetric positive semi-definite matrices (Gram or covariance matrices); only the
         lower triangle is read.
-    rhs : ndarray, shape (p, B)
-        Right-hand sides.
     tolerance : float
         Smallest admissible pivot of the equilibrated system.
 
     Returns
     -------
-    solution : ndarray, shape (p, B)
-        NaN columns for the systems that are not solvable.
-    solvable : ndarray of bool, shape (B,)
-        False where a diagonal entry is not positive or a pivot is at or below ``tolerance``.
+    SymmetricFactors
+        A system is not solvable where a diagonal entry is not positive or a pivot is at or
+        below ``tolerance``.
 
     Notes
     -----
@@ -47,9 +92,15 @@ def solve_spd(matrices: np.ndarray, rhs: np.ndarray, tolerance: float = PIVOT_TO
     scale = 1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
     lower = [[None] * size for _ in range(size)]  # lower[i][j] = L_ij (i > j) as vectors over the batch
     pivots = []
+    row_sums = [0.0] * size
     with np.errstate(divide="ignore", invalid="ignore"):
         for j in range(size):
             a = [matrices[i, j] * scale[i] * scale[j] for i in range(j, size)]
+            for i in range(j, size):
+                magnitude = np.abs(a[i - j])
+                row_sums[i] = row_sums[i] + magnitude
+                if i > j:
+                    row_sums[j] = row_sums[j] + magnitude
             pivot = a[0] - sum(lower[j][k] * lower[j][k] * pivots[k] for k in range(j))
             bad = ~(pivot > tolerance)
             solvable &= ~bad
@@ -57,15 +108,31 @@ def solve_spd(matrices: np.ndarray, rhs: np.ndarray, tolerance: float = PIVOT_TO
             pivots.append(pivot)
             for i in range(j + 1, size):
                 lower[i][j] = (a[i - j] - sum(lower[i][k] * lower[j][k] * pivots[k] for k in range(j))) / pivot
-        x = [rhs[i] * scale[i] for i in range(size)]
-        for i in range(size):  # forward substitution L z = b
-            x[i] = x[i] - sum(lower[i][k] * x[k] for k in range(i))
-        x = [x[i] / pivots[i] for i in range(size)]
-        for i in reversed(range(size)):  # back substitution L' x = z / d
-            x[i] = x[i] - sum(lower[k][i] * x[k] for k in range(i + 1, size))
-    solution = np.array(x) * scale
-    solution[:, ~solvable] = np.nan
-    return solution, solvable
+    return SymmetricFactors(scale, lower, pivots, np.max(row_sums, axis=0), solvable)
+
+
+def solve_spd(matrices: np.ndarray, rhs: np.ndarray, tolerance: float = PIVOT_TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
+    """Solve ``matrices[:, :, b] @ x[:, b] = rhs[:, b]`` for every b (the batch is the last axis).
+
+    Parameters
+    ----------
+    matrices : ndarray, shape (p, p, B)
+        Symmetric positive semi-definite matrices; only the lower triangle is read.
+    rhs : ndarray, shape (p, B)
+        Right-hand sides.
+    tolerance : float
+        Smallest admissible pivot of the equilibrated system.
+
+    Returns
+    -------
+    solution : ndarray, shape (p, B)
+        NaN columns for the systems that are not solvable.
+    solvable : ndarray of bool, shape (B,)
+        False where a diagonal entry is not positive or a pivot is at or below ``tolerance``
+        (see :func:`factor_spd`).
+    """
+    factors = factor_spd(matrices, tolerance)
+    return factors.solve(rhs), factors.solvable
 
 
 def slopes_from_sums(
