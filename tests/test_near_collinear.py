@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from factorxl import udfs
+from factorxl.core.fama_macbeth import first_pass_loadings
 from factorxl.core.rolling import rolling_ols
 from factorxl.errors import FactorxlError
 
@@ -150,3 +151,15 @@ def test_one_bad_value_does_not_reach_the_windows_after_it(bad, where):
         design = np.column_stack([np.ones(60), factors[rows]])
         expected = np.linalg.lstsq(design, returns[rows], rcond=None)[0]
         assert got == pytest.approx(expected, rel=1e-12, abs=1e-14), offset
+
+
+def test_fama_macbeth_first_pass_loadings_on_nearly_collinear_factors_are_as_accurate_as_lstsq():
+    returns, factors = near_collinear(8, 120, 4)
+    panel = np.column_stack([returns + np.random.default_rng(s).normal(0, 0.005, 120) for s in range(4)])
+    panel[np.random.default_rng(9).random(panel.shape) < 0.05] = np.nan  # each asset on rows of its own
+    loadings = first_pass_loadings(panel, factors)
+    for asset in range(panel.shape[1]):
+        rows = ~np.isnan(panel[:, asset])
+        reference = exact(panel[rows, asset], factors[rows])
+        floor = lstsq_error(panel[rows, asset], factors[rows], reference)
+        assert np.abs(loadings[asset] - reference[1:]).max() <= 100 * floor, asset

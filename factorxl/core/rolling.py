@@ -12,12 +12,12 @@ count, sums and cross-product sums of ``z = [factors, returns]``, without refitt
   the others does not move, so the sums lose no digits to cancellation for windows near
   them.
 * the windows are solved together in chunks of ``CHUNK_ROWS`` rows
-  (:func:`factorxl.core.batched_solve.factor_spd`), so memory stays bounded by the chunk.
+  (:func:`factorxl.core.batched_solve.slopes_from_sums`), so memory stays bounded by the chunk.
 
 A window solved from its sums carries the rounding of its centred sums (more when its mean
 is far from the medians) amplified by the condition number of its factors' correlation
 matrix (the normal equations square the condition of the factors). Where that bound exceeds
-:data:`ROUNDING_LIMIT` units of rounding, the window is solved again from its rows by the
+:data:`factorxl.core.batched_solve.ROUNDING_LIMIT` units of rounding, the window is solved again from its rows by the
 least-squares solver of :func:`factorxl.core.regression.ols`, and refused by the same rules
 (:func:`factorxl.core.regression.constant_factors`, :func:`factorxl.core.regression.collinear`,
 constant returns): a window is estimated exactly when ``ols`` on its rows would be.
@@ -40,13 +40,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factorxl.core.batched_solve import factor_spd
+from factorxl.core.batched_solve import slopes_from_sums
 from factorxl.core.regression import collinear, constant_factors, least_squares
 from factorxl.errors import FactorxlError
 
 MISSING_RULES = ("drop", "skip")
 CHUNK_ROWS = 4096  # output rows computed together: memory grows with the chunk (and window), not with T
-ROUNDING_LIMIT = 1e3  # a window whose sums may give an error above this many units of rounding is solved from its rows
 RECOMPUTED_VALUES = 2**20  # window cells (windows x rows x factors) solved from their rows at once
 
 
@@ -108,35 +107,15 @@ def _window_sums(y: np.ndarray, x: np.ndarray, complete: np.ndarray, center_x: n
 
 
 def _solve_from_sums(sums: np.ndarray, nfactors: int, center_x: np.ndarray, center_y: float):
-    """Intercepts and slopes of windows from their sums, and which windows they can be trusted for.
-
-    Returns ``(alpha, slopes, trusted)``: a window is trusted when its factors vary (by the rule
-    of :func:`factorxl.core.regression.constant_factors`) and the rounding of its centred sums
-    (relative: the largest ``sum z^2`` over its centred ``n var(z)``), times a bound on the
-    condition number of its factors' correlation matrix, stays within :data:`ROUNDING_LIMIT`.
-    """
+    """Intercepts and slopes of windows from their sums (:func:`_window_sums`), and which windows they
+    can be trusted for (:func:`factorxl.core.batched_solve.slopes_from_sums`)."""
     count, sum_x, sum_y = sums[0], sums[1 : 1 + nfactors], sums[1 + nfactors]
     lower = np.tril_indices(nfactors)
     sum_xx = np.zeros((nfactors, nfactors, count.size))
     sum_xx[lower] = sums[2 + nfactors : 2 + nfactors + lower[0].size]
-    sum_xy, sum_yy = sums[-1 - nfactors : -1], sums[-1]
-    mean_x = sum_x / count
-    with np.errstate(divide="ignore", invalid="ignore"):
-        covariance = sum_xx - (mean_x[:, None] * sum_x[None, :])  # its lower triangle: factor_spd reads no more
-        variances = np.einsum("kkb->kb", covariance)
-        variance_y = sum_yy - sum_y * sum_y / count
-        cancellation = np.maximum((np.einsum("kkb->kb", sum_xx) / variances).max(axis=0), sum_yy / variance_y)
-        spread = np.sqrt(variances)
-        size = np.sqrt(count) * np.abs(mean_x + center_x[:, None]) + spread
-        factors = factor_spd(covariance)
-        slopes = factors.solve(sum_xy - mean_x * sum_y)
-        trusted = (
-            factors.solvable
-            & (variance_y > 0)
-            & ~constant_factors(spread, size).any(axis=0)
-            & (cancellation * factors.condition_bound() <= ROUNDING_LIMIT)
-        )
-        alpha = sum_y / count + center_y - np.einsum("kb,kb->b", mean_x + center_x[:, None], slopes)
+    slopes, trusted = slopes_from_sums(count, sum_x, sum_y, sum_xx, sums[-1 - nfactors : -1], sums[-1], center_x)
+    with np.errstate(invalid="ignore"):
+        alpha = sum_y / count + center_y - np.einsum("kb,kb->b", sum_x / count + center_x[:, None], slopes)
     return alpha, slopes, trusted
 
 
