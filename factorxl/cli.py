@@ -26,6 +26,7 @@ COMMANDS = {
     "data": ("factorxl.data.data_command", "list, update or clear the datasets in factorxl's download cache"),
     "refresh": ("factorxl.workbooks.refresh_command", "recalculate a workbook's formulas without Excel"),
     "share": ("factorxl.workbooks.share_command", "write a copy of a workbook with factorxl's formulas replaced by their values"),
+    "server": ("factorxl.server.server_command", "make an xlwings Server project serving factorxl's functions, or start it"),
     "setup": ("factorxl.integration.setup_command", "set up xlwings in Excel on this machine (Windows)"),
     "vba": ("factorxl.integration.vba_command", "write the VBA modules that declare factorxl's functions"),
 }
@@ -65,6 +66,14 @@ def os_error_message(error: OSError) -> str:
         errno.EROFS: "the disk is read-only; choose another folder",
     }.get(error.errno, "check the path and run the command again")
     return f"cannot use {path} ({error.strerror or error}); {advice}"
+
+
+def internal_error_line(error: Exception) -> str:
+    """What an unexpected error says: its kind and message, and how to report it."""
+    return (
+        f"internal error ({type(error).__name__}: {error}); please report it with the command you ran "
+        f"and factorxl {__version__}"
+    )
 
 
 def add_out_option(parser: argparse.ArgumentParser, what: str, default: str | None, default_text: str) -> None:
@@ -113,11 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{prefix}: stopped; nothing half-written was left behind", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except Exception as error:  # noqa: BLE001 - a bug gets one line too, never a traceback
-        print(
-            f"{prefix}: internal error ({type(error).__name__}: {error}); please report it with the command you ran "
-            f"and factorxl {__version__}",
-            file=sys.stderr,
-        )
+        print(f"{prefix}: {internal_error_line(error)}", file=sys.stderr)
         return ExitCode.INTERNAL
 
 
