@@ -36,9 +36,10 @@ def require_soffice() -> str:
     return executable
 
 
-def _profile(folder: Path, name: str, recalculate: str) -> Path:
-    """A fresh LibreOffice user profile: English (United States) number parsing, and
-    ``recalculate`` ("never" or "always") for Excel files on load."""
+def _profile(folder: Path, name: str, recalculate: str, settings_xml: str = "") -> Path:
+    """A fresh LibreOffice user profile: English (United States) number parsing,
+    ``recalculate`` ("never" or "always") for Excel files on load, and ``settings_xml``
+    (more ``<item>`` elements)."""
     profile = folder / f"profile-{name}"
     settings = profile / "user" / "registrymodifications.xcu"
     settings.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +48,7 @@ def _profile(folder: Path, name: str, recalculate: str) -> Path:
         'xmlns:xs="http://www.w3.org/2001/XMLSchema"><item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
         f'<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>{RECALCULATE[recalculate]}</value></prop></item>'
         '<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse"><value>en-US</value></prop></item>'
-        "</oor:items>"
+        f"{settings_xml}</oor:items>"
     )
     return profile
 
@@ -172,11 +173,6 @@ def edit(books: dict[Path, list[Edit]], folder: Path) -> list[Path]:
     the saved files in the order of ``books``. The books open as a colleague's LibreOffice
     opens them (stored values kept); the commands run from a Basic macro, which logs any
     command that fails (a refused edit is not a failure: LibreOffice says so and goes on)."""
-    profile = _profile(folder, "edits", "never")
-    _soffice(profile, folder, "--terminate_after_init").check_returncode()  # creates the profile's Basic library
-    library = profile / "user" / "basic" / "Standard"
-    (library / "Edits.xba").write_text(_MODULE.format(escape(_MACRO)))
-    (library / "script.xlb").write_text(_LIBRARY)
     out = folder / "edited"
     out.mkdir(exist_ok=True)
     lines, saved = [], []
@@ -190,10 +186,32 @@ def edit(books: dict[Path, list[Edit]], folder: Path) -> list[Path]:
                 lines.append(f"sheet\t{sheet}")
             lines.append(f"delete\t{change.cells}" if change.text is None else f"type\t{change.cells}\t{change.text}")
         lines.append(f"save\t{saved[-1].resolve().as_uri()}")
-    jobs, log = folder / "edits.txt", folder / "edits.log"
+    jobs = folder / "edits.txt"
     jobs.write_text("".join(f"{line}\t\n" for line in lines), encoding="utf-8")  # the tab ends the last field before the line end
-    run = _soffice(profile, folder, "--invisible", f'macro:///Standard.Edits.Run("{jobs.resolve().as_uri()}","{log.resolve().as_uri()}")')
-    failed = log.read_text(encoding="utf-8") if log.exists() else "(no log)"
-    missing = [path.name for path in saved if not path.exists()]
-    assert not missing and not failed, f"LibreOffice did not write {missing}: exit code {run.returncode}, {run.stderr.strip()}; {failed}"
+    for attempt in range(2):  # a second, fresh run when LibreOffice stopped without a word (it does, rarely, on a loaded machine)
+        log = folder / f"edits-{attempt}.log"
+        run = _run_macro(folder, f"edits-{attempt}", jobs, log)
+        failed = log.read_text(encoding="utf-8") if log.exists() else ""
+        missing = [path.name for path in saved if not path.exists()]
+        if not missing or failed:
+            break
+    assert not missing and not failed, f"LibreOffice did not write {missing} (exit code {run.returncode}, {run.stderr.strip()}); failed: {failed}"
     return saved
+
+
+_SERIAL_CALCULATION = (
+    '<item oor:path="/org.openoffice.Office.Calc/Formula/Calculation"><prop oor:name="UseThreadedCalculationForFormulaGroups" '
+    'oor:op="fuse"><value>false</value></prop></item>'
+    '<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="UseOpenCL" oor:op="fuse"><value>false</value></prop></item>'
+)
+
+
+def _run_macro(folder: Path, name: str, jobs: Path, log: Path) -> subprocess.CompletedProcess:
+    """Run the edits of ``jobs`` in a fresh profile ``name`` holding the macro (formulas
+    calculated in one thread), logging failed commands to ``log``."""
+    profile = _profile(folder, name, "never", _SERIAL_CALCULATION)
+    _soffice(profile, folder, "--terminate_after_init").check_returncode()  # creates the profile's Basic library
+    library = profile / "user" / "basic" / "Standard"
+    (library / "Edits.xba").write_text(_MODULE.format(escape(_MACRO)))
+    (library / "script.xlb").write_text(_LIBRARY)
+    return _soffice(profile, folder, "--invisible", f'macro:///Standard.Edits.Run("{jobs.resolve().as_uri()}","{log.resolve().as_uri()}")')
