@@ -3,11 +3,15 @@
 Serves, from 127.0.0.1, (1) a ZIP of 1.5 GB of zeros (about 1.5 MB compressed), (2) a ZIP of
 1.1 GB of well-formed monthly rows (about 3 MB compressed), (3) a ZIP of 79 MB of rows of 38
 values each (0.3 MB compressed: within the byte and line bounds, 36 million values, which would
-take 1.7 GB to parse) and (4) a server that sends one byte every 2 s. Each download runs in a fresh Python process, which reports its wall time, its peak
-memory (ru_maxrss) and the error; the cache folder must be empty afterwards.
+take 1.7 GB to parse), (4) a ZIP of 300,000 tables of one value each (8 KB: within the byte, line
+and value bounds; about an hour of work to build them), (5) a ZIP of one table of 4 million
+columns (8.8 MB: 8 million values, within the value bound; about 12 GB as a table), (6) a course
+CSV of 25 MB whose header has 2.5 million columns (a MemoryError once) and (7) a server that
+sends one byte every 2 s. Each download runs in a fresh Python process, which reports its wall
+time, its peak memory (ru_maxrss) and the error; the cache folder must be empty afterwards.
 
 Usage: ``python benchmarks/bench_download_bounds.py``. Targets: each bomb refused within 5 s and
-300 MB of memory; the trickle cut off at the overall deadline (set to 10 s here).
+300 MB of memory, nothing cached; the trickle cut off at the overall deadline (set to 10 s here).
 """
 
 from __future__ import annotations
@@ -24,15 +28,20 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 NAME = "F-F_Research_Data_Factors_CSV.zip"
+COURSE_NAME = "FactorModels_data2.csv"
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from factorxl.data import DataSource, french
+from factorxl.data import DataSource, course, french
 from factorxl.errors import FactorxlError
 url, cache, deadline = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
 started = time.perf_counter()
 try:
-    french.load_factors("CAPM", "monthly", source=DataSource(cache_dir=cache, french_url=url, deadline=deadline, timeout=5))
+    source = DataSource(cache_dir=cache, french_url=url, ug54_url=url, deadline=deadline, timeout=5)
+    if url.rstrip("/").endswith("course"):
+        course.load_msft(source=source)
+    else:
+        french.load_factors("CAPM", "monthly", source=source)
     error = None
 except FactorxlError as exc:
     error = str(exc)
@@ -73,6 +82,15 @@ def write_bomb(path: Path, line: bytes, size: int) -> None:
                 member.write(chunk)
 
 
+def write_zip(path: Path, text: bytes) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("F-F_Research_Data_Factors.csv", text)
+
+
+def names(prefix: str, count: int) -> bytes:
+    return (prefix + f",{prefix}".join(map(str, range(count)))).encode()
+
+
 def run(url: str, folder: Path, deadline: float = 300.0) -> dict:
     cache = Path(tempfile.mkdtemp(dir=folder))
     out = subprocess.run([sys.executable, "-c", CHILD, url, str(cache), str(deadline)], capture_output=True, text=True, check=True)
@@ -91,10 +109,24 @@ def main() -> None:
             (folder / sub).mkdir()
             write_bomb(folder / sub / NAME, line, size)
             print(f"{sub}: {(folder / sub / NAME).stat().st_size / 1e6:.2f} MB download, {size / 1e9:.2f} GB inside")
+        columns = 3_999_990  # with the row's values, 8 million: just within the value bound
+        texts = {
+            "tables": (NAME, b",A\n1900,1\n" * 300_000),
+            "columns": (NAME, b"," + names("P", columns) + b"\n190001" + b",1" * columns + b"\n"),
+            "course": (COURSE_NAME, b"date," + names("column", 2_500_000) + b"\n"),
+        }
+        for sub, (name, text) in texts.items():
+            (folder / sub).mkdir()
+            if name == NAME:
+                write_zip(folder / sub / name, text)
+            else:
+                (folder / sub / name).write_bytes(text)
+            print(f"{sub}: {(folder / sub / name).stat().st_size / 1e6:.3f} MB download, {len(text) / 1e6:.1f} MB inside")
         httpd = Server(("127.0.0.1", 0), partial(Handler, directory=str(folder)))
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{httpd.server_address[1]}"
-        for sub, deadline in (("zeros", 300.0), ("rows", 300.0), ("values", 300.0), ("trickle", 10.0)):
+        cases = [(sub, 300.0) for sub in ("zeros", "rows", "values", *texts)] + [("trickle", 10.0)]
+        for sub, deadline in cases:
             result = run(f"{base}/{sub}/", folder, deadline)
             print(f"\n{sub}: refused after {result['seconds']:.2f} s, peak memory {result['peak_mb']:.0f} MB, cached {result['cached']}")
             print(f"  {result['error'][:220]}")
