@@ -155,6 +155,9 @@ def test_missing_codes_become_nan_and_titled_blocks_are_tables():
         (",Mkt-RF\n20240, 1.0\n", "expected dates of one form"),
         (",Mkt-RF\n202413, 1.0\n", "a date is not valid"),
         (",Mkt-RF\n202401, abc\n", "cannot be read as numbers"),
+        (",Mkt-RF\n9999, 1.0\n", "a date is not valid \\(Out of bounds"),  # beyond what pandas holds: it crashed
+        (",Mkt-RF\n202402, 1.0\n202401, 2.0\n", "the dates must increase, but '202401' follows '202402'"),
+        (",Mkt-RF\n202401, 1.0\n202401, 2.0\n", "the dates must increase, but '202401' follows '202401'"),
     ],
 )
 def test_unreadable_tables_are_reported(text, message):

@@ -304,13 +304,16 @@ def _table(header: str, rows: str, title: str, name: str) -> FrenchTable:
             f"{', '.join(repr(d) for d in dates.drop_duplicates().iloc[:3])}..."
         )
     frequency = FREQUENCIES[int(widths[0])]
-    try:
+    try:  # a date pandas cannot hold (before 1677 or after 2262) is not valid either
         index = pd.DatetimeIndex(pd.to_datetime(dates, format=_DATE_FORMATS[frequency]), name="date")
-    except ValueError as exc:
+        if _PERIOD_END[frequency] is not None:
+            index = index + _PERIOD_END[frequency]
+        values.index = index.as_unit("ns")
+    except (ValueError, OverflowError) as exc:
         raise FactorxlError(f"{where}: a date is not valid ({reason(exc)})") from exc
-    if _PERIOD_END[frequency] is not None:
-        index = index + _PERIOD_END[frequency]
-    values.index = index.as_unit("ns")
+    if not (values.index.is_monotonic_increasing and values.index.is_unique):
+        later = np.flatnonzero(np.diff(values.index.asi8) <= 0)[0]
+        raise FactorxlError(f"{where}: the dates must increase, but {dates.iloc[later + 1]!r} follows {dates.iloc[later]!r}")
     percent = not title or bool(_PERCENT_TITLE.search(title))
     cells = values.to_numpy(dtype=np.float64, copy=True)  # one block, then changed in place
     cells[np.isin(cells, MISSING_CODES)] = np.nan
