@@ -73,6 +73,14 @@ def os_error_message(error: OSError) -> str:
     return f"cannot use {path} ({error.strerror or error}); {advice}"
 
 
+def internal_error_line(error: Exception) -> str:
+    """What an unexpected error says: its kind and message, and how to report it."""
+    return (
+        f"internal error ({type(error).__name__}: {error}); please report it with the command you ran "
+        f"and factorxl {__version__}"
+    )
+
+
 def add_out_option(parser: argparse.ArgumentParser, what: str, default: str | None, default_text: str) -> None:
     """The ``--out DIR`` option, the same kind of thing for every command: the folder ``what`` goes to."""
     parser.add_argument(
@@ -146,11 +154,7 @@ def _run(prefix: str, args: argparse.Namespace) -> int:
         if missing is not None:
             _say(prefix, missing)
             return ExitCode.CANNOT
-        _say(
-            prefix,
-            f"internal error ({type(error).__name__}: {error}); please report it with the command you ran "
-            f"and factorxl {__version__}",
-        )
+        _say(prefix, internal_error_line(error))
         return ExitCode.INTERNAL
 
 
