@@ -195,7 +195,7 @@ def test_long_table_bad_input(panel):
         udfs.CHAR_RETURNS([row[:3] for row in good])
     with pytest.raises(FactorxlError, match="on_date 2007-01-31 is not a date of table"):
         udfs.CHAR_PURE_PLAY(good, "2007-01-31")
-    with pytest.raises(FactorxlError, match=r"holdings row 2 holds AAPL on 2006-03-31, but table has no row"):
+    with pytest.raises(FactorxlError, match=r"holdings holds AAPL on 2006-03-31 at row 2, column 2 of the range, but table has no row"):
         udfs.CHAR_ADJUSTED_RETURN([["date", "permno", "weight"], ["2006-03-31", "AAPL", 1.0]], good)
     with pytest.raises(FactorxlError, match="holdings must have 3 columns"):
         udfs.CHAR_ADJUSTED_RETURN([["date", "permno", "weight", "x"], ["2006-03-31", 10001, 1.0, 2.0]], good)

@@ -318,3 +318,10 @@ def test_a_refresh_names_the_cell_of_the_range_a_message_is_about(tmp_path):
         "#VALUE!", "column A (Data!A2:A41) of factors looks like dates (2020-01-02 to 2020-02-10): leave the date column out of the range"
     )
     assert fresh.value("Model", "B3") == ExcelError("#VALUE!", "new_weights has a logical value (TRUE) at cell Data!F3; expected numbers")
+
+
+def test_long_table_messages_place_their_cells():
+    table = [[44000.0 + 30 * d, f"s{i}", *RNG.normal(0, 0.05, 3).tolist()] for d in range(3) for i in range(6)]
+    holdings = [["date", "id", "weight"], [44000.0, "s1", 0.5], [44000.0, "s2", None]]
+    with pytest.raises(FactorxlError, match=r"^holdings has an empty weight at row 3, column 3 of the range$"):
+        udfs.CHAR_ADJUSTED_RETURN(holdings, table)

@@ -15,7 +15,7 @@ from factorxl.core.fund_table import fund_table
 from factorxl.core.portfolio_exposure import bottom_up_exposures, compare_exposures, portfolio_betas
 from factorxl.core.premia import premia_inference, t_test
 from factorxl.core.rolling import MISSING_RULES, rolling_ols
-from factorxl.errors import FactorxlError
+from factorxl.errors import PLACE, FactorxlError, RangePlace
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.fitting import fit_factor_models, fit_regression, read_returns_and_factors, rsquared_labels
@@ -367,8 +367,9 @@ def _matching_rows(table: LongTable, other: LongTable) -> np.ndarray:
     if missing.any():
         k = int(np.flatnonzero(missing)[0])
         raise FactorxlError(
-            f"{other.name} row {other.sheet_rows[k]} holds {other.ids[other.id_index[k]]} on "
-            f"{date_label(other.dates[other.date_index[k]])}, but {table.name} has no row for that asset and date"
+            f"{other.name} holds {other.ids[other.id_index[k]]} on {date_label(other.dates[other.date_index[k]])} "
+            f"at {PLACE}, but {table.name} has no row for that asset and date",
+            RangePlace(other.name, int(other.sheet_rows[k]), 2),
         )
     return order[found]
 
@@ -386,7 +387,8 @@ def CHAR_ADJUSTED_RETURN(holdings, table, weight_column=None, intercept=None, st
     rows = _matching_rows(long_table, portfolio)
     holding_weights = portfolio.values[:, 0]
     if np.isnan(holding_weights).any():
-        raise FactorxlError(f"holdings has an empty weight at row {portfolio.sheet_rows[np.isnan(holding_weights)][0]}")
+        row = int(portfolio.sheet_rows[np.isnan(holding_weights)][0])
+        raise FactorxlError(f"holdings has an empty weight at {PLACE}", RangePlace("holdings", row, 3))
     result = regressions.portfolio(rows, holding_weights)
     columns = ["return", "implied", "adjusted", *regressions.names]
     values = np.column_stack([result.returns, result.implied, result.adjusted, result.exposures])
