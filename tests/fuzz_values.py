@@ -28,7 +28,7 @@ import numpy as np
 
 NASTY_CELLS: tuple[Any, ...] = (
     float("inf"), float("-inf"), float("nan"), "inf", "-inf", "nan", "Infinity", "-infinity", "1e400",
-    1e300, -1e300, 1e155, -2e154, 1e-320, 5e-324, 1e20, -1e20, 2**63, 10**400 // 10**300,
+    1e300, -1e300, 2e50, -1.5e50, 1e50, -1e-50, 3e-51, -1e-60, 1e-320, 5e-324, 1e20, -1e20, 2**63, 10**400 // 10**300,
     0.0, -0.0, 0, -1, 1, "abc", "1,5", "", " ", "#N/A", "#DIV/0!", None, True, False,
     datetime.datetime(2020, 1, 31), datetime.date(1999, 12, 31), "10107", "01/02/2024",
 )
@@ -100,7 +100,8 @@ def _numbers(rng: np.random.Generator, s: Scenario, rows: int, columns: int) -> 
 
 
 def _degenerate(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
-    """A column made zero, constant, a copy of another, or tiny; or an exact linear fit."""
+    """A column made zero, constant, a copy of another, or tiny; half a column zero; or every number
+    scaled to the edges of the number rule (0 or 1e-50 to 1e50 in size), some of them beyond."""
     values = values.copy()
     rows, columns = values.shape
     j = rng.integers(columns)
@@ -112,12 +113,12 @@ def _degenerate(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
     elif kind == 2 and columns > 1:
         values[:, j] = values[:, (j + 1) % columns]
     elif kind == 3:
-        values[:, j] *= 1e-300
+        values[:, j] *= 1e-45
     elif kind == 4 and rows > 2:
         start = rng.integers(rows - 1)
         values[start : start + max(2, rows // 2), j] = 0.0
     else:
-        values *= pick(rng, [1e150, 1e-150])
+        values *= pick(rng, [1e50, 1e-50])
     return values
 
 
