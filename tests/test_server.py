@@ -15,6 +15,7 @@ import dataclasses
 import inspect
 import json
 import math
+import random
 import subprocess
 import sys
 import threading
@@ -122,6 +123,33 @@ def test_empty_cells_nulls_error_values_and_headers_arrive_as_in_classic_xlwings
     assert status == 200
     cells = assert_same_cells(result, factorxl.udfs.FACTOR_REGRESS(classic, headed, "HAC", 5.0, None), "FACTOR_REGRESS")
     assert cells > 10 and result[0][0] == "MSFT" and "Mkt-RF" in (row[0] for row in result) and "" in result[-1]
+
+
+def test_arguments_pass_on_unchanged_exactly_when_their_cells_are_numbers_logicals_and_nulls():
+    """office_js.argument against the rule stated cell by cell (its C check adds the cells up)."""
+
+    def as_sent(cells):
+        return all(type(c) in (float, int, bool, type(None)) for c in cells)
+
+    def expected(rows):
+        if len(rows[0]) == 1:
+            column = [row[0] for row in rows]
+            return column if as_sent(column) else [office_js.cell(c) for c in column]
+        if as_sent([c for row in rows for c in row]):
+            return rows
+        return [row if as_sent(row) else [office_js.cell(c) for c in row] for row in rows]
+
+    def typed(value):
+        return [typed(v) for v in value] if isinstance(value, list) else (type(value), value)
+
+    picks = random.Random(7)
+    cells = [lambda: picks.uniform(-1, 1), lambda: picks.randrange(-3, 3), lambda: picks.random() < 0.5, lambda: None,
+             lambda: "", lambda: "MSFT", lambda: {"type": "Error", "basicValue": "#N/A"}, lambda: 10**400, lambda: 1e308]  # fmt: skip
+    for _ in range(600):
+        kinds = picks.sample(cells, picks.randint(1, 3))
+        rows = [[picks.choice(kinds)() for _ in range(picks.choice((1, 1, 2, 5)))] for _ in range(picks.randint(1, 6))]
+        rows = [row[: len(rows[0])] + [0.5] * (len(rows[0]) - len(row)) for row in rows]
+        assert typed(office_js.argument(rows)) == typed(expected(rows)), rows
 
 
 @pytest.fixture(scope="module")
