@@ -268,6 +268,35 @@ print(json.dumps([call([[[1], [2], [""]], None]), call([[[1]], [["fail"]]])]))
     assert json.loads(done.stdout) == [[[3.0, True]], "XlwingsError: factors is 'fail'"]
 
 
+def test_a_data_file_the_server_does_not_have_asks_its_administrator(server):
+    status, text = server.call("FF_DATA", ["49_Industry_Portfolios"])
+    assert status == 400
+    assert "Ask the administrator of the factorxl server to put 49_Industry_Portfolios_CSV.zip in its data folder" in text
+    assert "then recalculate" in text and "restart Excel" not in text and "FACTORXL_DATA" not in text
+
+
+def test_the_servers_advice_for_every_data_problem_is_for_its_users_and_administrator(tmp_path):
+    from factorxl.data.sources import DataUnavailable
+    from factorxl.excel import data_functions
+    from factorxl.server.project import server_advice
+
+    problems = {
+        "missing": DataUnavailable("missing", "F.zip", "F.zip was not found.", url="https://example.org/F.zip"),
+        "wrong_vintage": DataUnavailable("wrong_vintage", "F.zip", "F.zip was not found.", vintages=("v202412",)),
+        "ambiguous": DataUnavailable("ambiguous", "F.zip", "F.zip exists 2 times.", vintages=("v202412", "v202510")),
+        "no_address": DataUnavailable("no_address", "F.csv", "F.csv is not in the cache.", cache_dir=tmp_path),
+        "download": DataUnavailable("download", "F.zip", "downloading failed.", url="https://example.org/F.zip"),
+    }
+    for kind, error in problems.items():
+        advice = server_advice(error)
+        assert "administrator of the factorxl server" in advice and "restart Excel" not in advice, kind
+        assert "environment variable" not in advice and "FACTORXL_" not in advice, kind
+        assert advice != data_functions.sheet_advice(error), kind
+    assert "restart the server" in server_advice(problems["ambiguous"]) and "v202412, v202510" in server_advice(problems["ambiguous"])
+    assert str(tmp_path) in server_advice(problems["no_address"])
+    assert data_functions._cell_advice is data_functions.sheet_advice  # on the desktop (this process), Excel's advice
+
+
 # ---------------------------------------------------------------------------------------------
 # Bounded load: CPU per call, and a quick call beside a long one
 # ---------------------------------------------------------------------------------------------
