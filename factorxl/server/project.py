@@ -33,6 +33,10 @@ LICENCE_NOTE = (
     "Noncommercial License 1.0.0, key noncommercial); commercial use needs a paid xlwings licence key"
 )
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+SERVER_MODULES = ("xlwings_server", "orjson", "gunicorn", "uvicorn_worker")
+"""What the ``server`` extra installs that serving imports."""
+APP = "factorxl.server.app:app"
+"""The ASGI app the workers serve: xlwings Server's, as :mod:`factorxl.server.app` makes it."""
 
 FUNCTIONS_PACKAGE = '''\
 """factorxl's worksheet functions, served by this xlwings Server project (written by factorxl server init)."""
@@ -78,7 +82,7 @@ def server_advice(error: DataUnavailable) -> str:
 
 def require_server() -> None:
     """Raise with the install line when xlwings Server (the ``server`` extra) is not installed."""
-    missing = [name for name in ("xlwings_server", "gunicorn", "uvicorn_worker") if find_spec(name) is None]
+    missing = [name for name in SERVER_MODULES if find_spec(name) is None]
     if missing:
         raise FactorxlError(f"xlwings Server is not installed ({', '.join(missing)} missing); run {EXTRA}")
 
@@ -178,7 +182,7 @@ def start_command(
     """
     folder = folder.resolve()
     argv = [
-        sys.executable, "-m", "gunicorn", "xlwings_server.main:main_app",
+        sys.executable, "-m", "gunicorn", APP,
         "--worker-class", "uvicorn_worker.UvicornWorker",
         "--workers", str(workers or os.cpu_count() or 1),
         "--reuse-port",
