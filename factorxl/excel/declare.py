@@ -57,9 +57,10 @@ def worksheet_function(
     own (an option whose choices or default are its own). An argument that carries a percent
     rule (:func:`factorxl.excel.scale_check.declared_rules`; ``returns_on_their_own`` for a
     function whose result is money or compounds the returns) has the rule's sentence added to its
-    help, and the declaration records the rule. Both the description and each
-    argument's help must fit Excel's 255-character limit, and every parameter must have
-    help; a violation is a programming error raised at import time.
+    help, and the declaration records the rule. Both the description and each argument's help
+    must fit Excel's 255-character limit, every parameter must have help, and the help of an
+    argument whose rows are periods (:data:`factorxl.excel.help.PERIOD_SERIES`) must say they run
+    oldest first; a violation is a programming error raised at import time.
     """
 
     def declare(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -79,6 +80,9 @@ def worksheet_function(
         for part, text in texts.items():
             if not 0 < len(text) <= MAX_HELP_CHARS:
                 raise TypeError(f"{name}: {part} help has {len(text)} characters (1 to {MAX_HELP_CHARS})")
+        unordered = [p for p in parameters if p in help.PERIOD_SERIES and help.OLDEST_FIRST not in docs[p]]
+        if unordered:
+            raise TypeError(f"{name}: the help of {unordered} must say the rows run {help.OLDEST_FIRST}")
         for parameter in reversed(parameters):
             function = xw.arg(parameter, doc=docs[parameter])(function)
         function = xw.func(category=CATEGORY)(function)

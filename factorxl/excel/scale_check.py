@@ -313,8 +313,8 @@ class PercentRule:
     check: Callable[[np.ndarray, str, Sequence[str] | None], None] | None
 
 
-RETURN_SERIES = PercentRule("returns", "Refused as percent if moving 100% a period, or 25% and losing over 100%.", _check_moves)
-RETURNS_BESIDE_FACTORS = PercentRule("returns beside factors", "Refused if 20 times the other range's size (percent beside decimals).", None)
+RETURN_SERIES = PercentRule("returns", "Refused as percent if moving 100% a period, or 25% with a loss over 100%.", _check_moves)
+RETURNS_BESIDE_FACTORS = PercentRule("returns beside factors", "Refused as percent if 20 times the size of the other range.", None)
 VOLATILITIES = PercentRule("volatilities", "Refused as percent above 1 (100% a period; of several, their median).", _check_volatilities)
 COVARIANCE = PercentRule("covariance", "Refused as percent squared if variances are above 1 (volatilities above 100%).", _check_covariance)
 WEIGHTS = PercentRule("weights", "Refused as percent if a portfolio's weights add up to 50 to 200.", _check_weight_sums)

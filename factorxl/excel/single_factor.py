@@ -135,13 +135,13 @@ def HEDGE_RATIO(returns, factors, target_factor_share=None):
     returns_on_their_own=True,
     budget="Volatility budget in money over the horizon, e.g. 1000000 for $1M of volatility per month.",
     returns=(
-        "Returns as decimals (0.01 = 1%): one asset's column; or its volatility a period as a number, at most 1 "
-        "(100%)."
+        f"Returns as decimals (0.01 = 1%): one asset, {help.OLDEST_FIRST}; or its volatility a period as a number, at "
+        "most 1 (100%)."
     ),
     horizon_periods=help.HORIZON_PERIODS,
     factors=(
-        "Optional. Factor returns as decimals: a column per factor, on the rows of returns; the position is then "
-        "hedged and sized on its residual volatility."
+        f"Optional. Factor returns as decimals: a column per factor, on the rows of returns, {help.OLDEST_FIRST}; the "
+        "position is then hedged and sized on its residual volatility."
     ),
 )
 def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=None):
@@ -172,7 +172,7 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
 @worksheet_function(
     returns_on_their_own=True,
     position="Position size in money, e.g. the result of VOL_BUDGET_SIZE.",
-    returns="Returns as decimals (0.01 = 1%): one asset's column, time down the rows; optional header row.",
+    returns=f"Returns as decimals (0.01 = 1%): one asset's column, time down the rows, {help.OLDEST_FIRST}; optional header row.",
     horizon_periods=help.HORIZON_PERIODS,
     method='Optional. Method: "total" (default) for the whole expected P&L, or "alpha" for the part a factor-hedged position earns.',
 )
@@ -191,7 +191,7 @@ def EXPECTED_PNL(position, returns, factors, horizon_periods=None, method=None):
 
 @worksheet_function()
 def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
-    """Variance of one asset split into each factor's part, the idiosyncratic part and the total, with shares."""
+    """Variance of one asset split into each factor's part, the residual part and the total, with shares."""
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
     decomposition = decompose_variance(models.single(), models.factors.values, degrees)
@@ -201,7 +201,7 @@ def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
         decomposition.specific_variance,
         decomposition.total_variance,
     ]
-    labels = [*models.factors.labels, "Factor", "Idiosyncratic", "Total"]
+    labels = [*models.factors.labels, "Factor", "Residual", "Total"]
     values = [[v, decomposition.share(v)] for v in variances]
     return labeled_table(labels, ["variance", "share"], values, corner=models.returns.labels[0])
 
@@ -252,7 +252,7 @@ def FACTOR_RESIDUALS(returns, factors):
 
 @worksheet_function(
     beta="Market beta of the position, a number (e.g. from FACTOR_BETA).",
-    rf="Risk-free rate per period as a decimal: a number, or a column with one rate per period.",
+    rf="Risk-free rate per period as a decimal: a number, or a column with one rate per period, oldest first.",
 )
 def HEDGE_CASH_EFFECT(beta, rf):
     """Return on the cash a market hedge frees or uses each period: positive when beta is above 1."""
