@@ -13,7 +13,7 @@ from factorxl.errors import FactorxlError
 from factorxl.excel.inputs import read_table, read_text_vector
 
 RNG = np.random.default_rng(11)
-NUMBERS = RNG.normal(size=(40, 4)) * [1e-6, 1.0, 1e6, 1e150]  # magnitudes up to the largest accepted
+NUMBERS = RNG.normal(size=(40, 4)) * [1e-6, 1.0, 1e6, 1e45]  # magnitudes up to near the largest accepted (1e50)
 
 
 def with_cell(cells: list, row: int, column: int | None, value) -> list:
@@ -50,7 +50,8 @@ def test_a_flat_column_with_a_header_reads_as_the_same_column_as_a_block():
 @pytest.mark.parametrize("bad, message", [(True, "a logical value"), ("abc", "text 'abc'")])
 def test_the_first_bad_cell_is_named_wherever_the_range_came_from(bad, message):
     for cells, column in ((NUMBERS.tolist(), 2), (NUMBERS[:, 0].tolist(), None)):
-        with pytest.raises(FactorxlError, match=f"x has {message}.* at row 8, column {1 if column is None else 3}"):
+        where = "cell 8" if column is None else "row 8, column 3"  # a flat list may be a row or a column
+        with pytest.raises(FactorxlError, match=f"x has {message}.* at {where} of the range"):
             read_table(with_cell(cells, 7, column, bad), "x", "f")
 
 
@@ -58,7 +59,7 @@ def test_text_labels_read_at_once_or_one_by_one_agree():
     labels = [" Energy", "Banks ", "Energy"] * 5
     assert read_text_vector(labels, "industries", 15) == read_text_vector([[label] for label in labels], "industries")
     assert read_text_vector([*labels[:2], 7.0], "industries") == ("Energy", "Banks", "7")
-    with pytest.raises(FactorxlError, match=r"industries has an empty or invalid cell \('#N/A'\) at position 3"):
+    with pytest.raises(FactorxlError, match=r"industries has an empty or invalid cell \('#N/A'\) at cell 3 of the range"):
         read_text_vector([*labels[:2], "#N/A", *labels], "industries")
 
 
@@ -70,7 +71,8 @@ def test_rows_without_cells_are_refused_as_before(rows, message):
 
 ODD_CELLS = (
     0.0, -0.0, 1.0, 0, 1, 7, None, math.nan, True, False, "0", "1", " 2.5 ", "nan", "-inf", "1e400", "#N/A", "",
-    "abc", 1e155, -1e154, 2**70, datetime.datetime(2020, 1, 31), datetime.date(2021, 6, 30),
+    "abc", 1e155, -1e154, 1e51, -1e50, 1e-50, -3e-51, "2e-60", 5e-324, 2**70, datetime.datetime(2020, 1, 31),
+    datetime.date(2021, 6, 30),
 )
 
 
@@ -91,7 +93,8 @@ def rule_reading(rows: list[list]) -> np.ndarray | tuple[int, int]:
                     number = float(cell)
                 except ValueError:
                     return i, j
-                if isinstance(cell, str) and cell.strip().lower() in {"nan", "-inf"} or not abs(number) <= 1e154:
+                outside = not abs(number) <= 1e50 or 0 < abs(number) < 1e-50
+                if isinstance(cell, str) and cell.strip().lower() in {"nan", "-inf"} or outside:
                     return i, j
                 values[i, j] = number
     return values
@@ -111,7 +114,8 @@ def test_blocks_and_columns_with_odd_cells_read_as_the_rules_say(seed):
         expected = rule_reading(rows)
         if isinstance(expected, tuple):
             i, j = expected
-            with pytest.raises(FactorxlError, match=f"at row {i + 1}, column {j + 1}"):
+            where = f"cell {i + 1}" if cells is not rows else f"row {i + 1}, column {j + 1}"
+            with pytest.raises(FactorxlError, match=f"at {where} of the range"):
                 read_table(cells, "x", "f")
         elif np.isnan(expected).all():
             with pytest.raises(FactorxlError, match="x has no numbers"):

@@ -194,7 +194,7 @@ def test_printed_pages_show_no_hashes_no_errors_and_no_text_under_8_points(libre
     assert not [error for error in ERROR_VALUES if error in text]
     small = [f"{_page_of(pages, i)}: {size:.1f} pt" for i, size in enumerate(pages.smallest) if size < SMALLEST_TEXT]
     assert small == [], (len(small), small[:10])
-    assert ("Shareable copy:" in text) == (kind == "copy")
+    assert ("Shareable copy of" in text) == (kind == "copy")
 
 
 @pytest.mark.parametrize("kind", PRINTED)
@@ -360,7 +360,7 @@ def test_the_famamacbeth_cells_once_misprinted(libreoffice):
     assert book.formulas["Data"]["A1"].alignment.horizontal in (None, "general", "left")  # the title, no longer the data's description
     assert book.formulas["Data"].row_dimensions[1].height in (None, 19)  # the copy's note is not beside row 1
     data = book.formulas["Data"]
-    note = next(cell for ws, cell in every_cell(book.values) if ws.title == "Data" and isinstance(cell.value, str) and cell.value.startswith("Shareable copy:"))
+    note = next(cell for ws, cell in every_cell(book.values) if ws.title == "Data" and isinstance(cell.value, str) and cell.value.startswith("Shareable copy of"))
     assert note.row < 6 and note.column == 1 and "AJ" not in str(data.merged_cells)
     with ZipFile(libreoffice["famamacbeth"]["copy"]) as package:  # the chart draws the 45-degree line its caption names
         chart = package.read("xl/charts/chart1.xml").decode()

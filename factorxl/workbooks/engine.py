@@ -34,6 +34,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import functools
+import inspect
 import math
 import re
 from collections import defaultdict
@@ -46,7 +47,7 @@ import numpy as np
 import schedula as sh
 from formulas.tokens.operand import Error, XlError
 
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, RangePlace
 from factorxl.workbooks.formula_functions import (
     FactorxlErrorValue,
     calls_factorxl,
@@ -65,15 +66,20 @@ from factorxl.workbooks.references import (
     Reference,
     cell_name,
     cell_position,
+    column_letters,
     column_number,
     find_references,
     normalize_spills,
     relative_key,
     replace_references,
+    sheet_text,
 )
 from factorxl.workbooks.workbook_cells import ExcelError, FormulaCell, Position, Sheet, Value, Workbook, read_workbook
 
-__all__ = ["CellProblem", "ExcelError", "FormulaResult", "Recalculation", "Value", "evaluate", "fit_to_range", "recalculate"]
+__all__ = [
+    "CellProblem", "Dependency", "ExcelError", "FormulaResult", "Recalculation", "Value", "dependencies", "evaluate", "fit_to_range",
+    "recalculate",
+]
 
 
 @dataclass(frozen=True)
@@ -280,6 +286,46 @@ def _link(formulas: list[_Formula], workbook: Workbook) -> _Index:
             else:
                 formula.precedents.update(index.within(area))
     return index
+
+
+_OPAQUE_CALL = re.compile(r"\b(?:INDIRECT|OFFSET)\s*\(", re.I)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One formula of a workbook in its dependency graph (see :func:`dependencies`).
+
+    ``reads`` are the areas the formula reads, as written (whole columns and rows are
+    open-ended), a spill reference (``E1#``) as the block its anchor covers.
+    ``precedents`` are the positions, in the list :func:`dependencies` returns, of the
+    formulas owning a cell it reads. ``opaque`` is True when it may read cells that its
+    references do not name (a defined name that is a formula, ``INDIRECT``, ``OFFSET``).
+    """
+
+    cell: FormulaCell
+    reads: tuple[Area, ...]
+    precedents: frozenset[int]
+    opaque: bool
+
+
+def dependencies(workbook: Workbook) -> list[Dependency]:
+    """Every formula of a workbook with the areas it reads and the formulas it depends on."""
+    formulas = _prepare(workbook)
+    index = _link(formulas, workbook)
+    graph = []
+    for formula in formulas:
+        reads = []
+        for area in [r.area for r in formula.references] + [a for a in formula.names.values() if a is not None]:
+            if area.sheet.upper() not in workbook.sheets:
+                continue
+            if area.spill:
+                owner = index.owner.get((area.sheet.upper(), area.top, area.left))
+                block = formulas[owner].cell.ref if owner is not None else None
+                area = block or Area(area.sheet, area.top, area.left, area.top, area.left)
+            reads.append(area)
+        opaque = None in formula.names.values() or bool(_OPAQUE_CALL.search(_QUOTED.sub("", formula.text)))
+        graph.append(Dependency(formula.cell, tuple(reads), frozenset(formula.precedents), opaque))
+    return graph
 
 
 def _closure(seeds: set[int], links: dict[int, set[int]] | list[set[int]]) -> set[int]:
@@ -503,9 +549,9 @@ class _Evaluator:
             key = self._call_key(call[0], call[1], formula)
             if key is not None and key in self.calls:
                 return self.calls[key]
-            arguments = self._direct_arguments(call[1], formula)
-            if arguments is not None:
-                result = self.calls[key] = self._call(call[0], arguments)
+            direct = self._direct_arguments(call[1], formula)
+            if direct is not None:
+                result = self.calls[key] = self._call(call[0], *direct)
                 return result
         return self._with_formulas(formula)
 
@@ -529,10 +575,13 @@ class _Evaluator:
                 key.append(text)
         return tuple(key)
 
-    def _direct_arguments(self, texts: list[str], formula: _Formula) -> list[Any] | None:
-        values = []
+    def _direct_arguments(self, texts: list[str], formula: _Formula) -> tuple[list[Any], list[Area | None]] | None:
+        """The values a direct call passes (as xlwings would) and the range each one came from (None for a constant)."""
+        values: list[Any] = []
+        areas: list[Area | None] = []
         for text in texts:
             text = text.strip()
+            area = None
             if not text:
                 values.append(None)
             elif _NUMBER.fullmatch(text):
@@ -542,20 +591,23 @@ class _Evaluator:
             elif text.upper() in ("TRUE", "FALSE"):
                 values.append(text.upper() == "TRUE")
             elif formula.names.get(text.upper()) is not None:
-                values.append(self.xlwings_value(formula.names[text.upper()]))
+                area = self.bounded(formula.names[text.upper()])
+                values.append(self.xlwings_value(area))
             else:
                 found = find_references(text, formula.cell.sheet)
                 if len(found) != 1 or found[0].text != text:
                     return None
-                values.append(self.xlwings_value(found[0].area))
-        return values
+                area = self.bounded(found[0].area)
+                values.append(self.xlwings_value(area))
+            areas.append(area)
+        return values, areas
 
-    def _call(self, name: str, arguments: list[Any]) -> np.ndarray:
+    def _call(self, name: str, arguments: list[Any], areas: list[Area | None]) -> np.ndarray:
+        function = self.functions[name].function
         try:
-            block = np.asarray(from_raw(self.functions[name].function(*arguments)), dtype=object)
+            block = np.asarray(from_raw(function(*arguments)), dtype=object)
         except Exception as error:  # noqa: BLE001 - Excel shows any failure as #VALUE!; the message is kept
-            message = str(error) if isinstance(error, FactorxlError) else f"{type(error).__name__}: {error}"
-            return np.array([[ExcelError("#VALUE!", message)]], dtype=object)
+            return np.array([[ExcelError("#VALUE!", _sheet_message(error, function, areas))]], dtype=object)
         return _python_block(block)
 
     def _with_formulas(self, formula: _Formula) -> np.ndarray:
@@ -630,6 +682,32 @@ class _Evaluator:
         if definition is not None and len(found) == 1:
             return found[0].area
         raise _Unsupported(f"the name {name} is not defined (#NAME?)")
+
+
+def _sheet_message(error: Exception, function: Callable[..., Any], areas: list[Area | None]) -> str:
+    """A function's failure as its cell shows it: factorxl's message, naming the cell (or column) of the
+    argument's range it is about when that argument is a range of the sheet; any other error by its type."""
+    if not isinstance(error, FactorxlError):
+        return f"{type(error).__name__}: {error}"
+    parameters = list(inspect.signature(function).parameters)[: len(areas)]
+    place = error.place
+    if place is None or place.argument not in parameters or areas[parameters.index(place.argument)] is None:
+        return str(error)
+    return error.message_at(place_address(place, areas[parameters.index(place.argument)]))
+
+
+def place_address(place: RangePlace, area: Area) -> str:
+    """Where a :class:`RangePlace` of an argument read from ``area`` is on the sheet: ``cell Data!B6``, or
+    ``column A (Data!A2:A301)`` for a whole column. A single row arrives as a flat list, whose cells the
+    function counts as rows: they run across the sheet's row."""
+    across = area.top == area.bottom and area.right > area.left
+    if place.row is None:
+        if across:
+            return f"row {area.top} ({area.text})"
+        column = area.left + place.column - 1
+        return f"column {column_letters(column)} ({Area(area.sheet, area.top, column, area.bottom, column).text})"
+    row, column = (area.top, area.left + place.row - 1) if across else (area.top + place.row - 1, area.left + place.column - 1)
+    return f"cell {sheet_text(area.sheet)}!{cell_name(row, column)}"
 
 
 def _same(a: Area, b: Area) -> bool:

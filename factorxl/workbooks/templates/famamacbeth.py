@@ -192,11 +192,11 @@ def _model(sheet: Sheet, model: str, count: int, excess: str, factors: str, last
         row += height + 2
     premia = tables["fm"]
     first = row + 1
-    sheet.heading(first, 0, "First pass: each portfolio's excess return on the factors (alpha and idio vol annualized with periods_per_year)")
+    sheet.heading(first, 0, "First pass: each portfolio's excess return on the factors (alpha and residual vol annualized with periods_per_year)")
     width = count + 7
     fund = sheet.spill(first + 1, 0, ASSETS + 1, width, f"=FUND_TABLE({excess},{factors},{ppy})", ["text", "pct", "ratio", *["coef"] * count, "pct", "ratio", "ratio", "count"])
     sheet.labels_of(fund, ("fund", *window.portfolios))
-    sheet.labels_of(fund, ("fund", "alpha", "t(alpha)", *FACTORS[:count], "idio vol", "R-squared", "years", "observations"), across=True)
+    sheet.labels_of(fund, ("fund", "alpha", "t(alpha)", *FACTORS[:count], "residual vol", "R-squared", "years", "observations"), across=True)
     top = first + ASSETS + 3
     sheet.heading(top, 0, "Pricing errors: each portfolio's average excess return against the one the premia predict")
     sheet.header(top + 1, 0, ["portfolio", "average excess", "predicted", "pricing error"])
