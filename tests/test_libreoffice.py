@@ -18,11 +18,11 @@ from zipfile import ZipFile
 
 import openpyxl
 import pytest
-from openpyxl.utils.cell import coordinate_from_string, range_boundaries
+from openpyxl.utils.cell import range_boundaries
 
 from factorxl.workbooks.formula_functions import calls_factorxl
 from factorxl.workbooks.share import share_workbook
-from factorxl.workbooks.templates.layout import MIN_PRINT_SCALE, NUMBER_FORMATS
+from factorxl.workbooks.templates.layout import INPUT_FILL, MIN_PRINT_SCALE, NUMBER_FORMATS
 from tests.libreoffice import PrintedPages, convert, missing, require_soffice, values_only
 from tests.workbook_checks import Book, every_cell, twin_difference_headers
 
@@ -169,8 +169,7 @@ def _compact(text: str) -> str:
 def printed_cells(book: Book):
     """Every (worksheet, cell) a sheet prints: inside its print area, on a visible row."""
     for ws in book.values.worksheets:
-        area = book.formulas[ws.title].print_area  # 'Model'!$A$1:$I$100, or None for a sheet of charts
-        left, top, right, bottom = range_boundaries(area.split("!")[-1].replace("$", "")) if area else (1, 1, ws.max_column, ws.max_row)
+        left, top, right, bottom = _print_bounds(book, ws.title)
         hidden = {r for r, dimension in book.formulas[ws.title].row_dimensions.items() if dimension.hidden}
         for row in ws.iter_rows(min_row=top, max_row=bottom, min_col=left, max_col=right):
             for cell in row:
@@ -273,14 +272,14 @@ def test_p_values_never_show_as_zero(libreoffice, name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_numeric_headers_are_right_aligned(built_books, name):
-    """A header over a column of numbers is right-aligned like them (spilled header rows too)."""
+    """A text over a number (a header, spilled header rows too) is right-aligned like it; row
+    labels (column A), notes (italic) and text inputs aside."""
     book = _book(built_books[name].path)
     left = []
     for ws, cell in printed_cells(book):
-        below = ws.cell(cell.row + 1, cell.column).value
         styled = book.formulas[ws.title][cell.coordinate]
-        header = styled.font.b or (styled.fill.fgColor.rgb or "")[-6:] == "DDEBF7"
-        if isinstance(cell.value, str) and header and _is_number(below) and styled.alignment.horizontal != "right":
+        header = cell.column > 1 and not styled.font.i and (styled.fill.fgColor.rgb or "")[-6:] != INPUT_FILL
+        if isinstance(cell.value, str) and header and _is_number(ws.cell(cell.row + 1, cell.column).value) and styled.alignment.horizontal != "right":
             left.append(f"{ws.title}!{cell.coordinate} {cell.value!r}")
     assert left == [], (len(left), left[:10])
 
@@ -391,34 +390,47 @@ class Carlito:
         return advance / units * size * 96 / 72
 
 
-def _column_pixels(ws, column: str) -> float:
-    """A column's width in pixels: Excel's characters of 7 pixels (Calibri 11) plus 5 of margin."""
-    dimension = ws.column_dimensions.get(column)
-    width = dimension.width if dimension is not None and dimension.customWidth else 8.43
-    for dimension in ws.column_dimensions.values():  # a width given to a range of columns
-        if dimension.min and dimension.max and dimension.min <= openpyxl.utils.column_index_from_string(column) <= dimension.max and dimension.customWidth:
+def _column_pixels(ws, column: int) -> int:
+    """A column's width in pixels: Excel stores characters of 7 pixels (Calibri 11), its 5 pixels
+    of padding included (a width of 15 is stored as 15.71 and is 110 pixels)."""
+    width = 8.43 + 5 / 7
+    for dimension in ws.column_dimensions.values():  # a width given to one column or a range of them
+        if dimension.min and dimension.max and dimension.min <= column <= dimension.max and dimension.customWidth:
             width = dimension.width
-    return int(width * 7 + 5)
+    return int(width * 7 + 0.5)
+
+
+def _print_bounds(book: Book, title: str) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of a sheet's print area (the used range when it has none)."""
+    area = book.formulas[title].print_area  # 'Model'!$A$1:$I$100, or None for a sheet of charts
+    ws = book.values[title]
+    return range_boundaries(area.split("!")[-1].replace("$", "")) if area else (1, 1, max(ws.max_column, 26), ws.max_row)  # charts: the page
 
 
 def clipped_labels(path: Path, font: Carlito) -> tuple[list[str], int]:
-    """Text cells cut off by a non-empty neighbour (the width their text needs, with the cell's
-    3-pixel margins, is more than the column's), and how many text cells were checked."""
-    formats, values = _book(path).formulas, _book(path).values
+    """Printed text cells whose text does not fit where it may show (Carlito's widths, the cell's
+    3-pixel margins): a left-aligned text in its column and the empty cells right of it up to the
+    edge of the printed area, a right-aligned one in its column and the empty cells left of it;
+    and how many text cells were checked."""
+    book = _book(path)
     clipped, checked = [], 0
-    for shown, cell in every_cell(values):
-        ws = formats[shown.title]
+    for shown, cell in printed_cells(book):
+        ws = book.formulas[shown.title]
         styled = ws[cell.coordinate]
-        if not isinstance(cell.value, str) or styled.alignment.wrap_text:
+        merged = any(cell.coordinate in ranges for ranges in ws.merged_cells.ranges)
+        if not isinstance(cell.value, str) or not cell.value.strip() or styled.alignment.wrap_text or merged:
             continue
-        if shown.cell(cell.row, cell.column + 1).value is None:
-            continue  # the text runs on into the empty cell
-        column, _ = coordinate_from_string(cell.coordinate)
+        left, _, right, _ = _print_bounds(book, shown.title)
+        step = -1 if styled.alignment.horizontal == "right" else 1
+        available, column = _column_pixels(ws, cell.column), cell.column + step
+        while left <= column <= right and shown.cell(cell.row, column).value in (None, ""):
+            available += _column_pixels(ws, column)
+            column += step
         indent = 10 * (styled.alignment.indent or 0)  # about 10 pixels an indent level
         needed = font.width(cell.value, styled.font.sz or 11, bool(styled.font.b), bool(styled.font.i)) + 6 + indent
         checked += 1
-        if needed > _column_pixels(ws, column):
-            clipped.append(f"{ws.title}!{cell.coordinate} {cell.value!r} needs {needed:.0f} px of {_column_pixels(ws, column)}")
+        if needed > available:
+            clipped.append(f"{shown.title}!{cell.coordinate} {cell.value!r} needs {needed:.0f} px of {available}")
     return clipped, checked
 
 

@@ -194,7 +194,8 @@ def _exposures(book: Book, u: _Universe) -> _Exposures:
         sheet.spill(row + 2 + N, 5 + j, 1, 1, f"=MAX(ABS({x.column(4 + j)}-{area(sheet.name, row + 2, 5 + j, row + 1 + N, 5 + j)}))", "sci")
     row += N + 5
     sheet.heading(row, 0, "Checks: cap-weighted means (RISK_EXPOSURE of the benchmark) and equal-weighted stds")
-    sheet.spill(row + 1, 0, K + 1, 2, f"=RISK_EXPOSURE({u.benchmark_column},{x.matrix})", ["text", "ratio"])
+    checks = sheet.spill(row + 1, 0, K + 1, 2, f"=RISK_EXPOSURE({u.benchmark_column},{x.matrix})", ["text", "ratio"])
+    sheet.labels_of(checks, ("factor", "benchmark"), across=True)
     sheet.note(row + 1, 3, "industry rows = industry cap weights; style rows = 0 (script: [-0. 0. -0.])")
     sheet.label(row + K + 3, 0, "equal-weighted std (STDEV.P)")
     for j in range(3):

@@ -13,6 +13,8 @@ from factorxl.excel.summary import summary_labels
 from factorxl.workbooks.templates.layout import Block, Columns, Sheet
 
 TWIN_HEADER = ("Excel twin", "factorxl - twin")
+_COLUMNS = ("coef", "std err", "t", "p-value", "lower 95%", "upper 95%")
+"""FACTOR_REGRESS's column labels."""
 _SUMMARY_KINDS = {
     "Prob (F-statistic)": "pvalue",
     "Prob(Omnibus)": "pvalue",
@@ -87,6 +89,7 @@ def regression_table(
     for offset, kind in ((0, "ratio"), (1, "ratio"), (2, "count")):  # R-squared, adjusted, observations: as their twins
         sheet.format_rows(table, 2 + k + offset, kind)
     sheet.labels_of(table, [*y.labels, "alpha", *x.labels, *_SUMMARY])
+    sheet.labels_of(table, (y.labels[0], *_COLUMNS), across=True)
     sheet.header(row + 1, col + 7, TWIN_HEADER)
     twin_col = col + 7
     first = row + 2
