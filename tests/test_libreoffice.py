@@ -199,9 +199,10 @@ def test_printed_pages_show_no_hashes_no_errors_and_no_text_under_8_points(libre
 @pytest.mark.parametrize("kind", PRINTED)
 @pytest.mark.parametrize("name", NAMES)
 def test_printed_labels_are_whole(libreoffice, name, kind):
-    """Every text a sheet prints appears whole, as often as the sheet holds it: a label is cut
-    at a non-empty neighbour or at the edge of the printed area or of the page (a note run on
-    past the last column, a right-aligned header wider than its column)."""
+    """Every text a sheet prints is on the pages, whole and as often as the sheet holds it (none
+    left out of the printed area or on a hidden row). LibreOffice writes a text its cell clips
+    whole under a clipping path: whether each fits its cell is measured by
+    test_every_label_shows_in_full."""
     book, pages = _printed(libreoffice, name, kind)
     printed = _compact("".join(pages.texts))
     labels = Counter(_compact(cell.value) for _, cell in printed_cells(book) if isinstance(cell.value, str) and cell.value.strip())
