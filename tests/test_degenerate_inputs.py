@@ -196,7 +196,9 @@ def test_returns_too_small_for_the_factors_are_refused_not_given_infinite_t_stat
         udfs.FACTOR_SUMMARY(returns, factor)
 
 
-def test_optimize_min_te_with_exposures_near_1e144_gives_a_message():
+def test_optimize_min_te_with_exposures_near_1e144_names_the_contradiction():
+    """Budget and three exposure targets on two stocks: the third constraint contradicts the
+    first two, however small the weights (of order 1e-146) that come close to all of them."""
     exposures = [
         ["f1", "f2", "f3"],
         [7.505651207621898e143, 5.808638546751911e143, -4.825458640169033e142],
@@ -208,5 +210,5 @@ def test_optimize_min_te_with_exposures_near_1e144_gives_a_message():
         [0.000953614762953558, -0.00026440715587243977, 0.001280337324164729],
     ]
     targets = [-0.004526883696005288, 0.01758730448332338, 0.0027056212890951936]
-    with pytest.raises(FactorxlError, match="the covariance matrix is singular on the constrained weights"):
+    with pytest.raises(FactorxlError, match="the constraints are infeasible: constraint 3 contradicts the others"):
         udfs.OPTIMIZE_MIN_TE(exposures, covariance, [1.068317171214307, 2.612878813168967], targets)

@@ -198,6 +198,14 @@ def test_infeasible_equality_constraints(mini):
         udfs.OPTIMIZE_MIN_TE(mini["X"], mini["F"], mini["spec"], targets)
 
 
+def test_weights_without_risk_are_refused_as_a_singular_covariance():
+    """No specific risk and one factor: every budget-neutral mix of the two stocks of exposure
+    1 has zero risk, so no single minimum exists (the numbers are exact in binary, so every
+    machine finds the system singular)."""
+    with pytest.raises(FactorxlError, match="the covariance matrix is singular on the constrained weights"):
+        udfs.OPTIMIZE_MIN_TE([[1.0], [1.0], [2.0]], [[0.04]], col([0.0, 0.0, 0.0]), [None])
+
+
 def test_infeasible_bounds(mini):
     targets = [[None, None, None, None, 5.0, None, None]]  # a VALUE tilt long-only cannot reach
     with pytest.raises(FactorxlError, match="the constraints are infeasible: no weights satisfy the equalities within the bounds"):
