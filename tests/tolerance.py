@@ -1,0 +1,28 @@
+"""Comparing computed numbers: within a tolerance, never by ``==``.
+
+Another machine (another BLAS kernel, another memory alignment, another library version)
+rounds the last digits of a computed number differently, so the tests compare every number
+with a tolerance suited to the computation, integers included: a workbook stores a computed
+0.0 as the integer 0 where another machine computes 4.4e-16. Text, logicals and empty cells
+compare exactly.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pytest
+
+
+def is_number(value: object) -> bool:
+    """An int or a float (NumPy's too), never a logical: a cell's TRUE is not the number 1."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def same_value(actual: object, expected: object, *, rtol: float, atol: float) -> bool:
+    """Two numbers within ``rtol`` of ``expected`` or ``atol`` of it (near zero; NaN equals
+    NaN); anything else equal."""
+    if is_number(actual) and is_number(expected):
+        return actual == pytest.approx(expected, rel=rtol, abs=atol, nan_ok=True)
+    return actual == expected
