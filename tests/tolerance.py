@@ -14,6 +14,9 @@ import numbers
 import numpy as np
 import pytest
 
+ROUNDING = 1e-12
+"""Relative difference between two machines' results of a well-conditioned computation."""
+
 
 def is_number(value: object) -> bool:
     """An int or a float (NumPy's too), never a logical: a cell's TRUE is not the number 1."""
@@ -26,3 +29,13 @@ def same_value(actual: object, expected: object, *, rtol: float, atol: float) ->
     if is_number(actual) and is_number(expected):
         return actual == pytest.approx(expected, rel=rtol, abs=atol, nan_ok=True)
     return actual == expected
+
+
+def printed_as(value: float, printed: str) -> bool:
+    """Whether ``value`` shows as ``printed`` at the printed precision: within half a unit of its
+    last digit ("6937." has units of 1, "0.00" of 0.01, "-5.303e+04" of 10, "7.17e-17" of
+    1e-19), give or take another machine's rounding of ``value``."""
+    mantissa, _, exponent = printed.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    unit = 10.0 ** (int(exponent or 0) - decimals)
+    return abs(value - float(printed)) <= 0.5 * unit * (1 + 1e-9) + ROUNDING * abs(value)
