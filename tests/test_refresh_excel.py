@@ -152,7 +152,7 @@ def test_chart_caches_equal_the_cells_they_read(tmp_path):
     data = _values(book, "Data")
     kind, points = caches["Data!$E$2:$E$61"]
     assert kind == b"numRef"
-    assert [float(p) for p in points] == [data[f"E{r}"].value for r in range(2, 62)]
+    assert [float(p) for p in points] == [data[f"E{r}"].value for r in range(2, 62)]  # the same value written twice: exact
     assert content["xl/charts/chart1.xml"] != members(book)["xl/charts/chart1.xml"]
 
     text_book = tmp_path / "text.xlsx"

@@ -31,6 +31,17 @@ def same_value(actual: object, expected: object, *, rtol: float, atol: float) ->
     return actual == expected
 
 
+def assert_same_cells(actual: object, expected: object, *, rtol: float, atol: float, where: str = "") -> None:
+    """Cells, or rows of them nested in lists or tuples: the same shape, numbers by
+    :func:`same_value`, everything else equal."""
+    if isinstance(actual, (list, tuple)) and isinstance(expected, (list, tuple)):
+        assert len(actual) == len(expected), (where, actual, expected)
+        for i, (mine, theirs) in enumerate(zip(actual, expected)):
+            assert_same_cells(mine, theirs, rtol=rtol, atol=atol, where=f"{where}[{i}]")
+    else:
+        assert same_value(actual, expected, rtol=rtol, atol=atol), (where, actual, expected)
+
+
 def printed_as(value: float, printed: str) -> bool:
     """Whether ``value`` shows as ``printed`` at the printed precision: within half a unit of its
     last digit ("6937." has units of 1, "0.00" of 0.01, "-5.303e+04" of 10, "7.17e-17" of
@@ -39,3 +50,10 @@ def printed_as(value: float, printed: str) -> bool:
     decimals = len(mantissa.partition(".")[2])
     unit = 10.0 ** (int(exponent or 0) - decimals)
     return abs(value - float(printed)) <= 0.5 * unit * (1 + 1e-9) + ROUNDING * abs(value)
+
+
+def assert_same_results(actual: object, expected: object) -> None:
+    """Two results of one function on the same numbers passed in another form (a flat list for
+    a column, numbers as text, an omitted argument): equal up to rounding, which may change with
+    the arrays' memory layout; ``atol`` for results near zero of unit-scale inputs."""
+    assert_same_cells(actual, expected, rtol=ROUNDING, atol=1e-15)
