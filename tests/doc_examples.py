@@ -158,7 +158,7 @@ def _characteristics_table(portfolios: pd.DataFrame, names: list[str]) -> Cells:
 
 @functools.cache
 def _minimodel_blocks() -> dict[str, tuple[np.ndarray, list[str] | None]]:
-    from factorxl.core import minimodel as mm
+    from factorxl.workbooks.templates import minimodel_example as mm
 
     results = mm.minimodel()
     names = list(results.exposures.factor_names)
@@ -199,7 +199,7 @@ def _minimodel_blocks() -> dict[str, tuple[np.ndarray, list[str] | None]]:
 
 def attribution_inputs(results) -> tuple[np.ndarray, np.ndarray]:
     """The MiniModel's factor returns and active specific returns of months 1-3."""
-    from factorxl.core import minimodel as mm
+    from factorxl.workbooks.templates import minimodel_example as mm
 
     later = mm.later_factor_returns(results.regression.industry_weights, results.exposures.industry_columns)
     factor_returns = np.vstack([results.regression.factor_returns, later])

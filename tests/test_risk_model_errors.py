@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from factorxl import udfs
-from factorxl.core import minimodel as mm
+from factorxl.workbooks.templates import minimodel_example as mm
 from factorxl.errors import FactorxlError
 
 FACTORS = ["MKT", "Tech", "Fin", "Cons", "VALUE", "MOM", "SIZE"]

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from factorxl import udfs
-from factorxl.core import minimodel as mm
+from factorxl.workbooks.templates import minimodel_example as mm
 from tests.conftest import shared_data_dir
 from tests.tolerance import assert_same_results, printed_as
 
@@ -302,7 +302,7 @@ def test_section9_chapter2(seed):
     assert "factor share 68.9%" in ns["printed"]
 
 
-def test_core_minimodel_reproduces_the_script(seed):
+def test_minimodel_example_reproduces_the_script(seed):
     ns = seed
     for ours, theirs in [
         (mm.CAPS, ns["cap"]), (mm.BOOK_TO_PRICE, ns["btp"]), (mm.MOMENTUM, ns["mom_raw"]),
