@@ -26,6 +26,7 @@ COMMANDS = {
     "data": ("factorxl.data.data_command", "list, update or clear the datasets in factorxl's download cache"),
     "refresh": ("factorxl.workbooks.refresh_command", "recalculate a workbook's formulas without Excel"),
     "share": ("factorxl.workbooks.share_command", "write a copy of a workbook with factorxl's formulas replaced by their values"),
+    "server": ("factorxl.server.server_command", "make an xlwings Server project serving factorxl's functions, or start it"),
     "setup": ("factorxl.integration.setup_command", "set up xlwings in Excel on this machine (Windows)"),
     "vba": ("factorxl.integration.vba_command", "write the VBA modules that declare factorxl's functions"),
 }

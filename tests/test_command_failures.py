@@ -56,6 +56,8 @@ FAILURES = {
     "share: --out is a file": (["share", "{book}", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
     "share: missing book": (["share", "{tmp}/missing.xlsx"], ExitCode.CANNOT, ["does not exist"]),
     "vba: --out is a file": (["vba", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
+    "server: an option of init given to run": (["server", "run", "{tmp}", "--data", "{tmp}"], ExitCode.USAGE, ["--data does not apply to run"]),
+    "server: no workers": (["server", "run", "{tmp}", "--workers", "0"], ExitCode.USAGE, ["--workers must be 1 or more"]),
     "setup: --xlstart is a file": (["setup", "--home", "{tmp}/home", "--xlstart", "{file}"], ExitCode.CANNOT, ["cannot use", "existing.txt"]),
 }
 
