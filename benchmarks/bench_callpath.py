@@ -18,6 +18,9 @@ repetition), BLAS runs on one thread, and the table shows medians of CPU time. T
 full call at most 2x its reference. The last column, "strict", is the ratio against
 ``np.array`` of the inputs plus the core alone, without the result's lists.
 
+FACTOR_BETA is also timed against the least any solver does: ``np.array`` of its inputs, a bare
+NumPy normal-equations solve and the betas' list (target: at most 2x).
+
 Usage: ``python benchmarks/bench_callpath.py [NAME ...]`` (names restrict the run; the data for
 ``FF_FACTORS`` from ``$FACTORXL_SHARED_DATA``, default ``../shared/data``).
 """
@@ -270,6 +273,14 @@ def data_cases() -> list[Case]:
     ]
 
 
+def normal_equations(returns: list, factors: list) -> list:
+    """FACTOR_BETA's betas the barest way: np.array of the inputs, the normal equations with an
+    intercept solved by NumPy, the betas' list."""
+    y, x = np.array(returns, dtype=float), np.array(factors, dtype=float)
+    design = np.column_stack([np.ones(len(y)), x])
+    return np.linalg.solve(design.T @ design, design.T @ y)[1:].tolist()
+
+
 def main() -> None:
     cases = single_asset_cases() + premia_cases() + risk_cases() + data_cases()
     chosen = set(sys.argv[1:])
@@ -282,6 +293,8 @@ def main() -> None:
         candidates[case.name + " full"] = case.full_call
         candidates[case.name + " reference"] = case.reference
         candidates[case.name + " core"] = case.core_call
+        if case.name == "FACTOR_BETA":
+            candidates["FACTOR_BETA normal equations"] = lambda raw=case.raw: normal_equations(*raw)
     times = fair.interleaved_medians(candidates, repeat=7)
     print(f"{'function':<30} {'full call':>11} {'reference':>11} {'ratio':>7} {'strict':>7}")
     ratios = {}
@@ -292,6 +305,10 @@ def main() -> None:
     worst = max(ratios, key=ratios.get)
     over = [name for name, ratio in ratios.items() if ratio > 2.0]
     print(f"worst: {worst} {ratios[worst]:.2f}x; above 2x: {len(over)} of {len(ratios)} ({', '.join(over) or 'none'})")
+    if "FACTOR_BETA normal equations" in times:
+        floor = times["FACTOR_BETA normal equations"]
+        print(f"FACTOR_BETA against a bare NumPy normal-equations solve ({floor * 1e3:.2f}ms): "
+              f"{times['FACTOR_BETA full'] / floor:.2f}x (target: at most 2x)")
 
 
 if __name__ == "__main__":

@@ -12,8 +12,15 @@ refresh and openpyxl interleaved):
 * ``whole column``: ``=FACTOR_BETA(Data!B:B, Data!C:C)`` over 10,000 rows. Target: < 2 s.
 * ``5,000 formulas``: a filled-down column of 5,000 rolling ``FACTOR_BETA`` over 60 rows.
   Target: < 5 s.
+* ``batch`` (with ``--data``): 20 books, 5 copies of each of the four templates, refreshed
+  (a) by a shell loop of ``factorxl refresh`` processes, (b) by one warm process refreshing
+  them one after the other, (c) by ``factorxl refresh ... --jobs 2``. Each runs as its own
+  process tree, timed on the wall clock; the CPU time of each is reported beside it. Since a
+  shared machine stretches wall-clock times, the pool's speedup is also computed from CPU
+  times: one warm process's CPU over the pool's critical path (loading the engine once plus
+  the busiest worker's books). Target: the pool at least 1.6x one warm process.
 
-Usage: ``python benchmarks/bench_refresh.py [--data DIR] [--repeat N]``.
+Usage: ``python benchmarks/bench_refresh.py [--data DIR] [--repeat N] [--only CASE ...]``.
 """
 
 from __future__ import annotations
@@ -21,8 +28,13 @@ from __future__ import annotations
 import fair  # noqa: F401  (first: pins BLAS to one thread)
 
 import argparse
+import json
 import os
+import resource
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -113,6 +125,73 @@ def built_msft(folder: Path, data: Path | None) -> tuple[Path, str]:
     return path, "an MSFT-sized stand-in (no data)"
 
 
+CASE_NAMES = {"msft": "msft", "100 formulas": "100", "whole column": "column", "5,000 formulas": "5000"}
+BATCH_COPIES = 5
+BATCH_TARGET = 1.6
+_WARM = """
+import json, sys, time
+started = time.process_time()
+from factorxl.workbooks.batch import plan, run
+loaded = time.process_time() - started
+books, out, workers = json.loads(sys.argv[1])
+outcomes = list(run(plan(books, out), workers))
+busiest = {}
+for outcome in outcomes:
+    busiest[outcome.process] = busiest.get(outcome.process, 0.0) + outcome.cpu_seconds
+print(json.dumps({"loaded": loaded, "busiest": max(busiest.values()), "codes": sorted({o.code for o in outcomes})}))
+"""
+
+
+def _timed(commands: list[list[str]], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall-clock and CPU seconds (the processes and their children) of commands run one after the other."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started, output = time.perf_counter(), ""
+    for command in commands:
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        if done.returncode not in (0,):
+            raise SystemExit(f"{' '.join(command[:4])}...: exit {done.returncode}\n{done.stderr[-2000:]}")
+        output = done.stdout
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), output
+
+
+def batch_case(folder: Path, data: Path) -> None:
+    """20 books (5 copies of each template): a shell loop, one warm process, and a pool of 2 workers."""
+    from factorxl.workbooks.build import TEMPLATES, build_workbook, template_source
+
+    templates = folder / "templates"
+    templates.mkdir(parents=True)
+    built = [build_workbook(name, templates, template_source(name, data, None), progress=False).path for name in TEMPLATES]
+    books = []
+    for copy in range(BATCH_COPIES):
+        (folder / f"copy{copy}").mkdir()
+        for path in built:
+            books.append(str(shutil.copy(path, folder / f"copy{copy}" / path.name)))
+    env = {**os.environ, "FACTORXL_DATA_DIR": str(data), "FACTORXL_DATA_VINTAGE": "v202510"}
+    factorxl = [sys.executable, "-m", "factorxl.cli", "refresh"]
+    loop_wall, loop_cpu, _ = _timed([[*factorxl, book, "--out", str(folder / "loop"), "--quiet"] for book in books], env)
+    script = [sys.executable, "-c", _WARM]
+    warm_wall, warm_cpu, warm = _timed([[*script, json.dumps([books, str(folder / "warm"), 1])]], env)
+    pool_wall, pool_cpu, pool = _timed([[*script, json.dumps([books, str(folder / "pool"), 2])]], env)
+    command_wall, command_cpu, _ = _timed([[*factorxl, *books, "--out", str(folder / "command"), "--jobs", "2", "--quiet"]], env)
+    warm, pool = json.loads(warm), json.loads(pool)
+    critical = pool["loaded"] + pool["busiest"]
+    cpu_speedup = warm_cpu / critical
+    print(
+        f"{'batch':>15}: {'met' if cpu_speedup >= BATCH_TARGET else 'MISSED'} (target >= {BATCH_TARGET}x one warm process); "
+        f"{len(books)} books, wall clock (CPU): shell loop {loop_wall:.1f} s ({loop_cpu:.1f} s); one warm process "
+        f"{warm_wall:.1f} s ({warm_cpu:.1f} s); pool of 2 {pool_wall:.1f} s ({pool_cpu:.1f} s; critical path "
+        f"{critical:.1f} s: loading {pool['loaded']:.1f} s + busiest worker {pool['busiest']:.1f} s); "
+        f"factorxl refresh --jobs 2 {command_wall:.1f} s ({command_cpu:.1f} s)"
+    )
+    print(
+        f"{'':>15}  pool speedup: {warm_cpu / critical:.2f}x one warm process and {loop_cpu / critical:.2f}x the shell loop "
+        f"by CPU; {warm_wall / pool_wall:.2f}x and {loop_wall / pool_wall:.2f}x by this run's wall clock "
+        f"(--jobs 2: {warm_wall / command_wall:.2f}x and {loop_wall / command_wall:.2f}x)"
+    )
+
+
 def _openpyxl_round_trip(path: Path, out: Path) -> None:
     import openpyxl
 
@@ -123,7 +202,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=os.environ.get("FACTORXL_SHARED_DATA"), help="the shared data folder")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each timing (median)")
+    parser.add_argument("--only", nargs="+", help="run only these cases (msft, 100, column, 5000, batch)")
     args = parser.parse_args()
+    chosen = set(args.only or ("msft", "100", "column", "5000", "batch"))
 
     from factorxl.workbooks.refresh import refresh_workbook  # imported before timing, as openpyxl is
     with tempfile.TemporaryDirectory() as folder:
@@ -140,6 +221,8 @@ def main() -> None:
             "msft": (1.0, None), "100 formulas": (2.0, None), "whole column": (None, 2.0), "5,000 formulas": (None, 5.0)
         }
         for name, path in cases.items():
+            if CASE_NAMES[name] not in chosen:
+                continue
             refreshed, round_trips = [], []
             for _ in range(args.repeat):
                 report = None
@@ -163,6 +246,11 @@ def main() -> None:
                 f"{'full' if report.full else 'factorxl + downstream'}); openpyxl load+save {openpyxl_s:6.2f} s; "
                 f"ratio {refresh_s / openpyxl_s:.2f}x"
             )
+        if "batch" in chosen:
+            if args.data is None:
+                print(f"{'batch':>15}: skipped (builds the four templates: give --data)")
+            else:
+                batch_case(folder / "batch", Path(args.data))
 
 
 if __name__ == "__main__":

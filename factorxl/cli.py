@@ -68,6 +68,14 @@ def os_error_message(error: OSError) -> str:
     return f"cannot use {path} ({error.strerror or error}); {advice}"
 
 
+def internal_error_line(error: Exception) -> str:
+    """What an unexpected error says: its kind and message, and how to report it."""
+    return (
+        f"internal error ({type(error).__name__}: {error}); please report it with the command you ran "
+        f"and factorxl {__version__}"
+    )
+
+
 def add_out_option(parser: argparse.ArgumentParser, what: str, default: str | None, default_text: str) -> None:
     """The ``--out DIR`` option, the same kind of thing for every command: the folder ``what`` goes to."""
     parser.add_argument(
@@ -114,11 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{prefix}: stopped; nothing half-written was left behind", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except Exception as error:  # noqa: BLE001 - a bug gets one line too, never a traceback
-        print(
-            f"{prefix}: internal error ({type(error).__name__}: {error}); please report it with the command you ran "
-            f"and factorxl {__version__}",
-            file=sys.stderr,
-        )
+        print(f"{prefix}: {internal_error_line(error)}", file=sys.stderr)
         return ExitCode.INTERNAL
 
 

@@ -11,7 +11,9 @@ class ExitCode(IntEnum):
     DONE = 0
     """Everything was done."""
     PARTLY_DONE = 1
-    """Done in part: ``build`` left a workbook (or a part of one) out for want of data."""
+    """Done in part: ``build`` left a workbook (or a part of one) out for want of data; ``refresh``
+    wrote a workbook whose formulas now show error values it did not hold (listed), or some of
+    several workbooks could not be refreshed (named)."""
     USAGE = 2
     """The command line is wrong: an unknown command or option, a missing or invalid value."""
     CANNOT = 3
@@ -29,7 +31,7 @@ class ExitCode(IntEnum):
 
 SUMMARY = {
     ExitCode.DONE: "done",
-    ExitCode.PARTLY_DONE: "done in part (data missing)",
+    ExitCode.PARTLY_DONE: "done in part (data missing, new error values, some books failed)",
     ExitCode.USAGE: "wrong command line",
     ExitCode.CANNOT: "cannot be done (nothing changed)",
     ExitCode.NOT_EVALUATED: "formulas that cannot be evaluated without Excel (nothing written)",

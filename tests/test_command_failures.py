@@ -51,6 +51,8 @@ FAILURES = {
     "refresh: not a workbook": (["refresh", "{file}"], ExitCode.CANNOT, ["is not an Excel workbook"]),
     "refresh: a broken workbook": (["refresh", "{fake}"], ExitCode.CANNOT, ["not a valid .xlsx file", "save it again"]),
     "refresh: --out is a file": (["refresh", "{book}", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
+    "refresh: --jobs 0": (["refresh", "{book}", "--jobs", "0"], ExitCode.USAGE, ["--jobs takes a whole number", "--help"]),
+    "refresh: a book given twice": (["refresh", "{book}", "{book}"], ExitCode.USAGE, ["given twice", "--help"]),
     "data: unknown action": (["data", "fetch"], ExitCode.USAGE, ["invalid choice: 'fetch'", "see factorxl data --help"]),
     "data: --from nowhere": (["data", "update", "X", "--from", "{tmp}/nowhere", "--cache", "{tmp}/cache"], ExitCode.CANNOT, ["neither a folder nor an http"]),
     "share: --out is a file": (["share", "{book}", "--out", "{file}"], ExitCode.CANNOT, ["is a file", "--out takes a folder"]),
@@ -90,7 +92,10 @@ def test_refresh_of_unevaluable_formulas_lists_them_under_one_line(tmp_path, cap
     assert cli.main(["refresh", str(book), "--quiet"]) == ExitCode.NOT_EVALUATED
     first, *listed = capsys.readouterr().err.splitlines()
     assert first.startswith("factorxl refresh: 1 formula(s) of") and first.endswith("nothing was written:")
-    assert listed == ["  S!A1: =NOSUCHFUNC(1): unknown function NOSUCHFUNC (neither Excel's in formulas nor factorxl's)"]
+    assert listed == [
+        "  S!A1: =NOSUCHFUNC(1): unknown function NOSUCHFUNC: neither factorxl's nor an Excel function the refresh "
+        "evaluates; if it is an Excel function, refresh the workbook in Excel"
+    ]
 
 
 def test_build_with_a_broken_template_exits_not_evaluated(tmp_path, capsys, monkeypatch):

@@ -13,6 +13,11 @@ import statsmodels.api as sm
 from linearmodels import FamaMacBeth
 
 from factorxl import udfs
+from factorxl.core.fama_macbeth import fama_macbeth
+from factorxl.core.optimization import min_tracking_error
+from factorxl.core.regression import ols
+from factorxl.core.risk_model import risk_model
+from factorxl.core.sizing import volatility_budget_position
 from factorxl.errors import FactorxlError
 
 RNG = np.random.default_rng(14)
@@ -84,8 +89,9 @@ def test_fm_premia_with_two_identical_asset_columns_names_them():
 
 
 def test_shares_of_a_variance_too_small_to_represent_are_refused():
+    # returns near 1e-300 are refused by the input rule in a sheet; the core refuses their regression
     with pytest.raises(FactorxlError, match="constant \\(or vary too little to measure\\)"):
-        udfs.FACTOR_VAR_DECOMP(_column(RETURNS * 1e-300), FACTORS.tolist())
+        ols(RETURNS * 1e-300, FACTORS)
     exposures = [[1.0, 0.5], [1.0, -0.2]]
     covariance = [[0.0004, 0.0], [0.0, 0.0009]]
     with pytest.raises(FactorxlError, match="the total variance is zero"):
@@ -93,8 +99,10 @@ def test_shares_of_a_variance_too_small_to_represent_are_refused():
 
 
 def test_a_position_that_overflows_is_refused():
-    with pytest.raises(FactorxlError, match="too close to zero .* the position overflows"):
+    with pytest.raises(FactorxlError, match="returns has 1e-320, too small a number"):
         udfs.VOL_BUDGET_SIZE(1e6, 1e-320)
+    with pytest.raises(FactorxlError, match="too close to zero .* the position overflows"):
+        volatility_budget_position(1e6, 1e-320)
 
 
 def test_huge_inputs_are_refused_not_turned_into_empty_cells_or_zeros():
@@ -147,10 +155,13 @@ def test_hc3_with_an_observation_of_leverage_one_is_refused():
         udfs.FACTOR_REGRESS(_column(RETURNS[:20]), factors.tolist(), "hc3")
 
 
-@pytest.mark.parametrize("scale", [1e-150, 1e-100, 1e100, 1e150])
+@pytest.mark.parametrize("scale", [1e-150, 1e-100, 1e-44, 1e45, 1e100, 1e150])
 def test_factor_betas_keep_their_digits_for_tiny_and_huge_factors(scale):
     reference = sm.OLS(RETURNS, sm.add_constant(FACTORS)).fit().params[1:]
-    betas = udfs.FACTOR_BETA(_column(RETURNS), (FACTORS * scale).tolist())[0]
+    if 1e-50 < scale < 1e50:  # inside the input rule, in a sheet
+        betas = udfs.FACTOR_BETA(_column(RETURNS), (FACTORS * scale).tolist())[0]
+    else:
+        betas = ols(RETURNS, FACTORS * scale)[0].betas
     assert np.array(betas) * scale == pytest.approx(reference, rel=1e-12)
 
 
@@ -162,7 +173,9 @@ def test_a_column_chosen_twice_is_refused():
 
 def test_fm_premia_of_returns_near_1e_minus_157_equal_linearmodels_on_the_same_returns_in_units():
     returns = FACTORS @ RNG.normal(1.0, 0.3, (2, 6)) + RNG.normal(0.0, 0.01, (60, 6))
-    tiny = {row[0]: row[1:] for row in udfs.FM_PREMIA((returns * 1e-157).tolist(), FACTORS.tolist())}
+    # beyond the input rule of a sheet, in the core
+    result = fama_macbeth(returns * 1e-157, FACTORS)
+    tiny = {name: [value] for name, value in zip(result.names, result.premia, strict=True)} | {"GRS F": [result.grs.statistic]}
     # linearmodels on the returns in units: premia per unit of beta do not change with the scale
     # of the returns (returns and loadings shrink together); the constant shrinks with them
     design = sm.add_constant(FACTORS)
@@ -190,15 +203,15 @@ def test_a_cap_of_1e308_is_refused_by_the_input_rule():
 
 
 def test_returns_too_small_for_the_factors_are_refused_not_given_infinite_t_statistics():
-    returns = _column(RETURNS[:12] * 1e-147)
-    factor = _column(FACTORS[:12, 0] * 1e22)
+    # beyond the input rule of a sheet, in the core
     with pytest.raises(FactorxlError, match="y1: the returns are too small for the size of the factors"):
-        udfs.FACTOR_SUMMARY(returns, factor)
+        ols(RETURNS[:12] * 1e-147, FACTORS[:12, 0] * 1e22)
 
 
-def test_optimize_min_te_with_exposures_near_1e144_names_the_contradiction():
-    """Budget and three exposure targets on two stocks: the third constraint contradicts the
-    first two, however small the weights (of order 1e-146) that come close to all of them."""
+def test_optimize_min_te_with_exposures_near_1e144_gives_a_message():
+    """Refused by the input rule in a sheet; in the core, budget and three exposure targets on
+    two stocks: the third constraint contradicts the first two, however small the weights (of
+    order 1e-146) that come close to all of them."""
     exposures = [
         ["f1", "f2", "f3"],
         [7.505651207621898e143, 5.808638546751911e143, -4.825458640169033e142],
@@ -210,5 +223,9 @@ def test_optimize_min_te_with_exposures_near_1e144_names_the_contradiction():
         [0.000953614762953558, -0.00026440715587243977, 0.001280337324164729],
     ]
     targets = [-0.004526883696005288, 0.01758730448332338, 0.0027056212890951936]
-    with pytest.raises(FactorxlError, match="the constraints are infeasible: constraint 3 contradicts the others"):
+    with pytest.raises(FactorxlError, match="exposures has 7.505651207621898e\\+143, too large a number, at row 2, column 1"):
         udfs.OPTIMIZE_MIN_TE(exposures, covariance, [1.068317171214307, 2.612878813168967], targets)
+    # beyond the input rule of a sheet, in the core
+    x = np.array(exposures[1:])
+    with pytest.raises(FactorxlError, match="the constraints are infeasible: constraint 3 contradicts the others"):
+        min_tracking_error(risk_model(x, np.array(covariance), np.array([1.068317171214307, 2.612878813168967])), np.vstack([np.ones(2), x.T]), np.r_[0.0, targets])

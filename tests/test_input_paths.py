@@ -13,7 +13,7 @@ from factorxl.errors import FactorxlError
 from factorxl.excel.inputs import read_table, read_text_vector
 
 RNG = np.random.default_rng(11)
-NUMBERS = RNG.normal(size=(40, 4)) * [1e-6, 1.0, 1e6, 1e150]  # magnitudes up to the largest accepted
+NUMBERS = RNG.normal(size=(40, 4)) * [1e-6, 1.0, 1e6, 1e45]  # magnitudes up to near the largest accepted (1e50)
 
 
 def with_cell(cells: list, row: int, column: int | None, value) -> list:
@@ -70,7 +70,8 @@ def test_rows_without_cells_are_refused_as_before(rows, message):
 
 ODD_CELLS = (
     0.0, -0.0, 1.0, 0, 1, 7, None, math.nan, True, False, "0", "1", " 2.5 ", "nan", "-inf", "1e400", "#N/A", "",
-    "abc", 1e155, -1e154, 2**70, datetime.datetime(2020, 1, 31), datetime.date(2021, 6, 30),
+    "abc", 1e155, -1e154, 1e51, -1e50, 1e-50, -3e-51, "2e-60", 5e-324, 2**70, datetime.datetime(2020, 1, 31),
+    datetime.date(2021, 6, 30),
 )
 
 
@@ -91,7 +92,8 @@ def rule_reading(rows: list[list]) -> np.ndarray | tuple[int, int]:
                     number = float(cell)
                 except ValueError:
                     return i, j
-                if isinstance(cell, str) and cell.strip().lower() in {"nan", "-inf"} or not abs(number) <= 1e154:
+                outside = not abs(number) <= 1e50 or 0 < abs(number) < 1e-50
+                if isinstance(cell, str) and cell.strip().lower() in {"nan", "-inf"} or outside:
                     return i, j
                 values[i, j] = number
     return values

@@ -145,11 +145,18 @@ def test_infinite_values_are_errors():
             udfs.FACTOR_BETA([[0.01], [text], [0.02]] + RETURNS[3:], FACTORS)
 
 
-def test_numbers_whose_squares_overflow_are_errors():
-    with pytest.raises(FactorxlError, match=r"factors has 1e\+200, too large a number, at row 3, column 2; numbers must be finite and at most 1e154"):
+def test_numbers_outside_1e_minus_50_to_1e50_are_errors():
+    with pytest.raises(FactorxlError, match=r"factors has 1e\+200, too large a number, at row 3, column 2; numbers must be finite and 0 or from 1e-50 to 1e50 in size: use smaller units"):
         udfs.FACTOR_BETA(RETURNS, [row if i != 2 else [row[0], 1e200] for i, row in enumerate(FACTORS)])
+    with pytest.raises(FactorxlError, match=r"returns has 3e-51, too small a number, at row 2, column 1; .* type 0 for it, or use larger units"):
+        udfs.FACTOR_BETA([RETURNS[0], [3e-51], *RETURNS[2:]], FACTORS)
+    with pytest.raises(FactorxlError, match=r"budget has '-2e51', too large a number; numbers must be finite"):
+        udfs.VOL_BUDGET_SIZE("-2e51", RETURNS)
     with pytest.raises(FactorxlError, match="periods_per_year has 'inf'"):
         udfs.SHARPE_RATIO(RETURNS, "inf")
+    # the bounds themselves, zeros and negative numbers are numbers
+    edges = [[1e-50], [-1e50], [0.0], [-0.0], [-1e-50], [1e50], [2.0], [-3.0]]
+    assert udfs.SHARPE_RATIO(edges) == pytest.approx(np.mean(np.array(edges)) / np.std(np.array(edges), ddof=1), rel=1e-12)
 
 
 def test_whole_number_options_refuse_non_finite_and_huge_values():

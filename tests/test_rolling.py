@@ -148,6 +148,20 @@ def test_collinear_or_constant_windows_are_left_empty():
     assert np.nanmax(np.abs(fit.params - reference(y, x, 20))) < 1e-10
 
 
+def test_windows_with_constant_returns_are_left_empty_as_factor_beta_refuses_their_rows():
+    rng = np.random.default_rng(8)
+    x = rng.normal(0, 0.01, (80, 2))
+    y = x @ [0.8, 0.3] + rng.normal(0, 0.01, 80)
+    y[30:55] = 0.0  # a stock that did not trade for 25 rows
+    fit = rolling_ols(y, x, 20)
+    with pytest.raises(FactorxlError, match="returns of y1 are constant"):
+        udfs.FACTOR_BETA(y[35:55].reshape(-1, 1).tolist(), x[35:55].tolist())
+    assert np.isnan(fit.params[49:55]).all()  # the windows of rows 31..50 to 36..55
+    estimated = ~np.isnan(fit.params[:, 0])
+    assert estimated[19:49].all() and estimated[55:].all()
+    assert np.nanmax(np.abs(fit.params - reference(y, x, 20))) < 1e-10
+
+
 def test_rolling_bad_input(gappy):
     y, x = gappy
     with pytest.raises(FactorxlError, match=r"window 501 is longer than the data \(500 rows\)"):

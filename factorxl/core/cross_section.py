@@ -122,8 +122,14 @@ def industry_restriction(n_factors: int, industry_columns: Sequence[int], indust
 
 
 def _require_full_rank(gram: np.ndarray, names: Sequence[str]) -> None:
-    """Raise naming the factors involved in an exact linear dependence of the weighted design."""
-    scale = 1.0 / np.sqrt(np.where(np.diag(gram) > 0, np.diag(gram), 1.0))
+    """Raise naming the factors involved in an exact linear dependence of the weighted design, or
+    when the design's squares are out of the range of floating point (they would lose digits)."""
+    diagonal = np.diag(gram)
+    if not np.isfinite(gram).all():
+        raise FactorxlError("the exposures or weights are too large to square; express the exposures in smaller units")
+    if (diagonal[diagonal > 0] < np.finfo(float).tiny).any():
+        raise FactorxlError("the exposures are too small to square without losing digits; express them in larger units")
+    scale = 1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
     eigenvalues, eigenvectors = np.linalg.eigh(gram * np.outer(scale, scale))
     if eigenvalues[0] > COLLINEARITY_TOLERANCE * eigenvalues[-1]:
         return

@@ -89,7 +89,7 @@ def standardize(descriptors: np.ndarray, weights: np.ndarray, names: Sequence[st
     _require_descriptors(matrix, names)
     centered = matrix - w @ matrix
     spread = centered.std(axis=0, ddof=0)
-    flat = spread <= 1e-14 * np.maximum(np.abs(matrix).max(axis=0), 1.0)
+    flat = spread <= 1e-14 * np.abs(matrix).max(axis=0)  # relative: descriptors of any size
     if flat.any():
         raise FactorxlError(f"descriptor {names[int(np.flatnonzero(flat)[0])]} is constant across stocks; it cannot be standardized")
     result = centered / spread

@@ -178,9 +178,9 @@ def first_pass_loadings(
     The regressions of all assets are solved at once from sums over each asset's rows
     (:func:`factorxl.core.batched_solve.slopes_from_sums`), which keeps a panel where every
     asset has its own missing values as fast as a balanced one. An asset whose regression
-    cannot be estimated this way (too few rows, constant returns, constant or collinear
-    factors) is handed to :func:`factorxl.core.regression.ols`, which raises the error
-    that names it.
+    cannot be estimated this way, or not as accurately as from its rows (too few rows, constant
+    returns, constant or nearly collinear factors), is handed to
+    :func:`factorxl.core.regression.ols`, which solves it or raises the error that names it.
     """
     y, x = _as_2d(returns), _as_2d(factors)
     nfactors = x.shape[1]
@@ -190,14 +190,16 @@ def first_pass_loadings(
     count = weights.sum(axis=0)
     own_means = np.where(present, y, 0.0).sum(axis=0) / np.maximum(count, 1)
     yc = np.where(present, y - own_means, 0.0)
-    center = x[factors_present].mean(axis=0) if factors_present.any() else 0.0
+    center = x[factors_present].mean(axis=0) if factors_present.any() else np.zeros(nfactors)
     xc = np.where(factors_present[:, None], x - center, 0.0)
     lower = np.tril_indices(nfactors)
     sum_xx = np.zeros((nfactors, nfactors, y.shape[1]))
     sum_xx[lower] = (weights.T @ (xc[:, lower[0]] * xc[:, lower[1]])).T
-    slopes, solvable = slopes_from_sums(count, (weights.T @ xc).T, yc.sum(axis=0), sum_xx, (yc.T @ xc).T)
+    slopes, trusted = slopes_from_sums(
+        count, (weights.T @ xc).T, yc.sum(axis=0), sum_xx, (yc.T @ xc).T, np.einsum("tn,tn->n", yc, yc), center
+    )
     constant = np.where(present, y, -np.inf).max(axis=0) == np.where(present, y, np.inf).min(axis=0)
-    handed_on = ~solvable | (count < nfactors + 2) | constant
+    handed_on = ~trusted | (count < nfactors + 2) | constant
     if handed_on.any():
         names = list(asset_names or (f"y{j + 1}" for j in range(y.shape[1])))
         fits = ols(y[:, handed_on], x, factor_names=factor_names, asset_names=[n for n, h in zip(names, handed_on, strict=True) if h])

@@ -4,8 +4,10 @@ The estimator is ordinary least squares of each asset's returns on a constant an
 factors (or on the K factors alone, through the origin, with ``intercept=False``). The
 slopes are solved from the factors centred on their means (not centred through the origin)
 and scaled to unit length, and the intercept follows from the means, so precision depends
-neither on a factor's mean nor on its scale. A factor that does not vary on the rows used,
-and factors that are linearly dependent, are reported by name. When the factors explain the
+neither on a factor's mean nor on its scale; a step of refinement on the data's own residuals
+(:func:`least_squares`) makes it depend on the factors' condition number, not on its square as
+normal equations would. A factor that does not vary on the rows used, and factors that are
+(nearly) linearly dependent, are reported by name (:func:`constant_factors`, :func:`collinear`). When the factors explain the
 returns exactly (the residual variance is zero relative to the returns' variation) the
 residuals are exactly zero and the statistics that divide by the residual variance
 (t statistics, p-values, confidence bounds) are not defined.
@@ -37,6 +39,7 @@ from factorxl.errors import FactorxlError
 
 COV_TYPES = ("classical", "hc0", "hc1", "hc2", "hc3", "hac")
 COLLINEARITY_TOLERANCE = 1e-10  # smallest eigenvalue of the factors' correlation matrix
+QR_TOLERANCE = 1e-6  # below this smallest eigenvalue (relative), the correlation is factored from the factors by QR
 CONSTANT_TOLERANCE = 1e-12  # a factor's spread about its mean, relative to its size, below which it is constant
 SQUARES_RANGE = (1e-200, 1e200)  # sums of squares inside this range have lost no digits to underflow
 LEVERAGE_TOLERANCE = 1e-10  # a leverage within this of 1 makes HC2/HC3 weights infinite
@@ -157,11 +160,71 @@ def _check_nobs(nobs: int, nparams: int, asset: str) -> None:
         )
 
 
-def _collinear_message(correlation: np.ndarray, factor_names: Sequence[str]) -> str | None:
-    """Describe a (near-)exact linear dependence among the factors, or None if there is none."""
-    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
-    if eigenvalues[0] > COLLINEARITY_TOLERANCE * eigenvalues[-1]:
-        return None
+def constant_factors(spread: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Which factors do not vary: a spread about the mean at most :data:`CONSTANT_TOLERANCE` of the size.
+
+    ``spread`` is a factor's centred length ``sqrt(sum (x - mean)^2)`` and ``size`` is
+    ``sqrt(n) |mean| + spread`` (at least sqrt(n) times its largest value); a zero factor has size 0.
+    Any shape: one rule for a regression and for every window of a rolling one.
+    """
+    return ~(spread > CONSTANT_TOLERANCE * size)
+
+
+def collinear(eigenvalues: np.ndarray) -> np.ndarray:
+    """Whether factors are (nearly) linearly dependent, from the ascending eigenvalues of their correlation
+    matrix (last axis): the smallest at most :data:`COLLINEARITY_TOLERANCE` of the largest."""
+    return ~(eigenvalues[..., 0] > COLLINEARITY_TOLERANCE * eigenvalues[..., -1])
+
+
+def least_squares(centred: np.ndarray, responses: np.ndarray, spread: np.ndarray, correlation: np.ndarray, eigenvalues: np.ndarray):
+    """Slopes of stacked least-squares problems on centred factors, as accurate as the factors' conditioning allows.
+
+    Each problem is solved through a triangular factor ``R`` of its correlation matrix
+    (``R'R``): its Cholesky factor or, when the factors are so nearly collinear that their cross
+    products have lost digits (smallest eigenvalue below :data:`QR_TOLERANCE` of the largest),
+    the ``R`` of a QR decomposition of the factors scaled to unit length. One step of
+    refinement on the residuals of the data themselves (the corrected semi-normal equations)
+    then makes the slopes track the condition number of the factors, not its square.
+
+    Parameters
+    ----------
+    centred : ndarray, shape (B, n, K)
+        Factors centred on their means (rows that are not used are zero).
+    responses : ndarray, shape (B, n, m)
+        Responses centred the same way.
+    spread : ndarray, shape (B, K)
+        Length of each column of ``centred`` (none zero).
+    correlation : ndarray, shape (B, K, K)
+        ``centred' centred`` scaled by ``spread`` on both sides.
+    eigenvalues : ndarray, shape (B, K)
+        Ascending eigenvalues of ``correlation``.
+
+    Returns
+    -------
+    slopes : ndarray, shape (B, K, m)
+    resid : ndarray, shape (B, n, m)
+    cross_inverse : ndarray, shape (B, K, K)
+        ``(centred' centred)^-1``.
+    """
+    by_cholesky = eigenvalues[:, 0] > QR_TOLERANCE * eigenvalues[:, -1]
+    factor = np.empty_like(correlation)
+    if by_cholesky.any():
+        factor[by_cholesky] = np.linalg.cholesky(correlation[by_cholesky]).swapaxes(-1, -2)
+    if not by_cholesky.all():
+        by_qr = ~by_cholesky
+        factor[by_qr] = np.linalg.qr(centred[by_qr] / spread[by_qr][:, None, :], mode="r")
+    factor_inverse = np.linalg.inv(factor)
+    cross_inverse = (factor_inverse @ factor_inverse.swapaxes(-1, -2)) / (spread[:, :, None] * spread[:, None, :])
+    transposed = centred.swapaxes(-1, -2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        slopes = cross_inverse @ (transposed @ responses)
+        resid = responses - centred @ slopes
+        correction = cross_inverse @ (transposed @ resid)
+        return slopes + correction, resid - centred @ correction, cross_inverse
+
+
+def _collinear_message(eigenvectors: np.ndarray, factor_names: Sequence[str]) -> str:
+    """Name the factors in the (near-)exact linear dependence of the eigenvector of the smallest eigenvalue."""
     vector = np.abs(eigenvectors[:, 0])
     names = [factor_names[j] for j in np.flatnonzero(vector > 1e-3 * vector.max())]
     return f"the factors are collinear ({', '.join(names)} are linearly dependent on the rows used); remove one of them"
@@ -190,42 +253,50 @@ def _centred_factors(factors: np.ndarray, intercept: bool):
 
 
 def _solve(factors: np.ndarray, responses: np.ndarray, factor_names: Sequence[str], asset: str, intercept: bool = True):
-    """Coefficients and ``(X'X)^-1`` of the design ``X = [1, factors]`` (``X = factors`` without intercept).
+    """Coefficients, ``(X'X)^-1`` and residuals of the design ``X = [1, factors]`` (``X = factors`` without intercept).
 
-    The slopes come from the factors' correlation matrix, formed from the factors centred
-    on their means (with an intercept) or as they are (through the origin); with ``C`` the
-    centred cross products and ``m`` the factor means,
+    The slopes come from the factors centred on their means (with an intercept; as they are
+    through the origin) by :func:`least_squares`, the intercept from the means. With ``C``
+    the centred cross products and ``m`` the factor means,
     ``(X'X)^-1 = [[1/n + m' C^-1 m, -m' C^-1], [-C^-1 m, C^-1]]``.
+
+    Returns
+    -------
+    coefficients : ndarray, shape (K + 1, m) or (K, m)
+    xtx_inverse : ndarray
+    resid : ndarray, shape (n, m)
+        The residuals of every response.
     """
     nobs = factors.shape[0]
     means, centred, cross, unit = _centred_factors(factors, intercept)
     spread = np.sqrt(np.diag(cross))  # in units of ``unit``
     size = np.sqrt(nobs) * np.abs(means / unit) + spread  # at least sqrt(n) times the largest value
     with_intercept = ", so it is collinear with the intercept" if intercept else ""
-    for j in range(len(spread)):
-        if size[j] == 0:
-            raise FactorxlError(f"{asset}: factor {factor_names[j]} is zero on the rows used{with_intercept}")
-        if not spread[j] > CONSTANT_TOLERANCE * size[j]:
-            raise FactorxlError(f"{asset}: factor {factor_names[j]} is constant on the rows used{with_intercept}")
+    for j in np.flatnonzero(constant_factors(spread, size)):
+        kind = "zero" if size[j] == 0 else "constant"
+        raise FactorxlError(f"{asset}: factor {factor_names[j]} is {kind} on the rows used{with_intercept}")
     correlation = cross / np.outer(spread, spread)
-    collinear = _collinear_message(correlation, factor_names)
-    if collinear is not None:
-        raise FactorxlError(f"{asset}: {collinear}")
-    correlation_inverse = np.linalg.inv(correlation)
+    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
+    if collinear(eigenvalues):
+        raise FactorxlError(f"{asset}: {_collinear_message(eigenvectors, factor_names)}")
     response_means = np.ones(nobs) @ responses / nobs if intercept else np.zeros(responses.shape[1])
-    spread = spread * unit  # the centred length of each factor in its own units
+    slopes, resid, cross_inverse = least_squares(
+        centred[None], (responses - response_means)[None], spread[None], correlation[None], eigenvalues[None]
+    )
+    slopes, resid = slopes[0] / unit[:, None], resid[0]
     with np.errstate(over="ignore", invalid="ignore"):
-        moments = (centred.T @ (responses - response_means)) / (spread / unit)[:, None]
-        slopes = (correlation_inverse @ moments) / spread[:, None]
         intercepts = response_means - means @ slopes
     if not (np.isfinite(slopes).all() and np.isfinite(intercepts).all()):
         raise FactorxlError(f"{asset}: the coefficients are too large to represent; the returns are too large for the size of the factors")
-    centred_inverse = correlation_inverse / np.outer(spread, spread)
+    with np.errstate(over="ignore"):
+        centred_inverse = cross_inverse[0] / np.outer(unit, unit)
+    if not np.isfinite(centred_inverse).all():
+        raise FactorxlError(f"{asset}: the factors are too small to square without overflowing their inverse; express them in larger units")
     if not intercept:
-        return slopes, centred_inverse
+        return slopes, centred_inverse, resid
     lever = centred_inverse @ means
     xtx_inverse = np.block([[np.array([[1.0 / nobs + means @ lever]]), -lever[None, :]], [-lever[:, None], centred_inverse]])
-    return np.vstack([intercepts, slopes]), xtx_inverse
+    return np.vstack([intercepts, slopes]), xtx_inverse, resid
 
 
 def _window_sums(scores: np.ndarray, width: int) -> np.ndarray:
@@ -351,13 +422,10 @@ def ols(
 def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names, intercept) -> list[RegressionResult]:
     """Fit the assets that share the same rows (y has shape (n, m))."""
     nobs = y.shape[0]
-    design = np.column_stack([np.ones(nobs), x]) if intercept else x
+    nparams = x.shape[1] + int(intercept)
     _check_nobs(nobs, x.shape[1] + 1, " / ".join(asset_names))
-    coefficients, xtx_inverse = _solve(x, y, factor_names, " / ".join(asset_names), intercept)
-    nparams = design.shape[1]
+    coefficients, xtx_inverse, resid = _solve(x, y, factor_names, " / ".join(asset_names), intercept)
     df_resid = nobs - nparams
-    fitted = design @ coefficients
-    resid = y - fitted
     ssr = np.einsum("tm,tm->m", resid, resid)
     centered = y - y.mean(axis=0) if intercept else y  # uncentered R-squared through the origin
     tss = np.einsum("tm,tm->m", centered, centered)
@@ -365,9 +433,14 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
     if constant.any():
         flat = [asset_names[j] for j in np.flatnonzero(constant)]
         raise FactorxlError(f"returns of {', '.join(flat)} are constant (or vary too little to measure); there is nothing to regress")
+    overflow = ~np.isfinite(tss) | ~np.isfinite(ssr)
+    if overflow.any():
+        flat = [asset_names[j] for j in np.flatnonzero(overflow)]
+        raise FactorxlError(f"returns of {', '.join(flat)} are too large: their sums of squares overflow; express them in smaller units")
     exact = ssr <= EXACT_FIT_TOLERANCE * tss
     if exact.any():  # what is left is rounding: the fit is exact
-        fitted[:, exact], resid[:, exact], ssr[exact] = y[:, exact], 0.0, 0.0
+        resid[:, exact], ssr[exact] = 0.0, 0.0
+    fitted = y - resid
     rsquared = 1.0 - ssr / tss
     rsquared_adj = 1.0 - (1.0 - rsquared) * (nobs - int(intercept)) / df_resid
     hac_lags = None
@@ -375,6 +448,7 @@ def _fit_group(y, x, used, cov_type, lags, conf_level, factor_names, asset_names
         cov = (ssr / df_resid)[:, None, None] * xtx_inverse
     else:
         hac_lags = (newey_west_lags(nobs) if lags is None else min(lags, nobs - 1)) if cov_type == "hac" else None
+        design = np.column_stack([np.ones(nobs), x]) if intercept else x
         cov = _sandwich(design, resid, xtx_inverse, cov_type, hac_lags)
     variances = np.einsum("mii->mi", cov)
     lost = ~exact & ~(variances >= np.finfo(float).tiny).all(axis=1)

@@ -1,18 +1,26 @@
-"""Rolling and expanding factor regressions from windowed sums, without refitting each window.
+"""Rolling and expanding factor regressions, every window as accurate as a regression on its rows alone.
 
 The estimate on row t uses the window of rows ``t - window + 1 .. t`` (an expanding
-window starts at row 0 until it reaches ``window`` rows). Every estimate needs only the
-window's count, sums and cross-product sums of ``z = [factors, returns]``, which are
-differences of running sums.
+window starts at row 0 until it reaches ``window`` rows). Most windows are solved from their
+count, sums and cross-product sums of ``z = [factors, returns]``, without refitting each one:
 
-Numerical care: running sums over thousands of daily rows would lose digits to
-cancellation when two long sums are subtracted. The data are first centered on their
-full-sample means, and the running sums restart every ``window`` rows (a periodic exact
-recomputation), so each window's sums are assembled from at most two partial sums of at
-most ``window`` rows each. The windows are solved together
-(:func:`factorxl.core.batched_solve.slopes_from_sums`) in chunks of ``CHUNK_ROWS`` rows, each
-chunk's sums computed from its own rows and the ``window - 1`` rows before them, so memory
-stays bounded by the chunk's size while the work is the same.
+* a window's sums add exactly its own rows. Time is cut into blocks of ``window`` rows, and a
+  window ending on row r of a block is the running sum of that block up to r plus the sum of
+  the block before it after r, summed from its end: no sum is ever taken back out, so a value
+  outside a window (a missing-value code such as 99,999) cannot spoil it.
+* the data are first centred on the medians of the complete rows, which one value far from
+  the others does not move, so the sums lose no digits to cancellation for windows near
+  them.
+* the windows are solved together in chunks of ``CHUNK_ROWS`` rows
+  (:func:`factorxl.core.batched_solve.slopes_from_sums`), so memory stays bounded by the chunk.
+
+A window solved from its sums carries the rounding of its centred sums (more when its mean
+is far from the medians) amplified by the condition number of its factors' correlation
+matrix (the normal equations square the condition of the factors). Where that bound exceeds
+:data:`factorxl.core.batched_solve.ROUNDING_LIMIT` units of rounding, the window is solved again from its rows by the
+least-squares solver of :func:`factorxl.core.regression.ols`, and refused by the same rules
+(:func:`factorxl.core.regression.constant_factors`, :func:`factorxl.core.regression.collinear`,
+constant returns): a window is estimated exactly when ``ols`` on its rows would be.
 
 Missing values (NaN in the returns or any factor), following statsmodels' ``RollingOLS``:
 
@@ -22,7 +30,8 @@ Missing values (NaN in the returns or any factor), following statsmodels' ``Roll
 ``"skip"``
     a window that contains any incomplete row is not estimated.
 
-Windows whose factors are constant or collinear are not estimated (NaN).
+Windows whose factors are constant or collinear, or whose returns are constant, are not
+estimated (NaN).
 """
 
 from __future__ import annotations
@@ -32,10 +41,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from factorxl.core.batched_solve import slopes_from_sums
+from factorxl.core.regression import collinear, constant_factors, least_squares
 from factorxl.errors import FactorxlError
 
 MISSING_RULES = ("drop", "skip")
 CHUNK_ROWS = 4096  # output rows computed together: memory grows with the chunk (and window), not with T
+RECOMPUTED_VALUES = 2**20  # window cells (windows x rows x factors) solved from their rows at once
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,7 @@ class RollingFit:
     params : ndarray, shape (T, K + 1)
         ``[alpha, beta_1, ..., beta_K]`` of the window ending on each row; NaN where the
         window is not estimated (before the first full window, too few observations, a
-        missing value under ``"skip"``, collinear factors).
+        missing value under ``"skip"``, constant or collinear factors, constant returns).
     nobs : ndarray of int, shape (T,)
         Complete rows in each window.
     window, min_obs : int
@@ -70,43 +81,73 @@ class RollingFit:
 def windowed_sums(values: np.ndarray, window: int) -> np.ndarray:
     """Sum of each row's trailing window of rows ``max(0, t - window + 1) .. t``.
 
-    Running sums restart every ``window`` rows, so every result is the difference or sum of
-    at most two partial sums over ``window`` rows or fewer.
+    Time is cut into blocks of ``window`` rows; row r of a block sums its own block's rows up
+    to r and the rows of the block before after r (a running sum from the block's end), so
+    every result adds exactly the rows of its window and nothing is subtracted.
     """
     rows, width = values.shape
     blocks = -(-rows // window)
     padded = np.zeros((blocks, window, width))
     padded.reshape(-1, width)[:rows] = values
-    partial = np.add.accumulate(padded, axis=1)
-    # row r of block b: its own block's running sum plus the tail of block b - 1 after row r
-    sums = partial.copy()
-    sums[1:] += partial[:-1, -1:, :] - partial[:-1]
+    sums = np.add.accumulate(padded, axis=1)
+    from_end = np.add.accumulate(padded[:, ::-1], axis=1)[:, ::-1]
+    sums[1:, :-1] += from_end[:-1, 1:]  # row r of block b: the rows r + 1 .. of block b - 1
     return sums.reshape(-1, width)[:rows]
 
 
-def _window_sums(
-    y: np.ndarray, x: np.ndarray, complete: np.ndarray, center_x: np.ndarray, center_y: float, window: int
-) -> np.ndarray:
-    """Count, sums and cross-product sums of the centered complete rows of each row's window (one row per quantity)."""
+def _window_sums(y: np.ndarray, x: np.ndarray, complete: np.ndarray, center_x: np.ndarray, center_y: float, window: int) -> np.ndarray:
+    """Count, sums and cross-product sums of the centred complete rows of each row's window (one row per quantity):
+    ``n, x (K), y, x_i x_j (lower triangle), x y (K), y^2``."""
     nfactors = x.shape[1]
     xc = np.where(complete[:, None], x - center_x, 0.0)
     yc = np.where(complete, y - center_y, 0.0)
     lower = np.tril_indices(nfactors)
-    features = np.column_stack([complete, xc, yc, xc[:, lower[0]] * xc[:, lower[1]], xc * yc[:, None]])
+    features = np.column_stack([complete, xc, yc, xc[:, lower[0]] * xc[:, lower[1]], xc * yc[:, None], yc * yc])
     return windowed_sums(features, window).T
 
 
-def _solve_windows(sums: np.ndarray, nfactors: int, center_x: np.ndarray, center_y: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Intercepts and slopes of the windows whose sums are given; also which of them were solvable."""
+def _solve_from_sums(sums: np.ndarray, nfactors: int, center_x: np.ndarray, center_y: float):
+    """Intercepts and slopes of windows from their sums (:func:`_window_sums`), and which windows they
+    can be trusted for (:func:`factorxl.core.batched_solve.slopes_from_sums`)."""
     count, sum_x, sum_y = sums[0], sums[1 : 1 + nfactors], sums[1 + nfactors]
     lower = np.tril_indices(nfactors)
     sum_xx = np.zeros((nfactors, nfactors, count.size))
     sum_xx[lower] = sums[2 + nfactors : 2 + nfactors + lower[0].size]
-    slopes, solvable = slopes_from_sums(count, sum_x, sum_y, sum_xx, sums[-nfactors:])
-    slopes, count = slopes[:, solvable], count[solvable]
-    mean_x = sum_x[:, solvable] / count + center_x[:, None]
-    mean_y = sum_y[solvable] / count + center_y
-    return np.flatnonzero(solvable), mean_y - np.einsum("kb,kb->b", mean_x, slopes), slopes
+    slopes, trusted = slopes_from_sums(count, sum_x, sum_y, sum_xx, sums[-1 - nfactors : -1], sums[-1], center_x)
+    with np.errstate(invalid="ignore"):
+        alpha = sum_y / count + center_y - np.einsum("kb,kb->b", sum_x / count + center_x[:, None], slopes)
+    return alpha, slopes, trusted
+
+
+def _solve_from_rows(y: np.ndarray, x: np.ndarray, complete: np.ndarray, ends: np.ndarray, window: int) -> np.ndarray:
+    """``[alpha, betas]`` (shape (B, K + 1)) of the windows ending on rows ``ends``, each solved from its own
+    complete rows as :func:`factorxl.core.regression.ols` solves a regression; NaN where ``ols`` would refuse it."""
+    rows = ends[:, None] - np.arange(window - 1, -1, -1)  # (B, window); negative before the first row
+    used = (rows >= 0) & complete[np.maximum(rows, 0)]
+    rows = np.maximum(rows, 0)
+    count = used.sum(axis=1)
+    xw = np.where(used[:, :, None], x[rows], 0.0)
+    yw = np.where(used, y[rows], 0.0)
+    mean_x = xw.sum(axis=1) / count[:, None]
+    mean_y = yw.sum(axis=1) / count
+    centred = np.where(used[:, :, None], xw - mean_x[:, None, :], 0.0)
+    responses = np.where(used, yw - mean_y[:, None], 0.0)[:, :, None]
+    spread = np.sqrt(np.einsum("bnk,bnk->bk", centred, centred))
+    returns_vary = np.where(used, yw, -np.inf).max(axis=1) > np.where(used, yw, np.inf).min(axis=1)
+    returns_vary &= np.einsum("bni,bni->b", responses, responses) > 0
+    factors_vary = ~constant_factors(spread, np.sqrt(count)[:, None] * np.abs(mean_x) + spread).any(axis=1)
+    varying = np.flatnonzero(returns_vary & factors_vary)
+    scaled = centred[varying] / spread[varying, None, :]
+    correlation = scaled.swapaxes(1, 2) @ scaled
+    eigenvalues = np.linalg.eigvalsh(correlation)
+    independent = ~collinear(eigenvalues)
+    solved = varying[independent]
+    params = np.full((ends.size, x.shape[1] + 1), np.nan)
+    if solved.size:
+        slopes = least_squares(centred[solved], responses[solved], spread[solved], correlation[independent], eigenvalues[independent])[0][:, :, 0]
+        params[solved, 1:] = slopes
+        params[solved, 0] = mean_y[solved] - np.einsum("bk,bk->b", mean_x[solved], slopes)
+    return params
 
 
 def rolling_ols(
@@ -163,10 +204,12 @@ def rolling_ols(
     complete = ~(np.isnan(y) | np.isnan(x).any(axis=1))
     if not complete.any():
         raise FactorxlError("no row has the returns and every factor present")
-    center_x, center_y = x[complete].mean(axis=0), y[complete].mean()
+    center_x = np.array([np.median(x[complete, k]) for k in range(nfactors)])
+    center_y = float(np.median(y[complete]))
     params = np.full((rows, nparams), np.nan)
     nobs = np.zeros(rows, dtype=int)
     chunk = max(CHUNK_ROWS, window)
+    recompute = []
     for start in range(0, rows, chunk):
         stop = min(start + chunk, rows)
         first = max(0, start - window + 1)  # the rows the chunk's windows reach back to
@@ -178,8 +221,14 @@ def rolling_ols(
             eligible &= row_numbers >= window - 1
         if missing == "skip":
             eligible &= nobs[start:stop] == np.minimum(row_numbers + 1, window)
-        solved, alpha, slopes = _solve_windows(sums[:, eligible], nfactors, center_x, center_y)
-        rows_solved = start + np.flatnonzero(eligible)[solved]
-        params[rows_solved, 0] = alpha
-        params[rows_solved, 1:] = slopes.T
+        alpha, slopes, trusted = _solve_from_sums(sums[:, eligible], nfactors, center_x, center_y)
+        estimated = row_numbers[eligible]
+        params[estimated[trusted], 0] = alpha[trusted]
+        params[estimated[trusted], 1:] = slopes[:, trusted].T
+        recompute.append(estimated[~trusted])
+    ends = np.concatenate(recompute)
+    step = max(1, RECOMPUTED_VALUES // (window * nparams))
+    for part in range(0, ends.size, step):
+        batch = ends[part : part + step]
+        params[batch] = _solve_from_rows(y, x, complete, batch, window)
     return RollingFit(params, nobs, window, min_obs, expanding, missing)

@@ -10,9 +10,13 @@ Definitions follow statsmodels (``OLS(...).fit(cov_type=...)`` and its ``summary
     Without an intercept every coefficient is tested.
 ``Log-Likelihood``, ``AIC``, ``BIC``
     Gaussian log-likelihood at the OLS estimate, ``-n/2 (log(2 pi SSR / n) + 1)``, and
-    ``-2 llf + 2 k``, ``-2 llf + k log(n)`` with ``k`` the number of coefficients.
+    ``-2 llf + 2 k``, ``-2 llf + k log(n)`` with ``k`` the number of coefficients. Returns in
+    units ``c`` times larger shift the log-likelihood by ``-n log(c)`` (AIC and BIC by
+    ``2 n log(c)``); ``log(SSR)`` is taken on the scaled residuals, so it does not underflow.
 ``Omnibus``, ``Skew``, ``Kurtosis``, ``Jarque-Bera``, ``Durbin-Watson``
-    statsmodels' own routines (:mod:`statsmodels.stats.stattools`) on the residuals.
+    statsmodels' own routines (:mod:`statsmodels.stats.stattools`) on the residuals divided by
+    their largest size: these statistics do not depend on the residuals' scale, and their third
+    and fourth powers neither underflow nor overflow whatever the units of the returns.
 ``Cond. No.``
     Ratio of the largest to the smallest singular value of the design matrix (the
     constant column included), as statsmodels reports it.
@@ -110,13 +114,17 @@ def summarize(fit: RegressionResult, factors: np.ndarray) -> RegressionSummary:
     df_model = fit.params.size - 1 if fit.intercept else fit.params.size
     fvalue = wald_f(fit)
     nparams = fit.params.size
-    llf = -0.5 * fit.nobs * (np.log(2.0 * np.pi * fit.ssr / fit.nobs) + 1.0)
+    size = np.abs(fit.resid).max()
+    standardized = fit.resid / size if size > 0 else fit.resid
+    with np.errstate(divide="ignore"):
+        log_ssr = 2.0 * np.log(size) + np.log(standardized @ standardized)
+    llf = -0.5 * fit.nobs * (np.log(2.0 * np.pi / fit.nobs) + log_ssr + 1.0)
     # imported on first use: statsmodels' stattools loads scipy.stats, which would add about half a
     # second to loading the worksheet functions in Excel
     from statsmodels.stats.stattools import durbin_watson, jarque_bera, omni_normtest
 
-    omnibus, omnibus_pvalue = omni_normtest(fit.resid)
-    jb, jb_pvalue, skew, kurtosis = jarque_bera(fit.resid)
+    omnibus, omnibus_pvalue = omni_normtest(standardized)
+    jb, jb_pvalue, skew, kurtosis = jarque_bera(standardized)
     singular_values = np.linalg.svd(design, compute_uv=False)
     return RegressionSummary(
         fvalue=fvalue,
@@ -131,7 +139,7 @@ def summarize(fit: RegressionResult, factors: np.ndarray) -> RegressionSummary:
         omnibus_pvalue=float(omnibus_pvalue),
         skew=float(skew),
         kurtosis=float(kurtosis),
-        durbin_watson=float(durbin_watson(fit.resid)),
+        durbin_watson=float(durbin_watson(standardized)),
         jarque_bera=float(jb),
         jarque_bera_pvalue=float(jb_pvalue),
         condition_number=float(singular_values[0] / singular_values[-1]),

@@ -156,7 +156,11 @@ def _flat_list(value: Any) -> list[Any] | None:
     return value if isinstance(value, list) else list(value)
 
 
-MAX_MAGNITUDE = 1e154  # larger numbers overflow when squared (variances, sums of squares)
+# The number rule: a number is finite, and 0 or from MIN_MAGNITUDE to MAX_MAGNITUDE in size, so that the
+# powers and products the statistics form from numbers (up to fourth powers, summed over many rows)
+# neither overflow nor underflow.
+MAX_MAGNITUDE = 1e50
+MIN_MAGNITUDE = 1e-50
 NON_FINITE_TEXT = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan"})
 WHOLE_NUMBER_LIMIT = 2**31 - 1  # whole-number options beyond this are not counts of anything
 _PLAIN, _EMPTY, _OTHER = 0, 1, 2
@@ -170,14 +174,24 @@ def _position(row: int, column: int) -> str:
     return f" at row {row}, column {column}"
 
 
+def _outside_number_rule(values: np.ndarray) -> np.ndarray:
+    """Which values break the number rule (infinite, or other than 0 and outside 1e-50 .. 1e50 in size); NaN does not."""
+    magnitudes = np.abs(values)
+    return (magnitudes > MAX_MAGNITUDE) | ((magnitudes < MIN_MAGNITUDE) & (values != 0))
+
+
 def _number_rule(number: float, cell: Any, name: str, where: str) -> float:
-    """The one rule for a number read from a cell: finite and small enough to square."""
-    if math.isinf(number) or abs(number) > MAX_MAGNITUDE:
-        what = "an infinite value" if isinstance(cell, float) and math.isinf(cell) else f"{f'{cell!r}'[:24]}, too large a number,"
-        raise FactorxlError(
-            f"{name} has {what}{where}; numbers must be finite and at most 1e154 in size"
-        )
-    return number
+    """The one rule for a number read from a cell: finite, and 0 or from 1e-50 to 1e50 in size."""
+    shown = f"{f'{cell!r}'[:24]}, too {{}} a number{',' if where else ''}{where}"
+    if isinstance(cell, float) and math.isinf(cell):
+        what, advice = f"an infinite value{where}", ""
+    elif math.isinf(number) or abs(number) > MAX_MAGNITUDE:
+        what, advice = shown.format("large"), ": use smaller units"
+    elif number != 0 and abs(number) < MIN_MAGNITUDE:
+        what, advice = shown.format("small"), ": type 0 for it, or use larger units"
+    else:
+        return number
+    raise FactorxlError(f"{name} has {what}; numbers must be finite and 0 or from 1e-50 to 1e50 in size{advice}")
 
 
 def _cell_to_float(cell: Any, name: str, where: str) -> float:
@@ -225,9 +239,10 @@ def _plain_floats(cells: list[Any], shape: tuple[int, int], rows: bool) -> np.nd
         values = _converted_floats(cells, shape, rows)
     if values is None or values.size == 0:  # rows without cells are left to the careful reading, which refuses them
         return None
-    # fmax and fmin pass over empty cells; when every cell is empty both are NaN, the test fails
-    # and the careful reading returns the NaNs (which read_table then refuses)
-    inside = np.fmax.reduce(values, axis=None) <= MAX_MAGNITUDE and np.fmin.reduce(values, axis=None) >= -MAX_MAGNITUDE
+    # fmax passes over empty cells; when every cell is empty it is NaN, the test fails and the
+    # careful reading returns the NaNs (which read_table then refuses)
+    magnitudes = np.abs(values)
+    inside = np.fmax.reduce(magnitudes, axis=None) <= MAX_MAGNITUDE and not values[magnitudes < MIN_MAGNITUDE].any()
     return values if inside else None
 
 
@@ -291,7 +306,7 @@ def _to_floats(rows: list[list[Any]], name: str, first_row: int, first_column: i
     except OverflowError:  # a Python integer beyond the float range
         plain[:] = False
     # text, other types and numbers beyond the number rule, one by one in reading order
-    looked_at = (~plain & (kinds != _EMPTY)) | (plain & ~(np.abs(values) <= MAX_MAGNITUDE))
+    looked_at = (~plain & (kinds != _EMPTY)) | (plain & _outside_number_rule(values))
     for i, j in zip(*np.nonzero(looked_at), strict=True):
         values[i, j] = _cell_to_float(cells[i, j], name, _position(i + first_row + 1, j + first_column + 1))
     return values

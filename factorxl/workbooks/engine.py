@@ -2,7 +2,11 @@
 
 What is recalculated
     The factorxl calls, every formula without a stored value (files written by openpyxl),
-    and every formula downstream of those; every other cell keeps the value Excel saved.
+    and every formula downstream of those. The native formulas these read (directly or
+    through other native formulas) are checked: each is evaluated from its inputs and keeps
+    its stored value when the fresh one matches (to :data:`STORED_TOLERANCE`); when it does
+    not, an input changed since the workbook was calculated, and it is recalculated with
+    everything downstream of it. Every other cell keeps the value Excel saved.
     ``full=True`` (and a workbook that asks for a full recalculation on load,
     ``fullCalcOnLoad``, as XlsxWriter and openpyxl write it: its stored values are
     placeholders) recalculates every formula.
@@ -30,6 +34,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import functools
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -48,6 +53,7 @@ from factorxl.workbooks.formula_functions import (
     from_raw,
     mark_omitted_arguments,
     register_functions,
+    unknown_function_reason,
     unknown_functions,
 )
 from factorxl.workbooks.package import DEFAULT_LIMITS, Limits, Package
@@ -112,12 +118,18 @@ class FormulaResult:
 
 @dataclass(frozen=True)
 class Recalculation:
-    """The fresh values of the formulas recalculated, the cells that could not be, and warnings."""
+    """The fresh values of the formulas recalculated, the cells that could not be, and warnings.
+
+    ``checked`` counts the native formulas checked against their inputs; ``stale`` lists
+    those whose stored value did not match (where a stale chain starts).
+    """
 
     results: tuple[FormulaResult, ...]
     problems: tuple[CellProblem, ...]
     warnings: tuple[CellProblem, ...] = ()
     full: bool = False
+    checked: int = 0
+    stale: tuple[CellProblem, ...] = ()
 
     def value(self, sheet: str, cell: str) -> Value | ExcelError:
         """The fresh value of one cell (anchor or spill cell) of a formula; KeyError if none."""
@@ -270,24 +282,50 @@ def _link(formulas: list[_Formula], workbook: Workbook) -> _Index:
     return index
 
 
-def _selected(formulas: list[_Formula], full: bool) -> list[int]:
-    """The formulas to recalculate: factorxl calls, formulas without a value, and all downstream."""
+def _closure(seeds: set[int], links: dict[int, set[int]] | list[set[int]]) -> set[int]:
+    """``seeds`` and every formula reached from them through ``links`` (dependents or precedents)."""
+    reached, waiting = set(seeds), list(seeds)
+    while waiting:
+        for linked in links[waiting.pop()]:
+            if linked not in reached:
+                reached.add(linked)
+                waiting.append(linked)
+    return reached
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """Which formulas a refresh evaluates, and how.
+
+    ``recalculated``: evaluated and written (factorxl calls, formulas without a stored value,
+    and everything downstream of them; every formula with ``full``). ``checked``: the native
+    formulas these read, directly or through other native formulas; each is evaluated from
+    its inputs, and its stored value is kept when the fresh one is the same. ``if_stale``: the
+    formulas downstream of a checked one, evaluated only when a cell they read changed.
+    """
+
+    recalculated: set[int]
+    checked: set[int] = field(default_factory=set)
+    if_stale: set[int] = field(default_factory=set)
+
+    @property
+    def all(self) -> list[int]:
+        return sorted(self.recalculated | self.checked | self.if_stale)
+
+
+def _selected(formulas: list[_Formula], full: bool) -> _Selection:
+    """The formulas to recalculate, to check against their inputs, and to recalculate if those were stale."""
     if full:
-        return list(range(len(formulas)))
-    dependents: dict[int, list[int]] = defaultdict(list)
+        return _Selection(set(range(len(formulas))))
+    dependents: dict[int, set[int]] = defaultdict(set)
     for number, formula in enumerate(formulas):
         for precedent in formula.precedents:
-            dependents[precedent].append(number)
-    waiting = [
-        n for n, f in enumerate(formulas) if not f.cell.stored or calls_factorxl(f.text)
-    ]
-    chosen = set(waiting)
-    while waiting:
-        for dependent in dependents.get(waiting.pop(), ()):
-            if dependent not in chosen:
-                chosen.add(dependent)
-                waiting.append(dependent)
-    return sorted(chosen)
+            dependents[precedent].add(number)
+    seeds = {n for n, f in enumerate(formulas) if not f.cell.stored or calls_factorxl(f.text)}
+    recalculated = _closure(seeds, dependents)
+    checked = _closure(recalculated, [f.precedents for f in formulas]) - recalculated
+    if_stale = _closure(checked, dependents) - recalculated - checked
+    return _Selection(recalculated, checked, if_stale)
 
 
 def _order(formulas: list[_Formula], chosen: list[int]) -> tuple[list[int], list[int]]:
@@ -315,7 +353,11 @@ def _order(formulas: list[_Formula], chosen: list[int]) -> tuple[list[int], list
 
 
 class _Unsupported(Exception):
-    """A formula the engine knows it cannot evaluate; its message is the reason."""
+    """A formula the engine knows it cannot evaluate; its message is the reason, ``code`` the error Excel would show."""
+
+    def __init__(self, reason: str, code: str = "#NAME?") -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 _OPEN_ENDED = re.compile(r"([A-Za-z]{1,3})(\d+):(?:([A-Za-z]{1,3})|(\d+))")
@@ -367,13 +409,14 @@ class _Evaluator:
         self.columns: dict[tuple[str, int], list[Any]] = {}
         self.calls: dict[tuple, np.ndarray] = {}
         self.dates: dict[str, dict[int, list[int]]] = {}
+        self.blocks: dict[tuple[str, int, int, int, int], Any] = {}
 
     # reading cells
     def _sheet(self, area: Area) -> Sheet:
         try:
             return self.workbook.sheet(area.sheet)
         except FactorxlError:
-            raise _Unsupported(f"the reference to {area.sheet}! names no sheet of this workbook (#REF!)") from None
+            raise _Unsupported(f"the reference to {area.sheet}! names no sheet of this workbook (#REF!)", "#REF!") from None
 
     def bounded(self, area: Area) -> Area:
         sheet = self._sheet(area)
@@ -381,7 +424,7 @@ class _Evaluator:
             owner = self.index.owner.get((sheet.name.upper(), area.top, area.left))
             ref = self.formulas[owner].cell.ref if owner is not None else None
             if ref is None or (ref.top, ref.left) != (area.top, area.left):
-                raise _Unsupported(f"{cell_name(area.top, area.left)}# refers to a cell that holds no dynamic array (#REF!)")
+                raise _Unsupported(f"{cell_name(area.top, area.left)}# refers to a cell that holds no dynamic array (#REF!)", "#REF!")
             return ref
         to_last_row = area.bottom is None or area.bottom == MAX_ROW
         to_last_column = area.right is None or area.right == MAX_COLUMN
@@ -419,9 +462,12 @@ class _Evaluator:
         return self.dates[sheet.name.upper()]
 
     def forget(self, sheet: str, left: int, right: int) -> None:
-        """Drop the columns a formula wrote to (they are read again when needed)."""
+        """Drop the columns and blocks a formula wrote to (they are read again when needed)."""
+        sheet = sheet.upper()
         for column in range(left, right + 1):
-            self.columns.pop((sheet.upper(), column), None)
+            self.columns.pop((sheet, column), None)
+        for key in [k for k in self.blocks if k[0] == sheet and k[2] <= right and left <= k[4]]:
+            del self.blocks[key]
 
     def xlwings_value(self, area: Area) -> Any:
         """A range as xlwings hands it to a function: scalar, flat list, or rows; dates as datetimes."""
@@ -435,13 +481,17 @@ class _Evaluator:
         return [list(row) for row in zip(*columns)]
 
     def formulas_value(self, area: Area) -> Any:
+        """A range as ``formulas`` takes it (kept until a formula writes to one of its columns)."""
         area = self.bounded(area)
         sheet = self._sheet(area)
-        values = sheet.values
-        block = np.empty((area.bottom - area.top + 1, area.right - area.left + 1), dtype=object)
-        for i, row in enumerate(range(area.top, area.bottom + 1)):
-            block[i, :] = [_formulas_value(values.get((row, c))) for c in range(area.left, area.right + 1)]
-        return block[0, 0] if block.size == 1 else block
+        key = (sheet.name.upper(), area.top, area.left, area.bottom, area.right)
+        if key not in self.blocks:
+            values = sheet.values
+            block = np.empty((area.bottom - area.top + 1, area.right - area.left + 1), dtype=object)
+            for i, row in enumerate(range(area.top, area.bottom + 1)):
+                block[i, :] = [_formulas_value(values.get((row, c))) for c in range(area.left, area.right + 1)]
+            self.blocks[key] = block[0, 0] if block.size == 1 else block
+        return self.blocks[key]
 
     # evaluating one formula
     def evaluate(self, formula: _Formula) -> np.ndarray:
@@ -511,7 +561,7 @@ class _Evaluator:
     def _with_formulas(self, formula: _Formula) -> np.ndarray:
         unknown = unknown_functions(formula.text)
         if unknown:
-            raise _Unsupported(f"unknown function {', '.join(unknown)} (neither Excel's in formulas nor factorxl's)")
+            raise _Unsupported(unknown_function_reason(unknown))
         for name, area in formula.names.items():
             if area is None:
                 raise _Unsupported(f"the name {name} is a formula, not a reference; the refresh cannot evaluate it")
@@ -626,11 +676,16 @@ def _place(
         lost = (rows > height and rows > 1) or (columns > width and columns > 1)
         kind = "plain formula" if cell.ref is None else "array formula"
         if lost:
+            block_needed = Area(cell.sheet, own.top, own.left, own.top + rows - 1, own.left + columns - 1).cells
+            shown = "the block's first value" if cell.ref is None else "the part that fits"
             problem = CellProblem(
                 cell.sheet, cell.cell, cell.text,
                 f"the result is {rows} x {columns} but the {kind} covers {own.cells} ({height} x {width}): "
-                f"{rows * columns - min(rows, height) * min(columns, width)} values would be lost; in Excel, enter it "
-                "as a dynamic array or select a block of the result's size and press Ctrl+Shift+Enter",
+                f"{rows * columns - min(rows, height) * min(columns, width)} values would be lost (Excel shows {shown}); "
+                f"make it an array formula over {block_needed}: with openpyxl, "
+                f'ws["{cell.cell}"] = ArrayFormula("{block_needed}", {"=" + cell.text!r}) '
+                "(from openpyxl.worksheet.formula import ArrayFormula); in Excel, enter it as a dynamic array, or "
+                "select the block and press Ctrl+Shift+Enter",
             )
         elif (rows < height and rows > 1) or (columns < width and columns > 1):
             warning = CellProblem(
@@ -671,7 +726,9 @@ def _python_block(block: np.ndarray) -> np.ndarray:
 # --- the whole workbook --------------------------------------------------------------------
 
 
-def evaluate(workbook: Workbook, *, full: bool = False, progress: bool | None = None) -> Recalculation:
+def evaluate(
+    workbook: Workbook, *, full: bool = False, keep_going: bool = False, progress: bool | None = None
+) -> Recalculation:
     """Recalculate a workbook read by :func:`~factorxl.workbooks.workbook_cells.read_workbook`.
 
     Parameters
@@ -680,15 +737,22 @@ def evaluate(workbook: Workbook, *, full: bool = False, progress: bool | None = 
         The cells; recalculated values are written into it.
     full : bool
         Recalculate every formula (also when the workbook asks for it with ``fullCalcOnLoad``).
+    keep_going : bool
+        A formula that cannot be evaluated gets the error Excel shows there (``#NAME?`` for
+        an unknown function, ``#REF!`` for a missing sheet), and a plain formula whose
+        result is a block its first value, as Excel does; they are still listed in
+        ``problems``, and the rest is computed. Without it their results are left out.
     progress : bool, optional
         Draw a progress bar on stderr; by default only when stderr is a terminal.
     """
     full = full or workbook.full_calc_on_load
     formulas = _prepare(workbook)
     index = _link(formulas, workbook)
-    order, circular = _order(formulas, _selected(formulas, full))
+    selection = _selected(formulas, full)
+    order, circular = _order(formulas, selection.all)
     evaluator = _Evaluator(workbook, formulas, index)
-    results, problems, warnings = [], [], []
+    results, problems, warnings, stale = [], [], [], []
+    changed: set[int] = set()
     with Progress(progress) as bar:
         bar.stage("calculating formulas", len(order))
         for number in order:
@@ -696,21 +760,38 @@ def evaluate(workbook: Workbook, *, full: bool = False, progress: bool | None = 
             formula = formulas[number]
             cell = formula.cell
             sheet = workbook.sheet(cell.sheet)
-            width = cell.ref.right - cell.ref.left + 1 if cell.ref else 1
+            verifying = number not in selection.recalculated
+            if number in selection.if_stale and not formula.precedents & changed:
+                continue
             try:
                 block, unsupported = evaluator.evaluate(formula), None
-            except _Unsupported as error:  # its dependents see #NAME?, as in Excel
-                block, unsupported = np.array([[ExcelError("#NAME?")]], dtype=object), error
+            except _Unsupported as error:  # its dependents see the error, as in Excel
+                if number in selection.checked:
+                    continue  # it cannot be checked: its stored value stands, as before
+                block, unsupported = np.array([[ExcelError(error.code)]], dtype=object), error
+            if verifying and unsupported is None:
+                if _matches_stored(block, cell, sheet):
+                    continue
+                if number in selection.checked and not formula.precedents & changed:  # where it starts
+                    stale.append(CellProblem(
+                        cell.sheet, cell.cell, cell.text,
+                        "its stored value did not match its inputs (changed since it was last calculated); "
+                        "recalculated with every formula that reads it",
+                    ))
+            changed.add(number)
+            width = cell.ref.right - cell.ref.left + 1 if cell.ref else 1
             result, problem, warning = _place(formula, number, block, sheet, index)
             evaluator.forget(cell.sheet, cell.column, cell.column + max(width, block.shape[1]) - 1)
             if unsupported is not None:
                 problems.append(CellProblem(cell.sheet, cell.cell, cell.text, str(unsupported)))
+                if keep_going:
+                    results.append(result)
                 continue
             results.append(result)
             problems.extend([problem] if problem else [])
             warnings.extend([warning] if warning else [])
             codes = {v.code for row in result.values for v in row if isinstance(v, ExcelError)}
-            if "#NAME?" in codes:
+            if "#NAME?" in codes and not keep_going:
                 problems.append(CellProblem(cell.sheet, cell.cell, cell.text, "an unknown function or name (#NAME?)"))
     for number in circular:
         cell = formulas[number].cell
@@ -718,7 +799,36 @@ def evaluate(workbook: Workbook, *, full: bool = False, progress: bool | None = 
             CellProblem(cell.sheet, cell.cell, cell.text, "no value was computed (a circular reference, or a cell it depends on is in one)")
         )
     warnings.extend(_readers_of_grown_spills(formulas, results, index))
-    return Recalculation(tuple(results), tuple(problems), tuple(warnings), full)
+    return Recalculation(tuple(results), tuple(problems), tuple(warnings), full, len(selection.checked), tuple(stale))
+
+
+STORED_TOLERANCE = 1e-12
+"""Relative difference below which a fresh number confirms a stored one (engines differ in the last digits)."""
+
+
+def _matches_stored(block: np.ndarray, cell: FormulaCell, sheet: Sheet) -> bool:
+    """Whether a formula's fresh result is what its cells already hold (to :data:`STORED_TOLERANCE`)."""
+    own = cell.ref or Area(cell.sheet, cell.row, cell.column, cell.row, cell.column)
+    height, width = own.bottom - own.top + 1, own.right - own.left + 1
+    if block.shape != (height, width):
+        if cell.dynamic:
+            return False  # its spill would grow or shrink
+        block = fit_to_range(block, height, width)
+    fresh = _python_block(block)
+    values = sheet.values
+    return all(
+        _same_value(fresh[i, j], values.get((own.top + i, own.left + j))) for i in range(height) for j in range(width)
+    )
+
+
+def _same_value(fresh: Value | ExcelError, stored: Value | ExcelError) -> bool:
+    if fresh in (None, "") or stored in (None, ""):
+        return fresh in (None, "") and stored in (None, "")
+    if isinstance(fresh, ExcelError) or isinstance(stored, ExcelError):
+        return isinstance(fresh, ExcelError) and isinstance(stored, ExcelError) and fresh.code == stored.code
+    if isinstance(fresh, bool) or isinstance(stored, bool) or isinstance(fresh, str) or isinstance(stored, str):
+        return type(fresh) is type(stored) and fresh == stored
+    return math.isclose(fresh, stored, rel_tol=STORED_TOLERANCE) or (math.isnan(fresh) and math.isnan(stored))
 
 
 def _readers_of_grown_spills(formulas: list[_Formula], results: list[FormulaResult], index: _Index) -> list[CellProblem]:

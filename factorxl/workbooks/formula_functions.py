@@ -9,6 +9,7 @@ returned scalar or lists of lists back into a ``formulas`` array. A failure beco
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Callable
@@ -183,3 +184,21 @@ def unknown_functions(formula: str) -> list[str]:
         and name.upper().removeprefix("_XLFN.") not in _PARSED_AS_SYNTAX
     ]
     return list(dict.fromkeys(unknown))
+
+
+def unknown_function_reason(names: list[str]) -> str:
+    """Why a formula calling the unknown ``names`` is not evaluated, with the closest known name of each."""
+    register_functions()
+    known = list(formulas.get_functions())
+    guesses = {
+        name: close[0]
+        for name in names
+        if (close := difflib.get_close_matches(name.upper().removeprefix("_XLFN."), known, n=1, cutoff=0.8))
+    }
+    if not guesses:
+        hint = "if it is an Excel function, refresh the workbook in Excel"
+    elif len(names) == 1:
+        hint = f"did you mean {guesses[names[0]]}? (Excel shows #NAME? for a function it does not know)"
+    else:
+        hint = "did you mean " + ", ".join(f"{guess} for {name}" for name, guess in guesses.items()) + "?"
+    return f"unknown function {', '.join(names)}: neither factorxl's nor an Excel function the refresh evaluates; {hint}"

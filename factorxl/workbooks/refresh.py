@@ -5,8 +5,8 @@
 (True, 90)
 
 :func:`refresh_workbook` recalculates with :mod:`factorxl.workbooks.engine` (the factorxl
-calls and what depends on them, or every formula with ``full=True``) and writes, leaving
-every other byte of the package as it was:
+calls, what they read and what depends on them, or every formula with ``full=True``) and
+writes, leaving every other byte of the package as it was:
 
 * each recalculated cell's cached value (:mod:`factorxl.workbooks.xlsx_values`), and a
   dynamic array's new block when its spill grew or shrank;
@@ -15,9 +15,12 @@ every other byte of the package as it was:
   (:mod:`factorxl.workbooks.chart_caches`);
 * with ``clear_full_calc_on_load=True``, the workbook without ``fullCalcOnLoad``.
 
-It is all or nothing: when a formula cannot be evaluated, or a result would lose values,
-the report lists it (sheet, cell, formula, reason) and nothing is written. The file is
-replaced atomically, only when everything succeeded.
+By default it is all or nothing: when a formula cannot be evaluated, or a result would
+lose values, the report lists it (sheet, cell, formula, reason) and nothing is written.
+With ``keep_going=True`` those cells get what Excel shows there (``#NAME?`` for an unknown
+function, a block's first value) and the rest is written. The file is replaced atomically.
+The report also lists the formulas whose value is now an error that the workbook did not
+hold before (``new_errors``), the cells a batch must not publish unseen.
 """
 
 from __future__ import annotations
@@ -67,6 +70,16 @@ class RefreshReport:
     warnings : tuple of CellProblem
         Legacy array formulas larger than their result (padded with ``#N/A``, as in Excel),
         and formulas reading cells a dynamic array newly spilled into (refresh again).
+    new_errors : tuple of CellProblem
+        The formulas of ``errors`` with an error in a cell that held none before the
+        refresh (the ``#N/A`` padding of a legacy array aside); the reason names the first
+        error and the cells.
+    stale : tuple of CellProblem
+        Native formulas read by the recalculated ones whose stored value did not match
+        their inputs (an input changed since they were calculated): they were recalculated
+        with everything that reads them.
+    checked : int
+        Native formulas checked against their inputs (those the recalculated formulas read).
     seconds : float
         Wall-clock time of the refresh.
     full : bool
@@ -89,6 +102,9 @@ class RefreshReport:
     full: bool = False
     full_calc_on_load: bool = False
     charts: int = 0
+    new_errors: tuple[CellProblem, ...] = ()
+    stale: tuple[CellProblem, ...] = ()
+    checked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -135,6 +151,7 @@ def refresh_workbook(
     out: str | Path | None = None,
     *,
     full: bool = False,
+    keep_going: bool = False,
     clear_full_calc_on_load: bool = False,
     progress: bool | None = None,
     limits: Limits = DEFAULT_LIMITS,
@@ -148,7 +165,12 @@ def refresh_workbook(
     out : str or Path, optional
         Where to write the refreshed workbook; by default ``path`` itself.
     full : bool
-        Recalculate every formula, not only the factorxl calls and what depends on them.
+        Recalculate every formula, not only the factorxl calls, the native formulas they
+        read (kept when their stored value matches their inputs) and what depends on them.
+    keep_going : bool
+        Write the workbook even when formulas cannot be evaluated or a result does not
+        fit: those cells get what Excel shows (``#NAME?``, ``#REF!``, a block's first value,
+        the part of a block that fits) and stay listed in ``report.problems``.
     clear_full_calc_on_load : bool
         Remove ``fullCalcOnLoad`` from the workbook, so that Excel shows the stored values
         on open instead of recalculating (users without the add-in would see #NAME?).
@@ -160,8 +182,9 @@ def refresh_workbook(
     Returns
     -------
     RefreshReport
-        Check ``report.ok``: when a formula could not be evaluated nothing is written
-        and ``report.problems`` lists the cells.
+        Check ``report.ok``: when a formula could not be evaluated ``report.problems``
+        lists the cells, and nothing is written unless ``keep_going``. Check
+        ``report.new_errors`` for cells that now show an error.
 
     Raises
     ------
@@ -177,7 +200,8 @@ def refresh_workbook(
         with Progress(progress) as bar:
             bar.stage("reading the workbook", None)
             workbook = read_workbook(package)
-        recalculation = evaluate(workbook, full=full, progress=progress)
+        errors_before = _error_positions(workbook)
+        recalculation = evaluate(workbook, full=full, keep_going=keep_going, progress=progress)
         still_full_calc = workbook.full_calc_on_load and not clear_full_calc_on_load
         report = dict(
             source=source,
@@ -186,11 +210,14 @@ def refresh_workbook(
             cells=sum(len(r.values) * len(r.values[0]) for r in recalculation.results),
             problems=recalculation.problems,
             errors=tuple(_error_cells(recalculation.results)),
+            new_errors=tuple(_new_error_cells(recalculation.results, errors_before)),
             warnings=recalculation.warnings,
+            stale=recalculation.stale,
+            checked=recalculation.checked,
             full=recalculation.full,
             full_calc_on_load=still_full_calc,
         )
-        if recalculation.problems:
+        if recalculation.problems and not keep_going:
             return RefreshReport(written=False, seconds=time.perf_counter() - started, **report)
         replacements = _worksheet_parts(package, workbook, recalculation)
         charts = _chart_parts(package, workbook, recalculation)
@@ -278,3 +305,35 @@ def _error_cells(results: tuple[FormulaResult, ...]) -> list[CellProblem]:
         if first is not None:
             errors.append(CellProblem(result.sheet, result.cell, result.formula, str(first)))
     return errors
+
+
+def _error_positions(workbook: Workbook) -> set[tuple[str, int, int]]:
+    """The cells that hold an error value as the workbook was read."""
+    return {
+        (name, row, column)
+        for name, sheet in workbook.sheets.items()
+        for (row, column), value in sheet.values.items()
+        if isinstance(value, ExcelError)
+    }
+
+
+def _new_error_cells(results: tuple[FormulaResult, ...], before: set[tuple[str, int, int]]) -> list[CellProblem]:
+    """One entry per formula with an error in a cell that held none before (the #N/A padding of a legacy array aside)."""
+    new = []
+    for result in results:
+        area, (rows, columns) = result.area, result.shape
+        sheet = result.sheet.upper()
+        cells = [
+            (area.top + i, area.left + j, value)
+            for i, row in enumerate(result.values[: rows if rows > 1 else None])
+            for j, value in enumerate(row[: columns if columns > 1 else None])
+            if isinstance(value, ExcelError) and (sheet, area.top + i, area.left + j) not in before
+        ]
+        if cells:
+            first = cells[0][2]
+            if len(cells) > 1:
+                first = f"{first} in {len(cells)} cells of {result.ref}"
+            elif result.ref != result.cell:
+                first = f"{first} in {cell_name(*cells[0][:2])}"
+            new.append(CellProblem(result.sheet, result.cell, result.formula, str(first)))
+    return new
