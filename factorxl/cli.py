@@ -6,6 +6,8 @@ formulas, ...) inside ``run``, so parsing arguments stays fast.
 
 No failure shows a traceback: every one is a single line on stderr, ``factorxl COMMAND:
 what went wrong; what to do``, and an exit code of :class:`factorxl.exit_codes.ExitCode`.
+That holds for Ctrl+C at any moment from the start of :func:`main` (importing a command's
+modules included), and for a command whose optional dependencies are not installed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from factorxl import __version__
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, printable
 from factorxl.exit_codes import SUMMARY, ExitCode
 
 COMMANDS = {
@@ -30,6 +32,9 @@ COMMANDS = {
     "setup": ("factorxl.integration.setup_command", "set up xlwings in Excel on this machine (Windows)"),
     "vba": ("factorxl.integration.vba_command", "write the VBA modules that declare factorxl's functions"),
 }
+
+WORKBOOK_MODULES = frozenset({"xlsxwriter", "formulas", "openpyxl", "schedula"})
+"""The modules of the ``workbooks`` extra (pyproject.toml), which ``build``, ``refresh`` and ``share`` need."""
 
 EPILOG = "Exit codes: " + "; ".join(f"{code.value} {SUMMARY[code]}" for code in ExitCode) + " (docs/commands.md)."
 
@@ -99,30 +104,57 @@ def output_folder(out: str | Path) -> Path:
     return folder
 
 
+def missing_workbook_tools(error: Exception) -> str | None:
+    """The message for a module of the ``workbooks`` extra that is not installed; None for any other error."""
+    module = (getattr(error, "name", None) or "").partition(".")[0]
+    if not isinstance(error, ModuleNotFoundError) or module not in WORKBOOK_MODULES:
+        return None
+    python = f'"{sys.executable}"' if " " in sys.executable else sys.executable
+    return (
+        f"this command needs factorxl's workbook tools, which this Python does not have (no module named {module!r}); "
+        f'install factorxl[workbooks]: {python} -m pip install "factorxl[workbooks]"'
+    )
+
+
+def _say(prefix: str, message: str) -> None:
+    print(printable(f"{prefix}: {message}"), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run a command and return its exit code; every failure is one line on stderr."""
-    parser = _parser()
+    """Run a command and return its exit code; every failure, Ctrl+C included, is one line on stderr."""
+    prefix = "factorxl"
     try:
-        args, unknown = parser.parse_known_args(argv)
-    except SystemExit as stop:  # --help, --version, or a usage error already printed in one line
-        return int(stop.code or 0)
-    prefix = f"factorxl {args.command}"
-    if unknown:
-        print(f"{prefix}: unrecognized arguments: {' '.join(unknown)}; see {prefix} --help", file=sys.stderr)
-        return ExitCode.USAGE
+        parser = _parser()
+        try:
+            args, unknown = parser.parse_known_args(argv)
+        except SystemExit as stop:  # --help, --version, or a usage error already printed in one line
+            return int(stop.code or 0)
+        prefix = f"factorxl {args.command}"
+        if unknown:
+            _say(prefix, f"unrecognized arguments: {' '.join(unknown)}; see {prefix} --help")
+            return ExitCode.USAGE
+        return _run(prefix, args)
+    except KeyboardInterrupt:
+        _say(prefix, "stopped (Ctrl+C); nothing half-written was left behind")
+        return ExitCode.INTERRUPTED
+
+
+def _run(prefix: str, args: argparse.Namespace) -> int:
+    """Run the parsed command; its failures as one line and an exit code (Ctrl+C is :func:`main`'s)."""
     try:
         return int(importlib.import_module(args.module).run(args))
     except FactorxlError as error:
-        print(f"{prefix}: {error}", file=sys.stderr)
+        _say(prefix, str(error))
         return ExitCode.CANNOT
     except OSError as error:
-        print(f"{prefix}: {os_error_message(error)}", file=sys.stderr)
+        _say(prefix, os_error_message(error))
         return ExitCode.CANNOT
-    except KeyboardInterrupt:
-        print(f"{prefix}: stopped; nothing half-written was left behind", file=sys.stderr)
-        return ExitCode.INTERRUPTED
     except Exception as error:  # noqa: BLE001 - a bug gets one line too, never a traceback
-        print(f"{prefix}: {internal_error_line(error)}", file=sys.stderr)
+        missing = missing_workbook_tools(error)
+        if missing is not None:
+            _say(prefix, missing)
+            return ExitCode.CANNOT
+        _say(prefix, internal_error_line(error))
         return ExitCode.INTERNAL
 
 

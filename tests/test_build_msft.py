@@ -112,7 +112,7 @@ def test_hedges_and_variance_decomposition(book, reference):
     assert book.right_of("Model", "Market units per $1 of MSFT (xh)") == pytest.approx(xh20, rel=1e-12)
     assert book.right_of("Model", "Full hedge (target 0): -beta") == pytest.approx(-SEED_BETA, abs=1e-12)
     assert book.right_of("Model", "Factor share after the hedge (= target)") == pytest.approx(0.2, abs=1e-12)
-    row, col = book.find("Model", "Idiosyncratic")
+    row, col = book.find("Model", "Residual")
     ws = book.values["Model"]
     assert ws.cell(row - 1, col + 2).value == pytest.approx(fit.rsquared, rel=1e-12)  # factor share = R2
     assert ws.cell(row, col + 1).value == pytest.approx(fit.resid.var(ddof=0), rel=1e-12)

@@ -170,7 +170,7 @@ def test_long_table_bad_input(panel):
     with pytest.raises(FactorxlError, match="table is not rectangular"):
         udfs.CHAR_RETURNS([*good[:5], good[5][:-1], *good[6:]])
     duplicate = [*good, list(good[1])]
-    with pytest.raises(FactorxlError, match=r"table has two rows for date .* and id .* \(rows 2 and \d+\)"):
+    with pytest.raises(FactorxlError, match=r"table has two rows for date .* and id .* \(rows 2 and \d+ of the range\)"):
         udfs.CHAR_RETURNS(duplicate)
     same_date_other_form = [*good, [datetime.datetime(1899, 12, 30) + datetime.timedelta(days=good[1][0]) if isinstance(good[1][0], float) else good[1][0], *good[1][1:]]]
     with pytest.raises(FactorxlError, match="two rows for date"):
@@ -196,7 +196,7 @@ def test_long_table_bad_input(panel):
         udfs.CHAR_RETURNS([row[:3] for row in good])
     with pytest.raises(FactorxlError, match="on_date 2007-01-31 is not a date of table"):
         udfs.CHAR_PURE_PLAY(good, "2007-01-31")
-    with pytest.raises(FactorxlError, match=r"holdings row 2 holds AAPL on 2006-03-31, but table has no row"):
+    with pytest.raises(FactorxlError, match=r"holdings holds AAPL on 2006-03-31 at row 2, column 2 of the range, but table has no row"):
         udfs.CHAR_ADJUSTED_RETURN([["date", "permno", "weight"], ["2006-03-31", "AAPL", 1.0]], good)
     with pytest.raises(FactorxlError, match="holdings must have 3 columns"):
         udfs.CHAR_ADJUSTED_RETURN([["date", "permno", "weight", "x"], ["2006-03-31", 10001, 1.0, 2.0]], good)
@@ -220,9 +220,9 @@ def test_long_table_reader_normalizes_dates_and_ids():
     assert table.sheet_rows.tolist() == [1, 2, 4, 5]
     assert np.isnan(table.values[3, 0])
     # 10107.0 and "10107" are the same id on the same date
-    with pytest.raises(FactorxlError, match=r"two rows for date 2006-01-31 and id 10107 \(rows 1 and 3\)"):
+    with pytest.raises(FactorxlError, match=r"two rows for date 2006-01-31 and id 10107 \(rows 1 and 3 of the range\)"):
         read_long_table([rows[0], rows[1], ["2006-01-31", "10107", 0.5, 0.5]], "table", "x")
-    with pytest.raises(FactorxlError, match="table has True in its id column at row 1"):
+    with pytest.raises(FactorxlError, match="table has TRUE in its id column at row 1, column 2 of the range"):
         read_long_table([[rows[0][0], True, 0.1, 0.2]], "table", "x")
     with pytest.raises(FactorxlError, match="table has no data rows"):
         read_long_table([["date", "id", "ret", "x"]], "table", "x")

@@ -3,8 +3,12 @@ single line on stderr that says what went wrong and what to do; never a tracebac
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -132,6 +136,70 @@ def test_ctrl_c_is_one_line(capsys, monkeypatch):
     monkeypatch.setattr(vba_command, "run", interrupted)
     code, line = _failure(capsys, ["vba"])
     assert code == ExitCode.INTERRUPTED and "stopped" in line
+
+
+STOPPED = "stopped (Ctrl+C); nothing half-written was left behind\n"
+
+
+def _interrupt_when(argv: list[str], ready) -> subprocess.CompletedProcess:
+    """Run ``factorxl argv`` in its own process and send it SIGINT (Ctrl+C) as soon as ``ready(pid)``."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "factorxl.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not ready(process.pid):
+        assert process.poll() is None and time.monotonic() < deadline, "the command ended before the moment came"
+        time.sleep(0.001)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def _loading_numpy(pid: int) -> bool:
+    try:
+        return "_multiarray_umath" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").is_file(), reason="sees the modules a process loads through /proc (Linux)")
+def test_ctrl_c_while_a_command_imports_its_modules_is_one_line_and_exit_130(tmp_path):
+    """SIGINT once NumPy is loaded, while pandas is being imported: it printed a traceback of 40 lines."""
+    stopped = _interrupt_when(["data", "list", "--cache", str(tmp_path)], _loading_numpy)
+    assert (stopped.returncode, stopped.stderr, stopped.stdout) == (ExitCode.INTERRUPTED, f"factorxl data: {STOPPED}", "")
+
+
+class _Trickle(BaseHTTPRequestHandler):
+    """Sends a file's first bytes, then waits: a download in progress."""
+
+    def do_GET(self) -> None:
+        self.server.asked.set()
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.wfile.write(b"PK\x03\x04")
+        self.wfile.flush()
+        time.sleep(30)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def test_ctrl_c_during_a_download_is_one_line_and_leaves_nothing(tmp_path):
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    httpd.daemon_threads = True
+    httpd.asked = threading.Event()
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        address = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        cache = tmp_path / "cache"
+        argv = ["data", "update", "F-F_Momentum_Factor", "--cache", str(cache), "--from", address]
+        stopped = _interrupt_when(argv, lambda pid: httpd.asked.wait(0.01) and any(cache.glob(".*.part")))
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert (stopped.returncode, stopped.stderr) == (ExitCode.INTERRUPTED, f"factorxl data: {STOPPED}")
+    assert list(cache.iterdir()) == []  # the partial download is removed
 
 
 def test_a_real_process_shows_no_traceback(tmp_path):

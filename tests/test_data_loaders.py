@@ -12,7 +12,7 @@ import tracemalloc
 import zipfile
 import time
 from collections.abc import Iterator
-from functools import partial
+from functools import cache, partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -156,6 +156,9 @@ def test_missing_codes_become_nan_and_titled_blocks_are_tables():
         (",Mkt-RF\n20240, 1.0\n", "expected dates of one form"),
         (",Mkt-RF\n202413, 1.0\n", "a date is not valid"),
         (",Mkt-RF\n202401, abc\n", "cannot be read as numbers"),
+        (",Mkt-RF\n9999, 1.0\n", "a date is not valid \\(Out of bounds"),  # beyond what pandas holds: it crashed
+        (",Mkt-RF\n202402, 1.0\n202401, 2.0\n", "the dates must increase, but '202401' follows '202402'"),
+        (",Mkt-RF\n202401, 1.0\n202401, 2.0\n", "the dates must increase, but '202401' follows '202401'"),
     ],
 )
 def test_unreadable_tables_are_reported(text, message):
@@ -317,6 +320,38 @@ def _good_zip() -> bytes:
     return (shared_data_dir() / "kenfrench" / "v202510" / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
 
 
+def _other_dataset_zip() -> bytes:
+    """A valid library file of another dataset: the 25 size and book-to-market portfolios."""
+    return (shared_data_dir() / "kenfrench" / "v202510" / "25_Portfolios_5x5_CSV.zip").read_bytes()
+
+
+FACTORS_WITHOUT_SMB = b"This file was created using the 202510 CRSP database.\r\n\r\n,Mkt-RF,RF\r\n202401,   1.00,   0.40\r\n"
+"""The three-factor file's layout and name, but without SMB and HML: parseable, and not that dataset."""
+
+
+@cache
+def _table_bomb() -> bytes:
+    """300,000 tiny tables in a 6 KB ZIP: within every byte, line and value bound."""
+    return _zip(**{"F-F_Research_Data_Factors.csv": b",A\n1900,1\n" * 300_000})
+
+
+@cache
+def _column_bomb() -> bytes:
+    """One table of 4 million columns (8 million values, just within the bound) in a 9 MB ZIP."""
+    columns = 3_999_990
+    header = (",P" + ",P".join(map(str, range(columns))) + "\n").encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("F-F_Research_Data_Factors.csv", header + b"190001" + b",1" * columns + b"\n")
+    return buffer.getvalue()
+
+
+@cache
+def _course_column_bomb() -> bytes:
+    """A 25 MB course CSV whose header has 2.5 million columns."""
+    return ("date,column" + ",column".join(map(str, range(2_500_000))) + "\n").encode()
+
+
 def _declared_bomb(size: int = 1_500_000_000) -> bytes:
     """A ZIP whose one CSV says it expands to ``size`` bytes, as a zip bomb's honest header does
     (a header that understates the size makes the reader stop at the stated size and fail the CRC)."""
@@ -338,6 +373,12 @@ BROKEN = {
     "declaredbomb": lambda: (_declared_bomb(), {}),
     "valuebomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": b",Mkt-RF\n" + b"202401" + b",1" * 200_000 + b"\n"}), {}),
     "linebomb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": b"\n" * 300_000}), {}),
+    "otherdataset": lambda: (_other_dataset_zip(), {}),
+    "escapes": lambda: (_zip(**{"F-F_Momentum_Factor.csv": b"Made \x1b[31mred\x1b[0m\r\n\r\n,Mom\r\n202401, 1.0\r\n"}), {}),
+    "nosmb": lambda: (_zip(**{"F-F_Research_Data_Factors.csv": FACTORS_WITHOUT_SMB}), {}),
+    "tablebomb": lambda: (_table_bomb(), {}),
+    "columnbomb": lambda: (_column_bomb(), {}),
+    "coursebomb": lambda: (_course_column_bomb(), {}),
 }
 """Broken answers served with status 200: each must end in a clear error with nothing cached."""
 
@@ -371,6 +412,8 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.wfile.write(b"x")
                 self.wfile.flush()
                 time.sleep(0.1)
+        elif self.path.startswith("/badreason/"):  # a reason phrase that would drive the terminal
+            self.wfile.write(b"HTTP/1.0 503 Busy\x1b[2J\x1b]0;owned\x07 now\r\nContent-Length: 0\r\n\r\n")
         elif self.path.startswith("/trickleheaders/"):
             self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Padding: ")
             for _ in range(1000):
@@ -486,7 +529,7 @@ def test_http_404_names_the_address_and_the_offline_route(server, tmp_path):
 
 def test_timeout(server, tmp_path):
     source = _downloading(server, tmp_path, "slow", timeout=0.1)
-    _assert_fails_cleanly(source, tmp_path, "timed out", "DataSource(local_dir=...)")
+    _assert_fails_cleanly(source, tmp_path, "127.0.0.1 did not answer within 0.1 s", "DataSource(local_dir=...)")
 
 
 def test_size_limit_from_the_declared_length(server, tmp_path):
@@ -545,15 +588,102 @@ def test_broken_french_downloads_are_not_cached(server, tmp_path, folder, patter
     _assert_french_download_fails_cleanly(server, tmp_path, folder, pattern, **limits)
 
 
-def test_a_zip_bomb_is_refused_quickly_in_little_memory_with_the_default_limits(server, tmp_path):
+@pytest.mark.parametrize(
+    ("folder", "pattern"),
+    [
+        ("declaredbomb", "larger than 80,000,000 bytes"),
+        ("tablebomb", "not stored: .*more than 100 tables, far more than any Kenneth French file"),
+        ("columnbomb", "not stored: .*more than 5,000 columns in its tables, far more than any Kenneth French file"),
+    ],
+)
+def test_a_zip_bomb_is_refused_quickly_in_little_memory_with_the_default_limits(server, tmp_path, folder, pattern):
+    """Each bomb is within the other bounds: 300,000 tables of one value (an hour of work to build), one
+    table of 4 million columns (8 million values: about 12 GB as tables)."""
+    BROKEN[folder]()  # made before the clock starts
     tracemalloc.start()
     started = time.monotonic()
     try:
-        _assert_french_download_fails_cleanly(server, tmp_path, "declaredbomb", "larger than 80,000,000 bytes")
+        _assert_french_download_fails_cleanly(server, tmp_path, folder, pattern)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert time.monotonic() - started < 5.0 and peak < 300e6
+
+
+def test_a_course_file_of_millions_of_columns_is_refused_quickly_in_little_memory(server, tmp_path):
+    _course_column_bomb()  # made before the clock starts
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        _assert_fails_cleanly(
+            _downloading(server, tmp_path, "coursebomb"), tmp_path,
+            "not stored", "its first line is longer than 1,000 characters; expected the header line date,MSFT",
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 5.0 and peak < 300e6
+
+
+def test_a_library_file_of_another_dataset_is_not_cached(server, tmp_path):
+    """The 25 portfolios served as the three-factor file: a valid library ZIP, but not that dataset."""
+    _assert_french_download_fails_cleanly(
+        server, tmp_path, "otherdataset",
+        "not stored: F-F_Research_Data_Factors_CSV.zip holds 25_Portfolios_5x5.csv, not F-F_Research_Data_Factors.csv",
+    )
+
+
+def test_a_factor_file_without_its_factor_columns_is_not_cached(server, tmp_path):
+    _assert_french_download_fails_cleanly(
+        server, tmp_path, "nosmb",
+        "not stored: .*its monthly table has no SMB, HML column \\(its columns: Mkt-RF, RF\\), so it is not the "
+        "library's F-F_Research_Data_Factors",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (_other_dataset_zip, "holds 25_Portfolios_5x5.csv, not F-F_Research_Data_Factors.csv"),
+        (lambda: _zip(**{"F-F_Research_Data_Factors.csv": FACTORS_WITHOUT_SMB}), "has no SMB, HML column"),
+    ],
+)
+def test_a_wrong_file_already_in_the_cache_is_a_message_not_a_crash(tmp_path, body, message):
+    """A file cached before downloads were checked for their dataset: FF3 raised KeyError, FF_DATA served it."""
+    from factorxl.excel.data_functions import FF_DATA, FF_FACTORS, data_source_set_to
+
+    (tmp_path / "F-F_Research_Data_Factors_CSV.zip").write_bytes(body())
+    source = DataSource(cache_dir=tmp_path, french_url="http://127.0.0.1:9/")  # nothing is downloaded
+    with pytest.raises(FactorxlError, match=message) as caught:
+        french.load_factors("FF3", "monthly", source=source)
+    assert f"(the copy at {tmp_path / 'F-F_Research_Data_Factors_CSV.zip'}); `factorxl data update " \
+        "F-F_Research_Data_Factors` downloads the library's file again" in str(caught.value)
+    with data_source_set_to(source):
+        for function, arguments in ((FF_FACTORS, ("FF3", "monthly")), (FF_DATA, ("F-F_Research_Data_Factors",))):
+            with pytest.raises(FactorxlError, match=message):
+                function(*arguments)
+
+
+def test_a_wrong_file_in_a_data_folder_says_to_replace_it(shared_data, tmp_path):
+    shutil.copy(shared_data / GOOD / "25_Portfolios_5x5_CSV.zip", tmp_path / "F-F_Research_Data_Factors_CSV.zip")
+    with pytest.raises(FactorxlError, match="holds 25_Portfolios_5x5.csv.*; replace it with the library's file"):
+        french.load_file("F-F_Research_Data_Factors", source=DataSource(local_dir=tmp_path))
+
+
+def test_every_shared_library_file_is_the_dataset_it_is_named_for(shared_data):
+    for path in sorted((shared_data / "kenfrench").rglob("*_CSV.zip")):
+        french.check_dataset(french.read_french_zip(path), path.name)
+
+
+@pytest.mark.parametrize(
+    ("tables", "columns", "message"),
+    [(2, 99, "more than 2 tables"), (3, 5, "more than 5 columns in its tables")],
+)
+def test_tables_and_columns_are_bounded_before_they_are_built(tables, columns, message):
+    text = "".join(f"Table {i}\n,A,B,C\n2024,1,2,3\n\n" for i in range(3))
+    with pytest.raises(FactorxlError, match=message):
+        french.parse_french_text(text, max_tables=tables, max_columns=columns)
+    assert len(french.parse_french_text(text, max_tables=3, max_columns=9).tables) == 3
 
 
 def test_gzip_content_encoding_is_decoded(server, shared_data, tmp_path):
@@ -620,13 +750,13 @@ def test_data_command_updates_lists_and_clears_through_a_local_server(server, tm
     shutil.copy(shared_data_dir() / "amoreira2_Fin418" / course.BRK_ARKK.name, cache)  # supplied by hand: no address
     code, out, _ = _data_command(capsys, "update", "--cache", cache, "--from", mirror)
     assert code == 0 and out.count("\nupdated ") == 2 and "updated df_" not in out
-    code, out, _ = _data_command(capsys, "clear", "25_Portfolios_5x5", course.BRK_ARKK.name, "--cache", cache)
+    code, out, _ = _data_command(capsys, "clear", "25_Portfolios_5x5", course.BRK_ARKK.name, "--cache", cache, "--yes")
     assert code == 0 and "deleted 25_Portfolios_5x5_CSV.zip" in out
     assert sorted(p.name for p in Path(cache).iterdir()) == [
         "F-F_Research_Data_Factors_daily_CSV.zip",
         "F-F_Research_Data_Factors_daily_CSV.zip.source.json",
     ]
-    code, out, _ = _data_command(capsys, "clear", "--cache", cache)
+    code, out, _ = _data_command(capsys, "clear", "--cache", cache)  # downloaded files only: no question
     assert code == 0 and list(Path(cache).iterdir()) == []
 
 
@@ -666,3 +796,172 @@ def test_data_command_takes_files_from_a_local_folder(shared_data, tmp_path, cap
 def test_data_command_errors_say_what_to_do(tmp_path, capsys, arguments, message):
     code, _, err = _data_command(capsys, *arguments, "--cache", str(tmp_path))
     assert code == ExitCode.CANNOT and message in err and err.count("\n") == 1
+
+
+def test_data_update_from_the_shared_two_vintage_folder_takes_a_vintage(shared_data, tmp_path, capsys):
+    """The project's own data folder holds the factor files in two vintage subfolders."""
+    cache = str(tmp_path / "cache")
+    code, _, err = _data_command(capsys, "update", "F-F_Research_Data_Factors", "--cache", cache, "--from", str(shared_data))
+    assert code == ExitCode.CANNOT and "exists 2 times" in err
+    assert err.rstrip().endswith("Choose one with --vintage (v202412, v202510).") and "internet" not in err
+    code, out, _ = _data_command(
+        capsys, "update", "F-F_Research_Data_Factors", "FactorModels_data2.csv", "--cache", cache,
+        "--from", str(shared_data), "--vintage", "v202510",
+    )
+    assert code == 0 and "updated F-F_Research_Data_Factors\nupdated FactorModels_data2.csv" in out
+    assert f"from {(shared_data / GOOD / 'F-F_Research_Data_Factors_CSV.zip').resolve()}" in out
+    code, _, err = _data_command(
+        capsys, "update", "F-F_Research_Data_5_Factors_2x3", "--cache", cache, "--from", str(shared_data), "--vintage", "v202412",
+    )
+    assert code == ExitCode.CANNOT and "Choose a vintage that has it with --vintage (v202510)." in err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("update", "X", "--vintage", "v202510"), "--vintage only applies to update --from DIR"),
+        (("clear", "--vintage", "v202510"), "--vintage only applies to update --from DIR"),
+        (("list", "--yes"), "--yes only applies to clear"),
+    ],
+)
+def test_data_command_options_that_do_not_apply_are_refused(tmp_path, capsys, arguments, message):
+    code, _, err = _data_command(capsys, *arguments, "--cache", str(tmp_path))
+    assert code == ExitCode.CANNOT and message in err
+
+
+def test_update_from_a_folder_refuses_a_file_of_another_dataset_and_keeps_the_cached_copy(shared_data, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    assert _data_command(capsys, "update", "F-F_Research_Data_Factors", "--cache", str(cache), "--from", str(shared_data / GOOD))[0] == 0
+    kept = (cache / "F-F_Research_Data_Factors_CSV.zip").read_bytes()
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    shutil.copy(shared_data / GOOD / "25_Portfolios_5x5_CSV.zip", folder / "F-F_Research_Data_Factors_CSV.zip")
+    code, _, err = _data_command(capsys, "update", "F-F_Research_Data_Factors", "--cache", str(cache), "--from", str(folder))
+    assert code == ExitCode.CANNOT and "holds 25_Portfolios_5x5.csv, not F-F_Research_Data_Factors.csv" in err
+    assert (cache / "F-F_Research_Data_Factors_CSV.zip").read_bytes() == kept
+    monthly = french.load_factors("FF3", "monthly", source=DataSource(cache_dir=cache, french_url="http://127.0.0.1:9/"))
+    assert list(monthly.columns) == ["Mkt-RF", "SMB", "HML", "RF"]
+
+
+class _Terminal(io.StringIO):
+    """A standard input that is a terminal, holding the user's answer."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _cache_with_a_supplied_file(shared_data: Path, server, cache: Path, capsys) -> None:
+    assert _data_command(capsys, "update", "F-F_Momentum_Factor", "--cache", str(cache), "--from", _url(server, GOOD))[0] == 0
+    shutil.copy(shared_data / "amoreira2_Fin418" / course.BRK_ARKK.name, cache)  # by hand: no record
+
+
+def test_clear_without_a_terminal_refuses_to_delete_supplied_files_without_yes(shared_data, server, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    _cache_with_a_supplied_file(shared_data, server, cache, capsys)
+    before = sorted(cache.iterdir())
+    code, _, err = _data_command(capsys, "clear", "--cache", str(cache))
+    assert code == ExitCode.CANNOT and err.count("\n") == 1
+    assert "clear would delete 1 file(s) that factorxl did not download and cannot download again " \
+        f"({course.BRK_ARKK.name}); nothing was deleted: add --yes" in err
+    assert sorted(cache.iterdir()) == before
+    code, out, _ = _data_command(capsys, "clear", "--cache", str(cache), "--yes")
+    assert code == 0 and f"deleted {course.BRK_ARKK.name}" in out and list(cache.iterdir()) == []
+
+
+@pytest.mark.parametrize(("answer", "deleted"), [("y\n", True), ("\n", False), ("", False)])
+def test_clear_at_a_terminal_asks_before_deleting_supplied_files(shared_data, server, tmp_path, capsys, monkeypatch, answer, deleted):
+    cache = tmp_path / "cache"
+    _cache_with_a_supplied_file(shared_data, server, cache, capsys)
+    monkeypatch.setattr("sys.stdin", _Terminal(answer))
+    code, out, err = _data_command(capsys, "clear", "--cache", str(cache))
+    assert f"Delete 1 file(s) that factorxl did not download and cannot download again ({course.BRK_ARKK.name})? [y/N]" in out
+    assert (code, list(cache.iterdir()) == []) == ((ExitCode.DONE, True) if deleted else (ExitCode.CANNOT, False))
+    assert deleted or "nothing was deleted" in err
+
+
+def test_clear_of_downloaded_files_only_does_not_ask(server, tmp_path, capsys, monkeypatch):
+    cache = tmp_path / "cache"
+    assert _data_command(capsys, "update", "F-F_Momentum_Factor", "--cache", str(cache), "--from", _url(server, GOOD))[0] == 0
+    monkeypatch.setattr("sys.stdin", _Terminal(""))
+    code, out, _ = _data_command(capsys, "clear", "F-F_Momentum_Factor", "--cache", str(cache))
+    assert code == 0 and "Delete" not in out and list(cache.iterdir()) == []
+
+
+def test_a_servers_text_is_printed_with_control_characters_escaped(server, tmp_path, capsys):
+    cache = str(tmp_path / "cache")
+    code, _, err = _data_command(capsys, "update", "F-F_Momentum_Factor", "--cache", cache, "--from", _url(server, "badreason"))
+    assert code == ExitCode.CANNOT and "\x1b" not in err and "\x07" not in err and err.count("\n") == 1
+    assert "the server answered HTTP 503 Busy\\x1b[2J\\x1b]0;owned\\x07 now." in err
+    assert _data_command(capsys, "update", "F-F_Momentum_Factor", "--cache", cache, "--from", _url(server, "escapes"))[0] == 0
+    listed = _data_command(capsys, "list", "--cache", cache)[1]
+    assert "vintage: Made \\x1b[31mred\\x1b[0m" in listed and "\x1b" not in listed
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def unknown_host(monkeypatch):
+    """``library.example`` is a name the resolver does not know (answered here: no name server is asked)."""
+    import socket
+
+    resolve = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "library.example":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return "https://library.example/ftp/"
+
+
+def test_a_refused_connection_is_said_plainly_on_the_command_line_and_in_a_cell(tmp_path, capsys):
+    from factorxl.excel.data_functions import FF_FACTORS, data_source_set_to
+
+    address = f"http://127.0.0.1:{_closed_port()}/ftp/"
+    code, _, err = _data_command(capsys, "update", "F-F_Momentum_Factor", "--cache", str(tmp_path), "--from", address)
+    plain = "failed: could not reach 127.0.0.1: it refused the connection (no server answers at that address)."
+    assert code == ExitCode.CANNOT and plain in err and "Errno" not in err
+    assert "Check the internet connection and run the command again, or download F-F_Momentum_Factor_CSV.zip " \
+        "yourself and pass its folder with --from DIR." in err
+    with data_source_set_to(DataSource(cache_dir=tmp_path, french_url=address)):
+        with pytest.raises(FactorxlError, match="Check the internet connection and recalculate") as caught:
+            FF_FACTORS("CAPM", "monthly")
+    assert plain in str(caught.value) and "Errno" not in str(caught.value)
+
+
+def test_a_name_that_is_not_found_is_said_plainly_on_the_command_line_and_in_a_cell(tmp_path, capsys, unknown_host):
+    from factorxl.excel.data_functions import FF_DATA, data_source_set_to
+
+    code, _, err = _data_command(capsys, "update", "F-F_Momentum_Factor", "--cache", str(tmp_path), "--from", unknown_host)
+    plain = "could not reach library.example: the name was not found (no internet connection, or a wrong address)."
+    assert code == ExitCode.CANNOT and plain in err and "Errno" not in err and "Name or service" not in err
+    with data_source_set_to(DataSource(cache_dir=tmp_path, french_url=unknown_host)):
+        with pytest.raises(FactorxlError, match="Check the internet connection and recalculate") as caught:
+            FF_DATA("25_Portfolios_5x5")
+    assert plain in str(caught.value) and "Errno" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (__import__("socket").gaierror(-3, "Temporary failure in name resolution"), "the name was not found"),
+        (ConnectionRefusedError(111, "Connection refused"), "it refused the connection"),
+        (TimeoutError("timed out"), "did not answer within 30 s"),
+        (OSError(__import__("errno").ENETUNREACH, "Network is unreachable"), "there is no network route to it"),
+        (ConnectionResetError(104, "Connection reset by peer"), "was broken off before the file arrived"),
+        (__import__("ssl").SSLCertVerificationError(1, "certificate verify failed"), "could not check the identity of"),
+    ],
+)
+def test_common_network_failures_have_plain_words(error, words):
+    import urllib.error
+
+    for raised in (error, urllib.error.URLError(error)):  # urllib wraps the system's error while connecting
+        said = sources.connection_problem("https://mba.tuck.dartmouth.edu/x.zip", raised, 30.0)
+        assert words in said and "mba.tuck.dartmouth.edu" in said and "Errno" not in said

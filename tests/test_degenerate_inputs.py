@@ -144,7 +144,7 @@ def test_a_single_period_attribution_without_headers():
 
 
 def test_exposure_matrix_refuses_negative_caps_even_without_standardizing():
-    with pytest.raises(FactorxlError, match="caps must be positive; got -3 at position 2"):
+    with pytest.raises(FactorxlError, match="caps must be positive; got -3 at cell 2 of the range"):
         udfs.EXPOSURE_MATRIX(["Tech", "Fin", "Tech"], [0.1, 0.4, -0.2], [1.0, -3.0, 2.0], None, False)
 
 
@@ -198,7 +198,7 @@ def test_fm_premia_of_returns_near_1e_minus_157_equal_linearmodels_on_the_same_r
 
 def test_a_cap_of_1e308_is_refused_by_the_input_rule():
     exposures = [["MKT", "Tech", "Fin", "VALUE"], [1, 1, 0, 0.5], [1, 0, 1, -0.2], [1, 1, 0, 0.1], [1, 0, 1, -0.4]]
-    with pytest.raises(FactorxlError, match="caps has 1e\\+308, too large a number, at row 2, column 1"):
+    with pytest.raises(FactorxlError, match="caps has 1e\\+308, too large a number, at cell 2 of the range"):
         udfs.CROSS_SECTION_FIT([0.01, 0.02, -0.01, 0.0], exposures, [1.0, 1e308, 2.0, 3.0])
 
 

@@ -39,7 +39,7 @@ def test_blanks_and_error_values_are_missing_and_the_row_is_dropped():
 def test_text_in_a_numeric_range_is_an_error_with_its_position():
     returns = [list(r) for r in RETURNS]
     returns[4] = ["n/a yet"]
-    with pytest.raises(FactorxlError, match=r"returns has text 'n/a yet' at row 5, column 1; expected numbers"):
+    with pytest.raises(FactorxlError, match=r"returns has text 'n/a yet' at row 5, column 1 of the range; expected numbers"):
         udfs.FACTOR_BETA(returns, FACTORS)
 
 
@@ -138,17 +138,17 @@ def test_constant_returns_have_no_sharpe_ratio():
 
 
 def test_infinite_values_are_errors():
-    with pytest.raises(FactorxlError, match="returns has an infinite value at row 2, column 1"):
+    with pytest.raises(FactorxlError, match="returns has an infinite value at row 2, column 1 of the range"):
         udfs.FACTOR_BETA([[0.01], [float("-inf")], [0.02]] + RETURNS[3:], FACTORS)
     for text in ("inf", "-Infinity", "nan", "NaN"):
-        with pytest.raises(FactorxlError, match=f"returns has '{text}' at row 2, column 1, not a finite number"):
+        with pytest.raises(FactorxlError, match=f"returns has '{text}' at row 2, column 1 of the range, not a finite number"):
             udfs.FACTOR_BETA([[0.01], [text], [0.02]] + RETURNS[3:], FACTORS)
 
 
 def test_numbers_outside_1e_minus_50_to_1e50_are_errors():
-    with pytest.raises(FactorxlError, match=r"factors has 1e\+200, too large a number, at row 3, column 2; numbers must be finite and 0 or from 1e-50 to 1e50 in size: use smaller units"):
+    with pytest.raises(FactorxlError, match=r"factors has 1e\+200, too large a number, at row 3, column 2 of the range; numbers must be finite and 0 or from 1e-50 to 1e50 in size: use smaller units"):
         udfs.FACTOR_BETA(RETURNS, [row if i != 2 else [row[0], 1e200] for i, row in enumerate(FACTORS)])
-    with pytest.raises(FactorxlError, match=r"returns has 3e-51, too small a number, at row 2, column 1; .* type 0 for it, or use larger units"):
+    with pytest.raises(FactorxlError, match=r"returns has 3e-51, too small a number, at row 2, column 1 of the range; .* type 0 for it, or use larger units"):
         udfs.FACTOR_BETA([RETURNS[0], [3e-51], *RETURNS[2:]], FACTORS)
     with pytest.raises(FactorxlError, match=r"budget has '-2e51', too large a number; numbers must be finite"):
         udfs.VOL_BUDGET_SIZE("-2e51", RETURNS)

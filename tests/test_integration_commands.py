@@ -11,6 +11,7 @@ import pytest
 import xlwings
 
 import factorxl.udfs  # noqa: F401
+from factorxl import cli
 from factorxl.errors import FactorxlError
 from factorxl.exit_codes import ExitCode
 from factorxl.excel.declare import FUNCTIONS
@@ -47,6 +48,8 @@ def test_setup_installs_the_addin_and_writes_the_configuration(tmp_path, no_cond
     assert config == b'"INTERPRETER_WIN","C:\\Python311\\python.exe"\r\n"UDF MODULES","factorxl.udfs"\r\n'
     out = capsys.readouterr().out
     assert "Import Functions" in out and "Trust access to the VBA project object model" in out
+    if sys.platform != "win32":  # a Windows profile's Python, maybe another computer's: written as given
+        assert "Python for Excel: C:\\Python311\\python.exe (a Windows path or command: not checked on this computer)" in out
 
 
 def test_setup_keeps_other_settings_and_udf_modules(tmp_path, no_conda):
@@ -94,6 +97,49 @@ def test_setup_off_windows_explains_xlwings_lite(capsys):
     assert setup_command.run(_args(setup_command, ["--dry-run"])) == ExitCode.NOT_HERE == 5
     out = capsys.readouterr().out
     assert "xlwings Lite" in out and "from factorxl.udfs import *" in out and "requirements.txt" in out
+
+
+def _python(tmp_path: Path, *, options: str = "", environment: str = "") -> str:
+    """A program that starts this Python with ``options`` and ``environment``: another environment's Python."""
+    program = tmp_path / "bin" / "python"
+    program.parent.mkdir()
+    program.write_text(f'#!/bin/sh\n{environment} exec "{sys.executable}" {options} "$@"\n')
+    program.chmod(0o755)
+    return str(program)
+
+
+def _setup_line(tmp_path: Path, capsys, interpreter: str) -> tuple[int, str]:
+    code = cli.main(["setup", "--home", str(tmp_path / "home"), "--interpreter", interpreter])
+    return code, capsys.readouterr().err
+
+
+def test_setup_refuses_an_interpreter_that_is_not_there(tmp_path, no_conda, capsys):
+    code, err = _setup_line(tmp_path, capsys, "/nonexistent/python.exe")
+    assert code == ExitCode.CANNOT and not (tmp_path / "home").exists()
+    assert err.startswith("factorxl setup: --interpreter /nonexistent/python.exe: no such program; give the python.exe")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in Pythons are shell scripts")
+def test_setup_refuses_a_python_without_factorxl(tmp_path, no_conda, capsys):
+    code, err = _setup_line(tmp_path, capsys, _python(tmp_path, options="-S"))  # without its site-packages
+    assert code == ExitCode.CANNOT and not (tmp_path / "home").exists()
+    assert "it cannot import factorxl's functions (ModuleNotFoundError: No module named 'factorxl')" in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in Pythons are shell scripts")
+def test_setup_refuses_a_python_whose_xlwings_is_not_the_addins(tmp_path, no_conda, capsys):
+    startup = tmp_path / "startup"
+    startup.mkdir()
+    (startup / "sitecustomize.py").write_text("import xlwings\nxlwings.__version__ = '0.30.0'\n")
+    code, err = _setup_line(tmp_path, capsys, _python(tmp_path, environment=f"PYTHONPATH={startup}"))
+    assert code == ExitCode.CANNOT and not (tmp_path / "home").exists()
+    assert f"has xlwings 0.30.0, but setup installs the add-in of xlwings {xlwings.__version__}" in err
+
+
+def test_setup_runs_the_interpreter_it_is_given(tmp_path, no_conda, capsys):
+    assert _setup(tmp_path, "--dry-run", "--interpreter", sys.executable) == 0
+    assert f"Python for Excel: {sys.executable} imports factorxl's functions, xlwings {xlwings.__version__}" \
+        in capsys.readouterr().out
 
 
 def test_a_double_quote_cannot_go_into_xlwings_conf():

@@ -96,3 +96,24 @@ def test_setup_commands_run_from_the_new_environment(followed, tmp_path):
     interpreter = folder / "factorxl-env" / "bin" / "python"
     assert f'"INTERPRETER_WIN","{interpreter}"\n"UDF MODULES","factorxl.udfs"' in plan.stdout
     assert "xlwings.xlam (create)" in plan.stdout and not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("command", "missing"),
+    [("build --only minimodel", "schedula"), ("refresh book.xlsx", "schedula"), ("share book.xlsx", "formulas")],
+)
+def test_a_runtime_only_install_says_how_to_add_the_workbook_tools(followed, command, missing):
+    """The documented install has no workbook tools: build, refresh and share say which install adds them."""
+    folder, _ = followed
+    book = folder / "book.xlsx"
+    book.write_bytes(b"a workbook the command must not touch")
+    result = _run(rf"factorxl-env\Scripts\factorxl {command}", folder)
+    python = folder / "factorxl-env" / ("Scripts" if sys.platform == "win32" else "bin") / "python"
+    assert result.returncode == ExitCode.CANNOT, result.stderr
+    assert result.stderr == (
+        f"factorxl {command.split()[0]}: this command needs factorxl's workbook tools, which this Python does not have "
+        f"(no module named {missing!r}); install factorxl[workbooks]: {python} -m pip install \"factorxl[workbooks]\"\n"
+    )
+    assert book.read_bytes() == b"a workbook the command must not touch"
+    assert not (folder / "factorxl-workbooks").exists()
+

@@ -90,7 +90,7 @@ def test_fund_table_equals_statsmodels_fund_by_fund(funds, monthly):
         assert [row[f] for f in FF6] == pytest.approx(reference.params[FF6].to_numpy(), rel=1e-10)
         assert row["R-squared"] == pytest.approx(reference.rsquared, rel=1e-12)
         # default ddof: the regression's residual standard error, annualized with sqrt(12)
-        assert row["idio vol"] == pytest.approx(np.sqrt(reference.mse_resid * 12), rel=1e-12)
+        assert row["residual vol"] == pytest.approx(np.sqrt(reference.mse_resid * 12), rel=1e-12)
         assert row["years"] == pytest.approx(reference.nobs / 12)
 
 
@@ -98,7 +98,7 @@ def test_fund_table_ddof_1_is_the_course_resid_std(funds, monthly):
     rows = table_rows(udfs.FUND_TABLE(with_header(funds), with_header(monthly[FF6]), 12, None, 1))
     for fund in funds.columns:
         reference = statsmodels_fit(funds[fund], monthly[FF6])
-        assert rows[fund]["idio vol"] == pytest.approx(reference.resid.std() * np.sqrt(12), rel=1e-12)
+        assert rows[fund]["residual vol"] == pytest.approx(reference.resid.std() * np.sqrt(12), rel=1e-12)
 
 
 def test_brk_capm_reproduces_the_seed(funds, monthly):
@@ -120,13 +120,13 @@ def test_arkk_anti_value_share_and_euler_shares(funds, monthly):
     hml_share = reference.params["HML"] ** 2 * monthly.loc[rows, "HML"].var() / variance
     assert shares["HML"] == pytest.approx(hml_share, rel=1e-12)
     assert shares["Mkt-RF"] == pytest.approx(reference.params["Mkt-RF"] ** 2 * monthly.loc[rows, "Mkt-RF"].var() / variance, rel=1e-12)
-    assert shares["idiosyncratic"] == pytest.approx(1 - reference.rsquared, rel=1e-12)
+    assert shares["residual"] == pytest.approx(1 - reference.rsquared, rel=1e-12)
     assert shares["total variance"] == pytest.approx(variance, rel=1e-12)
     euler = table_rows(udfs.FACTOR_SHARES(with_header(funds), with_header(monthly[FF6]), "euler"))["ARKK"]
     betas = reference.params[FF6].to_numpy()
     factor_cov = monthly.loc[rows, FF6].cov().to_numpy()
     assert [euler[f] for f in FF6] == pytest.approx(betas * (factor_cov @ betas) / variance, rel=1e-11)
-    assert sum(euler[f] for f in FF6) + euler["idiosyncratic"] == pytest.approx(1.0, abs=1e-13)
+    assert sum(euler[f] for f in FF6) + euler["residual"] == pytest.approx(1.0, abs=1e-13)
 
 
 def test_abnormal_returns_cumulate_alpha_plus_residuals(funds, monthly):

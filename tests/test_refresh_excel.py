@@ -65,8 +65,8 @@ def test_a_date_column_in_a_factor_range_is_refused_as_in_excel(tmp_path):
     report = refresh_workbook(book, progress=False)
     assert report.ok
     [error] = report.errors
-    assert error.cell == "A1" and error.reason.startswith("#VALUE! (factors has a datetime")
-    assert "row 1, column 1; expected numbers" in error.reason
+    assert error.cell == "A1" and error.reason.startswith(f"#VALUE! (column A (Data!A2:A{ROWS + 1}) of factors looks like dates (2020-")
+    assert error.reason.endswith("leave the date column out of the range)")
     assert _values(book)["A1"].value == "#VALUE!"
 
 
@@ -219,7 +219,7 @@ def test_parts_named_by_absolute_relationship_targets_are_found(tmp_path):
     write_members(book, content)
     report = refresh_workbook(book, progress=False)
     [error] = report.errors
-    assert error.cell == "A1" and error.reason.startswith("#VALUE! (factors has a datetime")  # a date, not a serial number
+    assert error.cell == "A1" and error.reason.startswith("#VALUE! (column A (Data!A2:A61) of factors looks like dates (2020-")  # dates, not serial numbers
     assert [_values(book)[f"A{r}"].value for r in range(3, 7)] == ["Asset", "alpha", "Mkt-RF", "SMB"]  # the header's labels
 
 

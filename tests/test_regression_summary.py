@@ -96,12 +96,12 @@ def test_intercept_option_on_the_regression_functions(panel, intercept):
     assert ("Alpha (annualized)" in rows) == intercept
 
     funds = udfs.FUND_TABLE([["A", "B"]] + _cells(returns), header, 12, "hc1", None, intercept)
-    assert funds[0] == ["fund", *["alpha", "t(alpha)"] * intercept, *FACTOR_NAMES, "idio vol", f"R-squared{suffix}", "years", "observations"]
+    assert funds[0] == ["fund", *["alpha", "t(alpha)"] * intercept, *FACTOR_NAMES, "residual vol", f"R-squared{suffix}", "years", "observations"]
     for row, reference in zip(funds[1:], references, strict=True):
         values = dict(zip(funds[0][1:], row[1:], strict=True))
         np.testing.assert_allclose([values[f] for f in FACTOR_NAMES], reference.params[slopes], rtol=RTOL)
         assert values[f"R-squared{suffix}"] == pytest.approx(reference.rsquared, rel=RTOL)
-        assert values["idio vol"] == pytest.approx(np.sqrt(reference.mse_resid * 12), rel=RTOL)
+        assert values["residual vol"] == pytest.approx(np.sqrt(reference.mse_resid * 12), rel=RTOL)
         if intercept:
             assert values["t(alpha)"] == pytest.approx(reference.tvalues[0], rel=1e-9)
 

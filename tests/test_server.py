@@ -215,7 +215,7 @@ from factorxl.errors import FactorxlError
 from factorxl.excel.declare import FUNCTIONS, worksheet_function
 from factorxl.server.functions import served
 
-@worksheet_function(returns="Numbers.", factors="More numbers.")
+@worksheet_function(returns="Numbers, oldest first.", factors="More numbers, oldest first.")
 async def ASYNC_SUM(returns, factors=None):
     \"\"\"A test function that waits before it answers.\"\"\"
     await asyncio.sleep(0.01)

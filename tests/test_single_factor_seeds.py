@@ -105,10 +105,10 @@ def test_msft_2025_factors_reproduce_the_newer_notebook(msft_2025):
     decomposition = {row[0]: row[1:] for row in udfs.FACTOR_VAR_DECOMP(msft, market)[1:]}
     assert decomposition["Factor"][0] == pytest.approx(0.000183, abs=5e-07)  # printed with 6 decimals
     assert decomposition["Factor"][1] == pytest.approx(0.415, abs=5e-04)  # printed with 3 decimals
-    assert decomposition["Idiosyncratic"][0] == pytest.approx(0.000258, abs=5e-07)  # printed with 6 decimals
+    assert decomposition["Residual"][0] == pytest.approx(0.000258, abs=5e-07)  # printed with 6 decimals
     assert decomposition["Total"][0] == pytest.approx(0.000442, abs=5e-07)  # printed with 6 decimals
     # 000's "Hedged vol (annual)" is a monthly figure (sqrt(21)); the annual one is larger
-    residual_sd = np.sqrt(decomposition["Idiosyncratic"][0])
+    residual_sd = np.sqrt(decomposition["Residual"][0])
     assert residual_sd * np.sqrt(21) == pytest.approx(0.0736, abs=5e-05)  # printed with 4 decimals
     assert np.sqrt(decomposition["Total"][0] * 252) == pytest.approx(0.3336, abs=5e-05)  # printed with 4 decimals
 

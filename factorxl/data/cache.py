@@ -33,8 +33,9 @@ class CachedFile:
     size : int
         Its size in bytes.
     url, fetched, vintage : str or None
-        Where it came from, when (ISO 8601, UTC) and the vintage line it carries;
-        None for a file put in the cache by hand (without a record).
+        Where it came from (an address, or the file it was copied from by ``factorxl data
+        update --from DIR``), when (ISO 8601, UTC) and the vintage line it carries; None for
+        a file put in the cache by hand (without a record).
     """
 
     dataset: str
@@ -44,20 +45,28 @@ class CachedFile:
     fetched: str | None
     vintage: str | None
 
+    @property
+    def downloaded(self) -> bool:
+        """Whether factorxl downloaded it, so that it can download it again; a file copied into
+        the cache (by hand, or from a folder) may exist nowhere else."""
+        return (self.url or "").startswith(("https://", "http://"))
+
 
 @dataclass(frozen=True)
 class _Known:
     file_name: str
     base_url: str | None
     validate: Validator
+    vintaged: bool  # a Kenneth French file: a data folder may hold it in several vintage subfolders
 
 
 def _known(dataset: str, source: DataSource) -> _Known:
     """File name, download folder and check of a dataset named by file or library name."""
     match = course.course_file(dataset.strip())
     if match is not None:
-        return _Known(match.name, match.base_url(source), partial(course.validate, match))
-    return _Known(french.zip_name(dataset), source.french_url, french.validate_zip)
+        return _Known(match.name, match.base_url(source), partial(course.validate, match), vintaged=False)
+    name = french.zip_name(dataset)
+    return _Known(name, source.french_url, partial(french.validate_zip, name), vintaged=True)
 
 
 def _is_dataset_file(path: Path) -> bool:
@@ -88,7 +97,9 @@ def _describe(path: Path) -> CachedFile:
     return CachedFile(dataset, path, path.stat().st_size, record.get("url"), record.get("fetched"), record.get("vintage"))
 
 
-def update(source: DataSource, datasets: Sequence[str] = (), *, from_dir: Path | None = None) -> list[CachedFile]:
+def update(
+    source: DataSource, datasets: Sequence[str] = (), *, from_dir: Path | None = None, vintage: str | None = None
+) -> list[CachedFile]:
     """Fetch datasets again (or for the first time) into the cache.
 
     Parameters
@@ -101,6 +112,9 @@ def update(source: DataSource, datasets: Sequence[str] = (), *, from_dir: Path |
     from_dir : pathlib.Path or None
         Take the files from this folder (searched with its subfolders) instead of
         downloading them.
+    vintage : str or None
+        With ``from_dir``: the subfolder whose copy of a Kenneth French file to take when the
+        folder holds several (as :class:`DataSource`'s ``vintage``).
 
     Returns
     -------
@@ -111,7 +125,9 @@ def update(source: DataSource, datasets: Sequence[str] = (), *, from_dir: Path |
     Raises
     ------
     DataUnavailable
-        Of kind ``"download"`` when a download fails or gives a file factorxl cannot use.
+        Of kind ``"download"`` when a download fails or gives a file factorxl cannot use;
+        from a folder, of the kinds :meth:`DataSource.path` raises when the file is missing,
+        in another vintage only, or there in several copies.
     FactorxlError
         For the first dataset that cannot be fetched otherwise (those before it are updated).
     """
@@ -123,7 +139,8 @@ def update(source: DataSource, datasets: Sequence[str] = (), *, from_dir: Path |
         known = _known(name, source)
         target = Path(source.cache_dir) / known.file_name
         if from_dir is not None:
-            local = DataSource(local_dir=Path(from_dir)).path(known.file_name, None)
+            subfolder = vintage if known.vintaged else None
+            local = DataSource(local_dir=Path(from_dir)).path(known.file_name, None, subfolder=subfolder)
             source.import_file(local, target, known.validate)
         elif known.base_url is None:
             if not datasets:
@@ -139,17 +156,31 @@ def update(source: DataSource, datasets: Sequence[str] = (), *, from_dir: Path |
     return updated
 
 
-def clear(source: DataSource, datasets: Sequence[str] = ()) -> list[Path]:
-    """Delete datasets (default all) and their records from the cache; returns the deleted files."""
+def to_clear(source: DataSource, datasets: Sequence[str] = ()) -> list[CachedFile]:
+    """The cached datasets :func:`clear` would delete: the named ones, default all.
+
+    Raises
+    ------
+    FactorxlError
+        When a named dataset is not in the cache.
+    """
     folder = Path(source.cache_dir)
-    if datasets:
-        paths = [folder / _known(name, source).file_name for name in datasets]
-        missing = [p.name for p in paths if not p.is_file()]
-        if missing:
-            raise FactorxlError(f"not in the cache folder {folder}: {', '.join(missing)}")
-    else:
-        paths = [cached.path for cached in cached_files(source)]
-        paths += [p for p in folder.glob(".*.part*")] if folder.is_dir() else []
+    if not datasets:
+        return cached_files(source)
+    paths = [folder / _known(name, source).file_name for name in datasets]
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        raise FactorxlError(f"not in the cache folder {folder}: {', '.join(missing)}")
+    return [_describe(path) for path in dict.fromkeys(paths)]
+
+
+def clear(source: DataSource, datasets: Sequence[str] = ()) -> list[Path]:
+    """Delete datasets (default all, with any temporary file a stopped download left) and their
+    records from the cache; returns the deleted files."""
+    folder = Path(source.cache_dir)
+    paths = [cached.path for cached in to_clear(source, datasets)]
+    if not datasets and folder.is_dir():
+        paths += folder.glob(".*.part*")
     for path in paths:
         path.with_name(path.name + SIDECAR_SUFFIX).unlink(missing_ok=True)
         path.unlink(missing_ok=True)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from factorxl.data.sources import DataSource
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, printable, reason
 
 BRK_ARKK_PICKLE_URL = (
     "https://raw.githubusercontent.com/amoreira2/Fin418/main/assets/data/"
@@ -81,6 +81,11 @@ BRK_ARKK = CourseFile(
 COURSE_FILES = (SPY_WMT_JPM_EXCESS, MSFT, SPY_WMT_JPM, BRK_ARKK)
 """All course files, e.g. for filling a cache or checking a ``--data`` folder."""
 
+MAX_HEADER_BYTES = 1_000
+"""Longest first line accepted in a course file (the longest header, BRK/ARKK's, has 45
+characters): checked before the file is parsed, so a file of millions of columns is refused
+without building them."""
+
 
 def load_course_file(file: CourseFile, *, source: DataSource | None = None) -> pd.DataFrame:
     """Read one course file from the cache (downloading it once) or the data folder.
@@ -111,17 +116,23 @@ def load_course_file(file: CourseFile, *, source: DataSource | None = None) -> p
 
 def read_course_file(path: Path, file: CourseFile) -> pd.DataFrame:
     """Read and check one course file at ``path`` (see :func:`load_course_file`)."""
+    header = ",".join(("date", *file.columns))
+    with open(path, "rb") as stream:
+        if len(stream.readline(MAX_HEADER_BYTES + 1)) > MAX_HEADER_BYTES:
+            raise FactorxlError(
+                f"{path}: its first line is longer than {MAX_HEADER_BYTES:,} characters; expected the header line {header}"
+            )
     try:
         frame = pd.read_csv(path)
         dates = pd.to_datetime(frame.pop("date"), format="%Y-%m-%d")
     except (KeyError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise FactorxlError(
-            f"{path}: expected a 'date' column of YYYY-MM-DD dates ({exc})"
+            f"{path}: expected a 'date' column of YYYY-MM-DD dates ({reason(exc)})"
         ) from exc
     if tuple(frame.columns) != file.columns:
         raise FactorxlError(
             f"{path}: expected the columns {', '.join(file.columns)} after 'date', "
-            f"found {', '.join(map(str, frame.columns))}"
+            f"found {', '.join(printable(str(c)) for c in frame.columns)}"
         )
     index = pd.DatetimeIndex(dates, name="date")
     if file.month_end and not index.is_month_end.all():
@@ -131,7 +142,7 @@ def read_course_file(path: Path, file: CourseFile) -> pd.DataFrame:
     try:
         frame = frame.astype(np.float64)
     except ValueError as exc:
-        raise FactorxlError(f"{path}: every value must be a number or empty ({exc})") from exc
+        raise FactorxlError(f"{path}: every value must be a number or empty ({reason(exc)})") from exc
     frame.index = index.as_unit("ns")
     return frame
 

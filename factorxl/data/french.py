@@ -20,9 +20,14 @@ table from this structure alone; it does not know any file's titles in advance.
 
 Reading a ZIP is bounded: the CSV inside may be at most
 ``DataSource.max_unzipped_bytes`` long, with at most ``max_lines`` lines and
-``max_values`` values, checked while it is decompressed, before any table is built. Parsed files are kept in
-memory, keyed by path, modification time and size, so repeated calls in one
-process read a file once.
+``max_values`` values, checked while it is decompressed, before any table is built,
+and at most ``max_tables`` tables of at most ``max_columns`` columns in all, checked
+before each table is built. Parsed files are kept in memory, keyed by path, modification
+time and size, so repeated calls in one process read a file once.
+
+A file is checked to be the dataset it is named for (:func:`check_dataset`): the CSV
+inside the ZIP carries the dataset's name (``25_Portfolios_5x5.csv``), and the factor
+files hold the factor columns the models take from them.
 """
 
 from __future__ import annotations
@@ -33,15 +38,16 @@ import re
 import threading
 import zipfile
 from collections import OrderedDict
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from factorxl.data.sources import DataSource
-from factorxl.errors import FactorxlError
+from factorxl.data.sources import MAX_COLUMNS, MAX_TABLES, DataSource
+from factorxl.errors import FactorxlError, printable, reason
 
 Frequency = Literal["daily", "monthly", "annual"]
 
@@ -54,13 +60,20 @@ DATASETS = (THREE_FACTORS, FIVE_FACTORS, MOMENTUM)
 FACTOR_NAMES = ("Mkt-RF", "SMB", "HML", "RMW", "CMA", "RF", "Mom")
 """Column names of the factor tables, in this order."""
 
+FACTOR_COLUMNS: dict[str, tuple[str, ...]] = {
+    THREE_FACTORS: ("Mkt-RF", "SMB", "HML", "RF"),
+    FIVE_FACTORS: ("Mkt-RF", "SMB", "HML", "RMW", "CMA", "RF"),
+    MOMENTUM: ("Mom",),
+}
+"""The columns each factor dataset's first table of each frequency holds (its daily file's too)."""
+
 MODELS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "CAPM": ((THREE_FACTORS, ("Mkt-RF", "RF")),),
-    "FF3": ((THREE_FACTORS, ("Mkt-RF", "SMB", "HML", "RF")),),
-    "FF5": ((FIVE_FACTORS, ("Mkt-RF", "SMB", "HML", "RMW", "CMA", "RF")),),
+    "FF3": ((THREE_FACTORS, FACTOR_COLUMNS[THREE_FACTORS]),),
+    "FF5": ((FIVE_FACTORS, FACTOR_COLUMNS[FIVE_FACTORS]),),
     "FF6": (
-        (FIVE_FACTORS, ("Mkt-RF", "SMB", "HML", "RMW", "CMA", "RF")),
-        (MOMENTUM, ("Mom",)),
+        (FIVE_FACTORS, FACTOR_COLUMNS[FIVE_FACTORS]),
+        (MOMENTUM, FACTOR_COLUMNS[MOMENTUM]),
     ),
 }
 """Each model's columns and the dataset each comes from.
@@ -148,11 +161,16 @@ class FrenchTable:
 
 @dataclass(frozen=True)
 class FrenchFile:
-    """A parsed library file: its vintage line and every table, in file order."""
+    """A parsed library file: its vintage line and every table, in file order.
+
+    ``member`` is the name of the CSV inside the ZIP (``25_Portfolios_5x5.csv``), which names
+    the dataset; empty for text parsed by :func:`parse_french_text` alone.
+    """
 
     name: str
     vintage: str
     tables: tuple[FrenchTable, ...]
+    member: str = ""
 
 
 def zip_name(dataset: str, frequency: str | None = None) -> str:
@@ -196,7 +214,9 @@ def zip_name(dataset: str, frequency: str | None = None) -> str:
     return f"{name}_CSV.zip"
 
 
-def parse_french_text(text: str, *, name: str = "the file") -> FrenchFile:
+def parse_french_text(
+    text: str, *, name: str = "the file", max_tables: int = MAX_TABLES, max_columns: int = MAX_COLUMNS
+) -> FrenchFile:
     """Parse every table of a library CSV.
 
     Parameters
@@ -205,6 +225,10 @@ def parse_french_text(text: str, *, name: str = "the file") -> FrenchFile:
         The whole CSV text (either layout; CRLF or LF line ends).
     name : str
         File name used in error messages.
+    max_tables, max_columns : int
+        Most tables accepted, and most columns in all of them (counted from the header lines);
+        checked before each table is built, so a file of very many tables or very wide ones is
+        refused without the work of reading them.
 
     Returns
     -------
@@ -215,12 +239,17 @@ def parse_french_text(text: str, *, name: str = "the file") -> FrenchFile:
     Raises
     ------
     FactorxlError
-        When no table is found, a table's dates have mixed or unknown widths, or
-        a value is not a number.
+        When no table is found, a table's dates have mixed or unknown widths, a value
+        is not a number, or the file has more tables or columns than the bounds.
     """
     tables = []
-    previous_end = 0
+    previous_end = columns = 0
     for match in _TABLE.finditer(text):
+        if len(tables) == max_tables:
+            raise _refused(name, f"more than {max_tables:,} tables")
+        columns += match["header"].count(",") + 1
+        if columns > max_columns:
+            raise _refused(name, f"more than {max_columns:,} columns in its tables")
         title = _title(text[previous_end : match.start()])
         tables.append(_table(match["header"], match["rows"], title, name))
         previous_end = match.end()
@@ -232,6 +261,10 @@ def parse_french_text(text: str, *, name: str = "the file") -> FrenchFile:
     first_line = next((t for line in text[:4000].splitlines()[:5] if (t := line.strip().rstrip(",").strip())), "")
     vintage = re.split(r"(?<=\.)\s", first_line, maxsplit=1)[0]  # its first sentence
     return FrenchFile(name, vintage, tuple(tables))
+
+
+def _refused(name: str, what: str) -> FactorxlError:
+    return FactorxlError(f"{name}: {what}, far more than any Kenneth French file; refusing to read it")
 
 
 def _title(gap: str) -> str:
@@ -262,7 +295,7 @@ def _table(header: str, rows: str, title: str, name: str) -> FrenchTable:
         )
         values = table.drop(columns="date")
     except (ValueError, pd.errors.ParserError) as exc:
-        raise FactorxlError(f"{where}: the values cannot be read as numbers ({exc})") from exc
+        raise FactorxlError(f"{where}: the values cannot be read as numbers ({reason(exc)})") from exc
     dates = table["date"].str.strip()
     widths = dates.str.len().unique()
     if len(widths) != 1 or widths[0] not in FREQUENCIES:
@@ -271,13 +304,16 @@ def _table(header: str, rows: str, title: str, name: str) -> FrenchTable:
             f"{', '.join(repr(d) for d in dates.drop_duplicates().iloc[:3])}..."
         )
     frequency = FREQUENCIES[int(widths[0])]
-    try:
+    try:  # a date pandas cannot hold (before 1677 or after 2262) is not valid either
         index = pd.DatetimeIndex(pd.to_datetime(dates, format=_DATE_FORMATS[frequency]), name="date")
-    except ValueError as exc:
-        raise FactorxlError(f"{where}: a date is not valid ({exc})") from exc
-    if _PERIOD_END[frequency] is not None:
-        index = index + _PERIOD_END[frequency]
-    values.index = index.as_unit("ns")
+        if _PERIOD_END[frequency] is not None:
+            index = index + _PERIOD_END[frequency]
+        values.index = index.as_unit("ns")
+    except (ValueError, OverflowError) as exc:
+        raise FactorxlError(f"{where}: a date is not valid ({reason(exc)})") from exc
+    if not (values.index.is_monotonic_increasing and values.index.is_unique):
+        later = np.flatnonzero(np.diff(values.index.asi8) <= 0)[0]
+        raise FactorxlError(f"{where}: the dates must increase, but {dates.iloc[later + 1]!r} follows {dates.iloc[later]!r}")
     percent = not title or bool(_PERCENT_TITLE.search(title))
     cells = values.to_numpy(dtype=np.float64, copy=True)  # one block, then changed in place
     cells[np.isin(cells, MISSING_CODES)] = np.nan
@@ -308,7 +344,7 @@ def read_french_zip(path: Path, source: DataSource | None = None) -> FrenchFile:
     ------
     FactorxlError
         When the file is not a ZIP with exactly one CSV inside, is too large
-        once decompressed, or cannot be parsed.
+        once decompressed, has too many tables or columns, or cannot be parsed.
     """
     source = source or DataSource()
     name = Path(path).name
@@ -320,21 +356,24 @@ def read_french_zip(path: Path, source: DataSource | None = None) -> FrenchFile:
                     f"{name}: expected one CSV file inside, found {[m.filename for m in archive.infolist()]}"
                 )
             data = _bounded_read(archive, members[0], name, source)
+            member = members[0].filename
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
         raise FactorxlError(
-            f"{name} is not a readable ZIP file ({exc}); if it is in factorxl's cache, "
+            f"{name} is not a readable ZIP file ({reason(exc)}); if it is in factorxl's cache, "
             f"`factorxl data update {name.removesuffix('_CSV.zip')}` downloads it again"
         ) from exc
     text = data.decode("latin-1")
     del data  # the decompressed bytes are not needed while the text is parsed
-    return parse_french_text(text, name=name)
+    parsed = parse_french_text(text, name=name, max_tables=source.max_tables, max_columns=source.max_columns)
+    return replace(parsed, member=member)
 
 
 def _bounded_read(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, source: DataSource) -> bytearray:
     """Decompress ``member`` in pieces, stopping as soon as a bound is passed."""
-    too_large = FactorxlError(
-        f"{name}: the CSV inside is larger than {source.max_unzipped_bytes:,} bytes, {source.max_lines:,} lines "
-        f"or {source.max_values:,} values once decompressed, far more than any Kenneth French file; refusing to read it"
+    too_large = _refused(
+        name,
+        f"the CSV inside is larger than {source.max_unzipped_bytes:,} bytes, {source.max_lines:,} lines "
+        f"or {source.max_values:,} values once decompressed",
     )
     if member.file_size > source.max_unzipped_bytes:
         raise too_large
@@ -381,9 +420,47 @@ def read_file(path: Path, source: DataSource | None = None) -> FrenchFile:
     return parsed
 
 
-def validate_zip(path: Path, source: DataSource) -> str:
-    """Check that a downloaded file is a readable library ZIP; returns its vintage line."""
-    return read_file(path, source).vintage
+def check_dataset(file: FrenchFile, dataset: str) -> None:
+    """Check that ``file`` is the library's ``dataset``, not another one under its name.
+
+    Parameters
+    ----------
+    file : FrenchFile
+        A file read by :func:`read_french_zip`.
+    dataset : str
+        The library name (or ZIP name) it is used as.
+
+    Raises
+    ------
+    FactorxlError
+        When the CSV inside the ZIP names another dataset (``25_Portfolios_5x5.csv`` in
+        ``F-F_Research_Data_Factors_CSV.zip``), or the first table of a frequency of a
+        factor dataset lacks a column of :data:`FACTOR_COLUMNS`.
+    """
+    expected = zip_name(dataset).removesuffix("_CSV.zip")
+    carried = PurePosixPath(file.member).stem
+    if file.member and carried.casefold() != expected.casefold():
+        raise FactorxlError(
+            f"{file.name} holds {printable(file.member)}, not {expected}.csv: it is another dataset, "
+            "not the library's file of that name"
+        )
+    required = FACTOR_COLUMNS.get(expected.removesuffix("_daily"), ())
+    for frequency in dict.fromkeys(table.frequency for table in file.tables) if required else ():
+        table = select_table(file, None, frequency)  # the table load_dataset reads
+        missing = [column for column in required if column not in table.data.columns]
+        if missing:
+            present = ", ".join(printable(str(c)) for c in table.data.columns[:10])
+            raise FactorxlError(
+                f"{file.name}: its {table.label} has no {', '.join(missing)} column (its columns: {present}"
+                f"{', ...' if len(table.data.columns) > 10 else ''}), so it is not the library's {expected}"
+            )
+
+
+def validate_zip(dataset: str, path: Path, source: DataSource) -> str:
+    """Check that a downloaded file is a readable library ZIP of ``dataset``; returns its vintage line."""
+    file = read_file(path, source)
+    check_dataset(file, dataset)
+    return file.vintage
 
 
 def load_file(dataset: str, frequency: str | None = None, *, source: DataSource | None = None) -> FrenchFile:
@@ -401,12 +478,27 @@ def load_file(dataset: str, frequency: str | None = None, *, source: DataSource 
     Returns
     -------
     FrenchFile
+
+    Raises
+    ------
+    FactorxlError
+        When the file cannot be had or read, or is not the dataset it is named for
+        (:func:`check_dataset`; the message says how to replace it).
     """
     source = source or DataSource()
-    path = source.path(
-        zip_name(dataset, frequency), source.french_url, subfolder=source.vintage, validate=validate_zip
-    )
-    return read_file(path, source)
+    name = zip_name(dataset, frequency)
+    path = source.path(name, source.french_url, subfolder=source.vintage, validate=partial(validate_zip, name))
+    file = read_file(path, source)
+    try:
+        check_dataset(file, name)
+    except FactorxlError as error:
+        remedy = (
+            f"`factorxl data update {name.removesuffix('_CSV.zip')}` downloads the library's file again"
+            if source.local_dir is None
+            else "replace it with the library's file"
+        )
+        raise FactorxlError(f"{error} (the copy at {path}); {remedy}") from None
+    return file
 
 
 def select_table(file: FrenchFile, table: str | int | None = None, frequency: str | None = None) -> FrenchTable:

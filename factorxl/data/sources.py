@@ -17,11 +17,13 @@ name into a path on disk, in one of two modes:
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import ipaddress
 import json
 import os
 import shutil
 import socket
+import ssl
 import sys
 import tempfile
 import threading
@@ -34,12 +36,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
-from http.client import HTTPException
+from http.client import HTTPException, IncompleteRead
 from pathlib import Path
 from typing import IO
 
 from factorxl import __version__
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, printable, reason
 
 FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/"
 """Folder of the Kenneth R. French data library's ZIP files."""
@@ -60,6 +62,14 @@ MAX_LINES = 1_000_000
 MAX_VALUES = 8_000_000
 """Most values (commas) accepted in one Kenneth French CSV: the daily 100 portfolios have about
 5.2 million; parsing 8 million takes about 300 MB of memory."""
+
+MAX_TABLES = 100
+"""Most tables accepted in one Kenneth French CSV (the portfolio files have up to about 20; building
+one costs a few milliseconds however small it is)."""
+
+MAX_COLUMNS = 5_000
+"""Most columns accepted in all the tables of one Kenneth French CSV (the 100 portfolio sorts
+have 100 in each of about 10 tables); reading a table costs time for each of its columns."""
 
 SIDECAR_SUFFIX = ".source.json"
 """Suffix of the file beside each cached file that records its address, fetch time and vintage."""
@@ -255,6 +265,20 @@ def python_advice(error: DataUnavailable) -> str:
     }[error.kind]
 
 
+def command_line_advice(error: DataUnavailable, folder_option: str) -> str:
+    """What to do about ``error`` on the command line, where ``folder_option`` (``--data`` for
+    ``factorxl build``, ``--from`` for ``factorxl data update``) names a folder to read files from."""
+    download = f"; it can be downloaded from {error.url}" if error.url else ""
+    return {
+        "missing": f"Put {error.name} in the {folder_option} folder (subfolders are searched){download}.",
+        "wrong_vintage": f"Choose a vintage that has it with --vintage ({', '.join(error.vintages)}).",
+        "ambiguous": f"Choose one with --vintage ({', '.join(error.vintages)}).",
+        "no_address": f"Put the file in a folder (subfolders are searched) and pass that folder with {folder_option} DIR.",
+        "download": f"Check the internet connection and run the command again, or download {error.name} yourself "
+        f"and pass its folder with {folder_option} DIR.",
+    }[error.kind]
+
+
 @dataclass(frozen=True)
 class DataSource:
     """Where factorxl finds its data files, and how it downloads them.
@@ -283,9 +307,9 @@ class DataSource:
     max_bytes : int
         Largest file accepted (after any gzip transfer encoding is undone); a
         larger download is abandoned.
-    max_unzipped_bytes, max_lines, max_values : int
-        Bounds on the CSV inside a Kenneth French ZIP once decompressed (see
-        :func:`factorxl.data.french.read_french_zip`).
+    max_unzipped_bytes, max_lines, max_values, max_tables, max_columns : int
+        Bounds on the CSV inside a Kenneth French ZIP once decompressed, and on its tables
+        (see :func:`factorxl.data.french.read_french_zip`).
     """
 
     cache_dir: Path = field(default_factory=default_cache_dir)
@@ -300,6 +324,8 @@ class DataSource:
     max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
     max_lines: int = MAX_LINES
     max_values: int = MAX_VALUES
+    max_tables: int = MAX_TABLES
+    max_columns: int = MAX_COLUMNS
 
     def path(
         self,
@@ -492,17 +518,60 @@ class DataSource:
                     raise FactorxlError(f"downloading {url} failed: the gzip-encoded answer is incomplete.")
         except urllib.error.HTTPError as exc:
             raise FactorxlError(
-                f"downloading {url} failed: HTTP {exc.code} {exc.reason}."
+                f"downloading {url} failed: the server answered HTTP {exc.code} {printable(str(exc.reason))}."
             ) from exc
         except zlib.error as exc:
             raise FactorxlError(f"downloading {url} failed: the gzip-encoded answer is damaged ({exc}).") from exc
         except (urllib.error.URLError, HTTPException, OSError) as exc:
             remaining()  # a read cut short by the overall deadline says so
-            reason = getattr(exc, "reason", None) or exc
-            raise FactorxlError(f"downloading {url} failed: {reason}.") from exc
+            raise FactorxlError(f"downloading {url} failed: {connection_problem(url, exc, self.timeout)}.") from exc
 
     def _too_large(self, url: str) -> FactorxlError:
         return FactorxlError(
             f"downloading {url} stopped: the file is larger than {self.max_bytes:,} bytes, the most factorxl accepts."
         )
 
+
+
+_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN})
+
+
+def connection_problem(url: str, error: BaseException, timeout: float) -> str:
+    """What a failed connection to ``url`` means, in plain words.
+
+    Parameters
+    ----------
+    url : str
+        The address being downloaded.
+    error : BaseException
+        What ``urllib`` raised (a ``URLError`` wrapping the system's error, or the error itself).
+    timeout : float
+        The seconds waited for an answer.
+
+    Returns
+    -------
+    str
+        The common failures named as such, with the server's name: a name that was not found
+        (no internet connection, or a wrong address), a refused connection, no answer in time, no
+        route to the network, a certificate that cannot be checked, a connection broken off;
+        anything else as the system words it.
+    """
+    host = urllib.parse.urlsplit(url).hostname or url
+    wrapped = getattr(error, "reason", None)
+    cause = wrapped if isinstance(wrapped, BaseException) else error
+    if isinstance(cause, socket.gaierror):
+        return f"could not reach {host}: the name was not found (no internet connection, or a wrong address)"
+    if isinstance(cause, ConnectionRefusedError):
+        return f"could not reach {host}: it refused the connection (no server answers at that address)"
+    if isinstance(cause, TimeoutError):
+        return f"{host} did not answer within {timeout:g} s"
+    if isinstance(cause, OSError) and cause.errno in _NO_ROUTE:
+        return f"could not reach {host}: there is no network route to it (no internet connection?)"
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return (
+            f"could not check the identity of {host} ({getattr(cause, 'verify_message', None) or reason(cause)}); "
+            "on a network that inspects secure connections, that network's certificate must be installed for Python"
+        )
+    if isinstance(cause, (ConnectionError, IncompleteRead)):
+        return f"the connection to {host} was broken off before the file arrived"
+    return reason(cause)

@@ -51,8 +51,9 @@ def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], C
     The function's docstring is its Function-Wizard description. An argument's help comes
     from :data:`factorxl.excel.help.ARGUMENTS` unless ``argument_docs`` gives the function's
     own (an option whose choices or default are its own). Both the description and each
-    argument's help must fit Excel's 255-character limit, and every parameter must have
-    help; a violation is a programming error raised at import time.
+    argument's help must fit Excel's 255-character limit, every parameter must have help, and
+    the help of an argument whose rows are periods (:data:`factorxl.excel.help.PERIOD_SERIES`)
+    must say they run oldest first; a violation is a programming error raised at import time.
     """
 
     def declare(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,6 +71,9 @@ def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], C
         for part, text in texts.items():
             if not 0 < len(text) <= MAX_HELP_CHARS:
                 raise TypeError(f"{name}: {part} help has {len(text)} characters (1 to {MAX_HELP_CHARS})")
+        unordered = [p for p in parameters if p in help.PERIOD_SERIES and help.OLDEST_FIRST not in docs[p]]
+        if unordered:
+            raise TypeError(f"{name}: the help of {unordered} must say the rows run {help.OLDEST_FIRST}")
         for parameter in reversed(parameters):
             function = xw.arg(parameter, doc=docs[parameter])(function)
         function = xw.func(category=CATEGORY)(function)

@@ -11,13 +11,16 @@ carry the formulas.
 
 import re
 
+OLDEST_FIRST = "oldest first"
+"""What the help of every argument in :data:`PERIOD_SERIES` says about the order of its rows."""
+
 RETURNS = (
-    "Returns as decimals (0.01 = 1%): one column per asset, time down the rows; optional header row of "
-    "names. Empty and error cells count as missing."
+    f"Returns as decimals (0.01 = 1%): one column per asset, time down the rows, {OLDEST_FIRST}; optional header "
+    "row of names. Empty and error cells count as missing."
 )
 FACTORS = (
-    "Factor returns as decimals: one column per factor, one row per period (the same periods as the other "
-    "ranges); optional header row of names."
+    f"Factor returns as decimals: one column per factor, one row per period, {OLDEST_FIRST} (the same periods as "
+    "the other ranges); optional header row of names."
 )
 PERIODS_PER_YEAR = (
     "Optional. Periods in a year, to annualize: 252 for daily, 12 for monthly, 52 for weekly data. "
@@ -28,8 +31,8 @@ COV_TYPE = (
     'or "hac" (Newey-West, robust to autocorrelation too).'
 )
 LAGS = (
-    'Optional. Lags for Newey-West standard errors ("hac" or "nw"). Omit to let factorxl choose them from '
-    "the number of periods."
+    'Optional. Lags for Newey-West standard errors ("hac"). Omit to let factorxl choose them from the number of '
+    "periods."
 )
 HORIZON_PERIODS = (
     "Optional. Periods in the horizon, e.g. 21 for a month or 252 for a year of daily data; default 1. "
@@ -128,6 +131,16 @@ ARGUMENTS: dict[str, str] = {
     "end_date": END_DATE,
 }
 """The help of every argument name whose help does not depend on the function."""
+
+PERIOD_SERIES = frozenset(
+    {"returns", "factors", "rf", "active_exposures", "specific_returns", "portfolio_returns", "benchmark_returns"}
+)
+"""Arguments whose rows are periods, oldest first, and whose values are returns (or exposures) over
+those periods: their help says "oldest first" (checked when a function is declared), and a column
+of dates or years among them is refused, whether it arrives as dates or as Excel date numbers
+(:mod:`factorxl.excel.inputs`). Arguments about stocks (``caps``, ``exposures``, ``descriptors``,
+``stock_returns``) and long tables (whose date and id columns belong there) are not among them: a
+column of whole numbers rising down the rows can be caps sorted by size or ids there."""
 
 
 def first_sentence(text: str) -> str:

@@ -10,10 +10,15 @@ what was expected and what arrived.
 Rules (the README states them for users):
 
 * time runs down the rows, each column is one series;
-* a first row that is text in every column is a header and gives the labels,
-  otherwise labels are generated (``y1``, ``f1``, ...);
+* a first row of text in every column is a header, whatever the text spells ("10107", "2020"),
+  unless the whole range is text (numbers stored as text, read as numbers), otherwise labels
+  are generated (``y1``, ``f1``, ...);
 * empty cells, ``None``, NaN, empty strings and Excel error values are missing;
-* text that is not a number, logical values and dates inside a numeric range are errors.
+* text that is not a number, logical values and dates inside a numeric range are errors; a
+  column of dates is refused by name, also when it arrives as Excel date numbers in an argument
+  whose values are returns over periods (:data:`factorxl.excel.help.PERIOD_SERIES`);
+* a message about one cell or column says where it is (:class:`factorxl.errors.RangePlace`)
+  and shows cells as the sheet does: text in quotes, dates as 2024-01-04, TRUE and FALSE.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from factorxl.errors import FactorxlError
+from factorxl.errors import PLACE, FactorxlError, RangePlace
+from factorxl.excel.help import PERIOD_SERIES
 
 EXCEL_ERRORS = frozenset(
     {
@@ -101,14 +107,54 @@ def is_missing(value: Any) -> bool:
     return False
 
 
-def _header_text(value: Any) -> str | None:
-    """The label if ``value`` is header text (a string that is not a number), else None."""
-    if isinstance(value, str) and not is_missing(value):
-        try:
-            float(value)
-        except ValueError:
-            return value.strip()
-    return None
+def _header_labels(first_cells: Sequence[Any], later_cells: Iterable[Any]) -> tuple[str, ...] | None:
+    """The labels of a range whose first row is a header, else None.
+
+    The first row is a header when every cell of it is text, whatever the text spells: "10107"
+    (a PERMNO), "2020" (a year) or "1" (a decile) above numbers are labels, since xlwings passes
+    a number as a number and only text typed as text arrives as a string. A range that is text
+    throughout (``later_cells`` holds no number) is numbers stored as text: its first row is data
+    when it spells numbers.
+    """
+    if not all(isinstance(cell, str) and not is_missing(cell) for cell in first_cells):
+        return None
+    labels = tuple(cell.strip() for cell in first_cells)
+    if all(map(_spells_number, labels)) and not any(_is_number(cell) for cell in later_cells):
+        return None
+    return labels
+
+
+def _spells_number(text: str) -> bool:
+    """Whether ``float`` reads the text as a number ("10107", "1e3", "nan")."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_number(cell: Any) -> bool:
+    return isinstance(cell, numbers.Real) and not isinstance(cell, bool)
+
+
+def shown(value: Any) -> str:
+    """A cell as a message shows it: text in quotes, a date as 2024-01-04, TRUE or FALSE, a number
+    as Python writes it shortest (``1e+200``) - never a Python repr such as ``datetime.datetime(...)``."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (datetime.date, np.datetime64)):
+        return date_label(_parse_date(value))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
+    if value is None:
+        return "an empty cell"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "a range"
+    return f"a value of type {type(value).__name__}"
 
 
 def as_grid(value: Any, name: str) -> list[list[Any]]:
@@ -170,8 +216,9 @@ _LIST = frozenset({list})
 _TEXT = frozenset({str})
 
 
-def _position(row: int, column: int) -> str:
-    return f" at row {row}, column {column}"
+def _at(place: RangePlace | None) -> str:
+    """`` at <place>`` in a message about a cell, or nothing for a single value."""
+    return "" if place is None else f" at {PLACE}"
 
 
 def _outside_number_rule(values: np.ndarray) -> np.ndarray:
@@ -180,39 +227,43 @@ def _outside_number_rule(values: np.ndarray) -> np.ndarray:
     return (magnitudes > MAX_MAGNITUDE) | ((magnitudes < MIN_MAGNITUDE) & (values != 0))
 
 
-def _number_rule(number: float, cell: Any, name: str, where: str) -> float:
+def _number_rule(number: float, cell: Any, name: str, place: RangePlace | None) -> float:
     """The one rule for a number read from a cell: finite, and 0 or from 1e-50 to 1e50 in size."""
-    shown = f"{f'{cell!r}'[:24]}, too {{}} a number{',' if where else ''}{where}"
+    too = f"{shown(cell)[:24]}, too {{}} a number{',' if place is not None else ''}{_at(place)}"
     if isinstance(cell, float) and math.isinf(cell):
-        what, advice = f"an infinite value{where}", ""
+        what, advice = f"an infinite value{_at(place)}", ""
     elif math.isinf(number) or abs(number) > MAX_MAGNITUDE:
-        what, advice = shown.format("large"), ": use smaller units"
+        what, advice = too.format("large"), ": use smaller units"
     elif number != 0 and abs(number) < MIN_MAGNITUDE:
-        what, advice = shown.format("small"), ": type 0 for it, or use larger units"
+        what, advice = too.format("small"), ": type 0 for it, or use larger units"
     else:
         return number
-    raise FactorxlError(f"{name} has {what}; numbers must be finite and 0 or from 1e-50 to 1e50 in size{advice}")
+    raise FactorxlError(f"{name} has {what}; numbers must be finite and 0 or from 1e-50 to 1e50 in size{advice}", place)
 
 
-def _cell_to_float(cell: Any, name: str, where: str) -> float:
-    """One cell as a float (NaN when missing), or a message naming the cell (``where``: " at row 2, column 3")."""
+def _cell_to_float(cell: Any, name: str, place: RangePlace | None) -> float:
+    """One cell as a float (NaN when missing), or a message naming the cell at ``place`` (None: a single value)."""
     if is_missing(cell):
         return math.nan
     if isinstance(cell, bool) or not isinstance(cell, (numbers.Real, str)):
-        kind = "a logical value" if isinstance(cell, bool) else f"a {type(cell).__name__}"
-        raise FactorxlError(f"{name} has {kind} ({cell!r}){where}; expected numbers")
+        kind = "a logical value" if isinstance(cell, bool) else "a date" if _is_date(cell) else "a value"
+        raise FactorxlError(f"{name} has {kind} ({shown(cell)}){_at(place)}; expected numbers", place)
     if isinstance(cell, str) and cell.strip().lower() in NON_FINITE_TEXT:
-        raise FactorxlError(f"{name} has {cell!r}{where}, not a finite number; expected numbers")
+        raise FactorxlError(f"{name} has {shown(cell)}{_at(place)}, not a finite number; expected numbers", place)
     try:
         number = float(cell)
     except ValueError:
         raise FactorxlError(
-            f"{name} has text {cell!r}{where}; expected numbers "
-            "(empty cells and error values count as missing)"
+            f"{name} has text {shown(cell)}{_at(place)}; expected numbers (empty cells and error values count as missing)",
+            place,
         ) from None
     except OverflowError:
         number = math.inf
-    return _number_rule(number, cell, name, where)
+    return _number_rule(number, cell, name, place)
+
+
+def _is_date(cell: Any) -> bool:
+    return isinstance(cell, (datetime.date, np.datetime64))
 
 
 def _object_grid(rows: list[list[Any]]) -> np.ndarray:
@@ -283,7 +334,7 @@ def _converted_floats(cells: list[Any], shape: tuple[int, int], rows: bool) -> n
     return values
 
 
-def _to_floats(rows: list[list[Any]], name: str, first_row: int, first_column: int = 0) -> np.ndarray:
+def _to_floats(rows: list[list[Any]], name: str, first_row: int, first_column: int = 0, *, flat: bool = False) -> np.ndarray:
     """Convert data rows to floats, NaN for missing cells, enforcing the number rule.
 
     A block of numbers and empty cells, the common case, is converted in C by
@@ -291,7 +342,9 @@ def _to_floats(rows: list[list[Any]], name: str, first_row: int, first_column: i
     per cell's type, in C): plain numbers are converted in one NumPy call, ``None`` is
     missing, and only text cells (numbers stored as text, error values), cells of other
     types (logicals, dates) and numbers beyond the number rule are looked at one by one. The
-    first offending cell in reading order is reported with its row and column.
+    first offending cell in reading order is reported with its row and column (``flat``: the
+    rows are the cells of a flat list, a row or a column of the sheet); a column of dates is
+    reported as a column.
     """
     values = _plain_floats(rows, (len(rows), len(rows[0])), rows=True)
     if values is not None:
@@ -308,8 +361,64 @@ def _to_floats(rows: list[list[Any]], name: str, first_row: int, first_column: i
     # text, other types and numbers beyond the number rule, one by one in reading order
     looked_at = (~plain & (kinds != _EMPTY)) | (plain & _outside_number_rule(values))
     for i, j in zip(*np.nonzero(looked_at), strict=True):
-        values[i, j] = _cell_to_float(cells[i, j], name, _position(i + first_row + 1, j + first_column + 1))
+        if _is_date(cells[i, j]):
+            _refuse_date_cells(cells[:, j], name, int(j) + first_column + 1)
+        values[i, j] = _cell_to_float(cells[i, j], name, RangePlace(name, int(i) + first_row + 1, int(j) + first_column + 1, flat))
     return values
+
+
+MIN_DATE_ROWS = 3
+"""A column needs this many whole numbers in a row, all rising or all falling, to look like dates."""
+FIRST_DATE_NUMBER, LAST_DATE_NUMBER = 1000.0, 2958465.0
+"""Whole numbers from 1000 to 9999 are years; Excel's date numbers run up to 9999-12-31. Returns,
+rates and exposures are never whole numbers of that size rising or falling row after row, while a
+time trend (1, 2, 3, ...) starts below the range."""
+
+
+def _refuse_date_numbers(values: np.ndarray, name: str) -> None:
+    """Refuse a column of dates that arrived as Excel date numbers (xlwings Lite and Server pass date
+    cells so) or of years: whole numbers in the date range, at least :data:`MIN_DATE_ROWS` of them,
+    every one above (or every one below) the one before. Only the columns whose first cell could
+    be such a number are looked at further."""
+    if values.shape[0] < MIN_DATE_ROWS:
+        return
+    top = values[0]
+    maybe = np.flatnonzero(np.isnan(top) | ((top >= FIRST_DATE_NUMBER) & (top <= LAST_DATE_NUMBER) & (top == np.floor(top))))
+    if maybe.size == 0:
+        return
+    block = values[:, maybe]
+    missing = np.isnan(block)
+    in_range = (block >= FIRST_DATE_NUMBER) & (block <= LAST_DATE_NUMBER) & (block == np.floor(block))
+    whole = ((in_range | missing).all(axis=0)) & ((~missing).sum(axis=0) >= MIN_DATE_ROWS)
+    for j in maybe[whole].tolist():
+        column = values[:, j][~np.isnan(values[:, j])]
+        steps = np.diff(column)
+        if (steps > 0).all() or (steps < 0).all():
+            years = column.max() <= 9999
+            kind, span = ("years", f"whole numbers {column[0]:.0f} to {column[-1]:.0f}") if years else (
+                "dates", f"Excel date numbers {column[0]:.0f} to {column[-1]:.0f}, "
+                f"{date_label(_parse_date(column[0]))} to {date_label(_parse_date(column[-1]))}")
+            raise _date_column_error(name, j + 1, kind, span, falling=bool(steps[0] < 0))
+
+
+def _refuse_date_cells(cells: np.ndarray, name: str, column: int) -> None:
+    """Refuse a column of date cells (classic xlwings and the refresh pass dates as dates) by name,
+    when every cell present in it is a date; a lone date among numbers is refused as a cell."""
+    present = [cell for cell in cells.tolist() if not is_missing(cell)]
+    if len(present) < 2 or not all(map(_is_date, present)):
+        return
+    first, last = _parse_date(present[0]), _parse_date(present[-1])
+    raise _date_column_error(name, column, "dates", f"{date_label(first)} to {date_label(last)}", falling=last < first)
+
+
+def _date_column_error(name: str, column: int, kind: str, span: str, *, falling: bool) -> FactorxlError:
+    """The message for a column of dates or years inside a numeric range."""
+    sort = " and sort the rows oldest first" if falling else ""
+    what = "date" if kind == "dates" else "year"
+    return FactorxlError(
+        f"{PLACE} of {name} looks like {kind} ({span}): leave the {what} column out of the range{sort}",
+        RangePlace(name, None, column),
+    )
 
 
 def read_table(value: Any, name: str, label_prefix: str) -> Table:
@@ -339,17 +448,22 @@ def read_table(value: Any, name: str, label_prefix: str) -> Table:
         first_cells, length = grid[0], len(grid)
     else:
         first_cells, length = flat[:1], len(flat)
-    may_be_header = not first_cells or isinstance(first_cells[0], str)  # a first cell that is not text rules it out
-    header = [_header_text(cell) for cell in first_cells] if may_be_header else [None]
-    has_header = None not in header
+    header = None
+    if not first_cells:
+        header = ()
+    elif isinstance(first_cells[0], str):  # a first cell that is not text rules a header out
+        header = _header_labels(first_cells, flat[1:] if flat is not None else chain.from_iterable(grid[1:]))
+    has_header = header is not None
     first = 1 if has_header else 0
-    labels = tuple(header) if has_header else _generated_labels(label_prefix, len(first_cells))
+    labels = header if has_header else _generated_labels(label_prefix, len(first_cells))
     if length == first:
         raise FactorxlError(f"{name} has a header but no data rows")
     if flat is None:
         values = _to_floats(grid[first:], name, first)
     else:
         values = _column_to_floats(flat, has_header, name, value)
+    if name in PERIOD_SERIES:
+        _refuse_date_numbers(values, name)
     if np.isnan(values).all():
         raise FactorxlError(f"{name} has no numbers: every cell is empty or an error value")
     return Table(values=values, labels=labels, name=name, has_header=has_header)
@@ -364,7 +478,7 @@ def _column_to_floats(cells: list[Any], has_header: bool, name: str, value: Any)
         return values
     if any(isinstance(cell, (list, tuple)) for cell in data):
         as_grid(value, name)  # raises: the rows have different lengths
-    return _to_floats([[cell] for cell in data], name, int(has_header))
+    return _to_floats([[cell] for cell in data], name, int(has_header), flat=True)
 
 
 def read_vector(
@@ -384,12 +498,21 @@ def read_vector(
     if length is not None and vector.size != length:
         raise FactorxlError(f"{name} has {_count(vector.size, 'value')} but {length} were expected")
     if not allow_missing and np.isnan(vector).any():
-        position = int(np.flatnonzero(np.isnan(vector))[0]) + 1
-        raise FactorxlError(f"{name} has an empty or error cell at position {position}")
+        place = _vector_place(table, _flat_list(value) is not None, int(np.flatnonzero(np.isnan(vector))[0]))
+        raise FactorxlError(f"{name} has an empty or error cell at {PLACE}", place)
     if positive and (vector <= 0).any():
-        position = int(np.flatnonzero(vector <= 0)[0]) + 1
-        raise FactorxlError(f"{name} must be positive; got {vector[position - 1]:g} at position {position}")
+        position = int(np.flatnonzero(vector <= 0)[0])
+        place = _vector_place(table, _flat_list(value) is not None, position)
+        raise FactorxlError(f"{name} must be positive; got {vector[position]:g} at {PLACE}", place)
     return vector
+
+
+def _vector_place(table: Table, flat: bool, index: int) -> RangePlace:
+    """Where the ``index``-th value (from 0) of a one-row or one-column table was in its range."""
+    header = int(table.has_header)
+    if table.rows == 1 and not flat:
+        return RangePlace(table.name, 1 + header, index + 1)
+    return RangePlace(table.name, index + 1 + header, 1, flat)
 
 
 def require_same_rows(*tables: Table) -> None:
@@ -427,7 +550,7 @@ def read_number(
         if len(grid) != 1 or len(grid[0]) != 1:
             raise FactorxlError(f"{name} must be a single number; got a range of {len(grid)} rows")
         value = grid[0][0]
-    number = _cell_to_float(value, name, "")
+    number = _cell_to_float(value, name, None)
     if math.isnan(number):
         raise FactorxlError(f"{name} is an error value; expected a number")
     if positive and not number > 0:
@@ -447,7 +570,7 @@ def read_optional_number(value: Any, name: str, **limits: Any) -> float | None:
 def _whole_number(number: float, name: str, cell: Any) -> int:
     """``number`` as an int if it is a whole number of sensible size, else a message."""
     if not (math.isfinite(number) and number == int(number)):
-        raise FactorxlError(f"{name} must be a whole number; got {cell!r}")
+        raise FactorxlError(f"{name} must be a whole number; got {shown(cell)}")
     if abs(number) > WHOLE_NUMBER_LIMIT:
         raise FactorxlError(f"{name} must be a whole number up to {WHOLE_NUMBER_LIMIT:,}; got {number:g}")
     return int(number)
@@ -469,14 +592,23 @@ def read_ddof(value: Any) -> int:
     return read_int(value, "ddof", 1, minimum=0)
 
 
+CHOICE_SYNONYMS = {"nw": "hac", "newey-west": "hac"}
+"""Other spellings of a text option accepted wherever the option is: Newey-West standard errors
+are "hac" in every function (docs/naming.md), and "nw" is read as "hac"."""
+
+
 def read_choice(value: Any, name: str, choices: Sequence[str], default: str) -> str:
-    """Read a case-insensitive text option; returns the canonical (lower-case) spelling."""
+    """Read a case-insensitive text option; returns the canonical (lower-case) spelling.
+
+    A synonym (:data:`CHOICE_SYNONYMS`) reads as the choice it stands for.
+    """
     if is_omitted(value):
         return default
     text = str(value).strip().lower()
+    text = text if text in choices else CHOICE_SYNONYMS.get(text, text)
     if text not in choices:
         raise FactorxlError(
-            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}"
+            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {shown(value)}"
         )
     return text
 
@@ -491,7 +623,7 @@ def read_bool(value: Any, name: str, default: bool) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
         return value.strip().lower() in ("true", "1")
-    raise FactorxlError(f"{name} must be TRUE or FALSE (or 1/0); got {value!r}")
+    raise FactorxlError(f"{name} must be TRUE or FALSE (or 1/0); got {shown(value)}")
 
 
 # ---------------------------------------------------------------------------
@@ -502,8 +634,32 @@ FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # serial 1 is 1900-01-01 (exact from 1900-03-01 on)
 
 
-def _parse_date(value: Any) -> datetime.datetime | None:
-    """A date cell as a datetime, or None if it is not one (see :func:`read_date`)."""
+DAY_MONTH_YEAR = re.compile(r"\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?!\d)")
+"""Text such as 01/02/2024 or 1.2.2024: day and month in an order the text does not say."""
+
+
+class AmbiguousDate(Exception):
+    """Text such as 01/02/2024 that is a date in both day/month orders; ``dates`` are the two readings."""
+
+    def __init__(self, text: str, dates: tuple[datetime.datetime, datetime.datetime]) -> None:
+        super().__init__(text)
+        self.text, self.dates = text, dates
+
+    def advice(self) -> str:
+        """What the message says after the text: its two readings and the form to type instead."""
+        first, second = (date_label(d) for d in self.dates)
+        return (
+            f"which could be {first} or {second}; type the date year first ({first} or {second}), "
+            "or use a date cell"
+        )
+
+
+def _parse_date(value: Any, day_first: bool | None = None) -> datetime.datetime | None:
+    """A date cell as a datetime, or None if it is not one (see :func:`read_date`).
+
+    Text with the day and the month both up to 12 in an order it does not say (01/02/2024) raises
+    :class:`AmbiguousDate`, unless ``day_first`` says the order (from the other dates of a column).
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, datetime.datetime):
@@ -527,9 +683,12 @@ def _parse_date(value: Any) -> datetime.datetime | None:
             return datetime.datetime.fromisoformat(text).replace(tzinfo=None)
         except ValueError:
             pass
+        day_month = DAY_MONTH_YEAR.match(text)
+        if day_month:
+            return _day_month_date(text, day_month, day_first)
         if not FOUR_DIGIT_YEAR.search(text):  # "1,5" or "3/4" are not dates
             return None
-        import pandas as pd  # only for the less common text layouts ("2006-09", "9/30/2006")
+        import pandas as pd  # only for the less common text layouts ("2006-09", "30 Sep 2006")
 
         try:
             parsed = pd.Timestamp(text).to_pydatetime().replace(tzinfo=None)
@@ -539,15 +698,63 @@ def _parse_date(value: Any) -> datetime.datetime | None:
     return None
 
 
-def _cached_date(value: Any, parsed: dict[Any, datetime.datetime | None]) -> datetime.datetime | None:
+def _day_month_date(text: str, match: re.Match[str], day_first: bool | None) -> datetime.datetime | None:
+    """The date of text such as 9/30/2006 or 30.9.2006: the order is the one a number above 12 shows,
+    or ``day_first``; both numbers up to 12 and different, with no order given, raise :class:`AmbiguousDate`."""
+    a, b, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+    try:
+        time = datetime.time.fromisoformat(text[match.end():].strip() or "00:00")
+        readings = {
+            order: datetime.datetime.combine(datetime.date(year, month, day), time)
+            for order, (day, month) in ((True, (a, b)), (False, (b, a)))
+            if 1 <= month <= 12 and 1 <= day <= 31 and _valid_day(year, month, day)
+        }
+    except ValueError:
+        return None
+    if len(set(readings.values())) == 2 and day_first is None:
+        raise AmbiguousDate(text, (readings[False], readings[True]))
+    if day_first in readings:
+        return readings[day_first]
+    return next(iter(readings.values()), None)
+
+
+def _valid_day(year: int, month: int, day: int) -> bool:
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _day_first(cells: Iterable[Any]) -> bool | None:
+    """The day/month order the text dates of a column show (a day above 12 first or second), if one."""
+    orders = set()
+    for cell in cells:
+        match = DAY_MONTH_YEAR.match(cell) if isinstance(cell, str) else None
+        if match and int(match.group(1)) > 12 >= int(match.group(3)):
+            orders.add(True)
+        elif match and int(match.group(3)) > 12 >= int(match.group(1)):
+            orders.add(False)
+    return orders.pop() if len(orders) == 1 else None
+
+
+def _cached_date(value: Any, parsed: dict[Any, datetime.datetime | None], day_first: bool | None) -> datetime.datetime | None:
     """:func:`_parse_date` of ``value``, looked up in ``parsed`` when the same cell was seen before."""
     try:
         key = (type(value), value)
         if key not in parsed:
-            parsed[key] = _parse_date(value)
+            parsed[key] = _parse_date(value, day_first)
         return parsed[key]
     except TypeError:  # a cell that cannot be a key (a list) is not a date
         return None
+
+
+def _reads_as_date(value: Any) -> bool:
+    """Whether a cell is a date (an ambiguous text date is one too, for deciding what a first row is)."""
+    try:
+        return _parse_date(value) is not None
+    except AmbiguousDate:
+        return True
 
 
 def date_label(value: datetime.datetime) -> str:
@@ -576,9 +783,12 @@ def read_date(value: Any, name: str, *, year: str | None = None) -> datetime.dat
         if year is None:
             raise FactorxlError(f"{name} is the year {typed_year}; give a full date, e.g. {typed_year}-12-31")
         return datetime.datetime(typed_year, 1, 1) if year == "start" else datetime.datetime(typed_year, 12, 31)
-    parsed = _parse_date(value)
+    try:
+        parsed = _parse_date(value)
+    except AmbiguousDate as ambiguous:
+        raise FactorxlError(f"{name} is {shown(value)}, {ambiguous.advice()}") from None
     if parsed is None:
-        raise FactorxlError(f"{name} is {value!r}; expected a date, an Excel date number or text like 2006-09-30")
+        raise FactorxlError(f"{name} is {shown(value)}; expected a date, an Excel date number or text like 2006-09-30")
     return parsed
 
 
@@ -678,15 +888,16 @@ def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns:
             f"{name} has {_count(width, 'column')}; expected a date column, an id column and "
             f"at least {_count(min_value_columns, 'numeric column')}"
         )
-    header = [_header_text(cell) for cell in grid[0]]
-    has_header = all(label is not None for label in header) and _parse_date(grid[0][0]) is None
+    header = _header_labels(grid[0], chain.from_iterable(grid[1:]))
+    has_header = header is not None and not _reads_as_date(grid[0][0])
     first = 1 if has_header else 0
-    labels = tuple(header[2:]) if has_header else _generated_labels(value_prefix, width - 2)
+    labels = header[2:] if has_header else _generated_labels(value_prefix, width - 2)
     data = grid[first:]
     if not data:
         raise FactorxlError(f"{name} has no data rows")
     numbers = _to_floats([row[2:] for row in data], name, first, first_column=2)
     parsed_dates: dict[Any, datetime.datetime | None] = {}  # each distinct date cell is parsed once
+    day_first = _day_first({row[0] for row in data if isinstance(row[0], str)})
     dates: list[datetime.datetime] = []
     ids: list[str] = []
     kept: list[int] = []
@@ -697,16 +908,27 @@ def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns:
             continue
         if date_missing or id_missing:
             column = "date" if date_missing else "id"
-            raise FactorxlError(f"{name} has no {column} at row {number}; every row needs a date and an id")
-        date = _cached_date(cells[0], parsed_dates)
+            raise FactorxlError(
+                f"{name} has no {column} at {PLACE}; every row needs a date and an id",
+                RangePlace(name, number, 1 if date_missing else 2),
+            )
+        try:
+            date = _cached_date(cells[0], parsed_dates, day_first)
+        except AmbiguousDate as ambiguous:
+            raise FactorxlError(
+                f"{name} has {shown(cells[0])} in its date column at {PLACE}, {ambiguous.advice()}", RangePlace(name, number, 1)
+            ) from None
         if date is None:
             raise FactorxlError(
-                f"{name} has {cells[0]!r} in its date column at row {number}; expected a date, "
-                "an Excel date number or text like 2006-09-30"
+                f"{name} has {shown(cells[0])} in its date column at {PLACE}; expected a date, "
+                "an Excel date number or text like 2006-09-30",
+                RangePlace(name, number, 1),
             )
         identifier = _id_text(cells[1])
         if identifier is None:
-            raise FactorxlError(f"{name} has {cells[1]!r} in its id column at row {number}; expected text or a number")
+            raise FactorxlError(
+                f"{name} has {shown(cells[1])} in its id column at {PLACE}; expected text or a number", RangePlace(name, number, 2)
+            )
         dates.append(date)
         ids.append(identifier)
         kept.append(offset)
@@ -727,7 +949,7 @@ def read_long_table(value: Any, name: str, value_prefix: str, min_value_columns:
         first_row, second_row = (int(np.array(sheet_rows)[order[repeated[0] + k]]) for k in (0, 1))
         raise FactorxlError(
             f"{name} has two rows for date {date_label(dates[order[repeated[0]]])} and id "
-            f"{ids[order[repeated[0]]]} (rows {first_row} and {second_row}); each (date, id) pair must appear once"
+            f"{ids[order[repeated[0]]]} (rows {first_row} and {second_row} of the range); each (date, id) pair must appear once"
         )
     return LongTable(
         dates=unique_dates,
@@ -771,9 +993,11 @@ def read_text_vector(value: Any, name: str, length: int | None = None) -> tuple[
         if not any(map(is_missing, set(stripped))):
             return _with_length(stripped, name, length)
     labels = []
+    across = flat is None and len(grid) == 1
     for position, cell in enumerate(cells, start=1):
         if is_missing(cell) or isinstance(cell, bool) or not isinstance(cell, (str, numbers.Real)):
-            raise FactorxlError(f"{name} has an empty or invalid cell ({cell!r}) at position {position}; every entry needs a label")
+            place = RangePlace(name, 1, position) if across else RangePlace(name, position, 1, flat is not None)
+            raise FactorxlError(f"{name} has an empty or invalid cell ({shown(cell)}) at {PLACE}; every entry needs a label", place)
         labels.append(cell.strip() if isinstance(cell, str) else f"{float(cell):g}")
     return _with_length(tuple(labels), name, length)
 
@@ -789,33 +1013,50 @@ def read_positions(value: Any, name: str, labels: Sequence[str]) -> list[int]:
     """Read a choice of columns (factors, instruments) by label or 1-based number.
 
     ``value`` is one cell or a row/column of cells; text matches ``labels``
-    case-insensitively, numbers are positions from 1. Returns 0-based positions in the
-    order given.
+    case-insensitively (:func:`label_position`), numbers are positions from 1. Returns 0-based
+    positions in the order given.
 
     Raises
     ------
     FactorxlError
-        If a label is unknown, a number is out of range, or the choice is empty.
+        If a label is unknown or names several columns, a number is out of range, or the choice
+        is empty.
     """
     if is_omitted(value):
         raise FactorxlError(f"{name} is required: labels or column numbers")
     cells = [cell for row in as_grid(value, name) for cell in row if not is_missing(cell)]
     if not cells:
         raise FactorxlError(f"{name} is empty; expected labels or column numbers")
-    lookup = {label.strip().lower(): j for j, label in enumerate(labels)}
     positions = []
     for cell in cells:
-        if isinstance(cell, str) and cell.strip().lower() in lookup:
-            positions.append(lookup[cell.strip().lower()])
+        found = label_position(cell, labels, name) if isinstance(cell, str) else None
+        if found is not None:
+            positions.append(found)
             continue
         try:
             number = float(cell)
         except (TypeError, ValueError, OverflowError):
-            raise FactorxlError(f"{name}: {cell!r} is not one of {', '.join(labels)}") from None
+            raise FactorxlError(f"{name}: {shown(cell)} is not one of {', '.join(labels)}") from None
         if isinstance(cell, bool) or not (math.isfinite(number) and number == int(number) and 1 <= number <= len(labels)):
-            raise FactorxlError(f"{name}: {cell!r} is not a column number between 1 and {len(labels)}")
+            raise FactorxlError(f"{name}: {shown(cell)} is not a column number between 1 and {len(labels)}")
         positions.append(int(number) - 1)
     if len(set(positions)) < len(positions):
         twice = next(p for p in positions if positions.count(p) > 1)
         raise FactorxlError(f"{name} names {labels[twice]} twice; name each column once")
     return positions
+
+
+def label_position(text: str, labels: Sequence[str], name: str, first_column: int = 1) -> int | None:
+    """The 0-based position of the column whose label is ``text``, compared without case and
+    surrounding spaces; None when no label is. Labels that select columns must be unique: a text
+    that matches two labels ("Value" and "VALUE") is refused rather than resolved to either, naming
+    the columns by their number in the range (the first label's is ``first_column``)."""
+    wanted = text.strip().lower()
+    matches = [j for j, label in enumerate(labels) if label.strip().lower() == wanted]
+    if len(matches) > 1:
+        columns = " and ".join(f"{labels[j]} (column {j + first_column})" for j in matches)
+        raise FactorxlError(
+            f"{name} {shown(text)} matches {len(matches)} columns, {columns}: give the columns different "
+            "names (case does not count), or choose by column number"
+        )
+    return matches[0] if matches else None

@@ -1,4 +1,4 @@
-"""Worksheet functions for many funds and many factors: fund tables, variance shares, abnormal-return
+"""Worksheet functions for many funds and many factors: fund tables, variance shares, hedged-return
 paths, rolling betas, bottom-up vs top-down exposures, Fama-MacBeth premia and cross-sectional
 characteristic regressions on long tables.
 """
@@ -10,12 +10,12 @@ import numpy as np
 from factorxl.core.abnormal import CUMULATION_METHODS, cumulative_abnormal_returns
 from factorxl.core.characteristics import CharacteristicRegressions, characteristic_regressions
 from factorxl.core.factor_shares import SHARE_METHODS, factor_shares
-from factorxl.core.fama_macbeth import SE_TYPES, fama_macbeth
+from factorxl.core.fama_macbeth import fama_macbeth
 from factorxl.core.fund_table import fund_table
 from factorxl.core.portfolio_exposure import bottom_up_exposures, compare_exposures, portfolio_betas
 from factorxl.core.premia import premia_inference, t_test
 from factorxl.core.rolling import MISSING_RULES, rolling_ols
-from factorxl.errors import FactorxlError
+from factorxl.errors import PLACE, FactorxlError, RangePlace
 from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.fitting import fit_factor_models, fit_regression, read_returns_and_factors, rsquared_labels
@@ -32,6 +32,8 @@ from factorxl.excel.inputs import (
     read_optional_int,
     read_table,
     is_missing,
+    label_position,
+    shown,
 )
 from factorxl.excel.outputs import aligned_rows, labeled_table
 
@@ -77,7 +79,7 @@ def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
     ddof="Optional. Degrees of freedom subtracted in variances: omit for the regression's own (observations minus parameters), 1 for the sample variance.",
 )
 def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None, intercept=None):
-    """Table of each fund's regression: annualized alpha and its t, betas, idiosyncratic vol, R-squared, sample length."""
+    """Table of each fund's regression: annualized alpha and its t, betas, residual vol, R-squared, sample length."""
     scale = read_number(periods_per_year, "periods_per_year", positive=True)
     degrees = read_optional_int(ddof, "ddof", minimum=0)
     models = fit_regression(returns, factors, cov_type, None, intercept)
@@ -86,21 +88,21 @@ def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None, int
     table = fund_table(models.fits, scale, degrees)
     with_alpha = models.fits[0].intercept
     alpha_columns, alphas = (["alpha", "t(alpha)"], [table.alpha, table.t_alpha]) if with_alpha else ([], [])
-    columns = [*alpha_columns, *models.factors.labels, "idio vol", rsquared_labels(with_alpha)[0], "years", "observations"]
+    columns = [*alpha_columns, *models.factors.labels, "residual vol", rsquared_labels(with_alpha)[0], "years", "observations"]
     values = np.column_stack([*alphas, table.betas, table.idiosyncratic_vol, table.rsquared, table.years, table.nobs])
     return labeled_table(models.returns.labels, columns, values, corner="fund")
 
 
 @worksheet_function(
-    method='Optional. Method: "isolated" (default), each factor on its own, or "euler", shares that add up to 1 with the idiosyncratic share.',
+    method='Optional. Method: "isolated" (default), each factor on its own, or "euler", shares that add up to 1 with the residual share.',
 )
 def FACTOR_SHARES(returns, factors, method=None, ddof=None):
-    """Share of each fund's return variance due to each factor and to idiosyncratic risk; a row per fund."""
+    """Share of each fund's return variance due to each factor and to residual risk; a row per fund."""
     which = read_choice(method, "method", SHARE_METHODS, "isolated")
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
     shares = factor_shares(models.fits, models.factors.values, which, degrees)
-    columns = [*models.factors.labels, "idiosyncratic", "total variance"]
+    columns = [*models.factors.labels, "residual", "total variance"]
     values = np.column_stack([shares.factor_shares, shares.idiosyncratic_shares, shares.total_variances])
     return labeled_table(models.returns.labels, columns, values, corner=f"{which} share")
 
@@ -109,7 +111,7 @@ def FACTOR_SHARES(returns, factors, method=None, ddof=None):
     method='Optional. Method: "sum" (default) adds up the returns; "compound" compounds them.',
 )
 def HEDGE_RETURNS_CUMULATIVE(returns, factors, method=None):
-    """Cumulative abnormal (factor-hedged) return of each fund up to each row, on the rows of the input."""
+    """Cumulative hedged return (alpha plus residual) of each fund up to each row, on the rows of the input."""
     how = read_choice(method, "method", CUMULATION_METHODS, "sum")
     models = fit_factor_models(returns, factors)
     paths = np.column_stack([cumulative_abnormal_returns(fit, how) for fit in models.fits])
@@ -194,7 +196,10 @@ def PORTFOLIO_BETA(weights, returns, factors):
 # Premia: Fama-MacBeth on returns and characteristics
 # ---------------------------------------------------------------------------
 
-_SE_NAMES = {"fm": "Fama-MacBeth", "nw": "Newey-West", "shanken": "Shanken"}
+_SE_NAMES = {"fm": "Fama-MacBeth", "hac": "Newey-West", "shanken": "Shanken"}
+"""The premia's standard errors by their option spelling: Newey-West is "hac" as in every function
+("nw" reads as "hac"); the Fama-MacBeth core calls it "nw"."""
+_CORE_SE = {"hac": "nw"}
 
 
 def _premia_table(names, estimates, se, periods: int, se_label: str, summary: list, corner: str) -> list:
@@ -209,17 +214,17 @@ def _premia_table(names, estimates, se, periods: int, se_label: str, summary: li
 
 
 def _se_label(se: str, lags: int) -> str:
-    return f"Newey-West ({lags} lags)" if se == "nw" else _SE_NAMES[se]
+    return f"Newey-West ({lags} lags)" if se == "hac" else _SE_NAMES[se]
 
 
 @worksheet_function(
-    cov_type='Optional. Standard errors: "fm" (default) Fama-MacBeth, "nw" Newey-West, or "shanken" corrected for estimated betas.',
+    cov_type='Optional. Standard errors: "fm" (default) Fama-MacBeth, "hac" Newey-West (robust to autocorrelation), or "shanken" corrected for estimated betas.',
     intercept=help.INTERCEPT_FM,
 )
 def FM_PREMIA(returns, factors, cov_type=None, lags=None, intercept=None):
     """Fama-MacBeth factor risk premia with standard errors, t and p-values, then fit statistics and the GRS test."""
     returns_table, factors_table = read_returns_and_factors(returns, factors)
-    which = read_choice(cov_type, "cov_type", SE_TYPES, "fm")
+    which = read_choice(cov_type, "cov_type", tuple(_SE_NAMES), "fm")
     result = fama_macbeth(
         returns_table.values,
         factors_table.values,
@@ -239,7 +244,7 @@ def FM_PREMIA(returns, factors, cov_type=None, lags=None, intercept=None):
         ("GRS periods", None if grs is None else grs.nobs),
     ]
     return _premia_table(
-        result.names, result.premia, result.standard_errors(which), result.periods_used,
+        result.names, result.premia, result.standard_errors(_CORE_SE.get(which, which)), result.periods_used,
         _se_label(which, result.inference.lags), summary, corner="premia",
     )
 
@@ -264,20 +269,18 @@ def _weight_column(weight_column, table: LongTable) -> int | None:
     """Position among the table's numeric columns of the regression-weight column, or None."""
     if is_missing(weight_column):
         return None
-    labels = [label.lower() for label in table.labels]
-    if isinstance(weight_column, str) and weight_column.strip().lower() in labels:
-        position = labels.index(weight_column.strip().lower())
-    else:
+    position = label_position(weight_column, table.labels, "weight_column", first_column=3) if isinstance(weight_column, str) else None
+    if position is None:
         try:
             position = read_int(weight_column, "weight_column", minimum=1) - 3
         except FactorxlError:
             raise FactorxlError(
-                f"weight_column {weight_column!r} is not a column of {table.name}: give the header of a numeric column "
+                f"weight_column {shown(weight_column)} is not a column of {table.name}: give the header of a numeric column "
                 f"({', '.join(table.labels[1:])}) or its column number"
             ) from None
-    if not 1 <= position < len(labels):
+    if not 1 <= position < len(table.labels):
         raise FactorxlError(
-            f"weight_column must name a column after the return: columns 4 to {len(labels) + 2} of {table.name} "
+            f"weight_column must name a column after the return: columns 4 to {len(table.labels) + 2} of {table.name} "
             "(1 is the date, 2 the id, 3 the return)"
         )
     return position
@@ -316,12 +319,12 @@ def CHAR_RETURNS(table, weight_column=None, intercept=None, standardize=None):
 
 
 @worksheet_function(
-    cov_type='Optional. Standard errors: "fm" (default) Fama-MacBeth or "nw" Newey-West.',
+    cov_type='Optional. Standard errors: "fm" (default) Fama-MacBeth or "hac" Newey-West (robust to autocorrelation).',
     **_CHAR_OPTIONS,
 )
 def CHAR_PREMIA(table, cov_type=None, lags=None, weight_column=None, intercept=None, standardize=None):
     """Average return to each characteristic over the dates (Fama-MacBeth), with standard errors, t and p-values."""
-    which = read_choice(cov_type, "cov_type", ("fm", "nw"), "fm")
+    which = read_choice(cov_type, "cov_type", ("fm", "hac"), "fm")
     lag_count = read_optional_int(lags, "lags", minimum=0)
     long_table, regressions = _characteristic_regressions(table, weight_column, intercept, standardize)
     inference = premia_inference(regressions.coefficients, lag_count)
@@ -330,7 +333,7 @@ def CHAR_PREMIA(table, cov_type=None, lags=None, weight_column=None, intercept=N
         ("dates used", inference.periods),
         ("dates skipped", int(regressions.too_few.sum())),
     ]
-    se_values = inference.se_nw if which == "nw" else inference.se_fm
+    se_values = inference.se_nw if which == "hac" else inference.se_fm
     return _premia_table(
         regressions.names, inference.estimates, se_values, inference.periods,
         _se_label(which, inference.lags), summary, corner="premia",
@@ -364,8 +367,9 @@ def _matching_rows(table: LongTable, other: LongTable) -> np.ndarray:
     if missing.any():
         k = int(np.flatnonzero(missing)[0])
         raise FactorxlError(
-            f"{other.name} row {other.sheet_rows[k]} holds {other.ids[other.id_index[k]]} on "
-            f"{date_label(other.dates[other.date_index[k]])}, but {table.name} has no row for that asset and date"
+            f"{other.name} holds {other.ids[other.id_index[k]]} on {date_label(other.dates[other.date_index[k]])} "
+            f"at {PLACE}, but {table.name} has no row for that asset and date",
+            RangePlace(other.name, int(other.sheet_rows[k]), 2),
         )
     return order[found]
 
@@ -383,7 +387,8 @@ def CHAR_ADJUSTED_RETURN(holdings, table, weight_column=None, intercept=None, st
     rows = _matching_rows(long_table, portfolio)
     holding_weights = portfolio.values[:, 0]
     if np.isnan(holding_weights).any():
-        raise FactorxlError(f"holdings has an empty weight at row {portfolio.sheet_rows[np.isnan(holding_weights)][0]}")
+        row = int(portfolio.sheet_rows[np.isnan(holding_weights)][0])
+        raise FactorxlError(f"holdings has an empty weight at {PLACE}", RangePlace("holdings", row, 3))
     result = regressions.portfolio(rows, holding_weights)
     columns = ["return", "implied", "adjusted", *regressions.names]
     values = np.column_stack([result.returns, result.implied, result.adjusted, result.exposures])

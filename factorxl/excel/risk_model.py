@@ -366,10 +366,10 @@ def RISK_STRESS(portfolio_exposures, factor_covariance, shock_factor, sigmas):
 
 
 @worksheet_function(
-    active_exposures="Active factor exposures: one row per period, or a single row if they are constant; one column per factor, in the order of the factors.",
-    specific_returns="Active specific return of each period as a decimal: a column, one per period.",
-    portfolio_returns="Total return of the portfolio in each period as a decimal: a column, one per period.",
-    benchmark_returns="Total return of the benchmark in each period as a decimal: a column, one per period.",
+    active_exposures="Active factor exposures: one row per period, oldest first, or a single row if they are constant; one column per factor, in the order of the factors.",
+    specific_returns="Active specific return of each period as a decimal: a column, one per period, oldest first.",
+    portfolio_returns="Total return of the portfolio in each period as a decimal: a column, one per period, oldest first.",
+    benchmark_returns="Total return of the benchmark in each period as a decimal: a column, one per period, oldest first.",
     method='Optional. Method: how periods are linked, "carino" (default), "menchero", or "arithmetic" (a plain sum, which does not add up to the compounded return).',
 )
 def ATTRIBUTION(active_exposures, factors, specific_returns, portfolio_returns, benchmark_returns, method=None):

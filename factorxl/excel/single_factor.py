@@ -176,7 +176,7 @@ def EXPECTED_PNL(position, returns, factors, horizon_periods=None, method=None):
 
 @worksheet_function()
 def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
-    """Variance of one asset split into each factor's part, the idiosyncratic part and the total, with shares."""
+    """Variance of one asset split into each factor's part, the residual part and the total, with shares."""
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
     decomposition = decompose_variance(models.single(), models.factors.values, degrees)
@@ -186,7 +186,7 @@ def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
         decomposition.specific_variance,
         decomposition.total_variance,
     ]
-    labels = [*models.factors.labels, "Factor", "Idiosyncratic", "Total"]
+    labels = [*models.factors.labels, "Factor", "Residual", "Total"]
     values = [[v, decomposition.share(v)] for v in variances]
     return labeled_table(labels, ["variance", "share"], values, corner=models.returns.labels[0])
 
@@ -236,7 +236,7 @@ def FACTOR_RESIDUALS(returns, factors):
 
 @worksheet_function(
     beta="Market beta of the position, a number (e.g. from FACTOR_BETA).",
-    rf="Risk-free rate per period as a decimal: a number, or a column with one rate per period.",
+    rf="Risk-free rate per period as a decimal: a number, or a column with one rate per period, oldest first.",
 )
 def HEDGE_CASH_EFFECT(beta, rf):
     """Return on the cash a market hedge frees or uses each period: positive when beta is above 1."""

@@ -16,6 +16,11 @@ It does what ``xlwings addin install`` and ``xlwings config create`` do, for fac
 ``--dry-run`` prints every file it would write and its content, and writes nothing.
 ``--home`` and ``--xlstart`` point at another profile's folders (on any system), which is
 also how the command is tested. Without them, on macOS or Linux, it explains xlwings Lite.
+
+``--interpreter`` names the Python Excel starts. Where this computer can run it, setup does
+(:func:`check_interpreter`) and refuses a Python that is not there, cannot import factorxl's
+functions or has another xlwings than the add-in it installs; a Windows path or command given
+on macOS or Linux, for a Windows profile, is written as given.
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ import importlib.util
 import io
 import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from factorxl.errors import FactorxlError
 from factorxl.exit_codes import ExitCode
@@ -37,6 +43,8 @@ from factorxl.exit_codes import ExitCode
 UDF_MODULE = "factorxl.udfs"
 ADDIN_NAME = "xlwings.xlam"
 CONFIG_KEYS = ("INTERPRETER_WIN", "CONDA PATH", "CONDA ENV", "UDF MODULES")  # the keys setup manages
+PROBE = f"import {UDF_MODULE}, xlwings; print(xlwings.__version__)"  # what Excel's Python must be able to do
+PROBE_SECONDS = 120
 
 LITE_GUIDANCE = """\
 factorxl setup configures classic xlwings, which runs only on Windows (it drives Excel through COM).
@@ -135,13 +143,67 @@ def interpreter_settings(interpreter: str) -> dict[str, str]:
     return {"INTERPRETER_WIN": interpreter}
 
 
+def check_interpreter(interpreter: str) -> str:
+    """Check the Python that Excel is to start, where this computer can; returns the finding to print.
+
+    Parameters
+    ----------
+    interpreter : str
+        ``--interpreter``: a path, or a command that Windows finds on its PATH (``pythonw``).
+
+    Returns
+    -------
+    str
+        What was found: the Python and its xlwings version, or that a Windows path or command
+        given on macOS or Linux (for a Windows profile, maybe another computer's) is not checked.
+
+    Raises
+    ------
+    FactorxlError
+        When the Python does not exist here, cannot be started, cannot import ``factorxl.udfs``
+        and xlwings within :data:`PROBE_SECONDS`, or has another xlwings version than the add-in
+        setup installs (Excel would report a version mismatch).
+    """
+    import xlwings
+
+    if sys.platform != "win32" and (PureWindowsPath(interpreter).drive or "/" not in interpreter):
+        return f"Python for Excel: {interpreter} (a Windows path or command: not checked on this computer)"
+    example = r"C:\Users\me\factorxl-env\Scripts\python.exe"
+    found = shutil.which(interpreter)
+    if found is None:
+        raise FactorxlError(
+            f"--interpreter {interpreter}: no such program; give the python.exe of the environment where factorxl "
+            f"is installed (for example {example})"
+        )
+    try:
+        probe = subprocess.run(  # from its own folder: what it imports must not depend on this one
+            [found, "-c", PROBE], cwd=Path(found).parent, capture_output=True, text=True, timeout=PROBE_SECONDS
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise FactorxlError(f"--interpreter {interpreter}: it cannot be run as Python ({error}); give a python.exe") from None
+    if probe.returncode != 0:
+        last = (probe.stderr.strip().splitlines() or [f"exit code {probe.returncode}"])[-1]
+        raise FactorxlError(
+            f"--interpreter {interpreter}: it cannot import factorxl's functions ({last}); install factorxl into that "
+            "environment, or give the Python of the environment where factorxl is installed"
+        )
+    version = probe.stdout.strip()
+    if version != xlwings.__version__:
+        raise FactorxlError(
+            f"--interpreter {interpreter} has xlwings {version}, but setup installs the add-in of xlwings "
+            f"{xlwings.__version__} (Excel would report an xlwings version mismatch); run the factorxl setup "
+            "of that environment instead"
+        )
+    return f"Python for Excel: {interpreter} imports factorxl's functions, xlwings {version}"
+
+
 def plan_setup(home: Path, xlstart: Path, interpreter: str) -> tuple[list[str], list[PlannedFile]]:
     """The checks' findings and the files to write for the profile at ``home``."""
     import xlwings
 
     source = bundled_addin()
     target = xlstart / ADDIN_NAME
-    findings = [f"Python {sys.version.split()[0]} ({interpreter}), xlwings {xlwings.__version__}"]
+    findings = [f"Python {sys.version.split()[0]} ({sys.executable}), xlwings {xlwings.__version__}"]
     if not target.exists():
         findings.append(f"xlwings add-in: not installed in {xlstart}")
         addin = PlannedFile(target, "create", copy_of=source)
@@ -203,8 +265,9 @@ def run(args: argparse.Namespace) -> int:
     if sys.platform == "win32" and importlib.util.find_spec("win32com") is None:
         raise FactorxlError("pywin32 is missing: run `python -m pip install pywin32`, then setup again")
     home, xlstart = _profile(args)
+    checked = [check_interpreter(args.interpreter)] if args.interpreter else []
     findings, files = plan_setup(home, xlstart, args.interpreter or sys.executable)
-    print("\n".join(findings))
+    print("\n".join([*findings, *checked]))
     changes = [planned for planned in files if planned.action != "unchanged"]
     if args.dry_run:
         print(f"\nDry run: would write {len(changes)} file(s), wrote nothing.")

@@ -34,6 +34,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import functools
+import inspect
 import math
 import re
 from collections import defaultdict
@@ -46,7 +47,7 @@ import numpy as np
 import schedula as sh
 from formulas.tokens.operand import Error, XlError
 
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, RangePlace
 from factorxl.workbooks.formula_functions import (
     FactorxlErrorValue,
     calls_factorxl,
@@ -65,11 +66,13 @@ from factorxl.workbooks.references import (
     Reference,
     cell_name,
     cell_position,
+    column_letters,
     column_number,
     find_references,
     normalize_spills,
     relative_key,
     replace_references,
+    sheet_text,
 )
 from factorxl.workbooks.workbook_cells import ExcelError, FormulaCell, Position, Sheet, Value, Workbook, read_workbook
 
@@ -503,9 +506,9 @@ class _Evaluator:
             key = self._call_key(call[0], call[1], formula)
             if key is not None and key in self.calls:
                 return self.calls[key]
-            arguments = self._direct_arguments(call[1], formula)
-            if arguments is not None:
-                result = self.calls[key] = self._call(call[0], arguments)
+            direct = self._direct_arguments(call[1], formula)
+            if direct is not None:
+                result = self.calls[key] = self._call(call[0], *direct)
                 return result
         return self._with_formulas(formula)
 
@@ -529,10 +532,13 @@ class _Evaluator:
                 key.append(text)
         return tuple(key)
 
-    def _direct_arguments(self, texts: list[str], formula: _Formula) -> list[Any] | None:
-        values = []
+    def _direct_arguments(self, texts: list[str], formula: _Formula) -> tuple[list[Any], list[Area | None]] | None:
+        """The values a direct call passes (as xlwings would) and the range each one came from (None for a constant)."""
+        values: list[Any] = []
+        areas: list[Area | None] = []
         for text in texts:
             text = text.strip()
+            area = None
             if not text:
                 values.append(None)
             elif _NUMBER.fullmatch(text):
@@ -542,20 +548,23 @@ class _Evaluator:
             elif text.upper() in ("TRUE", "FALSE"):
                 values.append(text.upper() == "TRUE")
             elif formula.names.get(text.upper()) is not None:
-                values.append(self.xlwings_value(formula.names[text.upper()]))
+                area = self.bounded(formula.names[text.upper()])
+                values.append(self.xlwings_value(area))
             else:
                 found = find_references(text, formula.cell.sheet)
                 if len(found) != 1 or found[0].text != text:
                     return None
-                values.append(self.xlwings_value(found[0].area))
-        return values
+                area = self.bounded(found[0].area)
+                values.append(self.xlwings_value(area))
+            areas.append(area)
+        return values, areas
 
-    def _call(self, name: str, arguments: list[Any]) -> np.ndarray:
+    def _call(self, name: str, arguments: list[Any], areas: list[Area | None]) -> np.ndarray:
+        function = self.functions[name].function
         try:
-            block = np.asarray(from_raw(self.functions[name].function(*arguments)), dtype=object)
+            block = np.asarray(from_raw(function(*arguments)), dtype=object)
         except Exception as error:  # noqa: BLE001 - Excel shows any failure as #VALUE!; the message is kept
-            message = str(error) if isinstance(error, FactorxlError) else f"{type(error).__name__}: {error}"
-            return np.array([[ExcelError("#VALUE!", message)]], dtype=object)
+            return np.array([[ExcelError("#VALUE!", _sheet_message(error, function, areas))]], dtype=object)
         return _python_block(block)
 
     def _with_formulas(self, formula: _Formula) -> np.ndarray:
@@ -630,6 +639,32 @@ class _Evaluator:
         if definition is not None and len(found) == 1:
             return found[0].area
         raise _Unsupported(f"the name {name} is not defined (#NAME?)")
+
+
+def _sheet_message(error: Exception, function: Callable[..., Any], areas: list[Area | None]) -> str:
+    """A function's failure as its cell shows it: factorxl's message, naming the cell (or column) of the
+    argument's range it is about when that argument is a range of the sheet; any other error by its type."""
+    if not isinstance(error, FactorxlError):
+        return f"{type(error).__name__}: {error}"
+    parameters = list(inspect.signature(function).parameters)[: len(areas)]
+    place = error.place
+    if place is None or place.argument not in parameters or areas[parameters.index(place.argument)] is None:
+        return str(error)
+    return error.message_at(place_address(place, areas[parameters.index(place.argument)]))
+
+
+def place_address(place: RangePlace, area: Area) -> str:
+    """Where a :class:`RangePlace` of an argument read from ``area`` is on the sheet: ``cell Data!B6``, or
+    ``column A (Data!A2:A301)`` for a whole column. A single row arrives as a flat list, whose cells the
+    function counts as rows: they run across the sheet's row."""
+    across = area.top == area.bottom and area.right > area.left
+    if place.row is None:
+        if across:
+            return f"row {area.top} ({area.text})"
+        column = area.left + place.column - 1
+        return f"column {column_letters(column)} ({Area(area.sheet, area.top, column, area.bottom, column).text})"
+    row, column = (area.top, area.left + place.row - 1) if across else (area.top + place.row - 1, area.left + place.column - 1)
+    return f"cell {sheet_text(area.sheet)}!{cell_name(row, column)}"
 
 
 def _same(a: Area, b: Area) -> bool:

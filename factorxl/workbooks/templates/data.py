@@ -7,25 +7,12 @@ from collections.abc import Callable
 import pandas as pd
 
 from factorxl.data import DataSource
-from factorxl.data.sources import DataUnavailable
+from factorxl.data.sources import DataUnavailable, command_line_advice
 from factorxl.errors import FactorxlError
 
 
 class MissingData(FactorxlError):
     """A dataset a template needs could not be found, downloaded or read."""
-
-
-def build_advice(error: DataUnavailable) -> str:
-    """What to do about a data file that cannot be had, for someone running ``factorxl build``."""
-    download = f"; it can be downloaded from {error.url}" if error.url else ""
-    return {
-        "missing": f"Put {error.name} in the --data folder (subfolders are searched){download}.",
-        "wrong_vintage": f"Choose a vintage that has it with --vintage ({', '.join(error.vintages)}).",
-        "ambiguous": f"Choose one with --vintage ({', '.join(error.vintages)}).",
-        "no_address": "Put the file in a folder (subfolders are searched) and pass that folder with --data DIR.",
-        "download": f"Check the internet connection and run the command again, or download {error.name} yourself "
-        "and pass its folder with --data DIR.",
-    }[error.kind]
 
 
 def fetch(what: str, loader: Callable[..., pd.DataFrame], source: DataSource, *args: object) -> pd.DataFrame:
@@ -34,6 +21,6 @@ def fetch(what: str, loader: Callable[..., pd.DataFrame], source: DataSource, *a
     try:
         return loader(*args, source=source)
     except DataUnavailable as error:
-        raise MissingData(f"{what}: {error.with_advice(build_advice(error))}") from error
+        raise MissingData(f"{what}: {error.with_advice(command_line_advice(error, '--data'))}") from error
     except FactorxlError as error:
         raise MissingData(f"{what}: {error}") from error
