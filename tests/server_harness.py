@@ -5,10 +5,12 @@ server run`` on 127.0.0.1 on a free port, and stops it by its process id. :func:
 is the request the add-in's ``custom-functions-code.js`` posts: every argument a matrix, empty
 cells ``""``, an omitted argument ``null``, an error value ``{"type": "Error", ...}``, dates as
 serial numbers, whole numbers as JSON integers (as ``JSON.stringify`` writes them).
+:func:`asgi_call` makes a request to an ASGI app in the test's own process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import http.client
 import json
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from factorxl.excel.inputs import EXCEL_ERRORS
+from factorxl.server.project import SERVER_MODULES
 
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 ERROR_TYPES = {"#DIV/0!": "Div0", "#N/A": "NotAvailable", "#NAME?": "Name", "#NULL!": "Null", "#NUM!": "Num", "#REF!": "Ref", "#VALUE!": "Value"}
@@ -33,7 +36,7 @@ CODE_PATH = "/xlwings/custom-functions-code.js"
 
 def server_installed() -> bool:
     """Whether the ``server`` extra is installed."""
-    return all(find_spec(name) is not None for name in ("xlwings_server", "gunicorn", "uvicorn_worker"))
+    return all(find_spec(name) is not None for name in SERVER_MODULES)
 
 
 def free_port() -> int:
@@ -50,8 +53,8 @@ def office_js_cell(value: Any) -> Any:
         if not isinstance(value, datetime.datetime):
             value = datetime.datetime.combine(value, datetime.time())
         return (value - EXCEL_EPOCH) / datetime.timedelta(days=1)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)  # JSON.stringify(12) is "12"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)  # JSON.stringify writes a whole number below 1e21 in digits: 12 is "12", 1e20 is "100000000000000000000"
     if isinstance(value, str) and value in EXCEL_ERRORS:
         return {"type": "Error", "basicType": "Error", "basicValue": value, "errorType": ERROR_TYPES.get(value, "Value")}
     return value
@@ -88,6 +91,40 @@ def office_js_body(name: str, arguments: list[Any]) -> bytes:
         },
         allow_nan=False,
     ).encode()
+
+
+async def asgi_call(
+    app: Any, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None, chunk: int = 65536
+) -> tuple[int, dict[str, str], bytes]:
+    """An HTTP request made to the ASGI ``app`` in this process (a JSON body unless ``headers``
+    say otherwise), the body in pieces of ``chunk`` bytes as an HTTP server hands it over; the
+    status, headers and body of the response."""
+    fields = {"host": "127.0.0.1", "content-type": "application/json", "content-length": str(len(body)), **(headers or {})}
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": [(key.encode(), value.encode()) for key, value in fields.items()],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+    messages = [{"type": "http.request", "body": body[i : i + chunk], "more_body": i + chunk < len(body)} for i in range(0, len(body), chunk)]
+    messages = messages or [{"type": "http.request", "body": b"", "more_body": False}]
+    sent = []
+    answered = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop(0)
+        await answered.wait()  # as an HTTP server: the client is there until it has the response
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            answered.set()
+
+    await app(scope, receive, send)
+    start = sent[0]
+    response_headers = {key.decode().lower(): value.decode() for key, value in start.get("headers", [])}
+    return start["status"], response_headers, b"".join(m.get("body", b"") for m in sent[1:])
 
 
 def process_cpu_seconds(pid: int) -> float:

@@ -1,5 +1,6 @@
 """Every third-party package factorxl imports is declared in pyproject.toml: the runtime ones
-for the worksheet functions, the [workbooks] extra for building and refreshing workbooks."""
+for the worksheet functions, the [workbooks] extra for building and refreshing workbooks, the
+[server] extra for serving the functions with xlwings Server."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import tomllib
 from tests.conftest import REPO
 
 # import name -> distribution name, where they differ
-DISTRIBUTIONS = {"xlsxwriter": "XlsxWriter", "yaml": "PyYAML"}
+DISTRIBUTIONS = {"xlsxwriter": "XlsxWriter", "yaml": "PyYAML", "xlwings_server": "xlwings-server"}
 WORKBOOK_PACKAGES = ("factorxl/workbooks", "factorxl/cli.py")
+SERVER_PACKAGE = "factorxl/server"
 
 
 def _imports(path) -> set[str]:
@@ -38,10 +40,11 @@ def test_every_imported_package_is_declared():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     runtime = _declared(project["dependencies"])
     workbooks = runtime | _declared(project["optional-dependencies"]["workbooks"])
+    server = runtime | _declared(project["optional-dependencies"]["server"])
     missing = []
     for path in sorted((REPO / "factorxl").rglob("*.py")):
         relative = path.relative_to(REPO).as_posix()
-        allowed = workbooks if relative.startswith(WORKBOOK_PACKAGES) else runtime
+        allowed = workbooks if relative.startswith(WORKBOOK_PACKAGES) else server if relative.startswith(SERVER_PACKAGE) else runtime
         for module in _imports(path):
             if DISTRIBUTIONS.get(module, module).lower() not in allowed:
                 missing.append((relative, module))

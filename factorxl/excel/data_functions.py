@@ -14,7 +14,7 @@ The loaders (pandas, network) are imported inside the functions, so importing
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -87,7 +87,8 @@ def data_source() -> DataSource:
 
 
 def sheet_advice(error: DataUnavailable) -> str:
-    """What to do about a data file that cannot be had, for someone in Excel (or refreshing a workbook).
+    """What to do about a data file that cannot be had, for someone in Excel on their own computer
+    (or refreshing a workbook).
 
     The data folder and vintage are environment variables read when Python starts, so the
     advice sets them and restarts Excel; it never mentions command-line options.
@@ -103,6 +104,20 @@ def sheet_advice(error: DataUnavailable) -> str:
     }[error.kind]
 
 
+_cell_advice: Callable[[DataUnavailable], str] = sheet_advice
+
+
+def advise_cells_with(advice: Callable[[DataUnavailable], str]) -> None:
+    """Make ``advice`` what a cell's message says to do about a data file that cannot be had.
+
+    It depends on where the functions run: :func:`sheet_advice` (the default) is for Excel on
+    the user's own computer; a server serving the functions sets its own once, when it loads
+    them (:mod:`factorxl.server.functions`), for the Excel users whose files live there.
+    """
+    global _cell_advice
+    _cell_advice = advice
+
+
 @contextmanager
 def _advice_for_a_cell() -> Iterator[None]:
     """Data files that cannot be had raise their problem with advice for someone in Excel."""
@@ -111,7 +126,7 @@ def _advice_for_a_cell() -> Iterator[None]:
     try:
         yield
     except DataUnavailable as error:
-        raise FactorxlError(error.with_advice(sheet_advice(error))) from None
+        raise FactorxlError(error.with_advice(_cell_advice(error))) from None
 
 
 def _dates(start_date, end_date):

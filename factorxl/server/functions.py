@@ -18,6 +18,10 @@ a newly declared function is served without new code. Compared with registering
   the message: Excel shows ``#VALUE!`` with factorxl's message, and the add-in does not retry
   the call (it retries HTTP 5xx, three times).
 
+Loading them makes the data functions' advice (a Kenneth French file the server cannot have)
+the server's (:func:`factorxl.server.project.server_advice`): the Excel user asks the server's
+administrator, told what to do on the server, instead of setting variables and restarting Excel.
+
 Importing this module needs xlwings' licence key (``XLWINGS_LICENSE_KEY``), as xlwings Server does.
 """
 
@@ -34,8 +38,10 @@ from xlwings.server import arg, func, ret
 
 import factorxl.udfs  # noqa: F401 - declares every worksheet function into FUNCTIONS
 from factorxl.errors import FactorxlError
+from factorxl.excel.data_functions import advise_cells_with
 from factorxl.excel.declare import FUNCTIONS, WorksheetFunction
 from factorxl.server import office_js
+from factorxl.server.project import server_advice
 
 
 def _message(error: Exception) -> str:
@@ -90,5 +96,6 @@ def use_data_folder(folder: str | Path, *, offline: bool = False, vintage: str |
 
 for _name, _declared in FUNCTIONS.items():
     globals()[_name] = served(_declared)
+advise_cells_with(server_advice)  # the functions run on this server: a cell's advice is for its users
 
 __all__ = sorted(FUNCTIONS)

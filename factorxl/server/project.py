@@ -5,7 +5,9 @@
 data functions find their files, and writes a production ``.env``: the licence key, the
 ``prod`` environment, an empty function namespace (Excel shows ``=FACTOR_BETA``, not
 ``=XLWINGS.FACTOR_BETA``) and no socket.io (factorxl has no streaming functions, and socket.io
-would need a message queue across workers). :func:`start_command` is the production start line.
+would need a message queue across workers). :func:`start_command` is the production start line;
+:func:`server_advice` what a data function's cell says to do, on such a server, about a data
+file it cannot have.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ import sys
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from factorxl.errors import FactorxlError
+
+if TYPE_CHECKING:
+    from factorxl.data.sources import DataUnavailable
 
 EXTRA = 'pip install "factorxl[server]"'
 LICENCE_NOTE = (
@@ -27,6 +33,10 @@ LICENCE_NOTE = (
     "Noncommercial License 1.0.0, key noncommercial); commercial use needs a paid xlwings licence key"
 )
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+SERVER_MODULES = ("xlwings_server", "orjson", "gunicorn", "uvicorn_worker")
+"""What the ``server`` extra installs that serving imports."""
+APP = "factorxl.server.app:app"
+"""The ASGI app the workers serve: xlwings Server's, as :mod:`factorxl.server.app` makes it."""
 
 FUNCTIONS_PACKAGE = '''\
 """factorxl's worksheet functions, served by this xlwings Server project (written by factorxl server init)."""
@@ -48,9 +58,31 @@ SETTINGS = {
 }
 
 
+def server_advice(error: DataUnavailable) -> str:
+    """What to do about a data file the server cannot have, for someone in Excel: ask the
+    server's administrator, and what the administrator does on the server.
+
+    Files are looked for at every call (a recalculation finds a file put there meanwhile); the
+    vintage is set where the project sets the data folder, read when the server starts.
+    """
+    from factorxl.excel.data_functions import data_source
+
+    ask = "Ask the administrator of the factorxl server to"
+    download = f" (download it from {error.url})" if error.url else ""
+    vintage = "the vintage given to use_data_folder in the server project's custom_functions/__init__.py"
+    return {
+        "missing": f"{ask} put {error.name} in its data folder (subfolders are searched){download}, then recalculate.",
+        "wrong_vintage": f"{ask} set {vintage} to a folder that has it ({', '.join(error.vintages)}) and restart the server.",
+        "ambiguous": f"{ask} set {vintage} to the folder of the copy to use ({', '.join(error.vintages)}) and restart the server.",
+        "no_address": f"{ask} copy it into {error.cache_dir} on the server, then recalculate.",
+        "download": f"Recalculate later, or ask the administrator of the factorxl server to put {error.name}{download} into "
+        f"{data_source().cache_dir} on the server, then recalculate.",
+    }[error.kind]
+
+
 def require_server() -> None:
     """Raise with the install line when xlwings Server (the ``server`` extra) is not installed."""
-    missing = [name for name in ("xlwings_server", "gunicorn", "uvicorn_worker") if find_spec(name) is None]
+    missing = [name for name in SERVER_MODULES if find_spec(name) is None]
     if missing:
         raise FactorxlError(f"xlwings Server is not installed ({', '.join(missing)} missing); run {EXTRA}")
 
@@ -150,7 +182,7 @@ def start_command(
     """
     folder = folder.resolve()
     argv = [
-        sys.executable, "-m", "gunicorn", "xlwings_server.main:main_app",
+        sys.executable, "-m", "gunicorn", APP,
         "--worker-class", "uvicorn_worker.UvicornWorker",
         "--workers", str(workers or os.cpu_count() or 1),
         "--reuse-port",

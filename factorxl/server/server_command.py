@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if sys.platform == "win32":
         print(
             "factorxl server: gunicorn does not run on Windows; start the server there with "
-            f"uvicorn xlwings_server.main:main_app --workers {args.workers or os.cpu_count()} (one BLAS thread each: "
+            f"uvicorn {project.APP} --workers {args.workers or os.cpu_count()} (one BLAS thread each: "
             "set OPENBLAS_NUM_THREADS=1), in the project folder, behind a balancing HTTPS proxy",
             file=sys.stderr,
         )
