@@ -24,7 +24,8 @@ from factorxl.workbooks.formula_functions import calls_factorxl
 from factorxl.workbooks.share import share_workbook
 from factorxl.workbooks.templates.layout import INPUT_FILL, MIN_PRINT_SCALE, NUMBER_FORMATS
 from tests.libreoffice import PrintedPages, convert, missing, require_soffice, values_only
-from tests.workbook_checks import Book, every_cell, twin_difference_headers
+from tests.tolerance import same_value
+from tests.workbook_checks import CELL_ATOL, CELL_RTOL, Book, every_cell, twin_difference_headers
 
 NAMES = ("msft", "arkk_brk", "minimodel", "famamacbeth")
 DATA_SHEETS = ("Data", "CoMovement Data", "Excess")
@@ -78,9 +79,7 @@ def test_shareable_copies_recalculate_without_errors(libreoffice, name):
 
 
 def _close(found, stored) -> bool:
-    if isinstance(stored, float) and isinstance(found, (int, float)):
-        return found == pytest.approx(stored, rel=1e-12, abs=1e-15)
-    return found == stored or (found in (None, "") and stored in (None, ""))
+    return (found in (None, "") and stored in (None, "")) or same_value(found, stored, rtol=CELL_RTOL, atol=CELL_ATOL)
 
 
 @pytest.mark.parametrize("name", NAMES)
