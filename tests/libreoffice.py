@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -108,28 +109,37 @@ class PrintedPages:
     @classmethod
     def read(cls, path: Path) -> PrintedPages:
         texts = pdf_text(path).split("\f")[:-1]
-        smallest = [_smallest_text(content) for content in _page_contents(path.read_bytes())]
+        smallest = [_smallest_text(lines) for lines in _page_contents(path.read_bytes())]
         assert len(texts) == len(smallest), (len(texts), len(smallest))
         return cls(texts, smallest)
 
 
-def _page_contents(pdf: bytes) -> list[bytes]:
-    """Each page's content stream, in page order (LibreOffice writes one stream a page, and no
-    object streams; a page's stream is the first stream after its /Contents reference)."""
+def _page_contents(pdf: bytes) -> Iterator[Iterator[bytes]]:
+    """Each page's content stream, in page order, as pieces of whole lines (a page of scatter
+    charts holds 150 MB: decompressed piece by piece it keeps the memory of a test run low).
+    LibreOffice writes one stream a page and no object streams."""
     objects = {int(m.group(1)): m.end() for m in re.finditer(rb"(?m)^(\d+) 0 obj\b", pdf)}
-    pages = re.findall(rb"/Type\s*/Page\b[^s].*?/Contents\s+(\d+) 0 R", pdf, re.S)
     root = re.search(rb"/Type\s*/Pages\b.*?/Kids\s*\[([^\]]*)\]", pdf, re.S)
     assert root and b"/ObjStm" not in pdf, "not a PDF as LibreOffice writes it"
-    contents = []
     for number in _page_order(pdf, objects, root.group(1)):
         body = pdf[objects[number] : pdf.index(b"endobj", objects[number])]
-        reference = int(re.search(rb"/Contents\s+(\d+) 0 R", body).group(1))
-        start = objects[reference]
+        start = objects[int(re.search(rb"/Contents\s+(\d+) 0 R", body).group(1))]
         stream = _STREAM.search(pdf, start)
-        data = pdf[stream.end() : pdf.index(b"endstream", stream.end())]
-        contents.append(zlib.decompressobj().decompress(data) if b"/FlateDecode" in pdf[start : stream.start()] else data)
-    assert len(contents) == len(pages), (len(contents), len(pages))
-    return contents
+        data = memoryview(pdf)[stream.end() : pdf.index(b"endstream", stream.end())]
+        yield _lines(data, b"/FlateDecode" in pdf[start : stream.start()])
+
+
+def _lines(data: memoryview, compressed: bool, piece: int = 1 << 22) -> Iterator[bytes]:
+    """A stream's content in pieces that end at a line's end."""
+    inflate = zlib.decompressobj() if compressed else None
+    rest = b""
+    for at in range(0, len(data), piece):
+        chunk = bytes(data[at : at + piece])
+        text = rest + (inflate.decompress(chunk) if inflate else chunk)
+        end = text.rfind(b"\n") + 1
+        rest = text[end:]
+        yield text[:end]
+    yield rest + (inflate.flush() if inflate else b"")
 
 
 def _page_order(pdf: bytes, objects: dict[int, int], kids: bytes) -> list[int]:
@@ -142,23 +152,25 @@ def _page_order(pdf: bytes, objects: dict[int, int], kids: bytes) -> list[int]:
     return order
 
 
-def _smallest_text(content: bytes) -> float:
+def _smallest_text(lines: Iterator[bytes]) -> float:
     """The smallest text size a content stream draws (infinity when it draws no text): each Tf
     size, scaled by the text matrix (Tm) set in its text object. LibreOffice draws cells with Td
-    and Tf only, and chart text with Tm; it does not scale the graphics state (cm)."""
-    assert b" cm\n" not in content and b" cm " not in content, "the page scales its graphics (cm): the parser does not follow it"
-    events = sorted([(at, "BT") for at in _finds(content, b"BT\n")] + [(at, "Tf") for at in _finds(content, b" Tf")] + [(at, "Tm") for at in _finds(content, b" Tm")])
+    and Tf only, and chart text with Tm; it does not scale the graphics state (cm). Each
+    operator is on one line with its operands."""
     smallest, size, scale = float("inf"), 0.0, 1.0
-    for at, operator in events:
-        if operator == "BT":
-            scale = 1.0
-        elif operator == "Tm":
-            a, b, c, d = (float(x) for x in content[content.rfind(b"\n", 0, at) + 1 : at].split()[:4])
-            scale = abs(a * d - b * c) ** 0.5
-            smallest = min(smallest, size * scale) if size else smallest
-        else:
-            size = _operand(content, at)
-            smallest = min(smallest, size * scale)
+    for content in lines:
+        assert b" cm\n" not in content and b" cm " not in content, "the page scales its graphics (cm): the parser does not follow it"
+        events = sorted([(at, "BT") for at in _finds(content, b"BT\n")] + [(at, "Tf") for at in _finds(content, b" Tf")] + [(at, "Tm") for at in _finds(content, b" Tm")])
+        for at, operator in events:
+            if operator == "BT":
+                scale = 1.0
+            elif operator == "Tm":
+                a, b, c, d = (float(x) for x in content[content.rfind(b"\n", 0, at) + 1 : at].split()[:4])
+                scale = abs(a * d - b * c) ** 0.5
+                smallest = min(smallest, size * scale) if size else smallest
+            else:
+                size = _operand(content, at)
+                smallest = min(smallest, size * scale)
     return smallest
 
 

@@ -50,8 +50,8 @@ def libreoffice(built_books, tmp_path_factory) -> dict:
     shown = [values_only(path, folder / f"{path.stem}-as-shown.xlsx") for path in templates]
     pdfs = convert([*shown, *copies], "pdf", folder, "always")
     return {
-        name: {"template": t, "copy": c, "as_loaded": a, "recalculated": r, "shown": v, "pdf": {"template": p, "copy": q}}
-        for name, t, c, a, r, v, p, q in zip(NAMES, templates, copies, as_loaded, recalculated, shown, pdfs[:4], pdfs[4:])
+        name: {"template": t, "copy": c, "as_loaded": a, "recalculated": r, "pdf": {"template": p, "copy": q}}
+        for name, t, c, a, r, p, q in zip(NAMES, templates, copies, as_loaded, recalculated, pdfs[:4], pdfs[4:])
     }
 
 
@@ -155,9 +155,9 @@ def _pages(path: Path) -> PrintedPages:
 
 
 def _printed(libreoffice, name: str, kind: str) -> tuple[Book, PrintedPages]:
-    """A printed book: its cells (the copy, or the template as Excel shows it) and its pages."""
-    book = libreoffice[name]["copy" if kind == "copy" else "shown"]
-    return _book(book), _pages(libreoffice[name]["pdf"][kind])
+    """A printed book: its cells (the copy's, or the template's, whose stored values are what
+    its printed copy without formulas shows) and its pages."""
+    return _book(libreoffice[name][kind]), _pages(libreoffice[name]["pdf"][kind])
 
 
 def _compact(text: str) -> str:
