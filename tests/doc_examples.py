@@ -40,9 +40,9 @@ from factorxl.excel.declare import FUNCTIONS
 from factorxl.workbooks.references import column_number
 
 Cells = list[list[object]]
-PAGES = ("README.md", "docs/functions_single_factor.md", "docs/functions_multi_factor.md",
-         "docs/functions_risk_model.md", "docs/functions_data.md", "docs/excel_setup.md", "docs/workbooks.md",
-         "docs/naming.md", "docs/commands.md", "docs/data.md")
+PAGES = ("README.md", "factorxl/docs/functions_single_factor.md", "factorxl/docs/functions_multi_factor.md",
+         "factorxl/docs/functions_risk_model.md", "factorxl/docs/functions_data.md", "factorxl/docs/excel_setup.md", "factorxl/docs/workbooks.md",
+         "factorxl/docs/naming.md", "factorxl/docs/commands.md", "factorxl/docs/data.md")
 FF6 = ["Mkt-RF", "SMB", "HML", "RMW", "CMA", "Mom"]
 
 

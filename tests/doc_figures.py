@@ -11,7 +11,7 @@ import re
 from factorxl.workbooks.build import BookResult
 from tests.conftest import REPO
 
-WORKBOOKS_DOC = REPO / "docs" / "workbooks.md"
+WORKBOOKS_DOC = REPO / "factorxl" / "docs" / "workbooks.md"
 
 
 def _block(marker: str) -> str:

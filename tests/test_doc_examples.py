@@ -28,13 +28,13 @@ from tests.doc_examples import (
 EXAMPLES = [example for page in PAGES for example in examples(REPO, page)]
 # Pages whose examples run on the example data they declare; the others (excel_setup.md, workbooks.md)
 # illustrate formulas on a user's own sheet.
-RESULT_PAGES = ("README.md", "docs/functions_single_factor.md", "docs/functions_multi_factor.md",
-                "docs/functions_risk_model.md", "docs/functions_data.md")
+RESULT_PAGES = ("README.md", "factorxl/docs/functions_single_factor.md", "factorxl/docs/functions_multi_factor.md",
+                "factorxl/docs/functions_risk_model.md", "factorxl/docs/functions_data.md")
 
 
 def test_the_pages_have_examples():
     assert len(EXAMPLES) >= 45
-    assert {e.page for e in EXAMPLES} >= {"README.md", "docs/functions_single_factor.md", "docs/functions_risk_model.md"}
+    assert {e.page for e in EXAMPLES} >= {"README.md", "factorxl/docs/functions_single_factor.md", "factorxl/docs/functions_risk_model.md"}
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_the_harness_reads_a_table_under_the_result_and_checks_the_size_of_range
 def test_timings_in_the_workbooks_doc_are_ranges():
     """Outside the sample outputs and the benchmark's own table (printed by benchmarks/bench_refresh.py),
     a time is a range ("10–35 s"), never one measured value."""
-    text = re.sub(r"```.*?```", "", (REPO / "docs" / "workbooks.md").read_text(), flags=re.S)
+    text = re.sub(r"```.*?```", "", (REPO / "factorxl" / "docs" / "workbooks.md").read_text(), flags=re.S)
     text = re.sub(r"### Speed\n.*?(?=\n##|\n\*\*From Python)", "", text, flags=re.S)
     single = [m[0] for m in re.finditer(r"(?<![\d–.])\d+(?:\.\d+)? s\b", text)]
     assert not single
