@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from factorxl.data import DataSource, load_factors
-from factorxl.data.course import load_brk_arkk, load_msft
+from factorxl.data.example_files import load_brk_arkk, load_msft
 from factorxl.data.french import load_table
 from factorxl.excel.declare import FUNCTIONS
 from factorxl.workbooks.references import column_number

@@ -1,8 +1,11 @@
-"""Function-Wizard help speaks Excel: short plain descriptions, argument help that says what to
-select or type, no code notation, no references to where a method comes from."""
+"""Function-Wizard help speaks Excel: short plain descriptions that start as Excel's do ("Returns
+..."), argument help that says what to select or type and what happens when it is omitted, no code
+notation, no references to where a method comes from; and nothing factorxl shows its users (the
+README, the docs, help, labels, messages, template texts) uses the words of its own development."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import statistics
@@ -11,6 +14,7 @@ import pytest
 
 import factorxl.udfs  # noqa: F401  (declares every function)
 from factorxl.excel.declare import FUNCTIONS
+from tests.conftest import REPO
 
 MEDIAN_DESCRIPTION = 110
 LONGEST_DESCRIPTION = 160
@@ -27,6 +31,8 @@ CODE_NOTATION = {
     "Greek name": r"\b(?:Sigma|sigma_|beta_|lambda_|mu_)",
 }
 SOURCE_WORDS = r"\b(?:course|labfolio|seed|primer|notebook|the source|lecture|chapter)\b"
+INTERNAL_WORDS = re.compile(r"\b(?:course|seed|labfolio|primer)", re.IGNORECASE)
+"""Words of factorxl's development that mean nothing to a user (and their forms: courses, seeded)."""
 
 
 def _texts():
@@ -59,6 +65,24 @@ def test_no_code_notation(kind):
 def test_no_mention_of_courses_or_source_documents():
     found = [(name, part) for name, part, text in _texts() if re.search(SOURCE_WORDS, text, re.IGNORECASE)]
     assert not found
+
+
+def test_no_word_of_factorxls_development_in_the_readme_or_the_docs():
+    pages = [REPO / "README.md", *sorted((REPO / "factorxl" / "docs").glob("*.md"))]
+    found = [f"{page.name}:{number}: {line}" for page in pages
+             for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1) if INTERNAL_WORDS.search(line)]
+    assert found == []
+
+
+def test_no_word_of_factorxls_development_in_any_text_the_package_shows():
+    """Every text of the package's code: Function-Wizard help, output labels, messages, the template
+    workbooks' labels, notes and Notes sheets, command-line help (and the docstrings Python users read)."""
+    found = []
+    for path in sorted((REPO / "factorxl").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and INTERNAL_WORDS.search(node.value):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}: {INTERNAL_WORDS.search(node.value)[0]}")
+    assert found == []
 
 
 def test_optional_arguments_say_so_and_required_ones_do_not():

@@ -1,7 +1,7 @@
 """The "MiniModel" worked example: a 10-stock Barra-style model, computed with factorxl's core.
 
-The inputs are those of the primer's ``mini_example.py`` (source document 004), with
-returns and volatilities as decimals (the primer prints percent). :func:`minimodel`
+The inputs are those of ``mini_example.py`` in the equity factor model guide at itsjustbeta.com,
+with returns and volatilities as decimals (the script prints percent). :func:`minimodel`
 runs every section of the example through the same core functions the worksheet
 functions use, so a template workbook can lay out the inputs and check its cells
 against :class:`MiniModelResults` (the headline numbers are its properties).
@@ -60,7 +60,7 @@ CHAPTER2_WEIGHTS = np.array([0.30, 0.25, 0.20, 0.15, 0.10])
 
 @dataclass(frozen=True)
 class MiniModelResults:
-    """Every section of the MiniModel example (decimals; the primer prints percent)."""
+    """Every section of the MiniModel example (decimals; the script prints percent)."""
 
     exposures: ExposureMatrix
     regression: CrossSectionResult
@@ -85,7 +85,7 @@ class MiniModelResults:
 
     @property
     def headline(self) -> dict[str, float]:
-        """The numbers the primer's text quotes most."""
+        """The numbers the guide's text quotes most."""
         return {
             "portfolio_vol": self.portfolio.total_vol,
             "benchmark_vol": self.benchmark.total_vol,
