@@ -154,6 +154,7 @@ def _described(text: str, rows: list[list]) -> list[list]:
 
 
 @worksheet_function(
+    downloads=True,
     dataset="The library's name of the dataset, as in its address: 25_Portfolios_5x5, 10_Industry_Portfolios, F-F_Research_Data_Factors_daily, Developed_3_Factors...",
     table_title=(
         'Optional. Which table of the file: omit for the first; a number (1 = first), its title or a part of it; '
@@ -177,6 +178,7 @@ def FF_DATA(dataset, table_title=None, frequency=None, start_date=None, end_date
 
 
 @worksheet_function(
+    downloads=True,
     model='Factor model: "CAPM", "FF3", "FF5" or "FF6" (FF5 plus momentum).',
     frequency='Frequency: "daily" or "monthly" (dated at the month end).',
     describe=(
