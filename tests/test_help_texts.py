@@ -103,7 +103,7 @@ def test_terms_a_spreadsheet_user_must_decode_are_said_in_plain_words():
 def test_help_says_only_what_the_function_does():
     # FACTOR_BETA returns no R-squared; VOL_BUDGET_SIZE reads a volatility typed as a number too
     assert "R-squared" not in FUNCTIONS["FACTOR_BETA"].arguments["intercept"]
-    assert re.search(r"volatility per period as a number", FUNCTIONS["VOL_BUDGET_SIZE"].arguments["returns"])
+    assert re.search(r"; or a volatility\.", FUNCTIONS["VOL_BUDGET_SIZE"].arguments["returns"])
     assert "R-squared" in FUNCTIONS["FACTOR_REGRESS"].arguments["intercept"]  # it does report one
 
 

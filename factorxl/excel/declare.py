@@ -31,6 +31,7 @@ from typing import Any
 import xlwings as xw
 
 from factorxl.excel import help
+from factorxl.excel.scale_check import PercentRule, declared_rules
 
 CATEGORY = "factorxl"
 MAX_HELP_CHARS = 255  # Excel's limit for function and argument descriptions
@@ -51,6 +52,7 @@ class WorksheetFunction:
     function: Callable[..., Any]
     description: str
     arguments: dict[str, str]
+    percent_rules: dict[str, tuple[PercentRule, ...]]
     downloads: bool = False
     """Whether the function may download a file (and is declared to run asynchronously)."""
 
@@ -93,19 +95,22 @@ def _awaitable(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def worksheet_function(
-    *, downloads: bool = False, **argument_docs: str
+    *, downloads: bool = False, returns_on_their_own: bool = False, **argument_docs: str
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a worksheet function with a help text for each argument.
 
     The function's docstring is its Function-Wizard description. An argument's help comes
     from :data:`factorxl.excel.help.ARGUMENTS` unless ``argument_docs`` gives the function's
-    own (an option whose choices or default are its own). Both the description and each
-    argument's help must fit Excel's 255-character limit, every parameter must have help, and
-    the help of an argument whose rows are periods (:data:`factorxl.excel.help.PERIOD_SERIES`)
-    must say they run oldest first; a violation is a programming error raised at import time.
-    ``downloads`` marks a function that may download a file (see the module's docstring). The
-    function returned is what the host registers: the function itself, or for a function that
-    downloads under xlwings Lite and Server its ``async def`` form.
+    own (an option whose choices or default are its own). An argument that carries a percent
+    rule (:func:`factorxl.excel.scale_check.declared_rules`; ``returns_on_their_own`` for a
+    function whose result is money or compounds the returns) has the rule's sentence added to its
+    help, and the declaration records the rule. Both the description and each argument's help
+    must fit Excel's 255-character limit, every parameter must have help, and the help of an
+    argument whose rows are periods (:data:`factorxl.excel.help.PERIOD_SERIES`) must say they run
+    oldest first; a violation is a programming error raised at import time. ``downloads`` marks a
+    function that may download a file (see the module's docstring). The function returned is what
+    the host registers: the function itself, or for a function that downloads under xlwings Lite
+    and Server its ``async def`` form.
     """
 
     def declare(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -118,6 +123,8 @@ def worksheet_function(
         missing = [p for p, text in docs.items() if text is None]
         if missing:
             raise TypeError(f"{name}: no help for {missing}")
+        rules = declared_rules(parameters, returns_on_their_own)
+        docs.update({p: " ".join([docs[p], *(rule.help for rule in carried)]) for p, carried in rules.items()})
         description = inspect.getdoc(function) or ""
         texts = {"description": description, **docs}
         for part, text in texts.items():
@@ -136,6 +143,7 @@ def worksheet_function(
             function=function,
             description=description,
             arguments=docs,
+            percent_rules=rules,
             downloads=downloads,
         )
         return registered

@@ -15,12 +15,12 @@ OLDEST_FIRST = "oldest first"
 """What the help of every argument in :data:`PERIOD_SERIES` says about the order of its rows."""
 
 RETURNS = (
-    f"Returns as decimals (0.01 = 1%): one column per asset, one row per period, {OLDEST_FIRST}; optional header "
-    "row of names. Empty and error cells count as missing."
+    f"Returns as decimals (0.01 = 1%): a column per asset, a row per period, {OLDEST_FIRST}; optional header row "
+    "of names."
 )
 FACTORS = (
-    f"Factor returns as decimals: one column per factor, one row per period, {OLDEST_FIRST} (the same periods as "
-    "the other ranges); optional header row of names."
+    f"Factor returns as decimals: a column per factor, the periods of the other ranges, {OLDEST_FIRST}; optional "
+    "header row."
 )
 PERIODS_PER_YEAR = (
     "Optional. Periods in a year, to annualize: 252 for daily, 12 for monthly, 52 for weekly data. "
@@ -51,8 +51,8 @@ EXPOSURES = (
     "columns, styles); optional header row of factor names."
 )
 FACTOR_COVARIANCE = (
-    "Factor covariance matrix: one row and one column per factor, in the order of the exposures' "
-    "columns; optional header row of factor names."
+    "Factor covariance matrix: a row and a column per factor, in the order of the exposures' columns; "
+    "optional header row."
 )
 SPECIFIC_VOLS = "Specific (stock-only) volatility of each stock as a decimal: a column, one per stock, in the order of the exposures."
 CAPS = "Market capitalization of each stock, in any currency unit: a column, one per stock."
@@ -61,12 +61,12 @@ PORTFOLIO_EXPOSURES = (
     "factor covariance; several portfolios as several columns."
 )
 WEIGHTS = (
-    "Portfolio weights as decimals, one per asset (0 if not held): a row under the returns columns, or a "
-    "column beside the exposures' rows."
+    "Portfolio weights as decimals, one per asset (0 if not held): a row under the returns columns or a "
+    "column by the exposures."
 )
 TABLE = (
-    "Long table, one row per date and asset: date, asset id, return, one column per characteristic; optional "
-    "header row. Dates as date cells or text (2006-09-30)."
+    "Long table, a row per date and asset: date, asset id, return, a column per characteristic; optional "
+    "header row."
 )
 DESCRIPTORS = (
     "Raw style descriptors (book-to-price, momentum, size...): one row per stock, one column per style; "
@@ -94,8 +94,8 @@ STANDARDIZE = (
     "FALSE uses the raw values."
 )
 SPECIFIC_VOL = (
-    "Specific (stock-only) volatility of the portfolio as a decimal, e.g. from RISK_DECOMPOSITION. The "
-    "futures are taken to have none."
+    "Specific (stock-only) volatility of the portfolio as a decimal, e.g. from RISK_DECOMPOSITION; the "
+    "futures have none."
 )
 INSTRUMENT_EXPOSURES = (
     "Factor exposures of the hedge instruments (futures): one row per factor, one column per "
