@@ -591,9 +591,11 @@ class DataSheet:
 
 
 def notes_sheet(book: Book, title: str, sections: Sequence[tuple[str, str]]) -> Sheet:
-    """The Notes sheet: a title, then one heading and one wrapped paragraph per section."""
+    """The Notes sheet: a title, the version of factorxl that calculated the workbook, then one
+    heading and one wrapped paragraph per section."""
     sheet = book.sheet("Notes")
     sheet.title(title)
+    sheet.formula(1, 0, '="Calculated with factorxl "&FACTORXL_VERSION()', "general")
     sheet.set_width(0, NOTES_WIDTH)
     line = math.floor(NOTES_WIDTH * 7 + 5) - _CELL_MARGINS  # the pixels of one wrapped line
     row = 2
