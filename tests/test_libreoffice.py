@@ -192,7 +192,10 @@ def test_printed_pages_show_no_hashes_no_errors_and_no_text_under_8_points(libre
     assert not [error for error in ERROR_VALUES if error in text]
     small = [f"{_page_of(pages, i)}: {size:.1f} pt" for i, size in enumerate(pages.smallest) if size < SMALLEST_TEXT]
     assert small == [], (len(small), small[:10])
+    template = libreoffice[name]["template"]
     assert ("Shareable copy of" in text) == (kind == "copy")
+    assert kind == "template" or _compact(f"Shareable copy of {template.name}, made by factorxl") in _compact(text)  # the original by its file name,
+    assert str(template.parent) not in text  # not by its path on the builder's disk
 
 
 @pytest.mark.parametrize("kind", PRINTED)
@@ -209,10 +212,11 @@ def test_printed_labels_are_whole(libreoffice, name, kind):
     assert len(labels) > 40 and cut == {}, cut
 
 
-def _headings(book: Book) -> set[str]:
-    """The texts of section headings: bold cells without a header's fill, not the sheet title."""
+def _headings(book: Book) -> set[tuple[str, str]]:
+    """The section headings, (sheet, text): bold cells without a header's fill, not the sheet
+    title."""
     return {
-        cell.value.strip()
+        (ws.title, cell.value.strip())
         for ws, cell in printed_cells(book)
         if isinstance(cell.value, str) and book.formulas[ws.title][cell.coordinate].font.b
         and (book.formulas[ws.title][cell.coordinate].fill.fgColor.rgb or "")[-6:] != "DDEBF7"
@@ -220,11 +224,18 @@ def _headings(book: Book) -> set[str]:
     }
 
 
+STRANDED = {"msft": "Notes", "arkk_brk": "Compare", "minimodel": "5 Stress", "famamacbeth": "CAPM"}
+"""A sheet of each book whose headings the check must see: those whose pages once ended with a
+heading (FamaMacBeth's: a model sheet, whose tables a page once split)."""
+
+
 @pytest.mark.parametrize("kind", PRINTED)
 @pytest.mark.parametrize("name", NAMES)
 def test_no_page_ends_with_a_section_heading(libreoffice, name, kind):
     book, pages = _printed(libreoffice, name, kind)
-    headings = {_compact(text) for text in _headings(book)}
+    found = _headings(book)
+    assert STRANDED[name] in {sheet for sheet, _ in found}
+    headings = {_compact(text) for _, text in found}
     stranded = []
     for i, text in enumerate(pages.texts):
         lines = [line for line in text.splitlines() if line.strip()]
@@ -284,6 +295,17 @@ def test_numeric_headers_are_right_aligned(built_books, name):
     assert left == [], (len(left), left[:10])
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_numbers_show_in_the_format_of_their_kind(built_books, name):
+    """No printed number is left in the General format, which shows up to 11 significant digits
+    (statsmodels' summary statistics once printed as 26515.2288694): each shows with its kind's
+    digits (NUMBER_FORMATS)."""
+    book = _book(built_books[name].path)
+    numbers = [(ws, cell) for ws, cell in printed_cells(book) if _is_number(cell.value)]
+    general = [f"{ws.title}!{cell.coordinate}" for ws, cell in numbers if book.formulas[ws.title][cell.coordinate].number_format == "General"]
+    assert general == [] and len(numbers) > 100, (len(general), general[:10])
+
+
 @pytest.mark.parametrize("name", TWINS)
 def test_twins_show_the_format_of_the_value_they_check(libreoffice, name):
     template = _book(libreoffice[name]["template"])
@@ -313,20 +335,25 @@ def test_data_columns_show_their_numbers_with_two_significant_digits(built_books
             if len(numbers) > 20 and decimals is not None and sorted(numbers)[len(numbers) // 2] * 10**decimals < 10:
                 coarse[f"{ws.title}!{column[-1].column_letter}"] = (_beside(ws, column[-1], (-1, 0)), ws[column[-1].coordinate].number_format)
     assert coarse == {}, coarse
+    if name == "msft":  # the daily risk-free rate, once 0.0000 for 4e-05
+        assert book.formulas["Data"]["C5"].number_format == NUMBER_FORMATS["small"], book.value("Data", "C4")
 
 
-WHOLE = {  # cells the printed pages once cut (a note at the page edge, a header wider than its column)
-    "msft": [("Model", "A48"), ("Model", "A49"), ("Model", "A55"), ("CoMovement", "A35"), ("CoMovement", "A36"), ("Data", "H4")],
+WHOLE = {  # cells the printed pages once cut (a note at the page edge, a header wider than its column, colliding labels)
+    "msft": [("Model", "A49"), ("Model", "A50"), ("Model", "A55"), ("CoMovement", "A35"), ("CoMovement", "A36"), ("Data", "H4")],
     "arkk_brk": [("Data", "P4")],
-    "minimodel": [("9 Chapter 2", f"E{r}") for r in (19, 21, 22, 24, 25, 26)]
+    "minimodel": [("9 Chapter 2", f"E{r}") for r in (19, 21, 22, 24, 25, 26, 31)]
     + [("5 Stress", "F21"), ("5 Stress", "F28"), ("5 Stress", "F29"), ("7 Hedging", "E19"), ("7 Hedging", "E34")]
     + [("8 Optimization", "C55"), ("8 Optimization", "D55")],
-    "famamacbeth": [("Summary", f"C{r}") for r in (6, 7, 8)] + [("Data", "A2"), ("Data", "A3"), ("CAPM", "B35")],
+    "famamacbeth": [("Summary", f"C{r}") for r in (6, 7, 8)]
+    + [("Data", "A1"), ("Data", "A2"), ("Data", "A3"), ("CAPM", "B22"), ("FF3", "B26"), ("FF5", "B30"), ("CAPM", "B35")],
 }
-SAME_FORMAT = {  # the cells once shown with other digits, or in percent beside a decimal
-    "msft": [("Model", "B16", "H16"), ("Model", "B17", "H17")],
+SAME_FORMAT = {  # the cells once shown with other digits than the value they check, or in percent beside a decimal
+    "msft": [("Model", "B16", "H16"), ("Model", "B17", "H17")]
+    + [("Model", "B20", "B28"), ("Model", "B19", "B40"), ("Model", "B40", "E46"), ("Model", "B21", "E48")],  # annualized alpha, residual (hedged) vol
     "arkk_brk": [],
-    "minimodel": [("3 Regression", f"B{r}", f"C{r}") for r in (27, 28, 29, 30)] + [("1 Universe", f"D{r}", f"K{r}") for r in range(8, 18)],
+    "minimodel": [("3 Regression", f"B{r}", f"C{r}") for r in (27, 28, 29, 30)] + [("1 Universe", f"D{r}", f"K{r}") for r in range(8, 18)]
+    + [("4 Risk model", "D84", "B106"), ("7 Hedging", "B16", "B28"), ("7 Hedging", "B16", "C43"), ("9 Chapter 2", "B29", "B31")],  # tracking error, vols, shares
     "famamacbeth": [],
 }
 RIGHT_ALIGNED = {  # header rows spilled by a formula
@@ -357,6 +384,10 @@ def test_the_famamacbeth_cells_once_misprinted(libreoffice):
         assert book.formulas["CAPM"][cell].number_format == NUMBER_FORMATS["count"], cell
     assert "748.000" not in text and "std errorsNewey" not in _compact(text)
     assert book.formulas["Data"]["A1"].alignment.horizontal in (None, "general", "left")  # the title, no longer the data's description
+    assert book.value("Data", "AB1") is None  # no description of the factors over the portfolios' columns
+    for caption, first_row in (("A2", "A5"), ("A3", "AB5")):  # each data function's first row, shown above the sheet
+        assert book.value("Data", caption) == book.value("Data", first_row), caption
+    assert book.formulas["Data"].row_dimensions[5].hidden
     assert book.formulas["Data"].row_dimensions[1].height in (None, 19)  # the copy's note is not beside row 1
     data = book.formulas["Data"]
     note = next(cell for ws, cell in every_cell(book.values) if ws.title == "Data" and isinstance(cell.value, str) and cell.value.startswith("Shareable copy of"))

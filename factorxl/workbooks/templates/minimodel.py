@@ -394,10 +394,10 @@ def _contributions(book: Book, sheet: Sheet, row: int, u: _Universe, x: _Exposur
     model = f"{x.matrix},{risk.factor_cov},{u.specific_vols}"
     sheet.heading(row, 0, "4b. Contributions to tracking error: RISK_CONTRIBUTIONS(active weights, ...) (the script sorts by |CTR|)")
     _names(sheet, row + 2, u.names)
-    contributions = sheet.spill(row + 1, 1, N + 1, 4, f"=RISK_CONTRIBUTIONS({u.active},{model})", ["ratio", "ratio", "ratio", "pct"])
+    contributions = sheet.spill(row + 1, 1, N + 1, 4, f"=RISK_CONTRIBUTIONS({u.active},{model})", ["ratio", "ratio", "pct", "pct"])
     total = row + 2 + N
     sheet.label(total, 0, "sum of components (= tracking error)")
-    sheet.formula(total, 3, f"=SUM({contributions.column(2, 1)})", "ratio")
+    sheet.formula(total, 3, f"=SUM({contributions.column(2, 1)})", "pct")  # as the tracking error above
     sheet.note(total + 1, 0, "script: AXIOM -0.1439, MCR -0.2323, CTR 0.03343, 61.68%; sum of CTR = TE 0.054199232374422236")
     row = total + 2
     sheet.heading(row, 0, "Tracking-error variance by block: RISK_BLOCKS(active weights, ...)")
@@ -564,12 +564,12 @@ def _hedging(book: Book, x: _Exposures, risk: _Risk) -> None:
     specific = sheet.formula(row + 1, 1, f"={risk.value(risk.SPECIFIC_VOL, risk.PORTFOLIO)}", "pct")
     row += 3
     sheet.heading(row, 0, "HEDGE_FUTURES(portfolio, specific vol, instruments, factor_cov, factors to hedge)")
-    sheet.spill(row + 1, 0, K + 6, 3, f"=HEDGE_FUTURES({portfolio},{specific},{instruments},{risk.factor_cov},{hedge_factors})", ["text", "ratio", "ratio"])
+    _hedge_table(sheet, row + 1, f"=HEDGE_FUTURES({portfolio},{specific},{instruments},{risk.factor_cov},{hedge_factors})")
     sheet.note(row + 1, 4, "script: index -0.7594, small-cap -0.2291; vol 17.55% -> 8.14% (factor 3.76%, specific 7.22%)")
     hedge_table = row + 1
     row += K + 8
     sheet.heading(row, 0, "HEDGE_FUTURES_MIN_VAR(portfolio, specific vol, index future, factor_cov)")
-    sheet.spill(row + 1, 0, K + 6, 3, f"=HEDGE_FUTURES_MIN_VAR({portfolio},{specific},{index_future},{risk.factor_cov})", ["text", "ratio", "ratio"])
+    _hedge_table(sheet, row + 1, f"=HEDGE_FUTURES_MIN_VAR({portfolio},{specific},{index_future},{risk.factor_cov})")
     sheet.note(row + 1, 4, "script: h = -0.9337; post-hedge vol 8.29%; beta to the index future 0.9337")
     min_var_table = row + 1
     row += K + 8
@@ -590,6 +590,14 @@ def _hedging(book: Book, x: _Exposures, risk: _Risk) -> None:
     sheet.label(row + 4, 0, "minimum-variance notional, twin")
     sheet.spill(row + 4, 4, 1, 1, f"=-MMULT(TRANSPOSE({portfolio}),MMULT({cov},{index}))/MMULT(TRANSPOSE({index}),MMULT({cov},{index}))", "ratio")
     sheet.formula(row + 4, 5, f"={sheet.ref(min_var_table + K + 4, 2)}-{sheet.ref(row + 4, 4)}", "sci")
+
+
+def _hedge_table(sheet: Sheet, row: int, formula: str) -> None:
+    """A HEDGE_FUTURES table (exposures before and after, the volatilities, the notionals), its
+    volatilities in percent as the portfolio's specific vol above it."""
+    table = sheet.spill(row, 0, K + 6, 3, formula, ["text", "ratio", "ratio"])
+    for offset in range(K + 1, K + 4):
+        sheet.format_rows(table, offset, "pct")
 
 
 # --- 8. Optimization ---------------------------------------------------------------------------------
@@ -709,6 +717,8 @@ def _chapter2(book: Book) -> None:
             sheet.formula(r + i, 3, f"={table.cell(r + i - table.row, 1)}-{sheet.ref(r + i, 2)}", "sci")
         sheet.note(r, 4, printed)
         r += rows
+    for offset in range(1 + 2 + 6, table.rows):  # the shares of variance, in percent as the factor share below
+        sheet.format_rows(table, offset, "pct")
     share = table.rows + table.row
     sheet.label(share + 1, 0, "factor share = 1 - specific share")
     sheet.formula(share + 1, 1, f"=1-{table.cell(11, 1)}", "pct")

@@ -221,7 +221,7 @@ def _model(book: Book, sheet: Sheet, data: _Series) -> str:
     sheet.heading(row, 0, "Tracking and hedged portfolios (series on the Data sheet)")
     sheet.header(row + 1, 1, COMPARE)
     _compare(sheet, row + 2, "Hedged mean, annualized (= alpha annualized)", f"=AVERAGE({data.hedged})*{given.periods_per_year}", f"=AVERAGE({data.hedged_excel})*{given.periods_per_year}", "pct", "0.1474 (newer version, 2025 factors)")
-    _compare(sheet, row + 3, "Hedged volatility per day (= residual vol)", f"=SQRT({variance_e})", f"=SQRT({_variance(data.hedged_excel, given.ddof)})", "coef")
+    _compare(sheet, row + 3, "Hedged volatility per day (= residual vol)", f"=SQRT({variance_e})", f"=SQRT({_variance(data.hedged_excel, given.ddof)})", "pct")
     _compare(sheet, row + 4, "Correlation of the hedged return with Mkt-RF", f"=CORREL({data.hedged},{x})", f"=CORREL({data.hedged_excel},{x})", "sci", "0 by construction")
     _compare(sheet, row + 5, "Cash from the short hedge, annualized", f"=HEDGE_CASH_EFFECT({beta},AVERAGE({data.rf}))*{given.periods_per_year}", f"=-(1-SLOPE({y},{x}))*AVERAGE({data.rf})*{given.periods_per_year}", "pct", "-(1-beta)*rf (older version)")
 
