@@ -1,6 +1,7 @@
 """LibreOffice as a second, independent spreadsheet engine for the tests: open workbooks
 headless (as a colleague's LibreOffice opens them, or recalculating every formula) and save
-them as .xlsx or render them to PDF, one soffice run for a batch of files; edit cells
+them as .xlsx or render them to PDF, one soffice run for a batch of files (runs started
+together work side by side, each with its own profile); edit cells
 the way a colleague does, through LibreOffice's own commands, which honour sheet protection;
 and read what a PDF shows: its text, page by page, and the size of every piece of text it draws."""
 
@@ -56,21 +57,41 @@ def _profile(folder: Path, name: str, recalculate: str, settings_xml: str = "") 
     return profile
 
 
+def _command(profile: Path, *arguments: str) -> list[str]:
+    return [require_soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", *arguments]
+
+
 def _soffice(profile: Path, folder: Path, *arguments: str) -> subprocess.CompletedProcess:
-    command = [require_soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", *arguments]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, env={**os.environ, "HOME": str(folder)})
+    return subprocess.run(_command(profile, *arguments), capture_output=True, text=True, timeout=600, env={**os.environ, "HOME": str(folder)})
 
 
-def convert(paths: list[Path], target: str, folder: Path, recalculate: str) -> list[Path]:
-    """Open ``paths`` in one headless LibreOffice run and save them as ``target`` ("xlsx" or
-    "pdf") in ``folder``; returns the converted files in the order of ``paths``."""
-    profile = _profile(folder, recalculate, recalculate)
-    out = folder / f"{target}-{recalculate}"
-    _soffice(profile, folder, "--convert-to", target, "--outdir", str(out), *map(str, paths)).check_returncode()
-    converted = [out / f"{path.stem}.{target}" for path in paths]
-    missing = [path.name for path in converted if not path.exists()]
-    assert not missing, f"LibreOffice did not write {missing}"
-    return converted
+@dataclass(frozen=True)
+class Conversion:
+    """A headless LibreOffice run converting a batch of files (:func:`start_conversion`)."""
+
+    process: subprocess.Popen
+    converted: list[Path]
+
+    def wait(self) -> list[Path]:
+        """The converted files, in the order they were given, once the run has ended."""
+        _, errors = self.process.communicate(timeout=600)
+        if self.process.returncode:
+            raise subprocess.CalledProcessError(self.process.returncode, self.process.args, stderr=errors)
+        missing = [path.name for path in self.converted if not path.exists()]
+        assert not missing, f"LibreOffice did not write {missing}"
+        return self.converted
+
+
+def start_conversion(paths: list[Path], target: str, folder: Path, recalculate: str, name: str | None = None) -> Conversion:
+    """Start one headless LibreOffice run that opens ``paths`` and saves them as ``target``
+    ("xlsx" or "pdf") in a folder of ``folder`` named ``name`` (default: the target and the
+    recalculation), with a profile of that name, so that runs of other names work side by side."""
+    name = name or f"{target}-{recalculate}"
+    profile = _profile(folder, name, recalculate)
+    out = folder / name
+    command = _command(profile, "--convert-to", target, "--outdir", str(out), *map(str, paths))
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, "HOME": str(folder)})
+    return Conversion(process, [out / f"{path.stem}.{target}" for path in paths])
 
 
 def values_only(path: Path, out: Path) -> Path:
@@ -87,12 +108,13 @@ def values_only(path: Path, out: Path) -> Path:
     return out
 
 
-def pdf_text(path: Path) -> str:
-    """The text of a PDF (poppler's pdftotext, installed with LibreOffice by .ci/run)."""
+def _start_pdf_text(path: Path) -> subprocess.Popen:
+    """Start extracting the text of a PDF (poppler's pdftotext, installed with LibreOffice by
+    .ci/run), page by page in its layout."""
     executable = shutil.which("pdftotext")
     if executable is None:
         missing("pdftotext (poppler-utils)")
-    return subprocess.run([executable, "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return subprocess.Popen([executable, "-layout", str(path), "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 _STREAM = re.compile(rb">>\s*stream\r?\n")
@@ -108,8 +130,11 @@ class PrintedPages:
 
     @classmethod
     def read(cls, path: Path) -> PrintedPages:
-        texts = pdf_text(path).split("\f")[:-1]
+        extraction = _start_pdf_text(path)  # works while the sizes are read
         smallest = [_smallest_text(lines) for lines in _page_contents(path.read_bytes())]
+        text, errors = extraction.communicate(timeout=600)
+        assert extraction.returncode == 0, errors
+        texts = text.split("\f")[:-1]
         assert len(texts) == len(smallest), (len(texts), len(smallest))
         return cls(texts, smallest)
 

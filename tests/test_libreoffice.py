@@ -3,10 +3,10 @@ spreadsheet engine: what a colleague without factorxl sees, the native twins rec
 LibreOffice against factorxl's stored values, and the printed pages (LibreOffice's PDF, with
 each sheet's own page setup).
 
-One soffice run per kind of opening serves every test (a fixture of the whole test run): the
-templates as LibreOffice opens them by default, the shareable copies recalculated in full, and
-every sheet of the templates (their stored values, as Excel shows them) and of the copies
-printed to PDF, one PDF a book."""
+One soffice run per kind of opening serves every test (a fixture of the whole test run; the
+runs work side by side): the templates as LibreOffice opens them by default, the shareable
+copies recalculated in full, and every sheet of the templates (their stored values, as Excel
+shows them) and of the copies printed to PDF, one PDF a book."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from openpyxl.utils.cell import range_boundaries
 from factorxl.workbooks.formula_functions import calls_factorxl
 from factorxl.workbooks.share import share_workbook
 from factorxl.workbooks.templates.layout import INPUT_FILL, MIN_PRINT_SCALE, NUMBER_FORMATS
-from tests.libreoffice import PrintedPages, convert, missing, require_soffice, values_only
+from tests.libreoffice import PrintedPages, missing, require_soffice, start_conversion, values_only
 from tests.tolerance import same_value
 from tests.workbook_checks import CELL_ATOL, CELL_RTOL, Book, every_cell, twin_difference_headers
 
@@ -44,14 +44,19 @@ def libreoffice(built_books, tmp_path_factory) -> dict:
     require_soffice()
     folder = tmp_path_factory.mktemp("libreoffice")
     templates = [built_books[name].path for name in NAMES]
-    copies = [share_workbook(path, folder / f"{path.stem}-shareable.xlsx").destination for path in templates]
-    as_loaded = convert(templates, "xlsx", folder, "never")
-    recalculated = convert(copies, "xlsx", folder, "always")
     shown = [values_only(path, folder / f"{path.stem}-as-shown.xlsx") for path in templates]
-    pdfs = convert([*shown, *copies], "pdf", folder, "always")
+    printing = start_conversion(shown, "pdf", folder, "always", "pdf-templates")  # side by side with the copies
+    copies = [share_workbook(path, folder / f"{path.stem}-shareable.xlsx").destination for path in templates]
+    runs = [
+        start_conversion(copies, "pdf", folder, "always", "pdf-copies"),
+        start_conversion(templates, "xlsx", folder, "never"),
+        start_conversion(copies, "xlsx", folder, "always"),
+    ]
+    printed = printing.wait()
+    printed_copies, as_loaded, recalculated = (run.wait() for run in runs)
     return {
         name: {"template": t, "copy": c, "as_loaded": a, "recalculated": r, "pdf": {"template": p, "copy": q}}
-        for name, t, c, a, r, p, q in zip(NAMES, templates, copies, as_loaded, recalculated, pdfs[:4], pdfs[4:])
+        for name, t, c, a, r, p, q in zip(NAMES, templates, copies, as_loaded, recalculated, printed, printed_copies)
     }
 
 
