@@ -128,7 +128,7 @@ def _inputs(sheet: Sheet, window: Window) -> dict[str, str]:
     sheet.note(6, 2, f"spill sizes are fixed at {window.months} months when the workbook is built")
     sheet.label(7, 0, "Periods per year (monthly data)")
     ppy = sheet.input(7, 1, 12, "count", "periods_per_year")
-    sheet.note(7, 2, "named periods_per_year: annualizes the first-pass alphas and idiosyncratic vols")
+    sheet.note(7, 2, "named periods_per_year: annualizes the first-pass alphas and residual vols")
     return {"start": start, "end": end, "ppy": ppy}
 
 
