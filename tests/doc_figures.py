@@ -22,6 +22,11 @@ def _block(marker: str) -> str:
     return found[1]
 
 
+def documented_output(marker: str) -> str:
+    """The sample output docs/workbooks.md shows after ``<!-- marker -->`` (the fenced block)."""
+    return _block(marker)
+
+
 def _number(text: str) -> int:
     return int(text.replace(",", ""))
 

@@ -154,7 +154,7 @@ def test_numbers_outside_1e_minus_50_to_1e50_are_errors():
     with pytest.raises(FactorxlError, match="periods_per_year has 'inf'"):
         udfs.SHARPE_RATIO(RETURNS, "inf")
     # the bounds themselves, zeros and negative numbers are numbers
-    edges = [[1e-50], [-1e50], [0.0], [-0.0], [-1e-50], [1e50], [2.0], [-3.0]]
+    edges = [[1e-50], [-1e50], [0.0], [-0.0], [-1e-50], [1e50], [0.02], [-0.03]]  # moves of 2 % read as decimals
     assert udfs.SHARPE_RATIO(edges) == pytest.approx(np.mean(np.array(edges)) / np.std(np.array(edges), ddof=1), rel=1e-12)
 
 

@@ -152,7 +152,7 @@ def test_printed_sheets_show_every_number_and_every_label_whole(libreoffice, nam
     non-empty neighbour: the PDF's text then lacks the label's end."""
     text = pdf_text(libreoffice[name]["pdf"])
     assert "###" not in text
-    assert "Shareable copy:" in text
+    assert "Shareable copy of" in text
     printed, copy = _words(text), _book(libreoffice[name]["copy"])
     labels = Counter(
         _words(cell.value)

@@ -4,11 +4,13 @@ The input rule (README, "How every function behaves", rule 4) accepts numbers th
 1e-50 to 1e50 in size. For every s that keeps the scaled data inside the rule a function must give
 the scaled right answer: each cell of its result on the data scaled by 10^s is the cell on the
 unscaled data times 10^(s d), with d the cell's degree (0 for a beta or a ratio, 1 for an alpha or a
-residual, 2 for a variance, -1 for a position sized by a volatility). One step outside the rule the
-data are refused with a message naming the cell. Never a silent 0 or empty cell.
+residual, 2 for a variance, -1 for a position sized by a volatility). The one exception is where
+decimals scaled up look like percent (docs/data.md, "Percent or decimals"): at 10^1 to 10^5 these
+data move 0.1 to 5,000 a period, and a refusal as percent is a right answer there. One step outside
+the rule the data are refused with a message naming the cell. Never a silent 0 or empty cell.
 
-Each cell's degree is read off the data scaled by 10 and by 0.1, and must be one the function's
-meaning allows (``CASES``). A cell with no clear degree (a sum that is zero but for rounding, the
+Each cell's degree is read off the data scaled by 0.1 and by 0.01 (scaling up could look like
+percent), and must be one the function's meaning allows (``CASES``). A cell with no clear degree (a sum that is zero but for rounding, the
 two readings disagree) must stay rounding-sized at every scale. ``FACTOR_SUMMARY``, whose log-likelihood
 shifts by ``n log(10^s)``, has a test of its own at every s.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -79,11 +82,11 @@ def cross_section(c: float) -> tuple:
 
 # The arguments of each function for data scaled by c (the numbers whose units are the data's), and
 # the degrees its cells may have. Returns and factors scale together; a covariance matrix scales
-# by c^2 when its volatilities scale by c; ATTRIBUTION's exposures scale by c against factor
-# returns by 1/c (its returns are compounded, so they keep their size).
+# by c^2 when its volatilities scale by c; ATTRIBUTION's factor returns scale by c against
+# exposures by 1/c (its returns are compounded, so they keep their size).
 CASES: dict[str, tuple[Callable[[float], tuple], set[int]]] = {
     "APPRAISAL_RATIO": (lambda c: (cells(Y[:, 0] * c), cells(X * c)), {0}),
-    "ATTRIBUTION": (lambda c: (cells(ACTIVE_X * c), cells(FACTOR_RETURNS / c), cells(SPECIFIC_RETURNS), cells(PORTFOLIO_RETURNS), cells(BENCHMARK_RETURNS)), {0}),
+    "ATTRIBUTION": (lambda c: (cells(ACTIVE_X / c), cells(FACTOR_RETURNS * c), cells(SPECIFIC_RETURNS), cells(PORTFOLIO_RETURNS), cells(BENCHMARK_RETURNS)), {0}),
     "CHAR_ADJUSTED_RETURN": (lambda c: (CHAR_HOLDINGS, long_table(c)), {0, 1}),
     "CHAR_PREMIA": (lambda c: (long_table(c),), {0, 1}),
     "CHAR_PURE_PLAY": (lambda c: (long_table(c), DATES[-1]), {0}),
@@ -135,6 +138,8 @@ CASES: dict[str, tuple[Callable[[float], tuple], set[int]]] = {
 WITHOUT_NUMBERS = {"FF_DATA", "FF_FACTORS"}  # they read the data library, no numbers of the sheet's
 OWN_TEST = {"FACTOR_SUMMARY"}  # its log-likelihood shifts with the scale: test_factor_summary_is_the_same_at_every_scale
 STEP = 6  # scales tried: every STEP-th power of ten inside the rule, and both ends
+PERCENT_SCALES = range(1, 6)  # decimals scaled by 10 to 1e5 may be refused as percent
+PERCENT_REFUSAL = r"looks? like percent"
 
 
 def numbers(value) -> np.ndarray:
@@ -203,18 +208,23 @@ def test_every_function_with_numbers_is_swept():
 def test_data_scaled_by_any_power_of_ten_in_the_rule_give_the_scaled_result(name):
     build, allowed_degrees = CASES[name]
     function = getattr(udfs, name)
-    base, up, down = (flat(function(*build(c))) for c in (1.0, 10.0, 0.1))
+    base, down, further = (flat(function(*build(c))) for c in (1.0, 0.1, 0.01))
     rounding = 1e-13 * max(abs(b) for b in base if isinstance(b, float))
     degrees = [
-        degree(b, u) if degree(b, u) == degree(d, b) and isinstance(b, float) and abs(b) > rounding else None
-        for b, u, d in zip(base, up, down, strict=True)
+        degree(d, b) if degree(d, b) == degree(f, d) and isinstance(b, float) and abs(b) > rounding else None
+        for b, d, f in zip(base, down, further, strict=True)
     ]
     assert {d for d in degrees if d is not None} <= allowed_degrees
     assert sum(d is not None for d in degrees) >= sum(isinstance(b, float) and b != 0 for b in base) / 2
     scales = allowed_scales(build)
     assert scales == list(range(scales[0], scales[-1] + 1)) and scales[0] < -20 and scales[-1] > 20
     for s in sorted({*scales[::STEP], scales[-1]}):
-        check_scaled(name, s, base, degrees, flat(function(*build(10.0**s))))
+        try:
+            got = flat(function(*build(10.0**s)))
+        except FactorxlError as refusal:
+            assert s in PERCENT_SCALES and re.search(PERCENT_REFUSAL, str(refusal)), f"{name} at 10^{s}: {refusal}"
+            continue
+        check_scaled(name, s, base, degrees, got)
     for s in (scales[0] - 1, scales[-1] + 1):
         with pytest.raises(FactorxlError, match="too (small|large) a number.*numbers must be finite and 0 or from 1e-50 to 1e50 in size"):
             function(*build(10.0**s))

@@ -1,6 +1,7 @@
 """`factorxl share`: factorxl's formulas become their stored values, native formulas stay,
-a note on each sheet, the input untouched, clear refusals. (LibreOffice's view of the copies
-is in test_libreoffice.py.)"""
+the cells those values were computed from are locked, a note on each sheet, the mark of the
+copy, the input untouched, clear refusals. (LibreOffice's view of the copies is in
+test_libreoffice.py; a colleague editing them in LibreOffice, in test_share_editing.py.)"""
 
 from __future__ import annotations
 
@@ -8,15 +9,23 @@ import hashlib
 import re
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
+import numpy as np
 import openpyxl
 import pytest
 
+from factorxl import __version__
 from factorxl.cli import main
 from factorxl.errors import FactorxlError
 from factorxl.exit_codes import ExitCode
 from factorxl.workbooks.formula_functions import calls_factorxl
-from factorxl.workbooks.share import share_workbook, shareable_path
+from factorxl.workbooks.frozen_cells import frozen_cells
+from factorxl.workbooks.package import Package
+from factorxl.workbooks.share import FROZEN_FILL, share_workbook, shareable_path
+from factorxl.workbooks.templates.layout import INPUT_FILL
+from factorxl.workbooks.workbook_cells import read_workbook
+from tests.doc_figures import documented_output
 from tests.test_build_minimodel import COMMITTED
 from tests.workbook_checks import Book
 
@@ -58,17 +67,84 @@ def test_factorxl_formulas_become_their_values_and_native_formulas_stay(shared):
     assert shared.formulas == len(factorxl) and shared.cells >= shared.formulas
 
 
-def test_each_sheet_says_which_cells_were_factorxl_formulas_and_where_the_original_is(shared):
+def _notes(copy: Book, sheet: str) -> list[str]:
+    return [c.value for row in copy.values[sheet].iter_rows(max_row=10) for c in row if str(c.value).startswith("Shareable copy of ")]
+
+
+def test_each_sheet_says_what_is_fixed_locked_and_live_in_place_of_the_input_legend(shared):
     copy = Book(shared.destination)
     assert set(shared.sheets) == {sheet for sheet in copy.formulas.sheetnames if sheet not in ("1 Universe", "Notes")}
-    for sheet, ranges in shared.sheets.items():
-        notes = [c.value for row in copy.values[sheet].iter_rows(max_row=10) for c in row if str(c.value).startswith("Shareable copy:")]
-        assert len(notes) == 1, sheet
-        assert all(ref in notes[0] for ref in ranges) and notes[0].endswith("S:/models/MiniModel.xlsx"), notes[0]
+    made = f"Shareable copy of S:/models/MiniModel.xlsx, made by factorxl {__version__}."
+    for sheet in copy.formulas.sheetnames:
+        if sheet == "Notes":
+            continue
+        notes = _notes(copy, sheet)
+        assert len(notes) == 1 and notes[0].startswith(made), (sheet, notes)
+        for ref in shared.sheets.get(sheet, ()):
+            assert ref in notes[0].split("Fixed values: ")[1].split(" held")[0], (sheet, ref)
+        for ref in shared.locked.get(sheet, ()):
+            assert ref in notes[0].split("Locked, blue on grey: ")[1].split(", which")[0], (sheet, ref)
+        assert "protected (no password)" in notes[0]
+        assert copy.values[sheet]["A3"].value == notes[0]  # where the template's input legend was
     assert shared.sheets["2 Exposures"][0] == "B6:H16"
-    note = copy.formulas["2 Exposures"]["A4"]
+    assert shared.live == {"1 Universe": ("A8:A17",), "9 Chapter 2": ("A7:A11",)}
+    assert "Live inputs, blue on yellow: A8:A17; change them" in _notes(copy, "1 Universe")[0]
+    note = copy.formulas["2 Exposures"]["A3"]
     assert note.font.b and note.alignment.wrap_text  # the note's own style: bold, wrapped
-    assert [str(r) for r in copy.formulas["2 Exposures"].merged_cells.ranges] == ["A4:H4"]  # across the used columns
+    assert [str(r) for r in copy.formulas["2 Exposures"].merged_cells.ranges] == ["A3:H3"]  # across the used columns
+    summary = _notes(copy, "Notes")
+    assert len(summary) == 1 and "The factorxl results are fixed values" in summary[0]
+
+
+def test_the_cells_fixed_values_were_computed_from_are_locked_and_the_live_inputs_are_not(shared):
+    """The copy's sheets are protected without a password; the locked inputs turn blue on
+    grey, the live ones stay blue on yellow and are unlocked; formulas and fixed values are
+    locked."""
+    copy = Book(shared.destination).formulas
+    assert shared.protected == tuple(name for name in copy.sheetnames if name != "Notes")
+    for name in shared.protected:
+        assert copy[name].protection.sheet and not copy[name].protection.password, name
+    assert not copy["Notes"].protection.sheet
+    universe = copy["1 Universe"]
+    for row in range(8, 18):
+        assert not universe[f"A{row}"].protection.locked and universe[f"A{row}"].fill.fgColor.rgb == "FF" + INPUT_FILL
+        for column in "BCEFHIJ":
+            cell = universe[f"{column}{row}"]
+            assert cell.protection.locked and cell.fill.fgColor.rgb == "FF" + FROZEN_FILL and cell.font.color.rgb == "FF0000CC"
+        assert universe[f"D{row}"].protection.locked  # a formula
+    assert copy["2 Exposures"]["B6"].protection.locked  # a fixed value
+    assert copy["3 Regression"]["B50"].protection.locked  # structure (the restriction matrix's 1), not an input
+
+
+def test_the_notes_of_the_original_that_the_copy_makes_untrue_are_rewritten(shared):
+    texts = [c.value for ws in Book(shared.destination).values.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    joined = "\n".join(texts)
+    assert "Every number is a formula" not in joined and "In the original every number is a formula" in joined
+    assert "factorxl refresh MiniModel.xlsx" not in joined and "recalculates every formula" not in joined
+    assert "change them; named cells" not in joined
+    assert "In this shareable copy only the native formulas recalculate" in joined
+
+
+def test_the_copy_records_its_original_and_the_factorxl_version(shared, tmp_path):
+    properties = {p.name: p.value for p in openpyxl.load_workbook(shared.destination).custom_doc_props.props}
+    assert properties == {"factorxl shareable copy of": "S:/models/MiniModel.xlsx", "factorxl version": __version__}
+    report = share_workbook(COMMITTED, tmp_path / "default.xlsx")
+    assert report.original == "MiniModel.xlsx"  # the file name, not the local path
+    values = Book(report.destination).values
+    assert _notes(Book(report.destination), "2 Exposures")[0].startswith("Shareable copy of MiniModel.xlsx, made by")
+    assert str(COMMITTED.parent) not in "".join(str(c.value) for ws in values.worksheets for row in ws.iter_rows() for c in row)
+
+
+def test_refresh_refuses_a_shareable_copy_and_says_how_to_get_a_live_book(shared, capsys):
+    before = hashlib.sha256(shared.destination.read_bytes()).hexdigest()
+    assert main(["refresh", str(shared.destination)]) == ExitCode.CANNOT
+    error = capsys.readouterr().err
+    assert error == (
+        f"factorxl refresh: {shared.destination.name} is a shareable copy of S:/models/MiniModel.xlsx, made by factorxl "
+        f"{__version__}: its factorxl results are fixed values, which a refresh cannot update; refresh the original "
+        "(factorxl refresh) and share it again (factorxl share)\n"
+    )
+    assert hashlib.sha256(shared.destination.read_bytes()).hexdigest() == before
 
 
 def test_the_copy_keeps_names_charts_and_styles_and_drops_nothing_else(shared):
@@ -76,7 +152,7 @@ def test_the_copy_keeps_names_charts_and_styles_and_drops_nothing_else(shared):
     assert copy.formulas.sheetnames == original.formulas.sheetnames
     assert set(copy.formulas.defined_names) == set(original.formulas.defined_names)
     with zipfile.ZipFile(COMMITTED) as a, zipfile.ZipFile(shared.destination) as b:
-        assert set(a.namelist()) == set(b.namelist())
+        assert set(b.namelist()) == set(a.namelist()) | {"docProps/custom.xml"}
     cell = "B7"
     assert copy.formulas["3 Regression"][cell].number_format == original.formulas["3 Regression"][cell].number_format
 
@@ -130,11 +206,16 @@ def test_a_formula_without_a_stored_value_is_refused(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Uncalculated.xlsx"]
 
 
-def test_command_line(tmp_path, capsys):
-    assert main(["share", str(COMMITTED), "--out", str(tmp_path / "copies")]) == 0
-    out = tmp_path / "copies" / "MiniModel-shareable.xlsx"
+def test_command_line_prints_what_the_docs_show(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "workbook_templates").mkdir()
+    (tmp_path / "workbook_templates" / COMMITTED.name).write_bytes(COMMITTED.read_bytes())
+    assert main(["share", "workbook_templates/MiniModel.xlsx", "--out", "out"]) == 0
+    out = tmp_path / "out" / "MiniModel-shareable.xlsx"
     printed = capsys.readouterr().out
-    assert f"wrote {out}: 22 factorxl formulas replaced by their values" in printed and "2 Exposures: B6:H16" in printed
+    command, shown = documented_output("share-output").split("\n", 1)
+    assert command == "$ factorxl share workbook_templates/MiniModel.xlsx --out out"
+    assert printed.replace(str(tmp_path / "out"), "out") == shown
     assert main(["share", str(out), "--out", str(tmp_path / "again")]) == 0
     assert "has no factorxl formulas" in capsys.readouterr().out
     assert shareable_path(Path("a/MSFT.xlsx")) == Path("a/MSFT-shareable.xlsx")
@@ -165,3 +246,101 @@ def test_build_writes_shareable_copies_beside_the_workbooks(tmp_path, capsys):
     assert main(["build", "--only", "minimodel", "--out", str(tmp_path), "--share"]) == 0
     assert f"shareable copy: {tmp_path / 'MiniModel-shareable.xlsx'}" in capsys.readouterr().out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["MiniModel-shareable.xlsx", "MiniModel.xlsx"]
+
+
+def _never_calculated(path: Path) -> Path:
+    """A workbook as XlsxWriter writes it when nothing calculated it: every formula stores the
+    placeholder 0 and the workbook asks for a full recalculation on open (fullCalcOnLoad)."""
+    import xlsxwriter
+
+    rng = np.random.default_rng(3)
+    factor = rng.normal(0.005, 0.04, 48)
+    fund = 0.001 + 0.3 * factor + rng.normal(0, 0.02, 48)
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("Model")
+    sheet.write_column("A2", fund)
+    sheet.write_column("B2", factor)
+    sheet.write_formula("D2", "=FACTOR_BETA(A2:A49,B2:B49)")
+    sheet.write_formula("E2", "=SLOPE(A2:A49,B2:B49)")
+    workbook.close()
+    return path
+
+
+def test_a_workbook_whose_values_may_be_placeholders_is_never_frozen(tmp_path, capsys):
+    book = _never_calculated(tmp_path / "Placeholders.xlsx")
+    assert main(["share", str(book)]) == ExitCode.CANNOT
+    error = capsys.readouterr().err
+    assert "asks for a full recalculation when it opens (fullCalcOnLoad" in error and "may be placeholders" in error
+    assert f"factorxl refresh {book.name} --clear-full-calc-on-load" in error and error.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Placeholders.xlsx"]
+    assert main(["refresh", str(book), "--clear-full-calc-on-load", "--quiet"]) == ExitCode.DONE
+    copy = share_workbook(book).destination
+    model = Book(copy).values["Model"]
+    fund, factor = (np.array([model[f"{c}{r}"].value for r in range(2, 50)]) for c in "AB")
+    slope = np.polyfit(factor, fund, 1)[0]
+    assert model["D2"].value == pytest.approx(slope, rel=1e-12) and model["D2"].value == pytest.approx(model["E2"].value, rel=1e-12)
+    assert not isinstance(Book(copy).formulas["Model"]["D2"].value, str)  # a fixed value
+
+
+@pytest.mark.parametrize(
+    ("original", "message"),
+    [
+        ("bell\x07", "the text holds a control character (U+0007)"),
+        ("two\nlines", "the text holds a control character (U+000A)"),
+        ("   ", "the text is empty"),
+        ("S:/" + "x" * 300, "the text has 303 characters; give at most 255"),
+    ],
+)
+def test_original_must_be_plain_text(tmp_path, capsys, original, message):
+    assert main(["share", str(COMMITTED), "--out", str(tmp_path), "--original", original]) == ExitCode.USAGE
+    error = capsys.readouterr().err
+    assert f"argument --original: {message}" in error and error.count("\n") == 1
+    with pytest.raises(FactorxlError, match=re.escape(f"original: {message}")):
+        share_workbook(COMMITTED, tmp_path / "copy.xlsx", original=original)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_name_with_control_characters_is_written_as_excel_writes_them(tmp_path):
+    """The default name of the original is the file's name, which may hold characters XML
+    cannot: they are written as Excel writes them (_x0007_), and every part stays well-formed."""
+    book = tmp_path / "bell\x07.xlsx"
+    book.write_bytes(COMMITTED.read_bytes())
+    report = share_workbook(book, tmp_path / "copy.xlsx")
+    with zipfile.ZipFile(report.destination) as archive:
+        for name in archive.namelist():
+            if name.endswith((".xml", ".rels")):
+                ElementTree.fromstring(archive.read(name))  # raises on invalid XML
+        assert b"Shareable copy of bell_x0007_.xlsx" in archive.read("xl/worksheets/sheet2.xml")
+
+
+def _cells_of(path: Path) -> dict:
+    with Package(path) as package:
+        return frozen_cells(read_workbook(package))
+
+
+def test_the_cells_a_fixed_value_reads_are_found_through_native_formulas_whole_columns_and_names(tmp_path):
+    """B (whole column) and D1 (through the native C1 and the name rate) feed FACTOR_BETA: locked;
+    E1 feeds only a native formula: live; INDIRECT feeding a factorxl result makes every cell locked."""
+    import xlsxwriter
+
+    def book(name: str, opaque: bool) -> Path:
+        workbook = xlsxwriter.Workbook(str(tmp_path / name))
+        sheet = workbook.add_worksheet("S")
+        sheet.write_column("A1", [0.01, 0.02, -0.01, 0.03])
+        sheet.write_column("B1", [0.02, 0.01, -0.02, 0.04])
+        sheet.write_number("D1", 2.0)
+        sheet.write_number("E1", 5.0)
+        workbook.define_name("rate", "=S!$D$1")
+        sheet.write_formula("C1", "=rate*2")
+        sheet.write_formula("F1", '=FACTOR_BETA(A1:A4,B:B,INDIRECT("C1"))' if opaque else "=FACTOR_BETA(A1:A4,B:B,C1)")
+        sheet.write_formula("G1", "=E1*F1")
+        workbook.close()
+        return tmp_path / name
+
+    cells = _cells_of(book("plain.xlsx", opaque=False))["S"]
+    assert [f.cell for f in cells.frozen] == ["F1"] and cells.protected and cells.native
+    assert cells.frozen_inputs == {(r, c) for r in range(1, 5) for c in (1, 2)} | {(1, 4)}
+    assert cells.live_inputs == {(1, 5)}
+    assert cells.feeds_frozen(100, 2) and not cells.feeds_frozen(1, 5)  # B:B, empty cells too
+    opaque = _cells_of(book("opaque.xlsx", opaque=True))["S"]
+    assert opaque.live_inputs == frozenset() and (1, 5) in opaque.frozen_inputs

@@ -21,6 +21,7 @@ from typing import Any
 import xlwings as xw
 
 from factorxl.excel import help
+from factorxl.excel.scale_check import PercentRule, declared_rules
 
 CATEGORY = "factorxl"
 MAX_HELP_CHARS = 255  # Excel's limit for function and argument descriptions
@@ -34,6 +35,7 @@ class WorksheetFunction:
     function: Callable[..., Any]
     description: str
     arguments: dict[str, str]
+    percent_rules: dict[str, tuple[PercentRule, ...]]
 
     @property
     def required(self) -> list[str]:
@@ -45,15 +47,20 @@ class WorksheetFunction:
 FUNCTIONS: dict[str, WorksheetFunction] = {}
 
 
-def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def worksheet_function(
+    *, returns_on_their_own: bool = False, **argument_docs: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a worksheet function with a help text for each argument.
 
     The function's docstring is its Function-Wizard description. An argument's help comes
     from :data:`factorxl.excel.help.ARGUMENTS` unless ``argument_docs`` gives the function's
-    own (an option whose choices or default are its own). Both the description and each
-    argument's help must fit Excel's 255-character limit, every parameter must have help, and
-    the help of an argument whose rows are periods (:data:`factorxl.excel.help.PERIOD_SERIES`)
-    must say they run oldest first; a violation is a programming error raised at import time.
+    own (an option whose choices or default are its own). An argument that carries a percent
+    rule (:func:`factorxl.excel.scale_check.declared_rules`; ``returns_on_their_own`` for a
+    function whose result is money or compounds the returns) has the rule's sentence added to its
+    help, and the declaration records the rule. Both the description and each argument's help
+    must fit Excel's 255-character limit, every parameter must have help, and the help of an
+    argument whose rows are periods (:data:`factorxl.excel.help.PERIOD_SERIES`) must say they run
+    oldest first; a violation is a programming error raised at import time.
     """
 
     def declare(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -66,6 +73,8 @@ def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], C
         missing = [p for p, text in docs.items() if text is None]
         if missing:
             raise TypeError(f"{name}: no help for {missing}")
+        rules = declared_rules(parameters, returns_on_their_own)
+        docs.update({p: " ".join([docs[p], *(rule.help for rule in carried)]) for p, carried in rules.items()})
         description = inspect.getdoc(function) or ""
         texts = {"description": description, **docs}
         for part, text in texts.items():
@@ -82,6 +91,7 @@ def worksheet_function(**argument_docs: str) -> Callable[[Callable[..., Any]], C
             function=function,
             description=description,
             arguments=docs,
+            percent_rules=rules,
         )
         return function
 

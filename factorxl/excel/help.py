@@ -65,7 +65,7 @@ WEIGHTS = (
     "returns columns, or down a column beside the exposures rows. Empty cells count as 0."
 )
 TABLE = (
-    "Long table with one row per date and asset: date, asset id, return, then one column per "
+    "Long table, one row per date and asset: date, asset id, return, then one column per "
     "characteristic; optional header row. Dates as date cells or text like 2006-09-30."
 )
 DESCRIPTORS = (

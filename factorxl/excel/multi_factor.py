@@ -36,6 +36,7 @@ from factorxl.excel.inputs import (
     shown,
 )
 from factorxl.excel.outputs import aligned_rows, labeled_table
+from factorxl.excel.scale_check import refuse_percent, refuse_percent_in
 
 __all__ = [
     "CHAR_ADJUSTED_RETURN",
@@ -66,6 +67,7 @@ def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
         raise FactorxlError(
             f"weights has {table.columns} columns but returns has {nassets} assets; one weight column per asset"
         )
+    refuse_percent("weights", table.values.T)  # each row is a portfolio
     return np.nan_to_num(table.values, nan=0.0), table.has_header
 
 
@@ -108,12 +110,15 @@ def FACTOR_SHARES(returns, factors, method=None, ddof=None):
 
 
 @worksheet_function(
+    returns_on_their_own=True,
+    returns=f"Returns as decimals (0.01 = 1%): a column per fund, time down the rows, {help.OLDEST_FIRST}; optional header row.",
     method='Optional. Method: "sum" (default) adds up the returns; "compound" compounds them.',
 )
 def HEDGE_RETURNS_CUMULATIVE(returns, factors, method=None):
     """Cumulative hedged return (alpha plus residual) of each fund up to each row, on the rows of the input."""
     how = read_choice(method, "method", CUMULATION_METHODS, "sum")
     models = fit_factor_models(returns, factors)
+    refuse_percent_in(models.returns)  # sums and compounds of returns: percent is wrong whatever the factors' units
     paths = np.column_stack([cumulative_abnormal_returns(fit, how) for fit in models.fits])
     return aligned_rows(paths, models.returns.labels, models.returns.has_header)
 
@@ -187,6 +192,7 @@ def PORTFOLIO_BETA(weights, returns, factors):
     w = table.values.ravel() if 1 in (table.rows, table.columns) else table.values
     if np.isnan(w).any():
         raise FactorxlError("weights has an empty or error cell; give every asset a weight (0 if not held)")
+    refuse_percent("weights", w.reshape(-1, w.shape[-1]).T)  # each row is a portfolio
     result = portfolio_betas(models.fits, w)
     values = np.column_stack([result.betas, result.se, result.betas - result.se, result.betas + result.se])
     return labeled_table(models.factors.labels, ["beta", "std err", "beta - 1 s.e.", "beta + 1 s.e."], values, corner="portfolio")
@@ -289,6 +295,7 @@ def _weight_column(weight_column, table: LongTable) -> int | None:
 def _characteristic_regressions(table, weight_column, intercept, standardize) -> tuple[LongTable, CharacteristicRegressions]:
     """Read a characteristics long table and run its regressions, one per date."""
     long_table = read_long_table(table, "table", "x", min_value_columns=2)
+    refuse_percent("table", long_table.values[:, :1])
     weight_position = _weight_column(weight_column, long_table)
     characteristic_columns = [j for j in range(1, len(long_table.labels)) if j != weight_position]
     if not characteristic_columns:
@@ -389,6 +396,8 @@ def CHAR_ADJUSTED_RETURN(holdings, table, weight_column=None, intercept=None, st
     if np.isnan(holding_weights).any():
         row = int(portfolio.sheet_rows[np.isnan(holding_weights)][0])
         raise FactorxlError(f"holdings has an empty weight at {PLACE}", RangePlace("holdings", row, 3))
+    date_sums = np.bincount(portfolio.date_index, weights=holding_weights, minlength=len(portfolio.dates))
+    refuse_percent("holdings", date_sums[None, :], portfolio.date_labels)  # each date's holdings are a portfolio
     result = regressions.portfolio(rows, holding_weights)
     columns = ["return", "implied", "adjusted", *regressions.names]
     values = np.column_stack([result.returns, result.implied, result.adjusted, result.exposures])

@@ -45,6 +45,7 @@ from factorxl.excel.inputs import (
     read_vector,
 )
 from factorxl.excel.outputs import aligned_rows, cell, grid, labeled_table
+from factorxl.excel.scale_check import refuse_percent, refuse_percent_in, refuse_percent_together
 
 __all__ = [
     "ATTRIBUTION",
@@ -120,6 +121,7 @@ def _fit_cross_section(stock_returns: Any, exposures: Any, caps: Any, industry_c
     r = read_vector(stock_returns, "stock_returns", allow_missing=True)
     if r.size != x.rows:
         raise FactorxlError(f"stock_returns has {r.size} stocks but exposures has {x.rows}; one return per stock")
+    refuse_percent("stock_returns", r)
     choice = read_choice(method, "method", CROSS_SECTION_METHODS, "constrained")
     columns = None
     if choice == "constrained":
@@ -201,7 +203,9 @@ def _read_square(value: Any, name: str) -> Table:
 def RISK_FACTOR_COV(factor_vols, correlation):
     """Factor covariance matrix from factor volatilities and a correlation matrix, checked to be valid."""
     corr = _read_square(correlation, "correlation")
-    return grid(covariance_from_correlation(read_vector(factor_vols, "factor_vols"), corr.values, corr.labels))
+    vols = read_vector(factor_vols, "factor_vols")
+    refuse_percent("factor_vols", vols)
+    return grid(covariance_from_correlation(vols, corr.values, corr.labels))
 
 
 @worksheet_function(
@@ -211,6 +215,7 @@ def RISK_FACTOR_COV(factor_vols, correlation):
 def RISK_FACTOR_COV_HISTORY(factors, method=None, half_life=None, periods_per_year=None):
     """Factor covariance matrix estimated from a history of factor returns: sample or exponentially weighted."""
     table = read_table(factors, "factors", "f")
+    refuse_percent_in(table)
     return grid(
         covariance_from_returns(
             table.values,
@@ -230,18 +235,28 @@ def RISK_EIGENVALUES(matrix):
     return grid(eigenvalues(check_symmetric(table.values, "matrix", table.labels)))
 
 
+def _read_factor_covariance(value: Any) -> Table:
+    """The factor covariance matrix: square, in decimals."""
+    table = _read_square(value, "factor_covariance")
+    refuse_percent("factor_covariance", table.values)
+    return table
+
+
 def _read_model(exposures: Any, factor_covariance: Any, specific_vols: Any) -> tuple[RiskModel, tuple[str, ...]]:
     """The risk model and the factor labels (from the exposures' header, else the covariance's)."""
     x = read_table(exposures, "exposures", "f")
-    cov = _read_square(factor_covariance, "factor_covariance")
+    cov = _read_factor_covariance(factor_covariance)
     labels = x.labels if x.has_header or not cov.has_header else cov.labels
     vols = read_vector(specific_vols, "specific_vols")
-    return risk_model(x.values, cov.values, vols, labels), labels
+    model = risk_model(x.values, cov.values, vols, labels)
+    refuse_percent("specific_vols", vols)
+    return model, labels
 
 
 def _read_weights(weights: Any, model: RiskModel) -> Table:
     table = read_table(weights, "weights", "w")
     model.require_weights(table.values)
+    refuse_percent_in(table)
     return table
 
 
@@ -263,6 +278,7 @@ def RISK_EXPOSURE(weights, exposures):
         raise FactorxlError(f"weights has {w.rows} rows but exposures has {x.rows} stocks; one weight per stock")
     if np.isnan(x.values).any() or np.isnan(w.values).any():
         raise FactorxlError("weights and exposures must not have empty cells")
+    refuse_percent_in(w)
     return labeled_table(x.labels, w.labels, x.values.T @ w.values, corner="factor")
 
 
@@ -349,7 +365,7 @@ def _read_exposure_columns(value: Any, name: str, factors: int, label_prefix: st
 )
 def RISK_STRESS(portfolio_exposures, factor_covariance, shock_factor, sigmas):
     """Effect of a shock to one factor: how each factor moves with it and the impact on each portfolio."""
-    cov = _read_square(factor_covariance, "factor_covariance")
+    cov = _read_factor_covariance(factor_covariance)
     positions = read_positions(shock_factor, "shock_factor", cov.labels)
     if len(positions) != 1:
         raise FactorxlError(f"shock_factor must name one factor; got {len(positions)}")
@@ -381,7 +397,9 @@ def ATTRIBUTION(active_exposures, factors, specific_returns, portfolio_returns, 
     if x.columns == 1 and x.rows == f.columns > 1:  # one row of constant exposures arrives as a flat list
         x = Table(x.values.T, f.labels, x.name, False)
     periods = f.rows
-    series = [read_vector(v, n, periods) for v, n in ((specific_returns, "specific_returns"), (portfolio_returns, "portfolio_returns"), (benchmark_returns, "benchmark_returns"))]
+    names = ("specific_returns", "portfolio_returns", "benchmark_returns")
+    series = [read_vector(v, n, periods) for v, n in zip((specific_returns, portfolio_returns, benchmark_returns), names, strict=True)]
+    refuse_percent_together(("factors", f.values, f.labels if f.has_header else None), *((n, v, None) for n, v in zip(names, series, strict=True)))
     choice = read_choice(method, "method", LINKING_METHODS, "carino")
     result = attribution(x.values, f.values, *series, method=choice)
     per_period = np.column_stack([
@@ -407,10 +425,12 @@ def ATTRIBUTION(active_exposures, factors, specific_returns, portfolio_returns, 
 
 
 def _hedge_inputs(portfolio_exposures: Any, instrument_exposures: Any, factor_covariance: Any, portfolio_specific_vol: Any):
-    cov = _read_square(factor_covariance, "factor_covariance")
+    cov = _read_factor_covariance(factor_covariance)
     x = read_vector(portfolio_exposures, "portfolio_exposures", cov.rows)
     instruments = _read_exposure_columns(instrument_exposures, "instrument_exposures", cov.rows, "future")
-    return cov, x, instruments, read_number(portfolio_specific_vol, "portfolio_specific_vol", minimum=0.0)
+    vol = read_number(portfolio_specific_vol, "portfolio_specific_vol", minimum=0.0)
+    refuse_percent("portfolio_specific_vol", np.array([vol]))
+    return cov, x, instruments, vol
 
 
 def _hedge_table(result: HedgeResult, factors: tuple[str, ...], instruments: tuple[str, ...], extra: list) -> list:
@@ -464,6 +484,8 @@ def OPTIMIZE_MIN_TE(exposures, factor_covariance, specific_vols, factor_targets,
     b_eq = np.concatenate([[0.0], targets[chosen]])
     bounded = not (lower is None and upper is None)
     benchmark = None if benchmark_weights is None else read_vector(benchmark_weights, "benchmark_weights", n)
+    if benchmark is not None:
+        refuse_percent("benchmark_weights", benchmark)
     if bounded and benchmark is None:
         raise FactorxlError("lower and upper bound the portfolio weights, so benchmark_weights is required")
     bounds = [
@@ -500,4 +522,7 @@ def _read_bound(value: Any, name: str, stocks: int) -> np.ndarray:
 )
 def PORTFOLIO_TURNOVER(current_weights, new_weights):
     """One-way turnover between two sets of weights: half the sum of the absolute weight changes."""
-    return cell(turnover(read_vector(current_weights, "current_weights"), read_vector(new_weights, "new_weights")))
+    current, new = read_vector(current_weights, "current_weights"), read_vector(new_weights, "new_weights")
+    refuse_percent("current_weights", current)
+    refuse_percent("new_weights", new)
+    return cell(turnover(current, new))

@@ -31,6 +31,7 @@ from factorxl.excel.inputs import (
     read_table,
 )
 from factorxl.excel.outputs import aligned_rows, cell, labeled_table, scalar_or_grid
+from factorxl.excel.scale_check import VOLATILITIES, refuse_percent_in
 
 __all__ = [
     "APPRAISAL_RATIO",
@@ -131,10 +132,17 @@ def HEDGE_RATIO(returns, factors, target_factor_share=None):
 
 
 @worksheet_function(
+    returns_on_their_own=True,
     budget="Volatility budget in money over the horizon, e.g. 1000000 for $1M of volatility per month.",
-    returns=help.RETURNS + " For one asset only; or type its per-period volatility as a number.",
+    returns=(
+        f"Returns as decimals (0.01 = 1%): one asset, {help.OLDEST_FIRST}; or its volatility a period as a number, at "
+        "most 1 (100%)."
+    ),
     horizon_periods=help.HORIZON_PERIODS,
-    factors="Optional. " + help.FACTORS + " With factors the position is hedged and sized on its residual volatility.",
+    factors=(
+        f"Optional. Factor returns as decimals: a column per factor, on the rows of returns, {help.OLDEST_FIRST}; the "
+        "position is then hedged and sized on its residual volatility."
+    ),
 )
 def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=None):
     """Position size in money whose volatility over the horizon equals the budget; hedged on the factors if given."""
@@ -145,20 +153,26 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
     if table.rows == 1 and table.columns == 1:
         if not is_omitted(factors):
             raise FactorxlError("factors needs a returns range; a single volatility number cannot be hedged")
+        VOLATILITIES.check(table.values, "returns", None)  # a volatility typed as a number
         volatility = float(table.values[0, 0])
     elif is_omitted(factors):
         if table.columns != 1:
             raise FactorxlError(f"returns must be a single asset column; it has {table.columns} columns")
+        refuse_percent_in(table)
         volatility = sample_volatility(table.values[~np.isnan(table.values[:, 0]), 0], degrees)
     else:
-        fit = fit_factor_models(returns, factors).single()
+        models = fit_factor_models(returns, factors)
+        refuse_percent_in(models.returns)  # a position in money: percent is wrong whatever the factors' units
+        fit = models.single()
         fit.require_residual_variance("a position sized on residual volatility")
         volatility = sample_volatility(fit.resid, degrees)
     return cell(volatility_budget_position(amount, volatility, horizon))
 
 
 @worksheet_function(
+    returns_on_their_own=True,
     position="Position size in money, e.g. the result of VOL_BUDGET_SIZE.",
+    returns=f"Returns as decimals (0.01 = 1%): one asset's column, time down the rows, {help.OLDEST_FIRST}; optional header row.",
     horizon_periods=help.HORIZON_PERIODS,
     method='Optional. Method: "total" (default) for the whole expected P&L, or "alpha" for the part a factor-hedged position earns.',
 )
@@ -168,6 +182,7 @@ def EXPECTED_PNL(position, returns, factors, horizon_periods=None, method=None):
     horizon = read_number(horizon_periods, "horizon_periods", 1.0, positive=True)
     which = read_choice(method, "method", ("total", "alpha"), "total")
     models = fit_factor_models(returns, factors)
+    refuse_percent_in(models.returns)  # a P&L in money: percent is wrong whatever the factors' units
     fit = models.single()
     factor_means = models.factors.values[fit.used].mean(axis=0)
     pnl = expected_pnl(size, fit.alpha, fit.betas, factor_means, horizon)
@@ -197,6 +212,7 @@ def SHARPE_RATIO(returns, periods_per_year=None, ddof=None):
     table = read_table(returns, "returns", "y")
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
     degrees = read_ddof(ddof)
+    refuse_percent_in(table)
     ratios = [sharpe_ratio(column, scale, degrees) for column in table.values.T]
     return _per_asset(table.labels, table.has_header, ["Sharpe ratio"], ratios)
 

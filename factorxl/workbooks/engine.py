@@ -76,7 +76,10 @@ from factorxl.workbooks.references import (
 )
 from factorxl.workbooks.workbook_cells import ExcelError, FormulaCell, Position, Sheet, Value, Workbook, read_workbook
 
-__all__ = ["CellProblem", "ExcelError", "FormulaResult", "Recalculation", "Value", "evaluate", "fit_to_range", "recalculate"]
+__all__ = [
+    "CellProblem", "Dependency", "ExcelError", "FormulaResult", "Recalculation", "Value", "dependencies", "evaluate", "fit_to_range",
+    "recalculate",
+]
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,46 @@ def _link(formulas: list[_Formula], workbook: Workbook) -> _Index:
             else:
                 formula.precedents.update(index.within(area))
     return index
+
+
+_OPAQUE_CALL = re.compile(r"\b(?:INDIRECT|OFFSET)\s*\(", re.I)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One formula of a workbook in its dependency graph (see :func:`dependencies`).
+
+    ``reads`` are the areas the formula reads, as written (whole columns and rows are
+    open-ended), a spill reference (``E1#``) as the block its anchor covers.
+    ``precedents`` are the positions, in the list :func:`dependencies` returns, of the
+    formulas owning a cell it reads. ``opaque`` is True when it may read cells that its
+    references do not name (a defined name that is a formula, ``INDIRECT``, ``OFFSET``).
+    """
+
+    cell: FormulaCell
+    reads: tuple[Area, ...]
+    precedents: frozenset[int]
+    opaque: bool
+
+
+def dependencies(workbook: Workbook) -> list[Dependency]:
+    """Every formula of a workbook with the areas it reads and the formulas it depends on."""
+    formulas = _prepare(workbook)
+    index = _link(formulas, workbook)
+    graph = []
+    for formula in formulas:
+        reads = []
+        for area in [r.area for r in formula.references] + [a for a in formula.names.values() if a is not None]:
+            if area.sheet.upper() not in workbook.sheets:
+                continue
+            if area.spill:
+                owner = index.owner.get((area.sheet.upper(), area.top, area.left))
+                block = formulas[owner].cell.ref if owner is not None else None
+                area = block or Area(area.sheet, area.top, area.left, area.top, area.left)
+            reads.append(area)
+        opaque = None in formula.names.values() or bool(_OPAQUE_CALL.search(_QUOTED.sub("", formula.text)))
+        graph.append(Dependency(formula.cell, tuple(reads), frozenset(formula.precedents), opaque))
+    return graph
 
 
 def _closure(seeds: set[int], links: dict[int, set[int]] | list[set[int]]) -> set[int]:

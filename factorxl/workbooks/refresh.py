@@ -39,6 +39,7 @@ from factorxl.workbooks.engine import CellProblem, ExcelError, FormulaResult, Re
 from factorxl.workbooks.progress import Progress
 from factorxl.workbooks.package import DEFAULT_LIMITS, OLE_SIGNATURE, Limits, Package
 from factorxl.workbooks.references import Area, cell_name, find_references
+from factorxl.workbooks.shareable_mark import shareable_mark
 from factorxl.workbooks.workbook_cells import Position, Workbook, read_workbook
 from factorxl.workbooks.xlsx_values import CLEARED, dimension, rewrite_values, set_dimension, write_package
 
@@ -197,6 +198,9 @@ def refresh_workbook(
     destination = Path(out) if out is not None else source
     check_destination(destination)
     with Package(source, limits) as package:
+        mark = shareable_mark(package)
+        if mark is not None:
+            raise FactorxlError(mark.refusal(source.name, "a refresh"))
         with Progress(progress) as bar:
             bar.stage("reading the workbook", None)
             workbook = read_workbook(package)

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Collection, Mapping, Sequence
@@ -72,8 +73,13 @@ def value_xml(value: Value | ExcelError) -> tuple[str | None, str]:
         if not math.isfinite(value):
             return "e", "#NUM!"
         return None, _number_text(value)
-    text = _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", str(value))
-    return "str", escape(text)
+    return "str", xml_text(str(value))
+
+
+def xml_text(text: str) -> str:
+    """Text as a cell holds it in XML: escaped, and each character XML cannot hold (a control
+    character) written as Excel writes it, ``_x0007_``."""
+    return escape(_ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text))
 
 
 def _cell_xml(prefix: bytes, attributes: bytes, body: bytes, value: Any, array_ref: str | None = None) -> bytes:
@@ -194,8 +200,8 @@ def dimension(xml: bytes) -> str | None:
 
 
 def write_package(package: Package, destination: Path, replacements: Mapping[str, bytes], omit: Collection[str] = ()) -> None:
-    """Copy a package to ``destination`` with some members replaced and the members
-    ``omit`` left out, atomically.
+    """Copy a package to ``destination`` with some members replaced (a replacement the
+    package does not have is added) and the members ``omit`` left out, atomically.
 
     Members are copied as streams (a member's size is bounded by what the zip directory
     declares, which :class:`~factorxl.workbooks.package.Package` checked); a corrupted
@@ -225,6 +231,8 @@ def write_package(package: Package, destination: Path, replacements: Mapping[str
                         raise FactorxlError(
                             f"{package.path}: the part {info.filename} is corrupted ({error}); open the file in Excel and save it again"
                         ) from None
+                for name in sorted(replacements.keys() - package.names):
+                    new.writestr(zipfile.ZipInfo(name, date_time=time.localtime()[:6]), replacements[name], zipfile.ZIP_DEFLATED)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, _file_mode(destination))
