@@ -38,6 +38,7 @@ from factorxl.data.course import load_brk_arkk, load_msft
 from factorxl.data.french import load_table
 from factorxl.excel.declare import FUNCTIONS
 from factorxl.workbooks.references import column_number
+from tests.tolerance import printed_as
 
 Cells = list[list[object]]
 PAGES = ("README.md", "docs/functions_single_factor.md", "docs/functions_multi_factor.md",
@@ -157,7 +158,7 @@ def _characteristics_table(portfolios: pd.DataFrame, names: list[str]) -> Cells:
 
 @functools.cache
 def _minimodel_blocks() -> dict[str, tuple[np.ndarray, list[str] | None]]:
-    from factorxl.core import minimodel as mm
+    from factorxl.workbooks.templates import minimodel_example as mm
 
     results = mm.minimodel()
     names = list(results.exposures.factor_names)
@@ -198,7 +199,7 @@ def _minimodel_blocks() -> dict[str, tuple[np.ndarray, list[str] | None]]:
 
 def attribution_inputs(results) -> tuple[np.ndarray, np.ndarray]:
     """The MiniModel's factor returns and active specific returns of months 1-3."""
-    from factorxl.core import minimodel as mm
+    from factorxl.workbooks.templates import minimodel_example as mm
 
     later = mm.later_factor_returns(results.regression.industry_weights, results.exposures.industry_columns)
     factor_returns = np.vstack([results.regression.factor_returns, later])
@@ -350,8 +351,4 @@ def holds_date(result: object, date: datetime.date) -> bool:
 
 def matches(quoted: str, values: list[float]) -> bool:
     """Whether some value rounds to ``quoted`` at the precision it is quoted with."""
-    mantissa, _, exponent = quoted.partition("e")
-    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
-    target = float(quoted)
-    step = 10.0 ** (int(exponent or 0) - decimals)
-    return any(abs(v - target) <= 0.5 * step * (1 + 1e-9) for v in values)
+    return any(printed_as(v, quoted) for v in values)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from statsmodels.stats.stattools import durbin_watson, jarque_bera, omni_normtest
 
+from tests.tolerance import printed_as
+
 # the statistics the seeds' summaries print, in the order of the columns of their table
 PRINTED_COLUMNS = (
     "F-statistic", "Prob (F-statistic)", "Log-Likelihood", "AIC", "BIC", "Omnibus", "Durbin-Watson",
@@ -40,12 +42,8 @@ def statsmodels_summary(reference) -> dict:
 
 
 def assert_printed(value: float, printed: str, label: str = "") -> None:
-    """``value`` shows as ``printed`` at the printed precision: within half a unit of its last digit
-    ("6937." has units of 1, "0.00" of 0.01, "-5.303e+04" of 10, "7.17e-17" of 1e-19)."""
-    mantissa, _, exponent = printed.lower().partition("e")
-    decimals = len(mantissa.partition(".")[2])
-    unit = 10.0 ** (int(exponent or 0) - decimals)
-    assert abs(value - float(printed)) <= 0.5 * unit * (1 + 1e-9), f"{label}: {value!r} does not print as {printed}"
+    """``value`` shows as ``printed`` at the printed precision (:func:`tests.tolerance.printed_as`)."""
+    assert printed_as(value, printed), f"{label}: {value!r} does not print as {printed}"
 
 
 def summary_values(table) -> dict:

@@ -101,7 +101,7 @@ def test_the_data_are_read_by_data_formulas(book, data):
     assert "decimals" in book.value("Data", "A1") and "decimals" in book.value("Data", "AB1")
     stored = book.block("Excess", f"B3:Z{2 + len(excess)}")
     _close(stored, excess.to_numpy(), 1e-15)
-    assert book.number("Summary", "B9") == 0  # the two tables' dates agree
+    assert book.number("Summary", "B9") == 0  # a count of months whose dates differ: the two tables' dates agree
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -176,7 +176,7 @@ def test_grs_first_pass_and_pricing_errors_equal_linearmodels(book, data, model)
 
 def test_headline_is_the_ff3_grs_statistic(built, book):
     assert built.headlines[0].label == "FF3 GRS F (25 size x book-to-market portfolios)"
-    assert built.headlines[0].value == book.table("Summary", "")["GRS F (zero time-series alphas)"][1]
+    assert built.headlines[0].value == book.table("Summary", "")["GRS F (zero time-series alphas)"][1]  # the cell read back
 
 
 def test_template_conventions(built, book):

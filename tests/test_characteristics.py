@@ -15,6 +15,7 @@ from scipy import stats
 
 from factorxl import udfs
 from factorxl.errors import FactorxlError
+from tests.tolerance import assert_same_results
 
 CHARS = ["size", "value", "mom"]
 DATES = pd.date_range("2006-01-31", periods=8, freq=pd.offsets.MonthEnd())
@@ -104,8 +105,8 @@ def test_pure_play_weights_reproduce_the_coefficients_and_have_unit_exposures(pa
     # each pure play has unit exposure to its characteristic and none to the others
     assert np.allclose(pure.T.to_numpy() @ zs.loc[pure.index].to_numpy(), np.eye(3), atol=1e-12)
     # the same date given as an Excel serial number or a date cell
-    assert udfs.CHAR_PURE_PLAY(sheet(panel, cap=weights is not None), 38837, weights) == table
-    assert udfs.CHAR_PURE_PLAY(sheet(panel, cap=weights is not None), DATES[3].to_pydatetime(), weights) == table
+    assert_same_results(udfs.CHAR_PURE_PLAY(sheet(panel, cap=weights is not None), 38837, weights), table)
+    assert_same_results(udfs.CHAR_PURE_PLAY(sheet(panel, cap=weights is not None), DATES[3].to_pydatetime(), weights), table)
 
 
 def test_characteristic_adjusted_returns_of_a_tech_and_a_retail_portfolio(panel):

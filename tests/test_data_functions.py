@@ -68,7 +68,7 @@ def test_dates_as_excel_serial_numbers_and_date_cells(source_2024):
     by_text = FF_FACTORS("FF3", "daily", "2024-12-02", "2024-12-31")
     by_serial = FF_FACTORS("FF3", "daily", _serial("2024-12-02"), [[_serial("2024-12-31")]])
     by_datetime = FF_FACTORS("FF3", "daily", dt.datetime(2024, 12, 2), None)
-    assert by_text == by_serial == by_datetime
+    assert by_text == by_serial == by_datetime  # the file's numbers read the same way: exact
     assert by_text[1][0] == _serial("2024-12-02") and len(by_text) - 1 == 21
 
 

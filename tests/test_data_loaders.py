@@ -142,6 +142,7 @@ def test_missing_codes_become_nan_and_titled_blocks_are_tables():
     )
     assert list(monthly.data.columns) == ["Mkt-RF", "Mom"]
     assert list(monthly.data.index) == [pd.Timestamp("2024-01-31"), pd.Timestamp("2024-02-29")]
+    # percent / 100 is correctly rounded, so 1.00 becomes exactly the number 0.01 stands for
     assert monthly.data["Mkt-RF"].iloc[0] == 0.01 and np.isnan(monthly.data["Mkt-RF"].iloc[1])
     assert np.isnan(monthly.data["Mom"].iloc[0]) and monthly.data["Mom"].iloc[1] == 0.025
     assert list(annual.data.index) == [pd.Timestamp("2024-12-31")] and annual.data["Mkt-RF"].iloc[0] == 0.07

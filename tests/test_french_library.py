@@ -97,7 +97,7 @@ def test_every_table_of_the_portfolio_files_is_read(shared_data, dataset):
 def test_long_titles_by_a_unique_part_and_by_number(shared_data, source):
     by_part = FF_DATA("25_Portfolios_5x5", "BE_FYt-1/ME_June")
     by_number = FF_DATA("25_Portfolios_5x5", 8.0)  # as a cell passes it
-    assert by_part == by_number == FF_DATA("25_Portfolios_5x5", " 8")
+    assert by_part == by_number == FF_DATA("25_Portfolios_5x5", " 8")  # the file's numbers read the same way: exact
     assert "Value Weight Average of BE_FYt-1/ME_June t" in by_part[0][0]
     assert "as published" in by_part[0][0]
 
@@ -165,6 +165,7 @@ def test_a_file_is_read_once_per_process_while_unchanged(shared_data, tmp_path, 
 def test_ff_factors_is_the_first_table_of_the_factor_files(source):
     factors = FF_FACTORS("FF3", "monthly", "2020-01", "2020-12")
     table = FF_DATA("F-F_Research_Data_Factors", None, "monthly", "2020-01", "2020-12")
+    # the same file's numbers, each divided by 100 (a correctly rounded operation): equal exactly
     assert [row[:4] for row in factors] == [row[:4] for row in table[1:]]  # date, Mkt-RF, SMB, HML
     assert [row[4] for row in factors] == [row[4] for row in table[1:]]  # RF
 
@@ -175,7 +176,7 @@ def test_ff_factors_can_state_its_files_and_vintage(source):
         "F-F_Research_Data_5_Factors_2x3 + F-F_Momentum_Factor: FF6 factors; decimals (the files' percent / 100); "
         "This file was created using the 202510 CRSP database."
     )
-    assert described[1:] == FF_FACTORS("FF6", "monthly", "2020-01", "2020-12")
+    assert described[1:] == FF_FACTORS("FF6", "monthly", "2020-01", "2020-12")  # read the same way: exact
 
 
 INTERNATIONAL = (

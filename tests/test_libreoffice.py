@@ -20,7 +20,8 @@ from openpyxl.utils.cell import coordinate_from_string
 from factorxl.workbooks.formula_functions import calls_factorxl
 from factorxl.workbooks.share import share_workbook
 from tests.libreoffice import convert, missing, pdf_text, require_soffice, without_sheets_in_print
-from tests.workbook_checks import Book, every_cell, twin_difference_headers
+from tests.tolerance import same_value
+from tests.workbook_checks import CELL_ATOL, CELL_RTOL, Book, every_cell, twin_difference_headers
 
 NAMES = ("msft", "arkk_brk", "minimodel", "famamacbeth")
 DATA_SHEETS = ("Data", "CoMovement Data")
@@ -70,9 +71,7 @@ def test_shareable_copies_recalculate_without_errors(libreoffice, name):
 
 
 def _close(found, stored) -> bool:
-    if isinstance(stored, float) and isinstance(found, (int, float)):
-        return found == pytest.approx(stored, rel=1e-12, abs=1e-15)
-    return found == stored or (found in (None, "") and stored in (None, ""))
+    return (found in (None, "") and stored in (None, "")) or same_value(found, stored, rtol=CELL_RTOL, atol=CELL_ATOL)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -19,7 +19,6 @@ import pytest
 import statsmodels.api as sm
 
 from factorxl import udfs
-from factorxl.core import minimodel as mm
 from factorxl.data import DataSource, load_factors
 from factorxl.data.course import load_brk_arkk, load_msft, load_spy_wmt_jpm_excess
 from factorxl.data.french import load_table
@@ -35,6 +34,7 @@ from factorxl.excel.scale_check import (
     declared_rules,
     typical_size,
 )
+from factorxl.workbooks.templates import minimodel_example as mm
 
 from course_data import column
 

@@ -12,6 +12,8 @@ import statsmodels.api as sm
 from factorxl.workbooks.engine import ExcelError, recalculate
 from factorxl.workbooks.refresh import refresh_workbook
 from tests.refresh_books import FIRST, ROWS, build_workbook, comparable, generated_data, members, set_input
+from tests.tolerance import same_value
+from tests.workbook_checks import CELL_ATOL, CELL_RTOL
 
 CHANGED_ROW = 10  # a data row whose asset return the tests change
 NEW_RETURN = 0.0731
@@ -103,7 +105,7 @@ def test_the_cached_values_equal_a_fresh_recalculation(refreshed):
         for cached_row, fresh_row in zip(cells, result.values, strict=True):
             for cached, value in zip(cached_row, fresh_row, strict=True):
                 expected = None if value == "" else value
-                assert cached.value == expected, f"{result.sheet}!{cached.coordinate}"
+                assert same_value(cached.value, expected, rtol=CELL_RTOL, atol=CELL_ATOL), f"{result.sheet}!{cached.coordinate}"
 
 
 def test_only_cached_values_change(refreshed):

@@ -18,10 +18,22 @@ from factorxl.exit_codes import ExitCode
 from factorxl.workbooks.batch import plan
 from factorxl.workbooks.refresh import refresh_workbook
 from tests.conftest import REPO
-from tests.refresh_books import build_workbook, generated_data, members, set_input
+from tests.refresh_books import build_workbook, comparable, generated_data, members, set_input
+from tests.workbook_checks import assert_same_content
 
 MINIMODEL = REPO / "workbook_templates" / "MiniModel.xlsx"
 DATA_FORMULA = '=FF_FACTORS("FF3","monthly",2020,2020)'
+
+
+def assert_same_book(left: Path, right: Path) -> None:
+    """The same package, but for the last digits of recalculated numbers, which another process
+    may round differently: every part with the cells' values and the chart caches left out, then
+    the values within rounding."""
+    mine, theirs = members(left), members(right)
+    assert list(mine) == list(theirs), left
+    for name in mine:
+        assert comparable(name, mine[name]) == comparable(name, theirs[name]), (left, name)
+    assert_same_content(left, right)
 
 
 def _saved_book(path: Path, seed: int) -> Path:
@@ -83,7 +95,7 @@ def test_eight_books_with_two_workers_equal_serial_refreshes(eight_books, tmp_pa
     written = sorted(p.relative_to(pool) for p in pool.rglob("*.xlsx"))
     assert written == sorted(p.relative_to(serial) for p in serial.rglob("*.xlsx")) and len(written) == 8
     for name in written:
-        assert members(pool / name) == members(serial / name), name
+        assert_same_book(pool / name, serial / name)
 
 
 def _data_book(folder: Path) -> Path:
@@ -201,4 +213,4 @@ def test_the_dask_recipe_runs_on_a_local_cluster(eight_books, tmp_path):
     assert stop.value.code == ExitCode.DONE
     assert {o.process for o in namespace["outcomes"]} - {os.getpid()}  # refreshed in the worker processes
     for job in plan(books, serial):
-        assert members(job.destination) == members(tmp_path / "dask" / job.destination.relative_to(serial))
+        assert_same_book(tmp_path / "dask" / job.destination.relative_to(serial), job.destination)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from factorxl import udfs
-from factorxl.core import minimodel as mm
+from factorxl.workbooks.templates import minimodel_example as mm
 from factorxl.errors import FactorxlError
 
 FACTORS = ["MKT", "Tech", "Fin", "Cons", "VALUE", "MOM", "SIZE"]
@@ -196,6 +196,14 @@ def test_infeasible_equality_constraints(mini):
     targets = [[1.0, None, None, None, None, 0.0, None]]  # active weights sum to 0, yet market exposure 1
     with pytest.raises(FactorxlError, match="the constraints are infeasible: constraint 2 contradicts the others"):
         udfs.OPTIMIZE_MIN_TE(mini["X"], mini["F"], mini["spec"], targets)
+
+
+def test_weights_without_risk_are_refused_as_a_singular_covariance():
+    """No specific risk and one factor: every budget-neutral mix of the two stocks of exposure
+    1 has zero risk, so no single minimum exists (the numbers are exact in binary, so every
+    machine finds the system singular)."""
+    with pytest.raises(FactorxlError, match="the covariance matrix is singular on the constrained weights"):
+        udfs.OPTIMIZE_MIN_TE([[1.0], [1.0], [2.0]], [[0.04]], col([0.0, 0.0, 0.0]), [None])
 
 
 def test_infeasible_bounds(mini):

@@ -20,6 +20,7 @@ from factorxl.errors import FactorxlError
 from factorxl.excel.declare import FUNCTIONS
 from factorxl.excel.help import OLDEST_FIRST, PERIOD_SERIES
 from factorxl.excel.inputs import read_date, read_long_table
+from tests.tolerance import assert_same_results
 
 RNG = np.random.default_rng(19)
 T = 300
@@ -134,7 +135,7 @@ def test_hedge_cash_effect_reads_a_year_header_as_a_label():
 
 
 def test_cross_section_weights_reads_a_decile_header_as_a_label():
-    assert np.ravel(udfs.CROSS_SECTION_WEIGHTS([["1"], [37.04]])).tolist() == [1.0]
+    assert np.ravel(udfs.CROSS_SECTION_WEIGHTS([["1"], [37.04]])).tolist() == [1.0]  # one stock: x / x, exactly 1
     np.testing.assert_allclose(np.ravel(udfs.CROSS_SECTION_WEIGHTS(["1", 37.04, 12.0])), np.sqrt([37.04, 12.0]) / np.sqrt([37.04, 12.0]).sum(), rtol=1e-14)
 
 
@@ -259,9 +260,9 @@ def test_labels_that_select_nothing_may_repeat():
 def test_newey_west_is_hac_everywhere_and_nw_reads_as_hac():
     panel = 0.005 + FACTORS[:120, :1] @ RNG.normal(1, 0.3, (1, 6)) + RNG.normal(0, 0.01, (120, 6))
     hac = udfs.FM_PREMIA(panel.tolist(), FACTORS[:120, :1].tolist(), "hac", 4)
-    assert udfs.FM_PREMIA(panel.tolist(), FACTORS[:120, :1].tolist(), "nw", 4) == hac
+    assert_same_results(udfs.FM_PREMIA(panel.tolist(), FACTORS[:120, :1].tolist(), "nw", 4), hac)
     assert dict((row[0], row[1]) for row in hac)["std errors"] == "Newey-West (4 lags)"
-    assert udfs.FACTOR_REGRESS(RETURNS.tolist(), FACTORS.tolist(), "NW", 3) == udfs.FACTOR_REGRESS(RETURNS.tolist(), FACTORS.tolist(), "hac", 3)
+    assert_same_results(udfs.FACTOR_REGRESS(RETURNS.tolist(), FACTORS.tolist(), "NW", 3), udfs.FACTOR_REGRESS(RETURNS.tolist(), FACTORS.tolist(), "hac", 3))
 
 
 def test_help_names_newey_west_hac_and_residual_risk_by_one_word():

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
-import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from factorxl.workbooks.build import BookResult, build_workbook
@@ -17,6 +16,7 @@ from factorxl.workbooks.build import BookResult, build_workbook
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 from factorxl.workbooks.engine import ExcelError, recalculate
 from factorxl.workbooks.templates.layout import CONSTANT_FONT, INPUT_FILL
+from tests.tolerance import is_number, same_value
 
 
 def build_complete(name: str, folder: Path, source) -> BookResult:
@@ -87,7 +87,14 @@ class Book:
         return [range_boundaries(cell.value.ref) for row in ws.iter_rows() for cell in row if isinstance(cell.value, openpyxl.worksheet.formula.ArrayFormula)]
 
 
-def assert_cached_values_are_fresh(path: Path, rtol: float = 1e-12) -> int:
+CELL_RTOL, CELL_ATOL = 1e-12, 1e-13
+"""Numbers in cells equal up to another machine's arithmetic: ``CELL_RTOL`` for last digits,
+``CELL_ATOL`` for small results of unit-scale inputs (a residual of 1e-3 computed as a
+difference of returns, or a "factorxl - twin" difference, keeps its absolute, not its
+relative, precision)."""
+
+
+def assert_cached_values_are_fresh(path: Path) -> int:
     """Recalculate every formula and compare with the values stored in the file; returns the count."""
     fresh = recalculate(path, full=True, progress=False)
     assert not fresh.problems, fresh.problems[:5]
@@ -102,10 +109,8 @@ def assert_cached_values_are_fresh(path: Path, rtol: float = 1e-12) -> int:
                     stored = (stored - EXCEL_EPOCH).total_seconds() / 86400
                 where = f"{result.sheet}!{cached[result.sheet].cell(top + i, left + j).coordinate}"
                 assert not isinstance(value, ExcelError), f"{where}: {value}"
-                if isinstance(value, float) and isinstance(stored, (int, float)):
-                    assert stored == value or abs(stored - value) <= rtol * max(1.0, abs(value)), (where, stored, value)
-                else:
-                    assert (stored in (None, "") and value in (None, "")) or stored == value, (where, stored, value)
+                empty = stored in (None, "") and value in (None, "")
+                assert empty or same_value(stored, value, rtol=CELL_RTOL, atol=CELL_ATOL), (where, stored, value)
                 checked += 1
     return checked
 
@@ -118,7 +123,7 @@ def assert_no_pasted_numbers(book: Book, data_sheets: tuple[str, ...] = ()) -> N
         spilled = book.array_ranges(ws.title)
         for row in ws.iter_rows():
             for cell in row:
-                if not isinstance(cell.value, (int, float)) or isinstance(cell.value, bool):
+                if not is_number(cell.value):
                     continue
                 in_array = any(c0 <= cell.column <= c1 and r0 <= cell.row <= r1 for c0, r0, c1, r1 in spilled)
                 fill = (cell.fill.fgColor.rgb or "")[-6:]
@@ -184,15 +189,10 @@ def workbook_content(path: Path) -> dict:
     return {"sheets": book.formulas.sheetnames, "cells": cells, "names": names, "charts": chart_count(path)}
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def assert_same_content(left: Path, right: Path, rtol: float = 1e-12, atol: float = 1e-13) -> None:
+def assert_same_content(left: Path, right: Path) -> None:
     """Same sheets, names, charts, formulas and formats; numbers (constants written into cells
-    and cached results) equal up to the rounding of another platform's arithmetic: ``rtol`` for
-    last digits, ``atol`` for small results of unit-scale inputs (a residual of 1e-3 computed as
-    a difference of returns keeps its absolute, not its relative, precision)."""
+    and cached results) equal up to the rounding of another machine's arithmetic (``CELL_RTOL``,
+    ``CELL_ATOL``)."""
     a, b = workbook_content(left), workbook_content(right)
     assert (a["sheets"], a["names"], a["charts"]) == (b["sheets"], b["names"], b["charts"])
     assert a["cells"].keys() == b["cells"].keys(), sorted(set(a["cells"]) ^ set(b["cells"]))[:10]
@@ -200,7 +200,4 @@ def assert_same_content(left: Path, right: Path, rtol: float = 1e-12, atol: floa
         other = b["cells"][key]
         assert number_format == other[1], (key, number_format, other)
         for mine, theirs in ((formula, other[0]), (value, other[2])):
-            if _is_number(mine) and _is_number(theirs):
-                assert mine == pytest.approx(theirs, rel=rtol, abs=atol), (key, mine, theirs)
-            else:
-                assert mine == theirs, (key, mine, theirs)
+            assert same_value(mine, theirs, rtol=CELL_RTOL, atol=CELL_ATOL), (key, mine, theirs)

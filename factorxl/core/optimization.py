@@ -56,11 +56,32 @@ class OptimizationResult:
     tracking_error: float
 
 
+def _least_squares_equalities(unit_a: np.ndarray, unit_b: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Independent rows spanning ``unit_a``'s rows with their targets, and whether the
+    original equalities hold at the least-squares solution (rows of unit length).
+
+    The test is relative to the size of that solution (or of the targets), so it does not
+    depend on the scale of the exposures: with exposures of 1e144 the weights are of order
+    1e-146, and a miss of that order is a contradiction, not rounding.
+    """
+    u, s, vt = np.linalg.svd(unit_a, full_matrices=False)
+    rank = int((s > RANK_TOLERANCE * s[0]).sum())
+    reduced_a = vt[:rank]
+    reduced_b = (u[:, :rank].T @ unit_b) / s[:rank]
+    particular = reduced_a.T @ reduced_b
+    gap = np.abs(unit_a @ particular - unit_b)
+    size = max(np.abs(particular).max(initial=0.0), np.abs(unit_b).max())
+    return reduced_a, reduced_b, bool(gap.max() <= FEASIBILITY_TOLERANCE * size)
+
+
 def _independent_equalities(a_eq: np.ndarray, b_eq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """An independent set of equalities equivalent to ``A w = b``; raise if they contradict.
 
     Each row is brought to unit length first, so that rows of very different sizes (a budget
     next to exposures of 1e100) are judged independent or not by their directions alone.
+    Contradictory equalities are reported by the first one that contradicts those before it
+    (a choice that does not depend on rounding, as the largest miss would between two
+    constraints that contradict each other equally).
     """
     if a_eq.shape[0] == 0:
         return a_eq, b_eq
@@ -69,14 +90,9 @@ def _independent_equalities(a_eq: np.ndarray, b_eq: np.ndarray) -> tuple[np.ndar
         raise FactorxlError("the constraints have all-zero coefficients")
     lengths = np.where(norms > 0, norms, 1.0)
     unit_a, unit_b = a_eq / lengths[:, None], b_eq / lengths
-    u, s, vt = np.linalg.svd(unit_a, full_matrices=False)
-    rank = int((s > RANK_TOLERANCE * s[0]).sum())
-    reduced_a = vt[:rank]
-    reduced_b = (u[:, :rank].T @ unit_b) / s[:rank]
-    particular = reduced_a.T @ reduced_b
-    gap = np.abs(unit_a @ particular - unit_b)
-    if gap.max() > FEASIBILITY_TOLERANCE * max(1.0, np.abs(unit_b).max()):
-        row = int(np.argmax(gap)) + 1
+    reduced_a, reduced_b, consistent = _least_squares_equalities(unit_a, unit_b)
+    if not consistent:
+        row = next(k for k in range(1, len(unit_b) + 1) if not _least_squares_equalities(unit_a[:k], unit_b[:k])[2])
         raise FactorxlError(
             f"the constraints are infeasible: constraint {row} contradicts the others (no weights satisfy them all)"
         )

@@ -1,7 +1,7 @@
 """The MiniModel workbook: the primer's 10-stock Barra-style example (seed 004), one sheet per
 section of its script, every number a formula.
 
-Its inputs are the script's own constants (:mod:`factorxl.core.minimodel`), so the workbook
+Its inputs are the script's own constants (:mod:`.minimodel_example`), so the workbook
 carries no external data and a built copy is kept in ``workbook_templates/``. Returns and
 volatilities are decimals (the script prints percent). Beside the factorxl functions, native
 Excel twins recompute the regression (matrix algebra with ``MMULT``/``MINVERSE``), the
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from factorxl.core import minimodel as mm
+from factorxl.workbooks.templates import minimodel_example as mm
 from factorxl.workbooks.templates.layout import (
     INPUT_LEGEND,
     Block,

@@ -1,10 +1,12 @@
-"""The "MiniModel" worked example: a 10-stock Barra-style model, computed with factorxl's core.
+"""The "MiniModel" worked example: the inputs of a 10-stock Barra-style model, and every
+section of the example computed with factorxl's core.
 
 The inputs are those of the primer's ``mini_example.py`` (source document 004), with
-returns and volatilities as decimals (the primer prints percent). :func:`minimodel`
-runs every section of the example through the same core functions the worksheet
-functions use, so a template workbook can lay out the inputs and check its cells
-against :class:`MiniModelResults` (the headline numbers are its properties).
+returns and volatilities as decimals (the primer prints percent); the MiniModel template
+(:mod:`.minimodel`) lays them out in its sheets. :func:`minimodel` runs every section of the
+example through the same core functions the worksheet functions use, so a test or a reader can
+check the workbook's cells against :class:`MiniModelResults` (the headline numbers are its
+properties).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from factorxl.core.attribution import Attribution, attribution
-from factorxl.core.cross_section import CrossSectionResult, cross_section_regression
+from factorxl.core.cross_section import CrossSectionResult, cross_section_regression, industry_restriction
 from factorxl.core.exposures import ExposureMatrix, cap_weights, exposure_matrix
 from factorxl.core.factor_hedging import HedgeResult, min_variance_hedge, neutralizing_hedge
 from factorxl.core.optimization import OptimizationResult, min_tracking_error, turnover
@@ -98,7 +100,8 @@ class MiniModelResults:
 
 
 def later_factor_returns(industry_weights: np.ndarray, industry_columns: np.ndarray) -> np.ndarray:
-    """Months 2-3 factor returns with the last industry set by the cap-weighted constraint.
+    """Months 2-3 factor returns with the last industry's set by the cap-weighted industry
+    constraint, as the cross-sectional regression sets it.
 
     Parameters
     ----------
@@ -111,10 +114,8 @@ def later_factor_returns(industry_weights: np.ndarray, industry_columns: np.ndar
     -------
     ndarray, shape (2, K)
     """
-    returns = LATER_FACTOR_RETURNS.copy()
-    last, others = industry_columns[-1], industry_columns[:-1]
-    returns[:, last] = -(returns[:, others] @ industry_weights[:-1]) / industry_weights[-1]
-    return returns
+    restriction = industry_restriction(LATER_FACTOR_RETURNS.shape[1], industry_columns, industry_weights)
+    return np.delete(LATER_FACTOR_RETURNS, industry_columns[-1], axis=1) @ restriction.T
 
 
 def minimodel() -> MiniModelResults:
