@@ -193,8 +193,8 @@ def test_every_runtime_requirement_is_in_the_lock_file_at_an_accepted_version(fa
 
 
 def test_the_setup_page_quotes_the_tested_versions(lock):
-    # docs/excel_setup.md names the Pyodide release and the versions the Pyodide-versions run tests
-    text = " ".join((REPO / "docs" / "excel_setup.md").read_text().split())
+    # factorxl/docs/excel_setup.md names the Pyodide release and the versions the Pyodide-versions run tests
+    text = " ".join((REPO / "factorxl" / "docs" / "excel_setup.md").read_text().split())
     start = text.index("**Versions.**")
     versions = text[start : text.index("###", start)]
     python = ".".join(lock["info"]["python"].split(".")[:2])

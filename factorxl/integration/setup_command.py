@@ -58,7 +58,7 @@ On macOS, in Excel on the web, or on Windows without a local Python, use xlwings
   4. In main.py, add the line  from factorxl.udfs import *
   5. Restart xlwings Lite (menu > Restart); type =FACTOR_BETA(B2:B100, C2:E100) into a cell.
 FF_DATA and FF_FACTORS cannot download there: import the library's files in xlwings Lite instead.
-See docs/excel_setup.md for the details.
+The details: factorxl docs excel_setup
 """
 
 NEXT_STEPS = """\
