@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from factorxl.core.exposures import cap_weights, require_members
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, quoted
 
 WEIGHTINGS = ("sqrt_cap", "equal")
 COLLINEARITY_TOLERANCE = 1e-12  # smallest/largest eigenvalue of the equilibrated weighted Gram matrix
@@ -90,7 +90,7 @@ def regression_weights(caps: np.ndarray, weighting: str = "sqrt_cap") -> np.ndar
         Weights summing to one.
     """
     if weighting not in WEIGHTINGS:
-        raise FactorxlError(f"weighting must be one of {', '.join(WEIGHTINGS)}; got {weighting!r}")
+        raise FactorxlError(f"weighting must be one of {', '.join(quoted(c) for c in WEIGHTINGS)}; got {quoted(weighting)}")
     w = cap_weights(caps)
     raw = np.sqrt(w) if weighting == "sqrt_cap" else np.ones_like(w)
     return raw / raw.sum()
