@@ -109,12 +109,12 @@ def values_only(path: Path, out: Path) -> Path:
 
 
 def _start_pdf_text(path: Path) -> subprocess.Popen:
-    """Start extracting the text of a PDF (poppler's pdftotext, installed with LibreOffice by
-    .ci/run), page by page in its layout."""
+    """Start extracting the text of a PDF into the .txt file beside it (poppler's pdftotext,
+    installed with LibreOffice by .ci/run), page by page in its layout."""
     executable = shutil.which("pdftotext")
     if executable is None:
         missing("pdftotext (poppler-utils)")
-    return subprocess.Popen([executable, "-layout", str(path), "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([executable, "-layout", str(path), str(path.with_suffix(".txt"))], stderr=subprocess.PIPE, text=True)
 
 
 _STREAM = re.compile(rb">>\s*stream\r?\n")
@@ -132,9 +132,9 @@ class PrintedPages:
     def read(cls, path: Path) -> PrintedPages:
         extraction = _start_pdf_text(path)  # works while the sizes are read
         smallest = [_smallest_text(lines) for lines in _page_contents(path.read_bytes())]
-        text, errors = extraction.communicate(timeout=600)
+        _, errors = extraction.communicate(timeout=600)
         assert extraction.returncode == 0, errors
-        texts = text.split("\f")[:-1]
+        texts = path.with_suffix(".txt").read_text(encoding="utf-8").split("\f")[:-1]
         assert len(texts) == len(smallest), (len(texts), len(smallest))
         return cls(texts, smallest)
 
