@@ -4,7 +4,6 @@ against statsmodels and the seed's printout, native twins equal to factorxl, fre
 from __future__ import annotations
 
 import re
-import zipfile
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ from tests.workbook_checks import (
     assert_twin_differences_vanish,
     chart_count,
     package_settings,
+    shown_texts,
 )
 
 FACTORS = ["Mkt-RF", "SMB", "HML", "RMW", "CMA", "Mom"]
@@ -171,9 +171,7 @@ def test_the_docs_quote_this_build(built):
 def test_the_hedged_return_is_named_as_the_naming_standard_names_it(built, book):
     """alpha + residual is the hedged return (docs/naming.md): no label, heading, note or chart
     says "abnormal return", except where the Notes name the notebook's own word for it."""
-    texts = [(ws.title, cell.value) for ws in book.values.worksheets for row in ws.iter_rows() for cell in row if isinstance(cell.value, str)]
-    with zipfile.ZipFile(built.path) as package:
-        texts += [(name, text) for name in package.namelist() if name.startswith("xl/charts/") for text in re.findall(r"<a:t>([^<]*)</a:t>", package.read(name).decode())]
+    texts = shown_texts(book, built.path)
     abnormal = [(where, text) for where, text in texts if re.search("abnormal", text, re.I)]
     assert [where for where, text in abnormal] == ["Notes"] and "(the notebook calls them abnormal returns)" in abnormal[0][1], abnormal
     hedged = [text for _, text in texts if re.search("hedged return", text, re.I)]

@@ -139,6 +139,18 @@ def every_cell(workbook: openpyxl.Workbook):
                 yield ws, cell
 
 
+def shown_texts(book: Book, path: Path) -> list[tuple[str, str]]:
+    """Every text a reader sees: (sheet, text) for each text cell, (chart part, text) for each
+    title, axis name and series name of the charts."""
+    texts = [(ws.title, cell.value) for ws, cell in every_cell(book.values) if isinstance(cell.value, str)]
+    with zipfile.ZipFile(path) as package:
+        charts = [name for name in package.namelist() if name.startswith("xl/charts/")]
+        for name in charts:  # rich-text titles, and the text values (series names, category labels)
+            found = re.findall(r"<a:t>([^<]*)</a:t>|<c:v>([^<0-9.-][^<]*)</c:v>", package.read(name).decode())
+            texts += [(name, rich or value) for rich, value in found]
+    return texts
+
+
 def twin_difference_headers(book: Book):
     """Every (worksheet, header cell) of a column headed "factorxl - twin"."""
     return ((ws, cell) for ws, cell in every_cell(book.values) if cell.value == "factorxl - twin")

@@ -309,7 +309,7 @@ def _decomposition(sheet: Sheet, block: Block, data: _Series, given: _Inputs) ->
         sheet.formula(r, 3, formula, "variance")
         sheet.formula(r, 4, f"={sheet.ref(r, 3)}/{total}", "pct")
     sheet.note(block.row + 2, 5, "factor 0.000183 (41.5%) = R-squared 0.415 (newer version)")
-    sheet.note(block.row + 3, 5, "idiosyncratic 0.000258 (58.5%) (newer version)")
+    sheet.note(block.row + 3, 5, "residual 0.000258 (58.5%) (newer version)")
     sheet.note(block.row + 4, 5, "total 0.000442 (newer version)")
 
 
@@ -341,7 +341,7 @@ def _charts(book: Book, model: Sheet, data: _Series, alpha: str, beta: str, deco
     bar = workbook.add_chart({"type": "column", "subtype": "percent_stacked"})
     category = f"={decomposition.cell(0, 0)}"
     bar.add_series({"name": "factor risk", "categories": category, "values": f"={decomposition.cell(2, 2)}", "fill": {"color": "#4682B4"}, "data_labels": {"value": True, "num_format": "0%"}})
-    bar.add_series({"name": "idiosyncratic risk", "categories": category, "values": f"={decomposition.cell(3, 2)}", "fill": {"color": "#FF7F50"}, "data_labels": {"value": True, "num_format": "0%"}})
+    bar.add_series({"name": "residual risk", "categories": category, "values": f"={decomposition.cell(3, 2)}", "fill": {"color": "#FF7F50"}, "data_labels": {"value": True, "num_format": "0%"}})
     bar.set_title({"name": "Variance decomposition"})
     bar.set_y_axis({"name": "share of total variance"})
     charts.chart(47, 0, bar, 0.8, 1.2)
