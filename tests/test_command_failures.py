@@ -142,9 +142,13 @@ STOPPED = "stopped (Ctrl+C); nothing half-written was left behind\n"
 
 
 def _interrupt_when(argv: list[str], ready) -> subprocess.CompletedProcess:
-    """Run ``factorxl argv`` in its own process and send it SIGINT (Ctrl+C) as soon as ``ready(pid)``."""
+    """Run ``factorxl argv`` in its own process and send it SIGINT (Ctrl+C) as soon as ``ready(pid)``.
+
+    The process starts with Ctrl+C's default action, as from a terminal: a test run started in
+    the background of a script (CI) has SIGINT ignored, which its processes would inherit."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "factorxl.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "factorxl.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not ready(process.pid):
