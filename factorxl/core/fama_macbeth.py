@@ -39,11 +39,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 from scipy import special
 
 from factorxl.core.batched_solve import slopes_from_sums
 from factorxl.core.premia import PremiaInference, premia_inference, solve_periods
-from factorxl.core.regression import ols
+from factorxl.core.regression import collinear, constant_factors, ols
 from factorxl.core.variance import sample_covariance
 from factorxl.errors import FactorxlError
 
@@ -115,8 +116,8 @@ class FamaMacBethResult:
         ``"const"`` (with an intercept) followed by the factor names.
     inference : PremiaInference
         Premia (averages), Fama-MacBeth and Newey-West covariances, lags, periods used.
-    cov_shanken : ndarray, shape (p, p)
-        Shanken-corrected covariance of the premia.
+    estimated_factors : ndarray, shape (T_used, K)
+        The factor returns of the periods used (the Shanken correction's factor covariance).
     series : ndarray, shape (T, p)
         Per-period estimates on the input rows (NaN for skipped periods).
     rsquared : ndarray, shape (T,)
@@ -132,7 +133,7 @@ class FamaMacBethResult:
 
     names: tuple[str, ...]
     inference: PremiaInference
-    cov_shanken: np.ndarray
+    estimated_factors: np.ndarray
     series: np.ndarray
     rsquared: np.ndarray
     betas: np.ndarray
@@ -144,6 +145,12 @@ class FamaMacBethResult:
     @property
     def premia(self) -> np.ndarray:
         return self.inference.estimates
+
+    @property
+    def cov_shanken(self) -> np.ndarray:
+        """Shanken-corrected covariance of the premia, shape (p, p); refused (FactorxlError) when the
+        factors are collinear in the periods used, which leaves the other covariances defined."""
+        return _shanken(self.inference, self.estimated_factors, self.intercept)
 
     @property
     def periods_used(self) -> int:
@@ -159,7 +166,7 @@ class FamaMacBethResult:
 
     def cov(self, se: str) -> np.ndarray:
         """Covariance of the premia for ``se`` in :data:`SE_TYPES`."""
-        return {"fm": self.inference.cov_fm, "nw": self.inference.cov_nw, "shanken": self.cov_shanken}[se]
+        return self.cov_shanken if se == "shanken" else {"fm": self.inference.cov_fm, "nw": self.inference.cov_nw}[se]
 
     def standard_errors(self, se: str) -> np.ndarray:
         """Standard errors for ``se``; NaN where a Shanken variance is not positive."""
@@ -296,7 +303,7 @@ def fama_macbeth(
     return FamaMacBethResult(
         names=names,
         inference=inference,
-        cov_shanken=_shanken(inference, x[estimated], intercept),
+        estimated_factors=x[estimated],
         series=solution.coefficients,
         rsquared=rsquared,
         betas=betas,
@@ -308,16 +315,29 @@ def fama_macbeth(
 
 
 def _shanken(inference: PremiaInference, factors: np.ndarray, intercept: bool) -> np.ndarray:
-    """Shanken-corrected covariance from the Fama-MacBeth one (see the module notes)."""
+    """Shanken-corrected covariance from the Fama-MacBeth one (see the module notes).
+
+    Factors that do not vary or are collinear in the periods used (by the rules of
+    :func:`~factorxl.core.regression.constant_factors` and :func:`~factorxl.core.regression.collinear`
+    on their correlation matrix) are refused, whatever the rounding of their covariance. Otherwise
+    ``c = l' Sigma_f^-1 l = (T - 1) |R'^-1 l|^2`` with ``R`` the triangular factor of a QR
+    decomposition of the centred factors, so that its precision follows their condition number,
+    not its square.
+    """
     factors = factors[~np.isnan(factors).any(axis=1)]
     if factors.shape[0] < 2:
         raise FactorxlError("the Shanken correction needs the factors in at least 2 of the periods used")
     factor_cov = sample_covariance(factors, ddof=1)
     premia = inference.estimates[1:] if intercept else inference.estimates
-    try:
-        c = float(premia @ np.linalg.solve(factor_cov, premia))
-    except np.linalg.LinAlgError:
-        raise FactorxlError("the factors are collinear in the periods used; the Shanken correction needs their inverse covariance") from None
+    vols = np.sqrt(np.diagonal(factor_cov))
+    spread = vols * np.sqrt(factors.shape[0] - 1.0)  # each factor's length about its mean
+    unit = np.where(vols > 0, vols, 1.0)
+    if constant_factors(spread, np.sqrt(factors.shape[0]) * np.abs(factors.mean(axis=0)) + spread).any() or collinear(
+        np.linalg.eigvalsh(factor_cov / np.outer(unit, unit))
+    ):
+        raise FactorxlError("the factors are collinear in the periods used; the Shanken correction needs their inverse covariance")
+    triangle = np.linalg.qr((factors - factors.mean(axis=0)) / unit, mode="r")
+    c = float(factors.shape[0] - 1) * np.sum(scipy.linalg.solve_triangular(triangle, premia / unit, trans="T") ** 2)
     bordered = np.zeros_like(inference.cov_fm)
     offset = 1 if intercept else 0
     bordered[offset:, offset:] = factor_cov / inference.periods
