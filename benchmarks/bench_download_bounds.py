@@ -5,7 +5,7 @@ Serves, from 127.0.0.1, (1) a ZIP of 1.5 GB of zeros (about 1.5 MB compressed), 
 values each (0.3 MB compressed: within the byte and line bounds, 36 million values, which would
 take 1.7 GB to parse), (4) a ZIP of 300,000 tables of one value each (8 KB: within the byte, line
 and value bounds; about an hour of work to build them), (5) a ZIP of one table of 4 million
-columns (8.8 MB: 8 million values, within the value bound; about 12 GB as a table), (6) a course
+columns (8.8 MB: 8 million values, within the value bound; about 12 GB as a table), (6) an example
 CSV of 25 MB whose header has 2.5 million columns (a MemoryError once) and (7) a server that
 sends one byte every 2 s. Each download runs in a fresh Python process, which reports its wall
 time, its peak memory (ru_maxrss) and the error; the cache folder must be empty afterwards.
@@ -30,18 +30,18 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 NAME = "F-F_Research_Data_Factors_CSV.zip"
-COURSE_NAME = "FactorModels_data2.csv"
+EXAMPLE_NAME = "FactorModels_data2.csv"
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from factorxl.data import DataSource, course, french
+from factorxl.data import DataSource, example_files, french
 from factorxl.errors import FactorxlError
 url, cache, deadline = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
 started = time.perf_counter()
 try:
     source = DataSource(cache_dir=cache, french_url=url, ug54_url=url, deadline=deadline, timeout=5)
-    if url.rstrip("/").endswith("course"):
-        course.load_msft(source=source)
+    if url.rstrip("/").endswith("example"):
+        example_files.load_msft(source=source)
     else:
         french.load_factors("CAPM", "monthly", source=source)
     error = None
@@ -126,14 +126,14 @@ def main() -> None:
             (folder / sub).mkdir()
             size = write_zip(folder / sub / NAME, pieces)
             print(f"{sub}: {(folder / sub / NAME).stat().st_size / 1e6:.3f} MB download, {size / 1e6:.1f} MB inside")
-        (folder / "course").mkdir()
-        with open(folder / "course" / COURSE_NAME, "wb") as course:
-            course.writelines(chain([b"date"], names("col", 2_500_000), [b"\n"]))
-        print(f"course: {(folder / 'course' / COURSE_NAME).stat().st_size / 1e6:.1f} MB download, a header of 2.5 million columns")
+        (folder / "example").mkdir()
+        with open(folder / "example" / EXAMPLE_NAME, "wb") as example:
+            example.writelines(chain([b"date"], names("col", 2_500_000), [b"\n"]))
+        print(f"example: {(folder / 'example' / EXAMPLE_NAME).stat().st_size / 1e6:.1f} MB download, a header of 2.5 million columns")
         httpd = Server(("127.0.0.1", 0), partial(Handler, directory=str(folder)))
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{httpd.server_address[1]}"
-        cases = [(sub, 300.0) for sub in ("zeros", "rows", "values", *texts, "course")] + [("trickle", 10.0)]
+        cases = [(sub, 300.0) for sub in ("zeros", "rows", "values", *texts, "example")] + [("trickle", 10.0)]
         for sub, deadline in cases:
             result = run(f"{base}/{sub}/", folder, deadline)
             print(f"\n{sub}: refused after {result['seconds']:.2f} s, peak memory {result['peak_mb']:.0f} MB, cached {result['cached']}")

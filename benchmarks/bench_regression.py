@@ -25,7 +25,7 @@ import statsmodels.api as sm
 
 from factorxl.core.regression import ols
 from factorxl.data import DataSource, load_factors
-from factorxl.data.course import load_msft
+from factorxl.data.example_files import load_msft
 
 LAGS = 11
 

@@ -29,7 +29,7 @@ from statsmodels.regression.rolling import RollingOLS
 
 from factorxl.core.rolling import rolling_ols
 from factorxl.data import DataSource, load_factors
-from factorxl.data.course import load_msft
+from factorxl.data.example_files import load_msft
 
 WINDOW = 252
 FF6 = ["Mkt-RF", "SMB", "HML", "RMW", "CMA", "Mom"]

@@ -26,6 +26,7 @@ from factorxl.exit_codes import SUMMARY, ExitCode
 COMMANDS = {
     "build": ("factorxl.workbooks.build_command", "build the template workbooks and print their headline numbers"),
     "data": ("factorxl.data.data_command", "list, update or clear the datasets in factorxl's download cache"),
+    "docs": ("factorxl.docs.docs_command", "print factorxl's documentation: a page, or a worksheet function's entry"),
     "refresh": ("factorxl.workbooks.refresh_command", "recalculate a workbook's formulas without Excel"),
     "share": ("factorxl.workbooks.share_command", "write a copy of a workbook with factorxl's formulas replaced by their values"),
     "server": ("factorxl.server.server_command", "make an xlwings Server project serving factorxl's functions, or start it"),
@@ -36,7 +37,7 @@ COMMANDS = {
 WORKBOOK_MODULES = frozenset({"xlsxwriter", "formulas", "openpyxl", "schedula"})
 """The modules of the ``workbooks`` extra (pyproject.toml), which ``build``, ``refresh`` and ``share`` need."""
 
-EPILOG = "Exit codes: " + "; ".join(f"{code.value} {SUMMARY[code]}" for code in ExitCode) + " (docs/commands.md)."
+EPILOG = "Exit codes: " + "; ".join(f"{code.value} {SUMMARY[code]}" for code in ExitCode) + " (factorxl docs commands)."
 
 
 class _Parser(argparse.ArgumentParser):

@@ -16,5 +16,6 @@ from factorxl.excel.summary import *  # noqa: F401,F403
 from factorxl.excel.multi_factor import *  # noqa: F401,F403
 from factorxl.excel.risk_model import *  # noqa: F401,F403
 from factorxl.excel.data_functions import *  # noqa: F401,F403
+from factorxl.excel.version import *  # noqa: F401,F403
 
 __all__ = sorted(FUNCTIONS)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from factorxl.data import DataSource, load_factors
-from factorxl.data.course import load_msft, load_spy_wmt_jpm_excess
+from factorxl.data.example_files import load_msft, load_spy_wmt_jpm_excess
 
 
 def msft_excess_and_market(shared_data: Path, vintage: str) -> pd.DataFrame:

@@ -16,8 +16,8 @@ a sheet; a range's size must match what its source holds. :func:`examples` finds
 (``→ 1.1872``, a sentence ending in ``:`` over a table of the result's cells, or
 ``: #VALUE! (message)``); :func:`evaluate` calls the function with the values a sheet would hand
 it. A shown result quotes numbers (each must be a cell at its quoted precision), ISO dates
-(``2020-01-02``: a date cell, its text or its Excel date number) and block sizes (``1,259 × 8``:
-rows by columns of the whole spilled result).
+(``2020-01-02``: a date cell, its text or its Excel date number), block sizes (``1,259 × 8``:
+rows by columns of the whole spilled result) and texts in double quotes (``"0.1.0"``: a cell's text).
 """
 
 from __future__ import annotations
@@ -34,16 +34,16 @@ import numpy as np
 import pandas as pd
 
 from factorxl.data import DataSource, load_factors
-from factorxl.data.course import load_brk_arkk, load_msft
+from factorxl.data.example_files import load_brk_arkk, load_msft
 from factorxl.data.french import load_table
 from factorxl.excel.declare import FUNCTIONS
 from factorxl.workbooks.references import column_number
 from tests.tolerance import printed_as
 
 Cells = list[list[object]]
-PAGES = ("README.md", "docs/functions_single_factor.md", "docs/functions_multi_factor.md",
-         "docs/functions_risk_model.md", "docs/functions_data.md", "docs/excel_setup.md", "docs/workbooks.md",
-         "docs/naming.md", "docs/commands.md", "docs/data.md")
+PAGES = ("README.md", "factorxl/docs/functions_single_factor.md", "factorxl/docs/functions_multi_factor.md",
+         "factorxl/docs/functions_risk_model.md", "factorxl/docs/functions_data.md", "factorxl/docs/excel_setup.md", "factorxl/docs/workbooks.md",
+         "factorxl/docs/naming.md", "factorxl/docs/commands.md", "factorxl/docs/data.md")
 FF6 = ["Mkt-RF", "SMB", "HML", "RMW", "CMA", "Mom"]
 
 
@@ -94,7 +94,7 @@ def examples(root: Path, page: str) -> list[Example]:
         if end is None:
             continue
         formula = text[match.start() : end]
-        if re.fullmatch(r"=\w+\(\s*(?:\.\.\.)?\s*\)", formula):  # a name with placeholder arguments
+        if re.fullmatch(r"=\w+\(\s*(?:\.\.\.)?\s*\)", formula) and FUNCTIONS[match[1]].required:  # placeholder arguments
             continue
         after = text[end : end + 600]
         shown = ""
@@ -304,18 +304,29 @@ def evaluate(example: Example, bound: dict[str, str], shared: Path) -> object:
 NUMBER = re.compile(r"(?<![A-Za-z_\d.²⁰¹³⁴⁵⁶⁷⁸⁹-])[-−]?\d[\d,]*(?:\.\d+)?(?:e[-+−]?\d+)?(?![\d%])")
 DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
 SHAPE = re.compile(r"(?<![\d.,])(\d[\d,]*) [x×] (\d[\d,]*)(?![\d.])")
+TEXT = re.compile(r'"([^"]*)"')
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
 def shown_numbers(shown: str) -> list[str]:
     """The numbers a shown result quotes (labels such as FF6 or R², dates and shapes are not numbers)."""
-    text = SHAPE.sub(" ", DATE.sub(" ", shown))
+    text = SHAPE.sub(" ", DATE.sub(" ", TEXT.sub(" ", shown)))
     return [m[0].replace("−", "-").replace(",", "").replace("e+", "e") for m in NUMBER.finditer(text)]
 
 
 def shown_dates(shown: str) -> list[datetime.date]:
     """The dates (``2020-12-31``) a shown result quotes."""
     return [datetime.date(int(m[1]), int(m[2]), int(m[3])) for m in DATE.finditer(shown)]
+
+
+def shown_texts(shown: str) -> list[str]:
+    """The texts (in double quotes) a shown result quotes."""
+    return TEXT.findall(shown)
+
+
+def holds_text(result: object, text: str) -> bool:
+    """Whether a cell holds exactly this text."""
+    return any(value == text for row in _rows(result) for value in row)
 
 
 def shown_shapes(shown: str) -> list[tuple[int, int]]:

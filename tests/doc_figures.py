@@ -12,7 +12,7 @@ from factorxl.workbooks.build import BookResult, Headline
 from tests.conftest import REPO
 from tests.tolerance import is_number, printed_as
 
-WORKBOOKS_DOC = REPO / "docs" / "workbooks.md"
+WORKBOOKS_DOC = REPO / "factorxl" / "docs" / "workbooks.md"
 
 
 def _block(marker: str) -> str:

@@ -402,7 +402,7 @@ def arguments(function: str, parameters: list[str], required: int, rng: np.rando
     s = scenario(rng)
     count = required + int(rng.integers(0, len(parameters) - required + 1))
     values = [raw(argument(function, name, rng, s)) if rng.random() > 0.03 else None for name in parameters[:count]]
-    if rng.random() < 0.4:
+    if count and rng.random() < 0.4:  # a function without arguments has none to malform
         j = int(rng.integers(count))
         values[j] = malform(values[j], rng)
     return values

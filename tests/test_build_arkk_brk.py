@@ -64,7 +64,7 @@ SUMMARY_HEADINGS = {
     ("BRK", "FF6"): "BRK on FF5 + momentum: statsmodels' summary statistics",
     ("ARKK", "CAPM"): "ARKK on Mkt-RF: statsmodels' summary statistics",
     ("ARKK", "FF6"): "ARKK on FF5 + momentum: statsmodels' summary statistics",
-    ("ARKK", "FF6 x252"): "ARKK on FF5 + momentum, returns and factors x source_periods (as seed 002)",
+    ("ARKK", "FF6 x252"): "ARKK on FF5 + momentum, returns and factors x source_periods (as the notebook)",
 }
 
 

@@ -66,9 +66,9 @@ def test_summary_statistics_match_statsmodels_and_the_printouts(book, reference)
     for label, expected in statsmodels_summary(fit).items():
         assert table[label][0] == pytest.approx(expected, rel=1e-10, abs=0), label
     assert table["Covariance Type"][0] == "classical"
-    # the "source prints" column: seed 001's value first (it ran on these v202412 factors)
+    # the "source prints" column: the older version's value first (it ran on these v202412 factors)
     for label, (printed_001, _) in PRINTED_SUMMARY.items():
-        assert table[label][1].startswith(f"{printed_001} (001, French v202412); ")
+        assert table[label][1].startswith(f"{printed_001} (older version, French v202412); ")
         if label != "Covariance Type":
             assert_printed(table[label][0], printed_001, label)
 

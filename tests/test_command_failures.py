@@ -215,7 +215,7 @@ def test_a_real_process_shows_no_traceback(tmp_path):
 
 
 def test_the_docs_table_lists_every_exit_code():
-    text = (Path(__file__).resolve().parents[1] / "docs" / "commands.md").read_text()
+    text = (Path(__file__).resolve().parents[1] / "factorxl" / "docs" / "commands.md").read_text()
     for code in ExitCode:
         assert f"| {code.value} |" in text, code
 
@@ -233,11 +233,11 @@ def test_setup_on_windows_without_pywin32_says_how_to_install_it(capsys, monkeyp
 def test_help_lists_the_exit_codes(capsys):
     assert cli.main(["build", "--help"]) == ExitCode.DONE
     out = " ".join(capsys.readouterr().out.split())
-    assert all(f"{code.value} " in out for code in ExitCode) and "docs/commands.md" in out
+    assert all(f"{code.value} " in out for code in ExitCode) and "(factorxl docs commands)" in out
 
 
 def test_every_command_has_rows_in_the_failure_table():
-    text = (Path(__file__).resolve().parents[1] / "docs" / "commands.md").read_text()
+    text = (Path(__file__).resolve().parents[1] / "factorxl" / "docs" / "commands.md").read_text()
     table = text[text.index("## Failure paths") :]
     for command in cli.COMMANDS:
         assert f"| `{command}` |" in table, command

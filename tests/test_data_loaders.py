@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from factorxl import cli
-from factorxl.data import course, french, sources
+from factorxl.data import example_files, french, sources
 from factorxl.data.sources import DataSource
 from factorxl.errors import FactorxlError
 from factorxl.exit_codes import ExitCode
@@ -177,7 +177,7 @@ def test_a_damaged_zip_is_reported_with_what_to_do(tmp_path):
 
 
 def test_msft_excess_return_alignment_matches_the_notebook(shared_data):
-    msft = course.load_msft(source=offline(shared_data))
+    msft = example_files.load_msft(source=offline(shared_data))
     capm = french.load_factors("CAPM", "daily", source=offline(shared_data, "v202412"))
     data = msft.join(capm, how="inner").dropna()
     assert (len(data), data.index[0], data.index[-1]) == (
@@ -193,9 +193,9 @@ def test_msft_excess_return_alignment_matches_the_notebook(shared_data):
 
 def test_course_files_have_their_documented_shapes(shared_data):
     source = offline(shared_data)
-    excess = course.load_spy_wmt_jpm_excess(source=source)
-    raw = course.load_spy_wmt_jpm(source=source)
-    brk = course.load_brk_arkk(source=source)
+    excess = example_files.load_spy_wmt_jpm_excess(source=source)
+    raw = example_files.load_spy_wmt_jpm(source=source)
+    brk = example_files.load_brk_arkk(source=source)
     assert list(excess.columns) == list(raw.columns) == ["SPY", "WMT", "JPM"]
     assert len(excess) == len(raw) == 14079 and len(excess.dropna()) == 7974
     assert (len(brk), brk.index[0], brk.index[-1]) == (
@@ -210,22 +210,22 @@ def test_course_files_have_their_documented_shapes(shared_data):
 
 
 def test_course_file_with_wrong_columns_is_rejected(tmp_path):
-    (tmp_path / course.MSFT.name).write_text("date,AAPL\n2024-01-02,0.01\n")
+    (tmp_path / example_files.MSFT.name).write_text("date,AAPL\n2024-01-02,0.01\n")
     with pytest.raises(FactorxlError, match="expected the columns MSFT after 'date', found AAPL"):
-        course.load_msft(source=DataSource(local_dir=tmp_path))
+        example_files.load_msft(source=DataSource(local_dir=tmp_path))
 
 
 def test_brk_arkk_online_without_a_copy_explains_the_pickle_and_data_folder(tmp_path):
     with pytest.raises(FactorxlError) as caught:
-        course.load_brk_arkk(source=DataSource(cache_dir=tmp_path))
+        example_files.load_brk_arkk(source=DataSource(cache_dir=tmp_path))
     message = str(caught.value)
-    assert course.BRK_ARKK_PICKLE_URL in message and "pickle" in message
+    assert example_files.BRK_ARKK_PICKLE_URL in message and "pickle" in message
     assert "DataSource(local_dir=...)" in message and str(tmp_path) in message
 
 
 def test_brk_arkk_is_read_from_the_cache(shared_data, tmp_path):
-    shutil.copy(shared_data / "amoreira2_Fin418" / course.BRK_ARKK.name, tmp_path)
-    brk = course.load_brk_arkk(source=DataSource(cache_dir=tmp_path))
+    shutil.copy(shared_data / "amoreira2_Fin418" / example_files.BRK_ARKK.name, tmp_path)
+    brk = example_files.load_brk_arkk(source=DataSource(cache_dir=tmp_path))
     assert brk.shape == (279, 9)
 
 
@@ -256,7 +256,7 @@ def test_a_vintage_without_that_file_is_an_error_not_a_substitute(shared_data):
 
 def test_missing_data_folder_is_reported(tmp_path):
     with pytest.raises(FactorxlError, match="does not exist"):
-        course.load_msft(source=DataSource(local_dir=tmp_path / "nowhere"))
+        example_files.load_msft(source=DataSource(local_dir=tmp_path / "nowhere"))
 
 
 # --- cache folder and address rules ----------------------------------------------------
@@ -492,7 +492,7 @@ def test_download_fills_the_cache_once(server, shared_data, tmp_path):
 
 @pytest.mark.parametrize(
     ("folder", "loader"),
-    [("amoreira2_UG54", course.load_msft), ("amoreira2_Fin418", course.load_brk_arkk)],
+    [("amoreira2_UG54", example_files.load_msft), ("amoreira2_Fin418", example_files.load_brk_arkk)],
 )
 def test_course_files_download(server, shared_data, tmp_path, folder, loader):
     downloaded = loader(source=_downloading(server, tmp_path, folder))
@@ -505,13 +505,13 @@ def test_offline_mode_never_downloads(server, tmp_path):
         cache_dir=tmp_path, local_dir=tmp_path, ug54_url=_url(server, "amoreira2_UG54")
     )
     with pytest.raises(FactorxlError, match="FactorModels_data2.csv was not found"):
-        course.load_msft(source=source)
+        example_files.load_msft(source=source)
     assert len(server.requests) == before
 
 
 def _assert_fails_cleanly(source: DataSource, cache: Path, *patterns: str) -> str:
     with pytest.raises(FactorxlError) as caught:
-        course.load_msft(source=source)
+        example_files.load_msft(source=source)
     message = str(caught.value)
     for pattern in patterns:
         assert pattern in message
@@ -521,7 +521,7 @@ def _assert_fails_cleanly(source: DataSource, cache: Path, *patterns: str) -> st
 
 def test_http_404_names_the_address_and_the_offline_route(server, tmp_path):
     source = _downloading(server, tmp_path, "nowhere")
-    url = _url(server, "nowhere") + course.MSFT.name
+    url = _url(server, "nowhere") + example_files.MSFT.name
     _assert_fails_cleanly(
         source, tmp_path, url, "HTTP 404", "download FactorModels_data2.csv", "DataSource(local_dir=...)"
     )
@@ -702,8 +702,8 @@ def test_a_bad_course_csv_is_not_cached(server, shared_data, tmp_path):
         _downloading(server, tmp_path, "badcourse"), tmp_path, "not stored", "expected the columns MSFT"
     )
     assert ".part" not in message
-    good = course.load_msft(source=_downloading(server, tmp_path, "amoreira2_UG54"))
-    pd.testing.assert_frame_equal(good, course.load_msft(source=offline(shared_data)))
+    good = example_files.load_msft(source=_downloading(server, tmp_path, "amoreira2_UG54"))
+    pd.testing.assert_frame_equal(good, example_files.load_msft(source=offline(shared_data)))
 
 
 @pytest.mark.parametrize("folder", ["trickle", "trickleheaders"])
@@ -747,10 +747,10 @@ def test_data_command_updates_lists_and_clears_through_a_local_server(server, tm
     before = len(server.requests)
     code, out, _ = _data_command(capsys, "update", "--cache", cache, "--from", mirror)  # every cached dataset
     assert code == 0 and len(server.requests) == before + 2
-    shutil.copy(shared_data_dir() / "amoreira2_Fin418" / course.BRK_ARKK.name, cache)  # supplied by hand: no address
+    shutil.copy(shared_data_dir() / "amoreira2_Fin418" / example_files.BRK_ARKK.name, cache)  # supplied by hand: no address
     code, out, _ = _data_command(capsys, "update", "--cache", cache, "--from", mirror)
     assert code == 0 and out.count("\nupdated ") == 2 and "updated df_" not in out
-    code, out, _ = _data_command(capsys, "clear", "25_Portfolios_5x5", course.BRK_ARKK.name, "--cache", cache, "--yes")
+    code, out, _ = _data_command(capsys, "clear", "25_Portfolios_5x5", example_files.BRK_ARKK.name, "--cache", cache, "--yes")
     assert code == 0 and "deleted 25_Portfolios_5x5_CSV.zip" in out
     assert sorted(p.name for p in Path(cache).iterdir()) == [
         "F-F_Research_Data_Factors_daily_CSV.zip",
@@ -852,7 +852,7 @@ class _Terminal(io.StringIO):
 
 def _cache_with_a_supplied_file(shared_data: Path, server, cache: Path, capsys) -> None:
     assert _data_command(capsys, "update", "F-F_Momentum_Factor", "--cache", str(cache), "--from", _url(server, GOOD))[0] == 0
-    shutil.copy(shared_data / "amoreira2_Fin418" / course.BRK_ARKK.name, cache)  # by hand: no record
+    shutil.copy(shared_data / "amoreira2_Fin418" / example_files.BRK_ARKK.name, cache)  # by hand: no record
 
 
 def test_clear_without_a_terminal_refuses_to_delete_supplied_files_without_yes(shared_data, server, tmp_path, capsys):
@@ -862,10 +862,10 @@ def test_clear_without_a_terminal_refuses_to_delete_supplied_files_without_yes(s
     code, _, err = _data_command(capsys, "clear", "--cache", str(cache))
     assert code == ExitCode.CANNOT and err.count("\n") == 1
     assert "clear would delete 1 file(s) that factorxl did not download and cannot download again " \
-        f"({course.BRK_ARKK.name}); nothing was deleted: add --yes" in err
+        f"({example_files.BRK_ARKK.name}); nothing was deleted: add --yes" in err
     assert sorted(cache.iterdir()) == before
     code, out, _ = _data_command(capsys, "clear", "--cache", str(cache), "--yes")
-    assert code == 0 and f"deleted {course.BRK_ARKK.name}" in out and list(cache.iterdir()) == []
+    assert code == 0 and f"deleted {example_files.BRK_ARKK.name}" in out and list(cache.iterdir()) == []
 
 
 @pytest.mark.parametrize(("answer", "deleted"), [("y\n", True), ("\n", False), ("", False)])
@@ -874,7 +874,7 @@ def test_clear_at_a_terminal_asks_before_deleting_supplied_files(shared_data, se
     _cache_with_a_supplied_file(shared_data, server, cache, capsys)
     monkeypatch.setattr("sys.stdin", _Terminal(answer))
     code, out, err = _data_command(capsys, "clear", "--cache", str(cache))
-    assert f"Delete 1 file(s) that factorxl did not download and cannot download again ({course.BRK_ARKK.name})? [y/N]" in out
+    assert f"Delete 1 file(s) that factorxl did not download and cannot download again ({example_files.BRK_ARKK.name})? [y/N]" in out
     assert (code, list(cache.iterdir()) == []) == ((ExitCode.DONE, True) if deleted else (ExitCode.CANNOT, False))
     assert deleted or "nothing was deleted" in err
 

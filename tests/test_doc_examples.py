@@ -9,6 +9,7 @@ import pytest
 
 import factorxl.udfs  # noqa: F401  (declares every function)
 from factorxl.errors import FactorxlError
+from factorxl.excel.declare import FUNCTIONS
 from tests.conftest import REPO
 from tests.doc_examples import (
     PAGES,
@@ -17,24 +18,26 @@ from tests.doc_examples import (
     evaluate,
     examples,
     holds_date,
+    holds_text,
     matches,
     numbers_in,
     shape_of,
     shown_dates,
     shown_numbers,
     shown_shapes,
+    shown_texts,
 )
 
 EXAMPLES = [example for page in PAGES for example in examples(REPO, page)]
 # Pages whose examples run on the example data they declare; the others (excel_setup.md, workbooks.md)
 # illustrate formulas on a user's own sheet.
-RESULT_PAGES = ("README.md", "docs/functions_single_factor.md", "docs/functions_multi_factor.md",
-                "docs/functions_risk_model.md", "docs/functions_data.md")
+RESULT_PAGES = ("README.md", "factorxl/docs/functions_single_factor.md", "factorxl/docs/functions_multi_factor.md",
+                "factorxl/docs/functions_risk_model.md", "factorxl/docs/functions_data.md")
 
 
 def test_the_pages_have_examples():
     assert len(EXAMPLES) >= 45
-    assert {e.page for e in EXAMPLES} >= {"README.md", "docs/functions_single_factor.md", "docs/functions_risk_model.md"}
+    assert {e.page for e in EXAMPLES} >= {"README.md", "factorxl/docs/functions_single_factor.md", "factorxl/docs/functions_risk_model.md"}
 
 
 @pytest.fixture
@@ -66,6 +69,8 @@ def test_example_runs_and_shows_the_documented_result(example, shared_data, fren
         assert holds_date(result, date), (date, example.shown)
     for shape in shown_shapes(example.shown):
         assert shape_of(result) == shape, (shape, example.shown)
+    for text in shown_texts(example.shown):
+        assert holds_text(result, text), (text, example.shown)
 
 
 def test_every_example_of_the_function_pages_shows_its_result():
@@ -74,9 +79,18 @@ def test_every_example_of_the_function_pages_shows_its_result():
     checks, or ``: #VALUE! (message)``."""
     on_result_pages = [e for e in EXAMPLES if e.page in RESULT_PAGES]
     assert {e.page for e in on_result_pages} == set(RESULT_PAGES)
-    checked = [e for e in on_result_pages
-               if e.shown.startswith("#") or shown_numbers(e.shown) or shown_dates(e.shown) or shown_shapes(e.shown)]
-    assert [str(e) for e in on_result_pages if e not in checked] == []
+    assert [str(e) for e in on_result_pages if not _checked(e)] == []
+
+
+def _checked(example: Example) -> bool:
+    """Whether an example shows a result the test above checks."""
+    shown = example.shown
+    return shown.startswith("#") or any(parts(shown) for parts in (shown_numbers, shown_dates, shown_shapes, shown_texts))
+
+
+def test_every_function_has_a_checked_example_on_its_reference_page():
+    documented = {e.formula[1:].partition("(")[0] for e in EXAMPLES if e.page.startswith("factorxl/docs/functions_") and _checked(e)}
+    assert sorted(set(FUNCTIONS) - documented) == []
 
 
 def test_the_harness_compares_numbers_at_their_quoted_precision():
@@ -97,6 +111,8 @@ def test_the_harness_reads_dates_and_block_sizes_apart_from_numbers():
     assert shape_of(block) == (3, 2) and shape_of(1.5) == (1, 1)
     assert holds_date(block, datetime.date(2020, 1, 2)) and holds_date(block, datetime.date(2020, 1, 3))
     assert not holds_date(block, datetime.date(2020, 1, 6))
+    assert shown_texts('"0.1.0" with this release') == ["0.1.0"] and shown_numbers('"0.1.0" with this release') == []
+    assert holds_text("0.1.0", "0.1.0") and not holds_text([["0.1.0 "]], "0.1.0")
 
 
 def test_the_harness_reads_a_table_under_the_result_and_checks_the_size_of_ranges(tmp_path):
@@ -112,7 +128,7 @@ def test_the_harness_reads_a_table_under_the_result_and_checks_the_size_of_range
 def test_timings_in_the_workbooks_doc_are_ranges():
     """Outside the sample outputs and the benchmark's own table (printed by benchmarks/bench_refresh.py),
     a time is a range ("10–35 s"), never one measured value."""
-    text = re.sub(r"```.*?```", "", (REPO / "docs" / "workbooks.md").read_text(), flags=re.S)
+    text = re.sub(r"```.*?```", "", (REPO / "factorxl" / "docs" / "workbooks.md").read_text(), flags=re.S)
     text = re.sub(r"### Speed\n.*?(?=\n##|\n\*\*From Python)", "", text, flags=re.S)
     single = [m[0] for m in re.finditer(r"(?<![\d–.])\d+(?:\.\d+)? s\b", text)]
     assert not single

@@ -88,6 +88,21 @@ def test_import_functions_registers_the_function_wizard_help(imported):
         assert all(0 < len(text) <= MAX_HELP_CHARS for text in (options.description, *options.argument_descriptions))
 
 
+def test_functions_that_download_are_not_called_by_the_wizard_and_run_in_a_thread(imported):
+    # what classic xlwings recorded when it declared the functions (in the block's own factorxl.udfs)
+    declared = sys.modules["factorxl.udfs"]
+    assert {name for name, d in FUNCTIONS.items() if d.downloads} == {"FF_DATA", "FF_FACTORS"}
+    for name, function in FUNCTIONS.items():
+        xlfunc = getattr(declared, name).__xlfunc__
+        assert xlfunc["call_in_wizard"] is not function.downloads, name
+        assert xlfunc["async_mode"] == ("threading" if function.downloads else None), name
+        assert xlfunc["category"] == CATEGORY and not xlfunc["volatile"], name
+        assert not inspect.iscoroutinefunction(getattr(declared, name)), name  # xlwings runs it in its thread
+    # the VBA wrapper returns at once while the Function Wizard is open, before calling Python
+    for name, (_, body) in _wrappers(imported.vba_module).items():
+        assert ('If (Not Application.CommandBars("Standard").Controls(1).Enabled) Then Exit Function' in body) is FUNCTIONS[name].downloads
+
+
 def test_an_addin_module_calls_the_functions_on_the_active_workbook(windows):
     vba = _import(windows[0], "factorxl.xlam").vba_module
     assert "ActiveWorkbook, Application.Caller)" in vba and "ThisWorkbook" not in vba

@@ -34,7 +34,7 @@ STEPS = re.compile(r"<!-- install-steps.*?-->\n```bat\n(.*?)```\n<!-- end instal
 
 
 def _steps() -> list[str]:
-    (block,) = STEPS.findall((REPO / "docs" / "excel_setup.md").read_text())
+    (block,) = STEPS.findall((REPO / "factorxl" / "docs" / "excel_setup.md").read_text())
     return block.strip().splitlines()
 
 

@@ -27,6 +27,18 @@ def test_the_wheel_is_pure_python(factorxl_wheel):
     assert "factorxl/udfs.py" in names
 
 
+def test_the_wheel_carries_the_documentation(factorxl_wheel):
+    from tests.conftest import REPO
+
+    with zipfile.ZipFile(factorxl_wheel) as archive:
+        names = set(archive.namelist())
+        metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
+        readme = Parser().parsestr(archive.read(metadata).decode()).get_payload()
+    pages = {f"factorxl/docs/{path.name}" for path in (REPO / "factorxl" / "docs").glob("*.md")}
+    assert len(pages) >= 9 and pages <= names
+    assert readme.startswith("# factorxl") and "## Quick start" in readme  # `factorxl docs readme` reads it here
+
+
 def test_runtime_requirements_exist_in_pyodide(factorxl_wheel):
     with zipfile.ZipFile(factorxl_wheel) as archive:
         metadata = next(name for name in archive.namelist() if name.endswith(".dist-info/METADATA"))

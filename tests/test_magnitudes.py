@@ -135,7 +135,7 @@ CASES: dict[str, tuple[Callable[[float], tuple], set[int]]] = {
     "SHARPE_RATIO": (lambda c: (cells(Y * c),), {0}),
     "VOL_BUDGET_SIZE": (lambda c: (1e6, cells(Y[:, 0] * c), 21, cells(X * c)), {-1}),
 }
-WITHOUT_NUMBERS = {"FF_DATA", "FF_FACTORS"}  # they read the data library, no numbers of the sheet's
+WITHOUT_NUMBERS = {"FF_DATA", "FF_FACTORS", "FACTORXL_VERSION"}  # the data library or factorxl itself, no numbers of the sheet's
 OWN_TEST = {"FACTOR_SUMMARY"}  # its log-likelihood shifts with the scale: test_factor_summary_is_the_same_at_every_scale
 STEP = 6  # scales tried: every STEP-th power of ten inside the rule, and both ends
 PERCENT_SCALES = range(1, 6)  # decimals scaled by 10 to 1e5 may be refused as percent

@@ -93,7 +93,7 @@ def test_python_callers_get_python_advice(shared_data):
 
 
 def test_the_build_names_its_options_and_never_says_run_online(tmp_path):
-    from factorxl.data.course import load_brk_arkk
+    from factorxl.data.example_files import load_brk_arkk
     from factorxl.workbooks.templates.data import MissingData, fetch
 
     with pytest.raises(MissingData) as caught:  # online, an empty cache: the file has no address

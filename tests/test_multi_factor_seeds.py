@@ -10,7 +10,7 @@ import statsmodels.api as sm
 
 from factorxl import udfs
 from factorxl.data import DataSource
-from factorxl.data.course import load_brk_arkk
+from factorxl.data.example_files import load_brk_arkk
 from factorxl.errors import FactorxlError
 from tests.course_data import column
 from tests.summary_checks import PRINTED_COLUMNS, assert_printed, summary_values

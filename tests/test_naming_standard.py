@@ -29,7 +29,7 @@ from factorxl.excel.help import first_sentence
 KNOWN_NAMES = ("FACTOR_BETA", "HEDGE_RATIO", "VOL_BUDGET_SIZE", "FACTOR_COV", "FM_PREMIA", "ATTRIBUTION")
 FAMILIES = (
     "FACTOR_", "HEDGE_", "PORTFOLIO_", "FM_", "CHAR_", "EXPOSURE_", "CROSS_SECTION_", "RISK_", "OPTIMIZE_",
-    "SHARPE_", "APPRAISAL_", "VOL_", "EXPECTED_", "FUND_", "FF_",
+    "SHARPE_", "APPRAISAL_", "VOL_", "EXPECTED_", "FUND_", "FF_", "FACTORXL_",
 )
 SINGLE_WORD = ("ATTRIBUTION",)
 

@@ -20,7 +20,7 @@ import statsmodels.api as sm
 
 from factorxl import udfs
 from factorxl.data import DataSource, load_factors
-from factorxl.data.course import load_brk_arkk, load_msft, load_spy_wmt_jpm_excess
+from factorxl.data.example_files import load_brk_arkk, load_msft, load_spy_wmt_jpm_excess
 from factorxl.data.french import load_table
 from factorxl.errors import FactorxlError
 from factorxl.excel.declare import FUNCTIONS

@@ -194,7 +194,7 @@ def test_a_worker_that_dies_costs_no_book(eight_books, tmp_path):
 def test_the_dask_recipe_runs_on_a_local_cluster(eight_books, tmp_path):
     """The recipe of docs/workbooks.md, run as written on a LocalCluster with a worker process on 127.0.0.1."""
     distributed = pytest.importorskip("distributed")
-    page = (REPO / "docs" / "workbooks.md").read_text()
+    page = (REPO / "factorxl" / "docs" / "workbooks.md").read_text()
     recipe = re.search(r"<!-- dask-recipe -->\n```python\n(.*?)```", page, re.S).group(1)
     books = [str(b) for b in eight_books[1:3]]  # desk1/book.xlsx and desk2/Book.xlsx
     serial = tmp_path / "serial"

@@ -14,7 +14,7 @@ from factorxl import udfs
 from factorxl.core import rolling
 from factorxl.core.rolling import rolling_ols, windowed_sums
 from factorxl.data import DataSource, load_factors
-from factorxl.data.course import load_msft
+from factorxl.data.example_files import load_msft
 from factorxl.errors import FactorxlError
 from tests.course_data import column
 

@@ -12,7 +12,9 @@ Skipped when the ``server`` extra is not installed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import http.server
 import inspect
 import json
 import math
@@ -79,6 +81,21 @@ def test_metadata_lists_every_declared_function_with_its_help_and_no_namespace(s
         assert [p["description"] for p in entry["parameters"]] == list(declared.arguments.values())
         assert [p.get("optional", False) for p in entry["parameters"]] == [p.name not in declared.required for p in parameters]
         assert all((p["dimensionality"], p["type"]) == ("matrix", "any") for p in entry["parameters"])
+
+
+def test_every_function_links_to_its_entry_in_the_documentation_the_server_serves(server):
+    status, content = server.get(META_PATH)
+    assert status == 200
+    for entry in json.loads(content)["functions"]:
+        assert entry["helpUrl"] == f"http://127.0.0.1:{server.port}/factorxl/docs/{entry['id']}"
+    for name in ("FACTOR_BETA", "FF_DATA", "FACTORXL_VERSION"):
+        status, page = server.get(f"/factorxl/docs/{name}")
+        assert status == 200 and page.decode().startswith(f"### `{name}(")
+    status, listing = server.get("/factorxl/docs")
+    assert status == 200 and f"http://127.0.0.1:{server.port}/factorxl/docs/functions_single_factor" in listing.decode()
+    status, page = server.get("/factorxl/docs/functions_single_factor")
+    assert status == 200 and page.decode().startswith("# Single-factor toolkit")
+    assert server.get("/factorxl/docs/FACTOR_GAMMA")[0] == 404
 
 
 def test_the_code_associates_every_function_and_the_manifest_sets_no_namespace(server):
@@ -567,6 +584,63 @@ def test_a_9_mb_call_does_not_hold_up_a_quick_one(server, msft):
     print(f"\nFM_PREMIA {len(big) / 1e6:.1f} MB: {time.monotonic() - started:.2f} s; quick calls meanwhile: "
           f"{len(waits)}, longest {max(waits):.3f} s")  # fmt: skip
     assert waits and max(waits) < 1.0
+
+
+DOWNLOAD_SECONDS = 3.0
+
+
+@contextlib.contextmanager
+def slow_library(folder, seconds: float):
+    """A Kenneth French library on 127.0.0.1 that answers each request after ``seconds``; its address."""
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the handler's method name)
+            time.sleep(seconds)
+            path = folder / self.path.rpartition("/")[2]
+            body = path.read_bytes() if path.is_file() else b""
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    library = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=library.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{library.server_address[1]}/"
+    finally:
+        library.shutdown()
+        library.server_close()
+
+
+def test_a_download_does_not_hold_up_the_other_cells_of_a_one_worker_server(shared_data, msft, tmp_path):
+    """FF_DATA downloading for 3 s (declared to run asynchronously) while quick calls come in: with one
+    worker, each is answered at once, and the download's cell gets its table."""
+    returns, factors = msft
+    with slow_library(shared_data / "kenfrench" / "v202510", DOWNLOAD_SECONDS) as address:
+        project = make_project(tmp_path / "project")
+        with open(project / "custom_functions" / "__init__.py", "a") as functions:  # the library at this address
+            functions.write(
+                "\nfrom factorxl.data import DataSource\nfrom factorxl.excel.data_functions import set_data_source\n"
+                f"set_data_source(DataSource(cache_dir={str(tmp_path / 'cache')!r}, french_url={address!r}))\n"
+            )
+        with RunningServer(project, 1, tmp_path / "server.log") as running:
+            answer = {}
+            download = threading.Thread(target=lambda: answer.update(table=running.call("FF_DATA", ["F-F_Research_Data_Factors", None, "monthly"])))
+            started = time.monotonic()
+            download.start()
+            waits = []
+            while download.is_alive() and time.monotonic() - started < 60:
+                sent = time.monotonic()
+                assert running.call("FACTOR_BETA", [returns[:250], [row[:3] for row in factors[:250]]])[0] == 200
+                waits.append(time.monotonic() - sent)
+            download.join(timeout=60)
+            elapsed = time.monotonic() - started
+    status, table = answer["table"]
+    assert status == 200 and table[1][:2] == ["date", "Mkt-RF"] and len(table) > 1000
+    assert elapsed >= DOWNLOAD_SECONDS and len(waits) >= 3 and max(waits) < 1.0, (elapsed, waits)
 
 
 # ---------------------------------------------------------------------------------------------

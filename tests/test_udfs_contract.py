@@ -52,7 +52,7 @@ def test_every_function_is_documented_for_users():
 
     root = Path(__file__).resolve().parents[1]
     readme = (root / "README.md").read_text(encoding="utf-8")
-    pages = "\n".join(p.read_text(encoding="utf-8") for p in (root / "docs").glob("functions_*.md"))
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in (root / "factorxl" / "docs").glob("functions_*.md"))
     for name in FUNCTIONS:
         assert f"`{name}`" in readme, f"{name} is missing from the README's function reference"
-        assert re.search(rf"#+ .*`{name}\(", pages), f"{name} has no reference entry in docs/functions_*.md"
+        assert re.search(rf"#+ .*`{name}\(", pages), f"{name} has no reference entry in factorxl/docs/functions_*.md"

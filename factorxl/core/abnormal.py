@@ -19,7 +19,7 @@ CUMULATION_METHODS = ("sum", "compound")
 def cumulative_path(returns: np.ndarray, method: str = "sum") -> np.ndarray:
     """Cumulative return through each row, NaN on missing rows (the path resumes after them).
 
-    ``"sum"`` adds the returns (the course's ``cumsum``); ``"compound"`` gives
+    ``"sum"`` adds the returns (as pandas' ``cumsum``); ``"compound"`` gives
     ``prod(1 + r) - 1``.
     """
     if method not in CUMULATION_METHODS:

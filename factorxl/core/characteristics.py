@@ -8,7 +8,7 @@ betas: the characteristics are the loadings)::
 with ``W`` the regression weights (equal for OLS, for example market caps for WLS) and,
 optionally, an intercept column. Before the regression each characteristic is standardized
 across the assets of the date (z-score: minus the date's mean, over its standard deviation
-with ddof=1, equal-weighted, as in the course notebook). Because z-scores have mean zero, with
+with ddof=1, equal-weighted, as in Alan Moreira's "Multi-Factor Models" notebook). Because z-scores have mean zero, with
 OLS the slopes are the same with or without an intercept.
 
 The coefficients ``c`` are returns of "pure play" portfolios: the rows of

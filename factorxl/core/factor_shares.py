@@ -4,8 +4,8 @@ Two definitions, both on each fund's regression rows with one ``ddof`` for every
 
 ``"isolated"``
     ``beta_k^2 Var(f_k) / Var(r)``: the variance the fund would have from factor k alone
-    (the course's "anti-value share" of ARKK, ``beta_HML^2 Var(HML)``). The isolated shares
-    and the idiosyncratic share do not add up to one: the factors' covariances are left out.
+    (ARKK's "anti-value share" ``beta_HML^2 Var(HML)`` in Alan Moreira's "Multi-Factor Models"
+    notebook). The isolated shares and the idiosyncratic share do not add up to one: the factors' covariances are left out.
 ``"euler"``
     ``beta_k (Sigma_f beta)_k / Var(r)``: each factor's contribution to the factor variance
     ``beta' Sigma_f beta`` (:func:`factorxl.core.variance.decompose_variance`); with the

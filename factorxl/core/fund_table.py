@@ -1,8 +1,8 @@
 """The fund table: many funds regressed on many factors, one summary row per fund.
 
 Each fund uses its own rows (where the fund and every factor are present), so funds with
-different start dates sit in one table. The layout follows the course's momentum-ETF
-table: annualized alpha, t(alpha), the loadings, annualized idiosyncratic volatility and
+different start dates sit in one table. The layout follows the momentum-ETF
+table of Alan Moreira's "Multi-Factor Models" notebook: annualized alpha, t(alpha), the loadings, annualized idiosyncratic volatility and
 the sample length in years, plus R-squared and the observations used.
 """
 
@@ -63,7 +63,7 @@ def fund_table(fits: Sequence[RegressionResult], periods_per_year: float, ddof: 
     ddof : int, optional
         Divisor ``n - ddof`` of the idiosyncratic variance. Omitted: the regression
         convention ``n - K - 1`` (the residual standard error); 1 gives the standard
-        deviation of the residuals, as the course's table (``resid.std()``) does.
+        deviation of the residuals, as pandas' ``resid.std()`` does.
 
     Raises
     ------

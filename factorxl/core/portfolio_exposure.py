@@ -8,8 +8,7 @@ Top-down, the portfolio's returns ``r_pt = sum_i w_it R_it`` are regressed on th
 over the whole sample: one set of loadings that blends every holding period.
 
 The standard error of a bottom-up exposure with fixed weights is computed from each
-asset's own coefficient covariance, treating the assets' estimation errors as independent
-(as the course's labfolio example does, but with every asset's own covariance):
+asset's own coefficient covariance, treating the assets' estimation errors as independent:
 ``Var(sum_i w_i b_ik) = sum_i w_i^2 Var(b_ik)``.
 """
 

@@ -3,7 +3,7 @@
 * :mod:`factorxl.data.sources` — :class:`DataSource`: download cache, offline folder;
 * :mod:`factorxl.data.french` — any dataset of the Kenneth French data library, and the
   Fama-French and momentum factor models composed from it;
-* :mod:`factorxl.data.course` — the course notebooks' return files;
+* :mod:`factorxl.data.example_files` — the worked examples' return files (MSFT, WMT/JPM/SPY, BRK/ARKK);
 * :mod:`factorxl.data.cache` — what the download cache holds, updating and clearing it.
 
 This layer uses pandas and the network; :mod:`factorxl.core` uses neither. The names below
@@ -17,9 +17,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from factorxl.data.course import (
+    from factorxl.data.example_files import (
         load_brk_arkk,
-        load_course_file,
+        load_example_file,
         load_msft,
         load_spy_wmt_jpm,
         load_spy_wmt_jpm_excess,
@@ -30,14 +30,14 @@ if TYPE_CHECKING:
 _HOMES = {
     "DataSource": "sources",
     "default_cache_dir": "sources",
-    "load_brk_arkk": "course",
-    "load_course_file": "course",
+    "load_brk_arkk": "example_files",
+    "load_example_file": "example_files",
     "load_dataset": "french",
     "load_factors": "french",
     "load_file": "french",
-    "load_msft": "course",
-    "load_spy_wmt_jpm": "course",
-    "load_spy_wmt_jpm_excess": "course",
+    "load_msft": "example_files",
+    "load_spy_wmt_jpm": "example_files",
+    "load_spy_wmt_jpm_excess": "example_files",
     "load_table": "french",
 }
 

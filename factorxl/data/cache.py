@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from factorxl.data import course, french
+from factorxl.data import example_files, french
 from factorxl.data.sources import SIDECAR_SUFFIX, DataSource, DataUnavailable, Validator
 from factorxl.errors import FactorxlError
 
@@ -62,9 +62,9 @@ class _Known:
 
 def _known(dataset: str, source: DataSource) -> _Known:
     """File name, download folder and check of a dataset named by file or library name."""
-    match = course.course_file(dataset.strip())
+    match = example_files.example_file(dataset.strip())
     if match is not None:
-        return _Known(match.name, match.base_url(source), partial(course.validate, match), vintaged=False)
+        return _Known(match.name, match.base_url(source), partial(example_files.validate, match), vintaged=False)
     name = french.zip_name(dataset)
     return _Known(name, source.french_url, partial(french.validate_zip, name), vintaged=True)
 

@@ -47,7 +47,7 @@ FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/"
 """Folder of the Kenneth R. French data library's ZIP files."""
 
 UG54_URL = "https://raw.githubusercontent.com/amoreira2/UG54/refs/heads/main/assets/data/"
-"""Folder of the course's CSV files (GitHub ``amoreira2/UG54``)."""
+"""Folder of the worked examples' CSV files (Alan Moreira's GitHub ``amoreira2/UG54``)."""
 
 _CHUNK = 1 << 16
 _LOOPBACK_NAMES = frozenset({"localhost"})
@@ -295,7 +295,7 @@ class DataSource:
         of a Kenneth French file to use when ``local_dir`` holds several copies.
         Ignored online: the library only serves its latest files.
     french_url, ug54_url : str
-        Folder addresses of the Kenneth French library and of the course files.
+        Folder addresses of the Kenneth French library and of the worked examples' files.
     fin418_url : str or None
         Folder address of a CSV copy of ``df_WarrenBAndCathieW_monthly.csv``.
         ``None`` (default): there is no public CSV, so the file must be in the

@@ -154,12 +154,16 @@ def _described(text: str, rows: list[list]) -> list[list]:
 
 
 @worksheet_function(
+    downloads=True,
     dataset="The library's name of the dataset, as in its address: 25_Portfolios_5x5, 10_Industry_Portfolios, F-F_Research_Data_Factors_daily, Developed_3_Factors...",
-    table_title='Optional. A title (or a part only one title has), a number (1 = first) or "vw", "ew" (value-/equal-weighted returns), "firms" (number of firms), "size" (average size). Omit for the first table.',
+    table_title=(
+        'Optional. Which table of the file: omit for the first; a number (1 = first), its title or a part of it; '
+        '"vw" or "ew" (value or equal weights), "firms", "size".'
+    ),
     frequency='Optional. Frequency: "monthly", "annual" or "daily" rows. Omit for the table\'s own frequency.',
 )
 def FF_DATA(dataset, table_title=None, frequency=None, start_date=None, end_date=None):
-    """A Kenneth French library table: a row naming it, a header row, then a date and the values of each period."""
+    """Returns a table of the Kenneth French library: a row naming it, a header row, then each period's date and values."""
     from factorxl.data.french import load_table
 
     if is_missing(dataset) or isinstance(dataset, (list, tuple)):
@@ -174,12 +178,16 @@ def FF_DATA(dataset, table_title=None, frequency=None, start_date=None, end_date
 
 
 @worksheet_function(
+    downloads=True,
     model='Factor model: "CAPM", "FF3", "FF5" or "FF6" (FF5 plus momentum).',
     frequency='Frequency: "daily" or "monthly" (dated at the month end).',
-    describe="Optional. TRUE adds a first row naming the files, the unit and their vintage line; default FALSE.",
+    describe=(
+        "Optional. TRUE adds a first row naming the library's files, the unit and the data release they come "
+        "from; omit or FALSE for none."
+    ),
 )
 def FF_FACTORS(model, frequency, start_date=None, end_date=None, describe=None):
-    """Kenneth French factor returns as decimals: a header row, then a date and the factors for each period."""
+    """Returns Kenneth French factor returns as decimals: a header row, then each period's date and factors."""
     from factorxl.data import french
 
     for name, value in (("model", model), ("frequency", frequency)):

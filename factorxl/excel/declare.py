@@ -2,9 +2,15 @@
 
 Every worksheet function in :mod:`factorxl.udfs` is declared with
 :func:`worksheet_function`, which applies xlwings' ``func`` and ``arg(doc=...)``
-decorators (the only ones classic xlwings, xlwings Lite and xlwings Server share)
-and records the declaration in :data:`FUNCTIONS` for documentation, the headless
-recalculation engine and the tests.
+decorators and records the declaration in :data:`FUNCTIONS` for documentation, the headless
+recalculation engine and the tests. One declaration serves every host: ``func`` gets the
+options xlwings documents for each host, and each host reads its own and ignores the others'
+(``category``, ``call_in_wizard`` and ``async_mode`` are classic xlwings', ``help_url`` is
+xlwings Lite's and Server's). A function that may download a file (``downloads=True``) is not
+called by the Function Wizard as the user types, and runs asynchronously where the host can:
+in a thread in classic xlwings (the cell shows ``#N/A waiting...`` until it is done), and as an
+``async def`` function in xlwings Lite and Server. :data:`FUNCTIONS` holds every function as
+written, synchronous, which is what the headless recalculation and Python callers call.
 
 Worksheet functions take no type annotations on purpose: xlwings Lite and Server
 read parameter annotations as converters, and factorxl normalizes raw values itself
@@ -13,7 +19,11 @@ read parameter annotations as converters, and factorxl normalizes raw values its
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import inspect
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +35,13 @@ from factorxl.excel.scale_check import PercentRule, declared_rules
 
 CATEGORY = "factorxl"
 MAX_HELP_CHARS = 255  # Excel's limit for function and argument descriptions
+DOCS_URL_VARIABLE = "FACTORXL_DOCS_URL"
+"""The environment variable naming where a team serves factorxl's documentation (a factorxl
+server's ``https://HOST/factorxl/docs/``): a function's help link in xlwings Lite is that address
+followed by the function's name. A factorxl server links its functions to its own pages."""
+WHILE_DOWNLOADING = {"call_in_wizard": False, "async_mode": "threading"}
+"""Classic xlwings' options for a function that may download: not called by the Function Wizard,
+run in a thread (Excel stays responsive; the cell shows ``#N/A waiting...`` meanwhile)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,8 @@ class WorksheetFunction:
     description: str
     arguments: dict[str, str]
     percent_rules: dict[str, tuple[PercentRule, ...]]
+    downloads: bool = False
+    """Whether the function may download a file (and is declared to run asynchronously)."""
 
     @property
     def required(self) -> list[str]:
@@ -47,8 +66,36 @@ class WorksheetFunction:
 FUNCTIONS: dict[str, WorksheetFunction] = {}
 
 
+def help_url(name: str) -> str | None:
+    """The address of a function's documentation, when :data:`DOCS_URL_VARIABLE` names where it is served."""
+    base = os.environ.get(DOCS_URL_VARIABLE, "").strip()
+    return f"{base.rstrip('/')}/{name}" if base else None
+
+
+def _office_js() -> bool:
+    """Whether ``xw.func`` is xlwings Lite's and Server's (Office.js custom functions), as xlwings itself decides."""
+    return bool(getattr(xw, "on_server", False))
+
+
+def _awaitable(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` as an ``async def`` function with the same name, signature and docstring.
+
+    It runs in a thread, so the event loop serving the other cells stays free; Pyodide (xlwings
+    Lite) has no threads, and there it runs in place.
+    """
+
+    @functools.wraps(function)
+    async def call(*args: Any) -> Any:
+        if sys.platform == "emscripten":
+            return function(*args)
+        return await asyncio.to_thread(function, *args)
+
+    call.__signature__ = inspect.signature(function)
+    return call
+
+
 def worksheet_function(
-    *, returns_on_their_own: bool = False, **argument_docs: str
+    *, downloads: bool = False, returns_on_their_own: bool = False, **argument_docs: str
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a worksheet function with a help text for each argument.
 
@@ -60,7 +107,10 @@ def worksheet_function(
     help, and the declaration records the rule. Both the description and each argument's help
     must fit Excel's 255-character limit, every parameter must have help, and the help of an
     argument whose rows are periods (:data:`factorxl.excel.help.PERIOD_SERIES`) must say they run
-    oldest first; a violation is a programming error raised at import time.
+    oldest first; a violation is a programming error raised at import time. ``downloads`` marks a
+    function that may download a file (see the module's docstring). The function returned is what
+    the host registers: the function itself, or for a function that downloads under xlwings Lite
+    and Server its ``async def`` form.
     """
 
     def declare(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -83,16 +133,19 @@ def worksheet_function(
         unordered = [p for p in parameters if p in help.PERIOD_SERIES and help.OLDEST_FIRST not in docs[p]]
         if unordered:
             raise TypeError(f"{name}: the help of {unordered} must say the rows run {help.OLDEST_FIRST}")
+        registered = _awaitable(function) if downloads and _office_js() else function
         for parameter in reversed(parameters):
-            function = xw.arg(parameter, doc=docs[parameter])(function)
-        function = xw.func(category=CATEGORY)(function)
+            registered = xw.arg(parameter, doc=docs[parameter])(registered)
+        options = WHILE_DOWNLOADING if downloads else {}
+        registered = xw.func(category=CATEGORY, help_url=help_url(name), **options)(registered)
         FUNCTIONS[name] = WorksheetFunction(
             name=name,
             function=function,
             description=description,
             arguments=docs,
             percent_rules=rules,
+            downloads=downloads,
         )
-        return function
+        return registered
 
     return declare

@@ -15,24 +15,24 @@ OLDEST_FIRST = "oldest first"
 """What the help of every argument in :data:`PERIOD_SERIES` says about the order of its rows."""
 
 RETURNS = (
-    f"Returns as decimals (0.01 = 1%): one column per asset, time down the rows, {OLDEST_FIRST}; optional header "
-    "row of names. Empty and error cells count as missing."
+    f"Returns as decimals (0.01 = 1%): a column per asset, a row per period, {OLDEST_FIRST}; optional header row "
+    "of names."
 )
 FACTORS = (
-    f"Factor returns as decimals: one column per factor, one row per period, {OLDEST_FIRST} (the same periods as "
-    "the other ranges); optional header row of names."
+    f"Factor returns as decimals: a column per factor, the periods of the other ranges, {OLDEST_FIRST}; optional "
+    "header row."
 )
 PERIODS_PER_YEAR = (
     "Optional. Periods in a year, to annualize: 252 for daily, 12 for monthly, 52 for weekly data. "
     "Omit to keep per-period values."
 )
 COV_TYPE = (
-    'Optional. Standard errors: "classical" (default), "hc0" to "hc3" (robust to changing variance) '
-    'or "hac" (Newey-West, robust to autocorrelation too).'
+    'Optional. Standard errors: "classical" if omitted; "hc0" to "hc3" if volatility changes over time; "hac" '
+    '(Newey-West) if returns are autocorrelated too.'
 )
 LAGS = (
-    'Optional. Lags for Newey-West standard errors ("hac"). Omit to let factorxl choose them from the number of '
-    "periods."
+    'Optional. For "hac" errors: how many periods of autocorrelation to allow for (the Newey-West lags). Omit '
+    "to let factorxl choose from the number of periods."
 )
 HORIZON_PERIODS = (
     "Optional. Periods in the horizon, e.g. 21 for a month or 252 for a year of daily data; default 1. "
@@ -43,16 +43,16 @@ CHAR_WEIGHT_COLUMN = (
     "or column number. Omit for equal weights."
 )
 DDOF = (
-    "Optional. Degrees of freedom subtracted in variances: 1 for sample variances (default), 0 for "
-    "population variances."
+    "Optional. Degrees of freedom subtracted in variances: omit or 1 for sample variances (divided by n - 1, as "
+    "VAR.S), 0 for population variances (by n, as VAR.P)."
 )
 EXPOSURES = (
     "Factor exposures of the stocks: one row per stock, one column per factor (market, industry 0/1 "
     "columns, styles); optional header row of factor names."
 )
 FACTOR_COVARIANCE = (
-    "Factor covariance matrix: one row and one column per factor, in the order of the exposures' "
-    "columns; optional header row of factor names."
+    "Factor covariance matrix: a row and a column per factor, in the order of the exposures' columns; "
+    "optional header row."
 )
 SPECIFIC_VOLS = "Specific (stock-only) volatility of each stock as a decimal: a column, one per stock, in the order of the exposures."
 CAPS = "Market capitalization of each stock, in any currency unit: a column, one per stock."
@@ -61,12 +61,12 @@ PORTFOLIO_EXPOSURES = (
     "factor covariance; several portfolios as several columns."
 )
 WEIGHTS = (
-    "Portfolio weights as decimals, one per asset, laid out like the assets: across a row under the "
-    "returns columns, or down a column beside the exposures rows. Empty cells count as 0."
+    "Portfolio weights as decimals, one per asset (0 if not held): a row under the returns columns or a "
+    "column by the exposures."
 )
 TABLE = (
-    "Long table, one row per date and asset: date, asset id, return, then one column per "
-    "characteristic; optional header row. Dates as date cells or text like 2006-09-30."
+    "Long table, a row per date and asset: date, asset id, return, a column per characteristic; optional "
+    "header row."
 )
 DESCRIPTORS = (
     "Raw style descriptors (book-to-price, momentum, size...): one row per stock, one column per style; "
@@ -80,6 +80,10 @@ INTERCEPT = (
     "Optional. Includes an intercept in each regression when TRUE. Default TRUE; FALSE goes through the "
     "origin (no alpha) and R-squared is uncentered."
 )
+INTERCEPT_BETA = (
+    "Optional. Includes an intercept in each regression when TRUE. Default TRUE; FALSE fits the betas through "
+    "the origin (no alpha)."
+)
 INTERCEPT_FM = (
     "Optional. Includes an intercept in each regression when TRUE. Default TRUE (the zero-beta rate); "
     "FALSE forces it to 0."
@@ -90,8 +94,8 @@ STANDARDIZE = (
     "FALSE uses the raw values."
 )
 SPECIFIC_VOL = (
-    "Specific (stock-only) volatility of the portfolio as a decimal, e.g. from RISK_DECOMPOSITION. The "
-    "futures are taken to have none."
+    "Specific (stock-only) volatility of the portfolio as a decimal, e.g. from RISK_DECOMPOSITION; the "
+    "futures have none."
 )
 INSTRUMENT_EXPOSURES = (
     "Factor exposures of the hedge instruments (futures): one row per factor, one column per "

@@ -78,10 +78,13 @@ def _read_weights(weights, nassets: int) -> tuple[np.ndarray, bool]:
 
 @worksheet_function(
     periods_per_year="Periods in a year, to annualize: 252 for daily, 12 for monthly, 52 for weekly data. Type 1 to keep per-period values.",
-    ddof="Optional. Degrees of freedom subtracted in variances: omit for the regression's own (observations minus parameters), 1 for the sample variance.",
+    ddof=(
+        "Optional. Degrees of freedom subtracted in variances: omit for the regression's own (n minus the parameters, "
+        "as STEYX), 1 for the sample variance (VAR.S)."
+    ),
 )
 def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None, intercept=None):
-    """Table of each fund's regression: annualized alpha and its t, betas, residual vol, R-squared, sample length."""
+    """Returns a table of each fund's regression: annualized alpha and its t, betas, residual vol, R-squared, length."""
     scale = read_number(periods_per_year, "periods_per_year", positive=True)
     degrees = read_optional_int(ddof, "ddof", minimum=0)
     models = fit_regression(returns, factors, cov_type, None, intercept)
@@ -99,7 +102,7 @@ def FUND_TABLE(returns, factors, periods_per_year, cov_type=None, ddof=None, int
     method='Optional. Method: "isolated" (default), each factor on its own, or "euler", shares that add up to 1 with the residual share.',
 )
 def FACTOR_SHARES(returns, factors, method=None, ddof=None):
-    """Share of each fund's return variance due to each factor and to residual risk; a row per fund."""
+    """Returns the share of each fund's variance due to each factor and to residual risk; one row per fund."""
     which = read_choice(method, "method", SHARE_METHODS, "isolated")
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
@@ -111,11 +114,11 @@ def FACTOR_SHARES(returns, factors, method=None, ddof=None):
 
 @worksheet_function(
     returns_on_their_own=True,
-    returns=f"Returns as decimals (0.01 = 1%): a column per fund, time down the rows, {help.OLDEST_FIRST}; optional header row.",
+    returns=f"Returns as decimals (0.01 = 1%): a column per fund, {help.OLDEST_FIRST}.",
     method='Optional. Method: "sum" (default) adds up the returns; "compound" compounds them.',
 )
 def HEDGE_RETURNS_CUMULATIVE(returns, factors, method=None):
-    """Cumulative hedged return (alpha plus residual) of each fund up to each row, on the rows of the input."""
+    """Returns the cumulative hedged return (alpha plus residual) of each fund up to each row of the input."""
     how = read_choice(method, "method", CUMULATION_METHODS, "sum")
     models = fit_factor_models(returns, factors)
     refuse_percent_in(models.returns)  # sums and compounds of returns: percent is wrong whatever the factors' units
@@ -125,13 +128,16 @@ def HEDGE_RETURNS_CUMULATIVE(returns, factors, method=None):
 
 @worksheet_function(
     window="Rows in each window, e.g. 252 for a year of daily data or 60 for five years of months; at most the number of rows.",
-    min_obs="Optional. Fewest complete rows a window needs, from the number of factors plus 1 up to window (the default).",
+    min_obs=(
+        "Optional. Fewest rows with data a window needs to give betas: omit for the least possible (factors + 1), "
+        "or up to window to require complete windows."
+    ),
     expanding="Optional. TRUE also fills the first rows, from an expanding window, until a full window is available; default FALSE.",
     missing='Optional. Missing values: "drop" (default) uses each window\'s complete rows; "skip" leaves a window with a gap empty.',
     include_alpha="Optional. TRUE adds the rolling alpha as the first column; default FALSE (betas only).",
 )
 def FACTOR_ROLLING_BETA(returns, factors, window, min_obs=None, expanding=None, missing=None, include_alpha=None):
-    """Betas of one asset over a rolling (or expanding) window ending on each row; empty before the first window."""
+    """Returns one asset's betas over a rolling (or expanding) window ending on each row; empty before the first."""
     returns_table, factors_table = read_returns_and_factors(returns, factors)
     if returns_table.columns != 1:
         raise FactorxlError(f"returns must be a single asset column; it has {returns_table.columns} columns")
@@ -156,7 +162,7 @@ def FACTOR_ROLLING_BETA(returns, factors, window, min_obs=None, expanding=None, 
 
 @worksheet_function()
 def PORTFOLIO_EXPOSURE(weights, returns, factors):
-    """Factor exposures of a portfolio built up from its assets' betas: a row per row of weights, a column per factor."""
+    """Returns a portfolio's factor exposures built up from its assets' betas: one row per row of weights."""
     models = fit_factor_models(returns, factors)
     holdings, has_header = _read_weights(weights, models.returns.columns)
     return aligned_rows(bottom_up_exposures(models.fits, holdings), models.factors.labels, has_header)
@@ -164,7 +170,7 @@ def PORTFOLIO_EXPOSURE(weights, returns, factors):
 
 @worksheet_function()
 def PORTFOLIO_EXPOSURE_GAP(weights, returns, factors):
-    """Portfolio betas from its assets (bottom-up) beside those of its own return (top-down), and the gap."""
+    """Returns a portfolio's betas from its assets (bottom-up) beside those of its own return (top-down), and the gap."""
     returns_table, factors_table = read_returns_and_factors(returns, factors)
     comparison = compare_exposures(
         returns_table.values,
@@ -186,7 +192,7 @@ def PORTFOLIO_EXPOSURE_GAP(weights, returns, factors):
 
 @worksheet_function()
 def PORTFOLIO_BETA(weights, returns, factors):
-    """Portfolio factor betas from fixed weights, with standard errors and the betas one standard error away."""
+    """Returns a fixed-weight portfolio's factor betas with standard errors and the betas one standard error away."""
     models = fit_factor_models(returns, factors)
     table = read_table(weights, "weights", "w")
     w = table.values.ravel() if 1 in (table.rows, table.columns) else table.values
@@ -224,11 +230,14 @@ def _se_label(se: str, lags: int) -> str:
 
 
 @worksheet_function(
-    cov_type='Optional. Standard errors: "fm" (default) Fama-MacBeth, "hac" Newey-West (robust to autocorrelation), or "shanken" corrected for estimated betas.',
+    cov_type=(
+        'Optional. Standard errors: "fm" (Fama-MacBeth) if omitted; "hac" (Newey-West) if the premia are '
+        'autocorrelated; "shanken" allowing for estimated betas.'
+    ),
     intercept=help.INTERCEPT_FM,
 )
 def FM_PREMIA(returns, factors, cov_type=None, lags=None, intercept=None):
-    """Fama-MacBeth factor risk premia with standard errors, t and p-values, then fit statistics and the GRS test."""
+    """Returns Fama-MacBeth factor premia with standard errors, t and p-values, fit statistics and the GRS test."""
     returns_table, factors_table = read_returns_and_factors(returns, factors)
     which = read_choice(cov_type, "cov_type", tuple(_SE_NAMES), "fm")
     result = fama_macbeth(
@@ -259,7 +268,7 @@ def FM_PREMIA(returns, factors, cov_type=None, lags=None, intercept=None):
     intercept=help.INTERCEPT_FM,
 )
 def FM_PREMIA_SERIES(returns, factors, intercept=None):
-    """Factor premia of each period's Fama-MacBeth cross-sectional regression, on the rows of the input."""
+    """Returns the factor premia of each period's Fama-MacBeth cross-sectional regression, on the input's rows."""
     returns_table, factors_table = read_returns_and_factors(returns, factors)
     result = fama_macbeth(
         returns_table.values,
@@ -318,7 +327,7 @@ def _characteristic_regressions(table, weight_column, intercept, standardize) ->
     **_CHAR_OPTIONS,
 )
 def CHAR_RETURNS(table, weight_column=None, intercept=None, standardize=None):
-    """Return to each characteristic on each date from a cross-sectional regression; a row per date."""
+    """Returns the return to each characteristic on each date, from a cross-sectional regression; a row per date."""
     long_table, regressions = _characteristic_regressions(table, weight_column, intercept, standardize)
     columns = [*regressions.names, "assets", "R-squared"]
     values = np.column_stack([regressions.coefficients, regressions.nobs, regressions.rsquared])
@@ -326,11 +335,11 @@ def CHAR_RETURNS(table, weight_column=None, intercept=None, standardize=None):
 
 
 @worksheet_function(
-    cov_type='Optional. Standard errors: "fm" (default) Fama-MacBeth or "hac" Newey-West (robust to autocorrelation).',
+    cov_type='Optional. Standard errors: "fm" (Fama-MacBeth) if omitted, or "hac" (Newey-West) if the premia are autocorrelated.',
     **_CHAR_OPTIONS,
 )
 def CHAR_PREMIA(table, cov_type=None, lags=None, weight_column=None, intercept=None, standardize=None):
-    """Average return to each characteristic over the dates (Fama-MacBeth), with standard errors, t and p-values."""
+    """Returns each characteristic's average return over the dates (Fama-MacBeth), with standard errors, t, p-values."""
     which = read_choice(cov_type, "cov_type", ("fm", "hac"), "fm")
     lag_count = read_optional_int(lags, "lags", minimum=0)
     long_table, regressions = _characteristic_regressions(table, weight_column, intercept, standardize)
@@ -352,7 +361,7 @@ def CHAR_PREMIA(table, cov_type=None, lags=None, weight_column=None, intercept=N
     **_CHAR_OPTIONS,
 )
 def CHAR_PURE_PLAY(table, on_date, weight_column=None, intercept=None, standardize=None):
-    """Pure-play portfolio weights of one date: a column per characteristic, each exposed to it alone."""
+    """Returns one date's pure-play portfolio weights: a column per characteristic, each exposed to it alone."""
     long_table, regressions = _characteristic_regressions(table, weight_column, intercept, standardize)
     position = long_table.date_position(read_date(on_date, "on_date"), "on_date")
     rows, pure = regressions.pure_play_weights(position)
@@ -382,11 +391,11 @@ def _matching_rows(table: LongTable, other: LongTable) -> np.ndarray:
 
 
 @worksheet_function(
-    holdings="Long table of the portfolio: date, asset id, weight, one row per holding and date; optional header row. Its assets must be in table on those dates.",
+    holdings="Long table of the portfolio: date, asset id, weight, a row per holding and date; optional header. Assets must be in table.",
     **_CHAR_OPTIONS,
 )
 def CHAR_ADJUSTED_RETURN(holdings, table, weight_column=None, intercept=None, standardize=None):
-    """A portfolio's return on each date, the part its characteristics explain, and the difference."""
+    """Returns a portfolio's return on each date, the part its characteristics explain, and the difference."""
     long_table, regressions = _characteristic_regressions(table, weight_column, intercept, standardize)
     portfolio = read_long_table(holdings, "holdings", "w", min_value_columns=1)
     if len(portfolio.labels) != 1:

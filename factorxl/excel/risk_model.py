@@ -72,7 +72,7 @@ __all__ = [
 
 CROSS_SECTION_METHODS = ("constrained", "wls", "ols")
 _CROSS_SECTION_OPTIONS = {
-    "stock_returns": "One period's stock returns as decimals: a column, one per stock, in the order of the exposures. Stocks with a missing return are left out.",
+    "stock_returns": "One period's stock returns as decimals: a column in the order of the exposures; a stock without a return is left out.",
     "method": 'Optional. Method: "constrained" (default) weighted by square-root cap with industry returns netting to 0; "wls" without the constraint; "ols" equal weights.',
 }
 
@@ -84,7 +84,7 @@ _CROSS_SECTION_OPTIONS = {
 
 @worksheet_function()
 def EXPOSURE_STANDARDIZE(descriptors, caps):
-    """Style exposures scaled to a cap-weighted mean of 0 and a standard deviation of 1; same shape as the input."""
+    """Returns style exposures scaled to a cap-weighted mean of 0 and a standard deviation of 1."""
     table = read_table(descriptors, "descriptors", "style")
     values = standardize(table.values, read_vector(caps, "caps", table.rows), table.labels)
     return aligned_rows(values, table.labels, table.has_header)
@@ -96,7 +96,7 @@ def EXPOSURE_STANDARDIZE(descriptors, caps):
     standardize_styles="Optional. TRUE (default) standardizes the descriptors (cap-weighted mean 0, standard deviation 1); FALSE uses them as given.",
 )
 def EXPOSURE_MATRIX(industries, descriptors, caps, industry_names=None, standardize_styles=None):
-    """Exposure matrix with a header row: a market column of ones, a 0/1 column per industry, then the styles."""
+    """Returns the exposure matrix with a header row: a market column of ones, a 0/1 column per industry, the styles."""
     table = read_table(descriptors, "descriptors", "style")
     labels = read_text_vector(industries, "industries", table.rows)
     names = None if industry_names is None else read_text_vector(industry_names, "industry_names")
@@ -149,7 +149,7 @@ def _fit_cross_section(stock_returns: Any, exposures: Any, caps: Any, industry_c
     **_CROSS_SECTION_OPTIONS,
 )
 def CROSS_SECTION_FIT(stock_returns, exposures, caps, industry_columns=None, method=None):
-    """One period's factor returns from a regression of stock returns on exposures, with R-squared and stocks used."""
+    """Returns one period's factor returns from a regression of stock returns on exposures, with R-squared."""
     result, x = _fit_cross_section(stock_returns, exposures, caps, industry_columns, method)
     rows = [*x.labels, "R2 uncentered", "R2 centered", "Industry constraint", "Stocks used"]
     values = [*result.factor_returns, result.rsquared_uncentered, result.rsquared_centered,
@@ -161,7 +161,7 @@ def CROSS_SECTION_FIT(stock_returns, exposures, caps, industry_columns=None, met
     **_CROSS_SECTION_OPTIONS,
 )
 def CROSS_SECTION_RESIDUALS(stock_returns, exposures, caps, industry_columns=None, method=None):
-    """Specific returns (residuals) of one period's cross-sectional regression; a column, one per stock."""
+    """Returns the specific returns (residuals) of one period's cross-sectional regression, one per stock."""
     result, _ = _fit_cross_section(stock_returns, exposures, caps, industry_columns, method)
     return grid(result.residuals)
 
@@ -170,7 +170,7 @@ def CROSS_SECTION_RESIDUALS(stock_returns, exposures, caps, industry_columns=Non
     **_CROSS_SECTION_OPTIONS,
 )
 def CROSS_SECTION_PURE_PORTFOLIOS(stock_returns, exposures, caps, industry_columns=None, method=None):
-    """Pure factor portfolios: stock weights whose returns are the factor returns; a column per factor."""
+    """Returns the pure factor portfolios: stock weights whose returns are the factor returns."""
     result, x = _fit_cross_section(stock_returns, exposures, caps, industry_columns, method)
     return aligned_rows(result.pure_portfolios.T, x.labels, has_header=True)
 
@@ -179,7 +179,7 @@ def CROSS_SECTION_PURE_PORTFOLIOS(stock_returns, exposures, caps, industry_colum
     method='Optional. Method: "constrained" or "wls" (default) weight by square-root cap; "ols" weights equally.',
 )
 def CROSS_SECTION_WEIGHTS(caps, method=None):
-    """Weight of each stock in the cross-sectional regression (square root of cap, or equal), summing to 1."""
+    """Returns each stock's weight in the cross-sectional regression (square root of cap, or equal), summing to 1."""
     choice = read_choice(method, "method", CROSS_SECTION_METHODS, "wls")
     return grid(regression_weights(read_vector(caps, "caps"), "equal" if choice == "ols" else "sqrt_cap"))
 
@@ -201,7 +201,7 @@ def _read_square(value: Any, name: str) -> Table:
     correlation="Factor correlation matrix: symmetric, ones on the diagonal, a row and a column per factor; optional header row of names.",
 )
 def RISK_FACTOR_COV(factor_vols, correlation):
-    """Factor covariance matrix from factor volatilities and a correlation matrix, checked to be valid."""
+    """Returns the factor covariance matrix from factor volatilities and a correlation matrix, checked to be valid."""
     corr = _read_square(correlation, "correlation")
     vols = read_vector(factor_vols, "factor_vols")
     refuse_percent("factor_vols", vols)
@@ -210,10 +210,13 @@ def RISK_FACTOR_COV(factor_vols, correlation):
 
 @worksheet_function(
     method='Optional. Method: "sample" (default) or "ewma", which weights recent periods more (set half_life).',
-    half_life="Optional. Half-life in periods of the \"ewma\" weights: a period that many periods older counts half as much. Required for \"ewma\".",
+    half_life=(
+        'Optional. For "ewma": after this many periods a return counts half as much (e.g. 60 months). Needed for '
+        '"ewma"; omit for "sample".'
+    ),
 )
 def RISK_FACTOR_COV_HISTORY(factors, method=None, half_life=None, periods_per_year=None):
-    """Factor covariance matrix estimated from a history of factor returns: sample or exponentially weighted."""
+    """Returns the factor covariance matrix of a history of factor returns: sample or exponentially weighted."""
     table = read_table(factors, "factors", "f")
     refuse_percent_in(table)
     return grid(
@@ -230,7 +233,7 @@ def RISK_FACTOR_COV_HISTORY(factors, method=None, half_life=None, periods_per_ye
     matrix="A symmetric matrix such as a covariance or correlation matrix, square; optional header row.",
 )
 def RISK_EIGENVALUES(matrix):
-    """Eigenvalues of a symmetric matrix, smallest first, in a column; a valid covariance has none below 0."""
+    """Returns the eigenvalues of a symmetric matrix, smallest first; a valid covariance has none below 0."""
     table = _read_square(matrix, "matrix")
     return grid(eigenvalues(check_symmetric(table.values, "matrix", table.labels)))
 
@@ -264,14 +267,14 @@ def _read_weights(weights: Any, model: RiskModel) -> Table:
 
 @worksheet_function()
 def RISK_ASSET_COV(exposures, factor_covariance, specific_vols):
-    """Covariance matrix of the stocks implied by the risk model: a row and a column per stock."""
+    """Returns the covariance matrix of the stocks that the risk model implies: a row and a column per stock."""
     model, _ = _read_model(exposures, factor_covariance, specific_vols)
     return grid(model.covariance)
 
 
 @worksheet_function()
 def RISK_EXPOSURE(weights, exposures):
-    """Factor exposures of each portfolio: a row per factor, a column per portfolio."""
+    """Returns the factor exposures of each portfolio: a row per factor, a column per portfolio."""
     x = read_table(exposures, "exposures", "f")
     w = read_table(weights, "weights", "w")
     if w.rows != x.rows:
@@ -284,7 +287,7 @@ def RISK_EXPOSURE(weights, exposures):
 
 @worksheet_function()
 def RISK_DECOMPOSITION(weights, exposures, factor_covariance, specific_vols):
-    """Risk report of each portfolio: exposures, factor, specific and total variance and volatility, shares."""
+    """Returns each portfolio's risk report: exposures, factor, specific and total variance and volatility, shares."""
     model, labels = _read_model(exposures, factor_covariance, specific_vols)
     table = _read_weights(weights, model)
     reports = [risk_report(model, table.values[:, j]) for j in range(table.columns)]
@@ -315,7 +318,7 @@ def _single_weights(weights: Any, model: RiskModel) -> np.ndarray:
 
 @worksheet_function()
 def RISK_CONTRIBUTIONS(weights, exposures, factor_covariance, specific_vols):
-    """Each stock's contribution to the portfolio's volatility: weight, marginal, component and share."""
+    """Returns each stock's contribution to the portfolio's volatility: weight, marginal, component and share."""
     model, _ = _read_model(exposures, factor_covariance, specific_vols)
     result = stock_contributions(model, _single_weights(weights, model))
     values = np.column_stack([result.weights, result.marginal, result.component, result.shares])
@@ -326,7 +329,7 @@ def RISK_CONTRIBUTIONS(weights, exposures, factor_covariance, specific_vols):
     blocks="Optional. Block of each factor as text (e.g. Market, Industries, Styles): a row in the order of the exposures' columns. Omit to classify them.",
 )
 def RISK_BLOCKS(weights, exposures, factor_covariance, specific_vols, blocks=None):
-    """Portfolio variance split into blocks of factors (market, industries, styles) and specific, with shares."""
+    """Returns the portfolio variance split into blocks of factors (market, industries, styles) and specific."""
     model, labels = _read_model(exposures, factor_covariance, specific_vols)
     w = _single_weights(weights, model)
     names = classify_columns(model.exposures) if blocks is None else read_text_vector(blocks, "blocks", len(labels))
@@ -361,10 +364,10 @@ def _read_exposure_columns(value: Any, name: str, factors: int, label_prefix: st
 
 @worksheet_function(
     shock_factor="The factor to shock: its name (from the header of the factor covariance) or its column number.",
-    sigmas="Size of the shock in standard deviations of the factor, e.g. -2 for a two-standard-deviation fall.",
+    sigmas="The shock as a multiple of the factor's volatility (its standard deviation): -2 is a fall of twice its volatility.",
 )
 def RISK_STRESS(portfolio_exposures, factor_covariance, shock_factor, sigmas):
-    """Effect of a shock to one factor: how each factor moves with it and the impact on each portfolio."""
+    """Returns the effect of a shock to one factor: how each factor moves with it and each portfolio's impact."""
     cov = _read_factor_covariance(factor_covariance)
     positions = read_positions(shock_factor, "shock_factor", cov.labels)
     if len(positions) != 1:
@@ -389,7 +392,7 @@ def RISK_STRESS(portfolio_exposures, factor_covariance, shock_factor, sigmas):
     method='Optional. Method: how periods are linked, "carino" (default), "menchero", or "arithmetic" (a plain sum, which does not add up to the compounded return).',
 )
 def ATTRIBUTION(active_exposures, factors, specific_returns, portfolio_returns, benchmark_returns, method=None):
-    """Active return of each period split into factor, specific and unexplained parts, linked over all periods."""
+    """Returns each period's active return split into factor, specific and unexplained parts, linked over periods."""
     f = read_table(factors, "factors", "f")
     if f.columns == 1 and f.rows > 1 and read_table(specific_returns, "specific_returns", "s").values.size == 1:
         f = f.as_row()  # a single period: its factor returns arrive as a flat list
@@ -447,7 +450,7 @@ def _hedge_table(result: HedgeResult, factors: tuple[str, ...], instruments: tup
     hedge_factors="The factors to neutralize, by name (header of the factor covariance) or number: as many as there are instruments.",
 )
 def HEDGE_FUTURES(portfolio_exposures, portfolio_specific_vol, instrument_exposures, factor_covariance, hedge_factors):
-    """Futures notionals per $1 of portfolio that remove chosen factor exposures, with risk before and after."""
+    """Returns futures notionals per $1 of portfolio that remove chosen factor exposures, with risk before and after."""
     cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, portfolio_specific_vol)
     factors = read_positions(hedge_factors, "hedge_factors", cov.labels)
     result = neutralizing_hedge(x, instruments.values, factors, cov.values, vol, cov.labels)
@@ -456,7 +459,7 @@ def HEDGE_FUTURES(portfolio_exposures, portfolio_specific_vol, instrument_exposu
 
 @worksheet_function()
 def HEDGE_FUTURES_MIN_VAR(portfolio_exposures, portfolio_specific_vol, instrument_exposures, factor_covariance):
-    """Notional of one future per $1 of portfolio that minimizes the variance, with risk before and after."""
+    """Returns the notional of one future per $1 of portfolio that minimizes variance, with risk before and after."""
     cov, x, instruments, vol = _hedge_inputs(portfolio_exposures, instrument_exposures, factor_covariance, portfolio_specific_vol)
     result = min_variance_hedge(x, instruments.values, cov.values, vol, cov.labels)
     name = instruments.labels[0]
@@ -470,12 +473,18 @@ def HEDGE_FUTURES_MIN_VAR(portfolio_exposures, portfolio_specific_vol, instrumen
 
 @worksheet_function(
     factor_targets="Target active exposure of each factor: a row or column in the order of the exposures' columns. A number fixes it (0 = neutral); an empty cell leaves it free.",
-    benchmark_weights="Optional. Benchmark weight of each stock, a column. Needed with lower or upper; adds the portfolio weights to the result.",
-    lower="Optional. Lowest portfolio weight allowed: one number for every stock or a column with one per stock, e.g. 0 for long-only.",
-    upper="Optional. Highest portfolio weight allowed: one number for every stock or a column with one per stock.",
+    benchmark_weights=(
+        "Optional. Benchmark weight of each stock, a column: needed with lower or upper; adds portfolio weights. Omit "
+        "for none."
+    ),
+    lower=(
+        "Optional. Lowest portfolio weight allowed: one number for every stock or a column with one per stock, "
+        "e.g. 0 for long-only. Omit for no lower bound."
+    ),
+    upper="Optional. Highest portfolio weight allowed: one number for every stock or a column with one per stock. Omit for no upper bound.",
 )
 def OPTIMIZE_MIN_TE(exposures, factor_covariance, specific_vols, factor_targets, benchmark_weights=None, lower=None, upper=None):
-    """Active weights with the lowest tracking error that meet target factor exposures (and weight bounds)."""
+    """Returns the active weights with the lowest tracking error that meet target factor exposures (and bounds)."""
     model, labels = _read_model(exposures, factor_covariance, specific_vols)
     n = model.exposures.shape[0]
     targets = _read_targets(factor_targets, len(labels))
@@ -521,7 +530,7 @@ def _read_bound(value: Any, name: str, stocks: int) -> np.ndarray:
     new_weights="New weights as decimals: a column in the same stock order.",
 )
 def PORTFOLIO_TURNOVER(current_weights, new_weights):
-    """One-way turnover between two sets of weights: half the sum of the absolute weight changes."""
+    """Returns the one-way turnover between two sets of weights: half the sum of the absolute weight changes."""
     current, new = read_vector(current_weights, "current_weights"), read_vector(new_weights, "new_weights")
     refuse_percent("current_weights", current)
     refuse_percent("new_weights", new)

@@ -313,11 +313,11 @@ class PercentRule:
     check: Callable[[np.ndarray, str, Sequence[str] | None], None] | None
 
 
-RETURN_SERIES = PercentRule("returns", "Refused as percent if moving 100% a period, or 25% with a loss over 100%.", _check_moves)
-RETURNS_BESIDE_FACTORS = PercentRule("returns beside factors", "Refused as percent if 20 times the size of the other range.", None)
-VOLATILITIES = PercentRule("volatilities", "Refused as percent above 1 (100% a period; of several, their median).", _check_volatilities)
-COVARIANCE = PercentRule("covariance", "Refused as percent squared if variances are above 1 (volatilities above 100%).", _check_covariance)
-WEIGHTS = PercentRule("weights", "Refused as percent if a portfolio's weights add up to 50 to 200.", _check_weight_sums)
+RETURN_SERIES = PercentRule("returns", "Percent refused: moves of 100% a period.", _check_moves)
+RETURNS_BESIDE_FACTORS = PercentRule("returns beside factors", "Percent refused: 20 times the other's size.", None)
+VOLATILITIES = PercentRule("volatilities", "Percent refused: above 1 (100%).", _check_volatilities)
+COVARIANCE = PercentRule("covariance", "Percent squared refused: vols above 1.", _check_covariance)
+WEIGHTS = PercentRule("weights", "Percent refused: sums of 50 to 200.", _check_weight_sums)
 
 PERCENT_RULES: dict[str, PercentRule] = {
     # return series, one period a row (factors too: their moves are returns)

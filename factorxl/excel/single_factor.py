@@ -66,9 +66,11 @@ def _per_period_series(models: FittedModels, columns: list[np.ndarray]) -> list:
     return aligned_rows(np.column_stack(columns), models.returns.labels, models.returns.has_header)
 
 
-@worksheet_function()
+@worksheet_function(
+    intercept=help.INTERCEPT_BETA,
+)
 def FACTOR_BETA(returns, factors, intercept=None):
-    """Factor betas (regression slopes) of each asset: a number, a row with one per factor, or a row per asset."""
+    """Returns the factor betas (regression slopes) of each asset: a number, a row of one per factor, or a row per asset."""
     models = fit_factor_models(returns, factors, intercept=read_bool(intercept, "intercept", True))
     betas = [fit.betas for fit in models.fits]
     return _per_asset(models.returns.labels, models.returns.has_header, list(models.factors.labels), betas)
@@ -76,7 +78,7 @@ def FACTOR_BETA(returns, factors, intercept=None):
 
 @worksheet_function()
 def FACTOR_ALPHA(returns, factors, periods_per_year=None):
-    """Alpha (regression intercept) of each asset on the factors, per period or annualized; a column, one per asset."""
+    """Returns the alpha (regression intercept) of each asset on the factors, per period or annualized; one row per asset."""
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True) or 1.0
     models = fit_factor_models(returns, factors)
     alphas = [fit.alpha * scale for fit in models.fits]
@@ -112,7 +114,7 @@ def _regression_rows(fit: RegressionResult, factor_labels: tuple[str, ...], scal
 
 @worksheet_function()
 def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=None, intercept=None):
-    """Regression table of one asset on the factors: coefficients, standard errors, t, p-values, bounds and R-squared."""
+    """Returns the regression table of one asset: coefficients, standard errors, t, p-values, bounds and R-squared."""
     models = fit_regression(returns, factors, cov_type, lags, intercept)
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
     models.single().require_residual_variance("standard errors, t statistics and p-values")
@@ -124,7 +126,7 @@ def FACTOR_REGRESS(returns, factors, cov_type=None, lags=None, periods_per_year=
     target_factor_share="Optional. Share of the variance to leave in factor risk, from 0 up to (not including) 1. Omit or type 0 for the full hedge.",
 )
 def HEDGE_RATIO(returns, factors, target_factor_share=None):
-    """Position in each factor per unit of the asset that hedges its factor risk (negative = short); a row per asset."""
+    """Returns the position in each factor per unit of the asset that hedges its factor risk (negative = short)."""
     target = read_number(target_factor_share, "target_factor_share", 0.0, minimum=0.0)
     models = fit_factor_models(returns, factors)
     hedges = [hedge_to_factor_share(fit, models.factors.values, target) for fit in models.fits]
@@ -135,17 +137,16 @@ def HEDGE_RATIO(returns, factors, target_factor_share=None):
     returns_on_their_own=True,
     budget="Volatility budget in money over the horizon, e.g. 1000000 for $1M of volatility per month.",
     returns=(
-        f"Returns as decimals (0.01 = 1%): one asset, {help.OLDEST_FIRST}; or its volatility a period as a number, at "
-        "most 1 (100%)."
+        f"Returns as decimals (0.01 = 1%): one asset, {help.OLDEST_FIRST}; or a volatility."
     ),
     horizon_periods=help.HORIZON_PERIODS,
     factors=(
-        f"Optional. Factor returns as decimals: a column per factor, on the rows of returns, {help.OLDEST_FIRST}; the "
-        "position is then hedged and sized on its residual volatility."
+        f"Optional. Factor returns as decimals: {help.OLDEST_FIRST}, to size on residual volatility; omit for "
+        "total volatility."
     ),
 )
 def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=None):
-    """Position size in money whose volatility over the horizon equals the budget; hedged on the factors if given."""
+    """Returns the position in money whose volatility over the horizon equals the budget; hedged if factors are given."""
     amount = read_number(budget, "budget")
     horizon = read_number(horizon_periods, "horizon_periods", 1.0)
     degrees = read_ddof(ddof)
@@ -172,12 +173,12 @@ def VOL_BUDGET_SIZE(budget, returns, horizon_periods=None, factors=None, ddof=No
 @worksheet_function(
     returns_on_their_own=True,
     position="Position size in money, e.g. the result of VOL_BUDGET_SIZE.",
-    returns=f"Returns as decimals (0.01 = 1%): one asset's column, time down the rows, {help.OLDEST_FIRST}; optional header row.",
+    returns=f"Returns as decimals (0.01 = 1%): one asset's column, {help.OLDEST_FIRST}.",
     horizon_periods=help.HORIZON_PERIODS,
     method='Optional. Method: "total" (default) for the whole expected P&L, or "alpha" for the part a factor-hedged position earns.',
 )
 def EXPECTED_PNL(position, returns, factors, horizon_periods=None, method=None):
-    """Expected profit of a position over the horizon: in total, or only the alpha a factor-hedged position earns."""
+    """Returns a position's expected profit over the horizon: in total, or only the alpha a hedged position earns."""
     size = read_number(position, "position")
     horizon = read_number(horizon_periods, "horizon_periods", 1.0, positive=True)
     which = read_choice(method, "method", ("total", "alpha"), "total")
@@ -191,7 +192,7 @@ def EXPECTED_PNL(position, returns, factors, horizon_periods=None, method=None):
 
 @worksheet_function()
 def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
-    """Variance of one asset split into each factor's part, the residual part and the total, with shares."""
+    """Returns one asset's variance split into each factor's part, the residual part and the total, with shares."""
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
     decomposition = decompose_variance(models.single(), models.factors.values, degrees)
@@ -208,7 +209,7 @@ def FACTOR_VAR_DECOMP(returns, factors, ddof=None):
 
 @worksheet_function()
 def SHARPE_RATIO(returns, periods_per_year=None, ddof=None):
-    """Sharpe ratio (mean over standard deviation) of each column of excess returns; a column, one per asset."""
+    """Returns the Sharpe ratio (mean over standard deviation) of each column of excess returns; one row per asset."""
     table = read_table(returns, "returns", "y")
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
     degrees = read_ddof(ddof)
@@ -219,7 +220,7 @@ def SHARPE_RATIO(returns, periods_per_year=None, ddof=None):
 
 @worksheet_function()
 def APPRAISAL_RATIO(returns, factors, periods_per_year=None, ddof=None):
-    """Appraisal ratio (alpha over residual volatility) of each asset on the factors; a column, one per asset."""
+    """Returns the appraisal ratio (alpha over residual volatility) of each asset on the factors; one row per asset."""
     scale = read_optional_number(periods_per_year, "periods_per_year", positive=True)
     degrees = read_ddof(ddof)
     models = fit_factor_models(returns, factors)
@@ -231,31 +232,34 @@ def APPRAISAL_RATIO(returns, factors, periods_per_year=None, ddof=None):
 
 @worksheet_function()
 def FACTOR_TRACKING(returns, factors):
-    """Returns of each asset's factor-tracking portfolio (betas times the factors), on the rows of the input."""
+    """Returns each asset's factor-tracking portfolio return (betas times the factors), on the rows of the input."""
     models = fit_factor_models(returns, factors)
     return _per_period_series(models, [tracking_returns(fit, models.factors.values) for fit in models.fits])
 
 
 @worksheet_function()
 def HEDGE_RETURNS(returns, factors):
-    """Returns of each asset with its factor risk hedged out (alpha plus residual), on the rows of the input."""
+    """Returns each asset's return with its factor risk hedged out (alpha plus residual), on the rows of the input."""
     models = fit_factor_models(returns, factors)
     return _per_period_series(models, [hedged_returns(fit) for fit in models.fits])
 
 
 @worksheet_function()
 def FACTOR_RESIDUALS(returns, factors):
-    """Regression residuals of each asset on the factors, on the rows of the input; empty where data is missing."""
+    """Returns the regression residuals of each asset on the rows of the input; empty where data is missing."""
     models = fit_factor_models(returns, factors)
     return _per_period_series(models, [fit.expand(fit.resid) for fit in models.fits])
 
 
 @worksheet_function(
     beta="Market beta of the position, a number (e.g. from FACTOR_BETA).",
-    rf="Risk-free rate per period as a decimal: a number, or a column with one rate per period, oldest first.",
+    rf=(
+        f"The risk-free rate of each period as a decimal (0.0002 = 0.02% a day): one number for every period, or a "
+        f"column, one rate per period, {help.OLDEST_FIRST}."
+    ),
 )
 def HEDGE_CASH_EFFECT(beta, rf):
-    """Return on the cash a market hedge frees or uses each period: positive when beta is above 1."""
+    """Returns the return on the cash a market hedge frees or uses each period: positive when beta is above 1."""
     loading = read_number(beta, "beta")
     rates = read_table(rf, "rf", "rf")
     if rates.columns != 1:
@@ -270,7 +274,7 @@ _COV_METHODS = ("factor", "sample")
     method='Optional. Method: "factor" (default) for the covariance the factor regressions imply, or "sample" for the sample covariance.',
 )
 def FACTOR_COV(returns, factors, method=None, ddof=None):
-    """Covariance matrix of the assets implied by their factor regressions (or the sample one); a row and column per asset."""
+    """Returns the covariance matrix of the assets that their factor regressions imply (or the sample one)."""
     which = read_choice(method, "method", _COV_METHODS, "factor")
     degrees = read_ddof(ddof)
     if which == "sample":  # the factors only need to cover the same rows; no regression is run
@@ -285,7 +289,7 @@ def FACTOR_COV(returns, factors, method=None, ddof=None):
 
 @worksheet_function()
 def FACTOR_COV_PARAMS(returns, factors):
-    """Number of parameters a factor-model covariance needs for these assets, beside the sample covariance's."""
+    """Returns how many parameters a factor-model covariance of these assets needs, beside the sample one's."""
     models = fit_factor_models(returns, factors)
     implied = factor_implied_covariance(models.fits, models.factors.values)
     counts = [[implied.parameter_count], [sample_parameter_count(models.returns.columns)]]

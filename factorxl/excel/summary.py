@@ -28,7 +28,7 @@ def summary_labels(intercept: bool = True) -> tuple[str, ...]:
 
 @worksheet_function()
 def FACTOR_SUMMARY(returns, factors, cov_type=None, lags=None, intercept=None):
-    """Model statistics of one asset's regression, labeled as statsmodels labels them: R-squared, F, AIC, BIC and more."""
+    """Returns the statistics of one asset's regression as statsmodels labels them: R-squared, F, AIC, BIC..."""
     models = fit_regression(returns, factors, cov_type, lags, intercept)
     fit = models.single()
     fit.require_residual_variance("the F statistic, log-likelihood and residual tests")
@@ -44,10 +44,13 @@ def FACTOR_SUMMARY(returns, factors, cov_type=None, lags=None, intercept=None):
 
 @worksheet_function(
     stats="Optional. FALSE (default): the coefficients row only; TRUE: LINEST's five rows of statistics.",
-    cov_type=help.COV_TYPE + " Sets row 2 and, for robust errors, the Wald F of row 4.",
+    cov_type=(
+        'Optional. Standard errors: "classical" if omitted; "hc0" to "hc3" if volatility changes over time; "hac" '
+        "(Newey-West) with autocorrelation too. Rows 2 and 4."
+    ),
 )
 def FACTOR_LINEST(returns, factors, intercept=None, stats=None, cov_type=None, lags=None):
-    """LINEST's block for a regression: slopes in reverse order and the intercept, then optionally its statistics."""
+    """Returns LINEST's block: the slopes in reverse order and the intercept, then optionally its statistics."""
     models = fit_regression(returns, factors, cov_type, lags, intercept)
     fit = models.single()
     reversed_slopes = fit.betas[::-1]

@@ -54,7 +54,7 @@ On macOS, in Excel on the web, or on Windows without a local Python, use xlwings
      (or the URL of a factorxl wheel, e.g. https://example.org/factorxl-0.1.0-py3-none-any.whl).
   3. In main.py, add the line  from factorxl.udfs import *
   4. Restart xlwings Lite (menu > Restart); type =FACTOR_BETA(B2:B100, C2:E100) into a cell.
-See docs/excel_setup.md for the details.
+The details: factorxl docs excel_setup
 """
 
 NEXT_STEPS = """\

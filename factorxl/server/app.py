@@ -3,8 +3,9 @@
 ``factorxl server run`` (and the documented gunicorn or uvicorn line) starts this module's
 :data:`app` instead of xlwings Server's ``xlwings_server.main:main_app``. It is that app, with
 every route, dependency (authentication, the object-handle store), middleware, exception
-handler and setting of xlwings Server's, and three costs of a large custom-function call taken
-away (:mod:`factorxl.server.decoding`):
+handler and setting of xlwings Server's, factorxl's documentation served beside them (every
+function's metadata links to its entry there: :mod:`factorxl.server.help_pages`), and three costs
+of a large custom-function call taken away (:mod:`factorxl.server.decoding`):
 
 * the call's body is decoded by orjson, on a copy of xlwings Server's own
   ``custom-functions-call`` route placed before it (the original stays behind it);
@@ -29,10 +30,12 @@ from xlwings_server.main import main_app
 from xlwings_server.routers import xlwings as xlwings_routes
 
 from factorxl.server.decoding import post_route, reading_whole_bodies, serve_with_orjson
+from factorxl.server.help_pages import serve_help_pages
 
 CALL_ROUTE = "custom_functions_call"
 """The name of xlwings Server's route (and endpoint function) for ``POST .../xlwings/custom-functions-call``."""
 
+serve_help_pages(xlwings_app, xlwings_routes.router)
 call_route = serve_with_orjson(xlwings_app, post_route(xlwings_routes.router, CALL_ROUTE))
 app = main_app if call_route is None else reading_whole_bodies(main_app, call_route)
 """The ASGI app the workers serve."""

@@ -33,7 +33,7 @@ and may name the Kenneth French vintage folder it reads by default (``VINTAGE``)
 reads no dataset (``NEEDS_DATA = False``)."""
 
 DEFAULT_VINTAGE = "v202412"
-"""The Kenneth French vintage the seeds' MSFT numbers were computed with (beta 1.187234068887255)."""
+"""The Kenneth French vintage the MSFT numbers of the 'Factor Models' notebook were computed with (beta 1.187234068887255)."""
 
 
 class FormulasNotEvaluated(FactorxlError):

@@ -328,9 +328,9 @@ def dependencies(workbook: Workbook) -> list[Dependency]:
     return graph
 
 
-def _closure(seeds: set[int], links: dict[int, set[int]] | list[set[int]]) -> set[int]:
-    """``seeds`` and every formula reached from them through ``links`` (dependents or precedents)."""
-    reached, waiting = set(seeds), list(seeds)
+def _closure(starts: set[int], links: dict[int, set[int]] | list[set[int]]) -> set[int]:
+    """``starts`` and every formula reached from them through ``links`` (dependents or precedents)."""
+    reached, waiting = set(starts), list(starts)
     while waiting:
         for linked in links[waiting.pop()]:
             if linked not in reached:
@@ -367,8 +367,8 @@ def _selected(formulas: list[_Formula], full: bool) -> _Selection:
     for number, formula in enumerate(formulas):
         for precedent in formula.precedents:
             dependents[precedent].add(number)
-    seeds = {n for n, f in enumerate(formulas) if not f.cell.stored or calls_factorxl(f.text)}
-    recalculated = _closure(seeds, dependents)
+    starts = {n for n, f in enumerate(formulas) if not f.cell.stored or calls_factorxl(f.text)}
+    recalculated = _closure(starts, dependents)
     checked = _closure(recalculated, [f.precedents for f in formulas]) - recalculated
     if_stale = _closure(checked, dependents) - recalculated - checked
     return _Selection(recalculated, checked, if_stale)

@@ -260,13 +260,13 @@ def _write_copy(
         )
         if story.protected:
             xml = _protected(xml)
-        if story.told:
+        if story.told and key != NOTES_SHEET:  # the Notes sheet gets the workbook's note (below)
             xml = _with_note(xml, sheet_note(story, mark.original, mark.version), note_style, sheet, _legend_position(sheet))
         stories[sheet.name] = story
         if xml != original:
             replacements[sheet.part] = xml
     notes = workbook.sheets.get(NOTES_SHEET)
-    if notes is not None and not stories[notes.name].told:
+    if notes is not None:
         xml = replacements.get(notes.part) or package.read_xml(notes.part)
         replacements[notes.part] = _with_note(xml, summary_note(stories.values(), mark.original, mark.version), note_style, notes)
     for part in related_parts(package, workbook.part, "/sharedStrings"):

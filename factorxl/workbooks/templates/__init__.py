@@ -1,2 +1,3 @@
-"""The template workbooks ``factorxl build`` writes: MSFT (seeds 000/001), ARKK/BRK (seed 002)
-and MiniModel (seed 004), on the shared layout of :mod:`.layout`."""
+"""The template workbooks ``factorxl build`` writes: MSFT and ARKK/BRK (the worked examples of Alan
+Moreira's factor-model notebooks), MiniModel (the itsjustbeta.com guide's 10-stock example) and
+FamaMacBeth, on the shared layout of :mod:`.layout`."""

@@ -1,8 +1,9 @@
-"""The ARKK/BRK workbook: Cathie Wood and Warren Buffett under CAPM and FF5 + momentum (seed 002).
+"""The ARKK/BRK workbook: Cathie Wood and Warren Buffett under CAPM and FF5 + momentum, the
+example of Alan Moreira's notebook "Multi-Factor Models" (GitHub ``amoreira2/UG54``).
 
 Sheets: ``Data`` (monthly factors, fund returns, excess returns, cumulative abnormal returns
 and their Excel twins), ``Regressions`` (four ``FACTOR_REGRESS`` tables with native twins and
-their ``FACTOR_SUMMARY`` blocks beside the seed's printed summaries),
+their ``FACTOR_SUMMARY`` blocks beside the notebook's printed summaries),
 ``Compare`` (loadings side by side, factor shares of variance, hedged residual volatility,
 annualization), ``Charts`` and ``Notes``. Monthly data: everything annualizes with 12.
 """
@@ -48,7 +49,7 @@ PRINTED = {
 }
 
 SUMMARY_ROW = 34
-# statsmodels' summary as seed 002 prints it, in FACTOR_SUMMARY's row order (ARKK: on data x 252)
+# statsmodels' summary as the notebook prints it, in FACTOR_SUMMARY's row order (ARKK: on data x 252)
 PRINTED_SUMMARIES = {
     ("BRK", "CAPM"): "0.223 0.220 79.32 7.17e-17 442.23 -880.5 -873.2 279 277 1 nonrobust 51.668 0.000 0.710 6.882 1.989 198.575 7.59e-44 22.3",
     ("BRK", "FF6"): "0.405 0.392 30.81 3.71e-28 479.45 -944.9 -919.5 279 272 6 nonrobust 34.823 0.000 0.647 5.116 1.948 71.498 2.98e-16 82.1",
@@ -68,7 +69,7 @@ def build(path: Path, source: DataSource) -> Built:
     book = Book(path, TITLE)
     compare = book.sheet("Compare")
     regressions = book.sheet("Regressions")
-    data = DataSheet(book, "Data", frame, dict.fromkeys(frame.columns, "return"), "Monthly returns (decimals): the six factors and RF from the course file, BRK and ARKK raw returns.")
+    data = DataSheet(book, "Data", frame, dict.fromkeys(frame.columns, "return"), "Monthly returns (decimals): the six factors and RF from the notebook's file, BRK and ARKK raw returns.")
     factors = data.columns(FACTORS[0], FACTORS[-1])
     arkk_rows = (data.row_of(frame["ARKK"].first_valid_index()), data.row_of(frame["ARKK"].last_valid_index()))
     rf = data.columns("RF").data
@@ -87,7 +88,7 @@ def build(path: Path, source: DataSource) -> Built:
 
 
 def _inputs(sheet: Sheet) -> dict[str, str]:
-    sheet.title("ARKK and BRK: loadings side by side", "Seed 002, sections 13.6-13.7; see Notes.")
+    sheet.title("ARKK and BRK: loadings side by side", "Alan Moreira's notebook 'Multi-Factor Models', sections 13.6-13.7; see Notes.")
     sheet.note(2, 0, INPUT_LEGEND)
     sheet.widths({0: 44, **{c: 13 for c in range(1, 12)}})
     sheet.heading(4, 0, "Inputs")
@@ -96,7 +97,7 @@ def _inputs(sheet: Sheet) -> dict[str, str]:
     sheet.note(5, 2, "named periods_per_year: annualizes with 12, not 252")
     sheet.label(6, 0, "The source's annualization factor (a slip)")
     slip = sheet.input(6, 1, 252, "count", "source_periods")
-    sheet.note(6, 2, "named source_periods: seed 002 multiplies monthly ARKK numbers by 252")
+    sheet.note(6, 2, "named source_periods: the notebook multiplies monthly ARKK numbers by 252")
     return {"ppy": ppy, "slip": slip}
 
 
@@ -116,8 +117,8 @@ def _regressions(sheet: Sheet, excess: dict[str, Columns], factors: Columns, ppy
 
 
 def _summaries(sheet: Sheet, excess: dict[str, Columns], market: Columns, factors: Columns, ppy: dict[str, str]) -> None:
-    """FACTOR_SUMMARY of each regression below the tables, beside seed 002's printed summaries; ARKK's
-    FF6 summary also on returns and factors x source_periods, as the seed ran it."""
+    """FACTOR_SUMMARY of each regression below the tables, beside the notebook's printed summaries;
+    ARKK's FF6 summary also on returns and factors x source_periods, as the notebook ran it."""
     height = 2 + len(summary_labels()) + 2
     for j, fund in enumerate(FUNDS):
         col = 11 * j
@@ -128,7 +129,7 @@ def _summaries(sheet: Sheet, excess: dict[str, Columns], market: Columns, factor
         for i, (model, y, x) in enumerate(blocks):
             title = f"{fund} on {'Mkt-RF' if model == 'CAPM' else 'FF5 + momentum'}: statsmodels' summary statistics"
             if model == "FF6 x252":
-                title = "ARKK on FF5 + momentum, returns and factors x source_periods (as seed 002)"
+                title = "ARKK on FF5 + momentum, returns and factors x source_periods (as the notebook)"
             printed = PRINTED_SUMMARIES.get((fund, model))
             labels = dict(zip(summary_labels(), printed.split(), strict=True)) if printed else None
             summary_table(sheet, SUMMARY_ROW + i * height, col, y, x, title, labels)
@@ -244,9 +245,9 @@ def _annualization(sheet: Sheet, row: int, fits: dict, excess: dict[str, Columns
     rows = (
         ("Mean excess return (monthly)", lambda fund: f"=AVERAGE({excess[fund].data})", "pct", ""),
         ("Mean excess return, annualized x12", lambda fund: f"=AVERAGE({excess[fund].data})*{ppy['ppy']}", "pct", ""),
-        ("Mean excess return x252 (as the source)", lambda fund: f"=AVERAGE({excess[fund].data})*{ppy['slip']}", "pct", "ARKK 644.7% (002, monthly mean x 252)"),
+        ("Mean excess return x252 (as the source)", lambda fund: f"=AVERAGE({excess[fund].data})*{ppy['slip']}", "pct", "ARKK 644.7% (monthly mean x 252)"),
         ("FF6 alpha, annualized x12", lambda fund: f"={fits[fund, 'FF6'].coef('Alpha (annualized)')}", "pct", ""),
-        ("FF6 alpha x252 (the source's ARKK constant)", lambda fund: f"={fits[fund, 'FF6'].coef('alpha')}*{ppy['slip']}", "coef", "ARKK const 1.7109 (002 regresses returns x 252)"),
+        ("FF6 alpha x252 (the source's ARKK constant)", lambda fund: f"={fits[fund, 'FF6'].coef('alpha')}*{ppy['slip']}", "coef", "ARKK const 1.7109 (it regresses returns x 252)"),
     )
     for i, (label, formula, kind, printed) in enumerate(rows):
         sheet.label(row + 2 + i, 0, label)
@@ -297,33 +298,33 @@ def _notes(frame: pd.DataFrame) -> list[tuple[str, str]]:
             ("Factor regressions of Berkshire Hathaway (BRK) and ARK Innovation (ARKK) monthly excess returns on the market "
             "(CAPM) and on the Fama-French five factors plus momentum (FF6): the four regression tables with native Excel "
             "twins (SLOPE, INTERCEPT, RSQ, STEYX and INDEX(LINEST(...))) and statsmodels' summary statistics of each "
-            "(FACTOR_SUMMARY) beside the seed's printouts, the loadings side by side, the share of each "
+            "(FACTOR_SUMMARY) beside the notebook's printouts, the loadings side by side, the share of each "
             "fund's variance due to each factor, the volatility of the hedged (abnormal-return) portfolio, annualization "
             "with 12 for monthly data, and the cumulative abnormal return with a chart. Every number is a formula."),
         ),
         (
-            "Source document",
-            ("Seed 002: course notebook 'Multi-Factor Models', sections 13.6 (performance attribution: Cathie Wood) and 13.7 "
+            "Published example",
+            ("Alan Moreira's notebook 'Multi-Factor Models' (GitHub amoreira2/UG54), sections 13.6 (performance attribution: Cathie Wood) and 13.7 "
             "(Warren Buffett), and the abnormal returns of section 13.8.3."),
         ),
         (
             "Data",
-            (f"df_WarrenBAndCathieW_monthly (the course's Fin418 file, in its CSV form): {len(frame)} months from "
+            (f"df_WarrenBAndCathieW_monthly (the notebook's file on GitHub, amoreira2/Fin418, in its CSV form): {len(frame)} months from "
             f"{frame.index[0]:%Y-%m} to {frame.index[-1]:%Y-%m} (some months are missing), with the factors Mkt-RF, SMB, "
             f"HML, RMW, CMA, Mom and RF that come with it. ARKK has {len(arkk)} months from {arkk.index[0]:%Y-%m}. "
             "Excess return = fund - RF. The data are the workbook's inputs; the file is not part of factorxl."),
         ),
         (
-            "Where the source's printed numbers differ, and why",
-            ("1. Seed 002 prints ARKK's 'annualized mean excess return' as 644.7%: it multiplies a monthly mean by 252. "
+            "Where the notebook's printed numbers differ, and why",
+            ("1. The notebook prints ARKK's 'annualized mean excess return' as 644.7%: it multiplies a monthly mean by 252. "
             "Monthly data annualize with 12 (Compare sheet, Annualization block; the x252 figure is shown labeled as the "
             "slip).\n"
-            "2. Seed 002 runs ARKK's regression on returns and factors both multiplied by 252. The slopes and R-squared are "
+            "2. The notebook runs ARKK's regression on returns and factors both multiplied by 252. The slopes and R-squared are "
             "unchanged, but its constant 1.7109 is the monthly alpha times 252; the annualized alpha is the monthly alpha "
             "times 12. The scaling also moves its log-likelihood, AIC, BIC and condition number (F, the normality tests "
             "and Durbin-Watson do not): the Regressions sheet shows ARKK's summary both ways, the x252 one beside the "
-            "seed's printout.\n"
-            "3. The seed prints its coefficients to 4 decimals and R-squared to 3; the workbook shows full precision.\n"
+            "notebook's printout.\n"
+            "3. The notebook prints its coefficients to 4 decimals and R-squared to 3; the workbook shows full precision.\n"
             "4. ARKK's CAPM regression is not in the source; it is added so the four fits can be read side by side."),
         ),
         (
@@ -333,7 +334,7 @@ def _notes(frame: pd.DataFrame) -> list[tuple[str, str]]:
             f"{len(arkk)} months. Residual volatility is SSR/(n-K-1) (the regression's standard error, STEYX); the "
             "appraisal ratio uses the residuals' standard deviation with ddof 1. Isolated factor shares leave out the "
             "covariances between factors; Euler shares include them and add up to R-squared. The cumulative abnormal "
-            "return is the running sum of alpha + residual, as the course's cumsum."),
+            "return is the running sum of alpha + residual, as the notebook's cumsum."),
         ),
         (
             "Inputs and recalculation",

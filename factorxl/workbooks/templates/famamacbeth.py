@@ -1,7 +1,7 @@
 """The FamaMacBeth workbook: CAPM, FF3 and FF5 priced on the 25 size x book-to-market portfolios.
 
-The cross-sectional test of the source documents (seed 003) on the library's classic test
-assets, monthly. Sheets: ``Summary`` (inputs, the three models side by side), one sheet per
+The two-pass cross-sectional test of Fama and MacBeth (1973), with the GRS test, on the library's
+classic test assets, monthly. Sheets: ``Summary`` (inputs, the three models side by side), one sheet per
 model (Fama-MacBeth premia with Fama-MacBeth, Newey-West and Shanken errors and the GRS test;
 first-pass time-series regressions; average, predicted and pricing error of each portfolio),
 ``Charts`` (average vs predicted returns), ``Data`` (the portfolios and the factors, read by
@@ -114,7 +114,7 @@ def build(path: Path, source: DataSource) -> Built:
 
 
 def _inputs(sheet: Sheet, window: Window) -> dict[str, str]:
-    sheet.title(TITLE, "Seed 003's two-pass regressions on the library's test assets; see Notes.")
+    sheet.title(TITLE, "The two-pass regressions of Fama and MacBeth (1973) on the library's test assets; see Notes.")
     sheet.note(2, 0, INPUT_LEGEND)
     sheet.widths({0: 52, **{c: 14 for c in range(1, 8)}})
     sheet.heading(4, 0, "Inputs")
@@ -256,7 +256,7 @@ def _notes(window: Window) -> list[tuple[str, str]]:
             "errors, the GRS test that the time-series alphas are jointly zero, and each portfolio's average excess "
             "return against the one the premia predict, with a chart. Every number is a formula."),
         ),
-        ("Source document", "Seed 003: the two-pass regressions (Fama-MacBeth) and the GRS test, here on the library's classic test assets."),
+        ("Method", "The two-pass regressions of Fama and MacBeth (1973) and the GRS test of Gibbons, Ross and Shanken (1989), here on the library's classic test assets."),
         (
             "Data",
             (f"Kenneth French data library: {PORTFOLIOS} (Average Value Weighted Returns -- Monthly) and "

@@ -432,9 +432,11 @@ class DataSheet:
 
 
 def notes_sheet(book: Book, title: str, sections: Sequence[tuple[str, str]]) -> Sheet:
-    """The Notes sheet: a title, then one heading and one wrapped paragraph per section."""
+    """The Notes sheet: a title, the version of factorxl that calculated the workbook, then one
+    heading and one wrapped paragraph per section."""
     sheet = book.sheet("Notes")
     sheet.title(title)
+    sheet.formula(1, 0, '="Calculated with factorxl "&FACTORXL_VERSION()', "general")
     sheet.ws.set_column(0, 0, 110)
     row = 2
     for heading, text in sections:

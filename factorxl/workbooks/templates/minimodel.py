@@ -1,5 +1,5 @@
-"""The MiniModel workbook: the primer's 10-stock Barra-style example (seed 004), one sheet per
-section of its script, every number a formula.
+"""The MiniModel workbook: the 10-stock Barra-style example of the equity factor model guide at
+itsjustbeta.com, one sheet per section of its script, every number a formula.
 
 Its inputs are the script's own constants (:mod:`.minimodel_example`), so the workbook
 carries no external data and a built copy is kept in ``workbook_templates/``. Returns and
@@ -709,7 +709,7 @@ def _chapter2(book: Book) -> None:
 NOTES = [
     (
         "What this workbook shows",
-        ("The primer's 10-stock 'MiniModel', section by section, as its script mini_example.py computes it: the universe "
+        ("The 10-stock 'MiniModel' of the equity factor model guide at itsjustbeta.com, section by section, as its script mini_example.py computes it: the universe "
         "(1), standardized exposures (2), the month-1 cross-sectional regression with its industry constraint and the pure "
         "factor portfolios (3, 3b), the risk model and the risk decomposition of the portfolio, the benchmark and the "
         "active position with stock-level contributions to tracking error (4, 4b), a correlated stress test (5), "
@@ -718,8 +718,8 @@ NOTES = [
         "beside it, a native Excel twin (MMULT, MINVERSE, SUMPRODUCT, LN, PRODUCT...)."),
     ),
     (
-        "Source document",
-        ("Seed 004: the 'MiniModel' primer's appendix 'Mini Example Source Code' (mini_example.py). Its inputs are the "
+        "Published example",
+        ("The equity factor model guide at itsjustbeta.com, its appendix 'Mini Example Source Code' (mini_example.py). Its inputs are the "
         "script's own constants, entered here as input cells; the script prints percent where the workbook holds decimals "
         "(0.042 is 4.2%)."),
     ),

@@ -1,8 +1,8 @@
 """The "MiniModel" worked example: the inputs of a 10-stock Barra-style model, and every
 section of the example computed with factorxl's core.
 
-The inputs are those of the primer's ``mini_example.py`` (source document 004), with
-returns and volatilities as decimals (the primer prints percent); the MiniModel template
+The inputs are those of ``mini_example.py`` in the equity factor model guide at itsjustbeta.com,
+with returns and volatilities as decimals (the script prints percent); the MiniModel template
 (:mod:`.minimodel`) lays them out in its sheets. :func:`minimodel` runs every section of the
 example through the same core functions the worksheet functions use, so a test or a reader can
 check the workbook's cells against :class:`MiniModelResults` (the headline numbers are its
@@ -62,7 +62,7 @@ CHAPTER2_WEIGHTS = np.array([0.30, 0.25, 0.20, 0.15, 0.10])
 
 @dataclass(frozen=True)
 class MiniModelResults:
-    """Every section of the MiniModel example (decimals; the primer prints percent)."""
+    """Every section of the MiniModel example (decimals; the script prints percent)."""
 
     exposures: ExposureMatrix
     regression: CrossSectionResult
@@ -87,7 +87,7 @@ class MiniModelResults:
 
     @property
     def headline(self) -> dict[str, float]:
-        """The numbers the primer's text quotes most."""
+        """The numbers the guide's text quotes most."""
         return {
             "portfolio_vol": self.portfolio.total_vol,
             "benchmark_vol": self.benchmark.total_vol,

@@ -1,9 +1,10 @@
-"""The MSFT workbook: the single-factor worked example of the course notebooks (seeds 000/001).
+"""The MSFT workbook: the single-factor worked example of Alan Moreira's notebook "Factor Models"
+(GitHub ``amoreira2/UG54``), in its newer version (sections 6.x) and its older one (5.x).
 
 Sheets: ``Data`` (daily MSFT, RF, Mkt-RF, excess returns, tracking and hedged series),
 ``Model`` (regression, parameters, hedges, volatility-budget positions, expected P&L, the
 target-share hedge, the variance decomposition), ``Charts``, ``CoMovement`` with
-``CoMovement Data`` (WMT and JPM on SPY, seed 000 section 6.4) and ``Notes``.
+``CoMovement Data`` (WMT and JPM on SPY, section 6.4) and ``Notes``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ TITLE = "MSFT on the market: alpha, beta, hedges, risk budgets"
 HORIZONS = (("daily", 1), ("monthly", 21), ("annual", 252))
 COMPARE = ("factorxl", "Excel twin", "factorxl - twin", "source prints")
 SUMMARY_ROW = 79
-# statsmodels' summary of the regression as seed 001 (French v202412) and seed 000 (v202510) print it
+# statsmodels' summary of the regression as the older version (French v202412) and the newer one (v202510) print it
 PRINTED_SUMMARY = {
     "R-squared": ("0.415", "0.415"),
     "Adj. R-squared": ("0.415", "0.415"),
@@ -166,10 +167,10 @@ def _inputs(sheet: Sheet, row: int) -> _Inputs:
     sheet.heading(row, 0, "Inputs")
     rows = [
         ("Periods per year (daily data)", 252, "count", "periods_per_year", "annualizes alpha and volatility"),
-        ("Volatility budget ($ of volatility per horizon)", 1_000_000, "money", "budget", "seed 000: $1M"),
+        ("Volatility budget ($ of volatility per horizon)", 1_000_000, "money", "budget", "the notebook's $1M"),
         ("P&L horizon (periods)", 252, "count", "horizon", "expected P&L over one year of trading days"),
-        ("Target factor share of variance", 0.20, "pct", "target_share", "seed 001: 20% limit"),
-        ("ddof of variances (0 population, 1 sample)", 0, "count", "ddof", "0 reproduces seed 001's printed variances and x"),
+        ("Target factor share of variance", 0.20, "pct", "target_share", "the older version's 20% limit"),
+        ("ddof of variances (0 population, 1 sample)", 0, "count", "ddof", "0 reproduces the older version's printed variances and x"),
     ]
     names = []
     for i, (label, value, kind, name, note) in enumerate(rows):
@@ -181,7 +182,7 @@ def _inputs(sheet: Sheet, row: int) -> _Inputs:
 
 def _model(book: Book, sheet: Sheet, data: _Series) -> str:
     """Fill the Model and Charts sheets; returns the address of the beta cell."""
-    sheet.title("MSFT: single-factor model on the market (daily)", "Seeds 000 (section 6.7-6.10) and 001 (section 5.4-5.6); see Notes.")
+    sheet.title("MSFT: single-factor model on the market (daily)", "Alan Moreira's notebook 'Factor Models', sections 6.7-6.10 (newer version) and 5.4-5.6 (older); see Notes.")
     sheet.note(2, 0, INPUT_LEGEND)
     sheet.widths({0: 46, **{c: 14 for c in range(1, 10)}, 4: 30})
     given = _inputs(sheet, 4)
@@ -191,9 +192,9 @@ def _model(book: Book, sheet: Sheet, data: _Series) -> str:
     beta_row = row + 3
     sheet.heading(row, 0, "Alpha and beta")
     sheet.header(row + 1, 1, COMPARE)
-    alpha = _compare(sheet, row + 2, "alpha (daily)", f"=FACTOR_ALPHA({y},{x})", f"=INTERCEPT({y},{x})", "precise", "0.0005855699261548292 (001)")
-    beta = _compare(sheet, beta_row, "beta", f"=FACTOR_BETA({y},{x})", f"=SLOPE({y},{x})", "precise", "1.187234068887255 (001); 1.1876 (000, 2025 factors)")
-    _compare(sheet, row + 4, "alpha (annualized)", f"=FACTOR_ALPHA({y},{x},{given.periods_per_year})", f"=INTERCEPT({y},{x})*{given.periods_per_year}", "pct", "0.1474 (000, 2025 factors)")
+    alpha = _compare(sheet, row + 2, "alpha (daily)", f"=FACTOR_ALPHA({y},{x})", f"=INTERCEPT({y},{x})", "precise", "0.0005855699261548292 (older version)")
+    beta = _compare(sheet, beta_row, "beta", f"=FACTOR_BETA({y},{x})", f"=SLOPE({y},{x})", "precise", "1.187234068887255 (older version); 1.1876 (newer version, 2025 factors)")
+    _compare(sheet, row + 4, "alpha (annualized)", f"=FACTOR_ALPHA({y},{x},{given.periods_per_year})", f"=INTERCEPT({y},{x})*{given.periods_per_year}", "pct", "0.1474 (newer version, 2025 factors)")
 
     decomposition = Block(sheet.name, 66, 0, 5, 3)
     variance_r, variance_e = decomposition.cell(4, 1), decomposition.cell(3, 1)
@@ -201,9 +202,9 @@ def _model(book: Book, sheet: Sheet, data: _Series) -> str:
     sheet.heading(row, 0, "Variances and means (daily)")
     sheet.header(row + 1, 1, ("at ddof input", "sample VAR.S", "population VAR.P", "source prints"))
     variances = [
-        ("Var(MSFT excess)  var_r", f"={variance_r}", y, "0.0004416123295030902 (001) = population"),
-        ("Var(Mkt-RF)  var_f", f"={_variance(x, given.ddof)}", x, "0.00013005387619649368 (001) = sample"),
-        ("Var(residual)  var_e", f"={variance_e}", data.hedged, "0.00025831692182161234 (001) = population"),
+        ("Var(MSFT excess)  var_r", f"={variance_r}", y, "0.0004416123295030902 (older version) = population"),
+        ("Var(Mkt-RF)  var_f", f"={_variance(x, given.ddof)}", x, "0.00013005387619649368 (older version) = sample"),
+        ("Var(residual)  var_e", f"={variance_e}", data.hedged, "0.00025831692182161234 (older version) = population"),
     ]
     for i, (label, value, series, source) in enumerate(variances):
         r = row + 2 + i
@@ -215,15 +216,15 @@ def _model(book: Book, sheet: Sheet, data: _Series) -> str:
     variance_f = sheet.ref(row + 3, 1)
     sheet.label(row + 5, 0, "Mean Mkt-RF  mu_f")
     sheet.formula(row + 5, 1, f"=AVERAGE({x})", "precise")
-    sheet.note(row + 5, 4, "0.00035668848435262666 (001)")
+    sheet.note(row + 5, 4, "0.00035668848435262666 (older version)")
 
     row = 36
     sheet.heading(row, 0, "Tracking and hedged portfolios (series on the Data sheet)")
     sheet.header(row + 1, 1, COMPARE)
-    _compare(sheet, row + 2, "Hedged mean, annualized (= alpha annualized)", f"=AVERAGE({data.hedged})*{given.periods_per_year}", f"=AVERAGE({data.hedged_excel})*{given.periods_per_year}", "pct", "0.1474 (000, 2025 factors)")
+    _compare(sheet, row + 2, "Hedged mean, annualized (= alpha annualized)", f"=AVERAGE({data.hedged})*{given.periods_per_year}", f"=AVERAGE({data.hedged_excel})*{given.periods_per_year}", "pct", "0.1474 (newer version, 2025 factors)")
     _compare(sheet, row + 3, "Hedged volatility per day (= residual vol)", f"=SQRT({variance_e})", f"=SQRT({_variance(data.hedged_excel, given.ddof)})", "coef")
     _compare(sheet, row + 4, "Correlation of the hedged return with Mkt-RF", f"=CORREL({data.hedged},{x})", f"=CORREL({data.hedged_excel},{x})", "sci", "0 by construction")
-    _compare(sheet, row + 5, "Cash from shorting beta of the market, annualized", f"=HEDGE_CASH_EFFECT({beta},AVERAGE({data.rf}))*{given.periods_per_year}", f"=-(1-SLOPE({y},{x}))*AVERAGE({data.rf})*{given.periods_per_year}", "pct", "-(1-beta)*rf (001)")
+    _compare(sheet, row + 5, "Cash from shorting beta of the market, annualized", f"=HEDGE_CASH_EFFECT({beta},AVERAGE({data.rf}))*{given.periods_per_year}", f"=-(1-SLOPE({y},{x}))*AVERAGE({data.rf})*{given.periods_per_year}", "pct", "-(1-beta)*rf (older version)")
 
     row = 43
     positions = _positions(sheet, row, data, given, variance_r, variance_e)
@@ -235,18 +236,18 @@ def _model(book: Book, sheet: Sheet, data: _Series) -> str:
     ratio = _compare(
         sheet, row + 2, "Market units per $1 of MSFT (xh)", f"=HEDGE_RATIO({y},{x},{given.target_share})",
         f"=SQRT({given.target_share}*DEVSQ({data.hedged_excel})/((1-{given.target_share})*DEVSQ({x})))-SLOPE({y},{x})",
-        "coef", "-0.4816910986685352 (001, from another run; see Notes)",
+        "coef", "-0.4816910986685352 (older version, from another run; see Notes)",
     )
     _compare(sheet, row + 3, "Full hedge (target 0): -beta", f"=HEDGE_RATIO({y},{x})", f"=-SLOPE({y},{x})", "coef")
     sheet.label(row + 4, 0, "Factor share after the hedge (= target)")
     sheet.formula(row + 4, 1, f"=({beta}+{ratio})^2*{variance_f}/(({beta}+{ratio})^2*{variance_f}+{variance_e})", "pct")
     sheet.label(row + 5, 0, "Factor share before the hedge (= R-squared)")
     sheet.formula(row + 5, 1, f"={decomposition.cell(2, 2)}", "pct")
-    sheet.note(row + 5, 4, "0.4141025460425463 (001, from another run)")
+    sheet.note(row + 5, 4, "0.4141025460425463 (older version, from another run)")
 
     _decomposition(sheet, decomposition, data, given)
     _charts(book, sheet, data, alpha, beta, decomposition)
-    printed = {label: f"{old} (001, French v202412); {new} (000, v202510)" for label, (old, new) in PRINTED_SUMMARY.items()}
+    printed = {label: f"{old} (older version, French v202412); {new} (newer version, v202510)" for label, (old, new) in PRINTED_SUMMARY.items()}
     summary_table(sheet, SUMMARY_ROW, 0, data.excess.with_header, data.market.with_header, "statsmodels' summary statistics of the regression (classical errors)", printed)
     return address(beta_row, 1)
 
@@ -257,8 +258,8 @@ def _positions(sheet: Sheet, row: int, data: _Series, given: _Inputs, variance_r
     sheet.header(row + 1, 0, ("budget horizon", "periods", "unhedged vol", "unhedged position", "hedged vol", "hedged position", "Excel: unhedged", "Excel: hedged", "source prints"))
     sources = {
         "daily": "",
-        "monthly": "x = 10.384121419128503 per $1 (001); 000 prints 'Hedged vol (annual)' 0.0736 (2025 factors): it is this row's hedged vol",
-        "annual": "unhedged vol 0.3336 (000); xe = 3.8831665045807324 per $1 (001, from another run)",
+        "monthly": "x = 10.384121419128503 per $1 (older version); the newer version prints 'Hedged vol (annual)' 0.0736 (2025 factors): it is this row's hedged vol",
+        "annual": "unhedged vol 0.3336 (newer version); xe = 3.8831665045807324 per $1 (older version, from another run)",
     }
     cells = {}
     for i, (label, periods) in enumerate(HORIZONS):
@@ -281,8 +282,8 @@ def _expected_pnl(sheet: Sheet, row: int, data: _Series, given: _Inputs, positio
     sheet.heading(row, 0, "Expected P&L over the horizon: total x(beta mu_f + alpha)h and risk-adjusted x alpha h")
     sheet.header(row + 1, 0, ("position", "size", "total P&L", "risk-adjusted P&L", "Excel: total", "Excel: risk-adjusted", "source prints"))
     rows = [
-        ("unhedged, monthly budget", positions["monthly"][0], y, y, "$2,644,594 total, $1,530,371 risk-adjusted (000, 2025 factors)"),
-        ("hedged, annual budget", positions["annual"][1], data.hedged, data.hedged_excel, "0.6005 per $1 risk-adjusted (001, from another run)"),
+        ("unhedged, monthly budget", positions["monthly"][0], y, y, "$2,644,594 total, $1,530,371 risk-adjusted (newer version, 2025 factors)"),
+        ("hedged, annual budget", positions["annual"][1], data.hedged, data.hedged_excel, "0.6005 per $1 risk-adjusted (older version, from another run)"),
     ]
     for i, (label, size, returns, twin, source) in enumerate(rows):
         r = row + 2 + i
@@ -308,9 +309,9 @@ def _decomposition(sheet: Sheet, block: Block, data: _Series, given: _Inputs) ->
         r = block.row + 1 + i
         sheet.formula(r, 3, formula, "variance")
         sheet.formula(r, 4, f"={sheet.ref(r, 3)}/{total}", "pct")
-    sheet.note(block.row + 2, 5, "factor 0.000183 (41.5%) = R-squared 0.415 (000)")
-    sheet.note(block.row + 3, 5, "idiosyncratic 0.000258 (58.5%) (000)")
-    sheet.note(block.row + 4, 5, "total 0.000442 (000)")
+    sheet.note(block.row + 2, 5, "factor 0.000183 (41.5%) = R-squared 0.415 (newer version)")
+    sheet.note(block.row + 3, 5, "idiosyncratic 0.000258 (58.5%) (newer version)")
+    sheet.note(block.row + 4, 5, "total 0.000442 (newer version)")
 
 
 def _charts(book: Book, model: Sheet, data: _Series, alpha: str, beta: str, decomposition: Block) -> None:
@@ -355,13 +356,13 @@ def _axes(chart, title: str, x_name: str, y_name: str) -> None:
 
 
 def _comovement(book: Book, frame: pd.DataFrame) -> None:
-    """The WMT/JPM co-movement example (seed 000 section 6.4 and its exercises)."""
+    """The WMT/JPM co-movement example (section 6.4 of the newer version and its exercises)."""
     kinds = dict.fromkeys(frame.columns, "return")
     data = DataSheet(book, "CoMovement Data", frame, kinds, "Daily excess returns (decimals) of SPY, WMT and JPM; rows with any missing value dropped.")
     spy, assets = data.columns("SPY"), data.columns("WMT", "JPM")
     data.add_formula_columns(["WMT hedged", "JPM hedged"], "return", f"=HEDGE_RETURNS({assets.data},{spy.data})")
     sheet = book.sheet("CoMovement")
-    sheet.title("Co-movement: WMT and JPM on SPY (daily excess returns)", "Seed 000 section 6.4 and exercises 1-3; data on the CoMovement Data sheet.")
+    sheet.title("Co-movement: WMT and JPM on SPY (daily excess returns)", "'Factor Models' section 6.4 and exercises 1-3; data on the CoMovement Data sheet.")
     sheet.note(2, 0, INPUT_LEGEND)
     sheet.widths({0: 40, **{c: 14 for c in range(1, 10)}, 5: 30})
     sheet.label(4, 0, "Volatility budget of the exercises ($ per year)")
@@ -375,7 +376,7 @@ def _comovement(book: Book, frame: pd.DataFrame) -> None:
     sheet.header(row + 1, 0, ("asset", "beta", "alpha", "corr with SPY", "corr of hedged with SPY", "source prints"))
     sheet.spill(row + 2, 1, 2, 1, f"=FACTOR_BETA({assets.data},{spy.data})", "coef")
     sheet.spill(row + 2, 2, 2, 1, f"=FACTOR_ALPHA({assets.data},{spy.data})", "precise")
-    sources = ("alpha 0.000203, beta 0.674 (000); beta 0.6737719432407148 (001); corr 0.492221 (000)", "alpha 0.000159, beta 1.395 (000); beta 1.3949175281635984 (001); corr 0.707302 (000)")
+    sources = ("alpha 0.000203, beta 0.674 (newer version); beta 0.6737719432407148 (older version); corr 0.492221 (newer version)", "alpha 0.000159, beta 1.395 (newer version); beta 1.3949175281635984 (older version); corr 0.707302 (newer version)")
     for i, name in enumerate(("WMT", "JPM")):
         sheet.label(row + 2 + i, 0, name)
         sheet.formula(row + 2 + i, 3, f"=CORREL({spy.data},{data.columns(name).data})", "ratio")
@@ -385,12 +386,12 @@ def _comovement(book: Book, frame: pd.DataFrame) -> None:
 
 
 def _exercises(sheet: Sheet, row: int, jpm: str, spy: str, hedged: str, budget: str, ppy: str) -> None:
-    """Seed 000's JPM exercises: Sharpe ratios, positions for an annual budget, risk-adjusted P&L.
+    """The newer version's JPM exercises: Sharpe ratios, positions for an annual budget, risk-adjusted P&L.
 
     The Excel twins of the hedged column use the regression's residual volatility:
     STEYX * SQRT((n-2)/(n-1)) is the sample standard deviation of the residuals.
     """
-    sheet.heading(row, 0, "JPM exercises (seed 000, 6.11): unhedged vs hedged on SPY")
+    sheet.heading(row, 0, "JPM exercises ('Factor Models' 6.11): unhedged vs hedged on SPY")
     sheet.header(row + 1, 1, ("unhedged", "hedged", "Excel: unhedged", "Excel: hedged"))
     n = f"COUNT({jpm})"
     sd_hedged = f"(STEYX({jpm},{spy})*SQRT(({n}-2)/({n}-1)))"
@@ -422,41 +423,41 @@ def _notes(data: MsftData) -> list[tuple[str, str]]:
             "without the hedge, the expected P&L in total and risk-adjusted, the hedge that leaves a target share of variance "
             "in factor risk, the variance decomposition, and every statistic of statsmodels' regression summary "
             "(FACTOR_SUMMARY: F-statistic, log-likelihood, AIC, BIC, normality tests, Durbin-Watson, condition number) "
-            "beside the seeds' printouts. The CoMovement sheets show WMT and JPM on SPY. Every number is a formula: a "
+            "beside the notebook's printouts. The CoMovement sheets show WMT and JPM on SPY. Every number is a formula: a "
             "factorxl function, with a native Excel twin beside it (SLOPE, INTERCEPT, RSQ, STEYX, LINEST, VAR.S/VAR.P, "
             "DEVSQ) and their difference."),
         ),
         (
-            "Source documents",
-            ("Seed 000: course notebook 'Factor Models' (newer version), sections 6.4 (co-movement), 6.7 (tracking and hedged "
-            "portfolios), 6.8 (risk budgets and position sizing), 6.10 (variance decomposition), 6.11 (exercises). Seed 001: "
-            "the older version of the chapter, sections 5.4-5.6 (printed parameters, x, xe, the 20% factor-share hedge xh20, "
-            "the cash effect -(1-beta)*rf)."),
+            "Published example",
+            ("Alan Moreira's notebook 'Factor Models' (GitHub amoreira2/UG54), in two versions. The newer: sections 6.4 "
+            "(co-movement), 6.7 (tracking and hedged portfolios), 6.8 (risk budgets and position sizing), 6.10 (variance "
+            "decomposition), 6.11 (exercises). The older: sections 5.4-5.6 (printed parameters, x, xe, the 20% factor-share "
+            "hedge xh20, the cash effect -(1-beta)*rf)."),
         ),
         (
             "Data",
-            (f"MSFT: daily raw CRSP returns (FactorModels_data2.csv of the course), rows without a return dropped, inner-joined "
+            (f"MSFT: daily raw CRSP returns (FactorModels_data2.csv of the notebook's repository), rows without a return dropped, inner-joined "
             f"on dates with the Kenneth French daily factors (F-F_Research_Data_Factors_daily, vintage: {data.vintage}): "
             f"{len(data.msft):,} days from {first:%Y-%m-%d} to {last:%Y-%m-%d}. Excess return = MSFT - RF. WMT/JPM/SPY: "
             "daily excess returns (FactorModels_data1.csv), rows with any missing value dropped. The data are the workbook's "
             "inputs; the files are not part of factorxl."),
         ),
         (
-            "Where the source's printed numbers differ, and why",
-            ("1. Factor vintage. With the CRSP 202412 factor files (what seed 001 ran on) beta is 1.187234068887255; seed 000 "
+            "Where the notebook's printed numbers differ, and why",
+            ("1. Factor vintage. With the CRSP 202412 factor files (what the older version ran on) beta is 1.187234068887255; the newer "
             "prints 1.1876 because it ran on the 2025 rebuild of the French library, which also moves its alpha*252 (0.1474 "
             "here 0.1476) and its P&L figures ($2,644,594 and $1,530,371).\n"
-            "2. Variance conventions. Seed 001 prints var_r and var_e as population variances (ddof 0, Excel VAR.P) but var_f "
+            "2. Variance conventions. The older version prints var_r and var_e as population variances (ddof 0, Excel VAR.P) but var_f "
             "as a sample variance (ddof 1, VAR.S); the Variances block shows both. The ddof input (default 0) reproduces "
-            "001's x = 10.384121419128503; set it to 1 for sample variances (factorxl's default).\n"
-            "3. Seed 000 prints 'Hedged vol (annual): 0.0736' but computes it with sqrt(21): it is a monthly volatility. The "
+            "the older version's x = 10.384121419128503; set it to 1 for sample variances (factorxl's default).\n"
+            "3. The newer version prints 'Hedged vol (annual): 0.0736' but computes it with sqrt(21): it is a monthly volatility. The "
             "workbook shows it in the monthly row of the positions table; the annual hedged volatility is in the annual row.\n"
-            "4. Seed 001's numbers after its parameter printout come from a different run of the notebook and do not follow "
+            "4. The older version's numbers after its parameter printout come from a different run of the notebook and do not follow "
             "from the parameters it prints: xe = 3.8831665045807324, the P&L 0.7687 and 0.4597, xe*alpha*252 = 0.6005, "
             "xh20 = -0.4816910986685352, the factor share 0.4141 and the hedged mean 0.00703 (which also annualizes daily data "
             "with 12 instead of 252). For example x*(beta*mu_f + alpha)*252 with its printed x, beta, mu_f and alpha is 2.64, "
             "not 0.7687. The workbook computes each of them from the parameters it shows.\n"
-            "5. Seed 000 leaves the position x as a blank to fill in; the workbook fills it with budget / (vol * SQRT(21))."),
+            "5. The newer version leaves the position x as a blank to fill in; the workbook fills it with budget / (vol * SQRT(21))."),
         ),
         (
             "Inputs and names",

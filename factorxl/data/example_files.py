@@ -1,7 +1,8 @@
-"""Return series used by the course notebooks (GitHub ``amoreira2/UG54`` and ``Fin418``).
+"""The return series of the worked examples (MSFT, WMT and JPM on SPY, BRK and ARKK), as Alan
+Moreira publishes them with his factor-model notebooks (GitHub ``amoreira2/UG54`` and ``Fin418``).
 
 Each file is a CSV with a ``date`` column (``YYYY-MM-DD``) and decimal returns
-(0.01 = 1 %). Three are downloaded from the course repository; the fourth,
+(0.01 = 1 %). Three are downloaded from the ``UG54`` repository; the fourth,
 BRK/ARKK monthly, is published only as a pickle, which factorxl never loads
 (unpickling downloaded data can run any code), so its CSV form must be
 supplied: see :data:`BRK_ARKK`.
@@ -29,8 +30,8 @@ BRK_ARKK_PICKLE_URL = (
 
 
 @dataclass(frozen=True)
-class CourseFile:
-    """One course data file.
+class ExampleFile:
+    """One of the worked examples' data files.
 
     Parameters
     ----------
@@ -53,18 +54,18 @@ class CourseFile:
     hint: str = ""
 
 
-SPY_WMT_JPM_EXCESS = CourseFile(
+SPY_WMT_JPM_EXCESS = ExampleFile(
     "FactorModels_data1.csv", ("SPY", "WMT", "JPM"), attrgetter("ug54_url")
 )
 """Daily excess returns of SPY, WMT and JPM (NaN where the 3-month T-bill rate is missing)."""
 
-MSFT = CourseFile("FactorModels_data2.csv", ("MSFT",), attrgetter("ug54_url"))
+MSFT = ExampleFile("FactorModels_data2.csv", ("MSFT",), attrgetter("ug54_url"))
 """Daily raw MSFT returns (not excess), 1986-03-13 to 2024-12-31, first row empty."""
 
-SPY_WMT_JPM = CourseFile("df_SPYWMTJPM_data.csv", ("SPY", "WMT", "JPM"), attrgetter("ug54_url"))
+SPY_WMT_JPM = ExampleFile("df_SPYWMTJPM_data.csv", ("SPY", "WMT", "JPM"), attrgetter("ug54_url"))
 """Daily raw returns of SPY, WMT and JPM (not excess)."""
 
-BRK_ARKK = CourseFile(
+BRK_ARKK = ExampleFile(
     "df_WarrenBAndCathieW_monthly.csv",
     ("Mkt-RF", "SMB", "HML", "RMW", "CMA", "RF", "Mom", "BRK", "ARKK"),
     attrgetter("fin418_url"),
@@ -78,22 +79,22 @@ BRK_ARKK = CourseFile(
 )
 """Monthly BRK and ARKK raw returns with the six Fama-French factors (irregular months)."""
 
-COURSE_FILES = (SPY_WMT_JPM_EXCESS, MSFT, SPY_WMT_JPM, BRK_ARKK)
-"""All course files, e.g. for filling a cache or checking a ``--data`` folder."""
+EXAMPLE_FILES = (SPY_WMT_JPM_EXCESS, MSFT, SPY_WMT_JPM, BRK_ARKK)
+"""All the example files, e.g. for filling a cache or checking a ``--data`` folder."""
 
 MAX_HEADER_BYTES = 1_000
-"""Longest first line accepted in a course file (the longest header, BRK/ARKK's, has 45
+"""Longest first line accepted in an example file (the longest header, BRK/ARKK's, has 45
 characters): checked before the file is parsed, so a file of millions of columns is refused
 without building them."""
 
 
-def load_course_file(file: CourseFile, *, source: DataSource | None = None) -> pd.DataFrame:
-    """Read one course file from the cache (downloading it once) or the data folder.
+def load_example_file(file: ExampleFile, *, source: DataSource | None = None) -> pd.DataFrame:
+    """Read one example file from the cache (downloading it once) or the data folder.
 
     Parameters
     ----------
-    file : CourseFile
-        One of :data:`COURSE_FILES`.
+    file : ExampleFile
+        One of :data:`EXAMPLE_FILES`.
     source : DataSource or None
         Where files come from; default ``DataSource()`` (download cache).
 
@@ -111,11 +112,11 @@ def load_course_file(file: CourseFile, *, source: DataSource | None = None) -> p
     """
     source = source or DataSource()
     path = source.path(file.name, file.base_url(source), hint=file.hint, validate=partial(validate, file))
-    return read_course_file(path, file)
+    return read_example_file(path, file)
 
 
-def read_course_file(path: Path, file: CourseFile) -> pd.DataFrame:
-    """Read and check one course file at ``path`` (see :func:`load_course_file`)."""
+def read_example_file(path: Path, file: ExampleFile) -> pd.DataFrame:
+    """Read and check one example file at ``path`` (see :func:`load_example_file`)."""
     header = ",".join(("date", *file.columns))
     with open(path, "rb") as stream:
         if len(stream.readline(MAX_HEADER_BYTES + 1)) > MAX_HEADER_BYTES:
@@ -147,31 +148,31 @@ def read_course_file(path: Path, file: CourseFile) -> pd.DataFrame:
     return frame
 
 
-def validate(file: CourseFile, path: Path, source: DataSource) -> None:
-    """Check a downloaded course file before it is stored (course files carry no vintage line)."""
-    read_course_file(path, file)
+def validate(file: ExampleFile, path: Path, source: DataSource) -> None:
+    """Check a downloaded example file before it is stored (example files carry no vintage line)."""
+    read_example_file(path, file)
 
 
-def course_file(name: str) -> CourseFile | None:
-    """The course file of this file name, if any."""
-    return next((file for file in COURSE_FILES if file.name == name), None)
+def example_file(name: str) -> ExampleFile | None:
+    """The example file of this file name, if any."""
+    return next((file for file in EXAMPLE_FILES if file.name == name), None)
 
 
 def load_spy_wmt_jpm_excess(*, source: DataSource | None = None) -> pd.DataFrame:
     """Daily SPY, WMT, JPM excess returns (:data:`SPY_WMT_JPM_EXCESS`)."""
-    return load_course_file(SPY_WMT_JPM_EXCESS, source=source)
+    return load_example_file(SPY_WMT_JPM_EXCESS, source=source)
 
 
 def load_msft(*, source: DataSource | None = None) -> pd.DataFrame:
     """Daily raw MSFT returns (:data:`MSFT`)."""
-    return load_course_file(MSFT, source=source)
+    return load_example_file(MSFT, source=source)
 
 
 def load_spy_wmt_jpm(*, source: DataSource | None = None) -> pd.DataFrame:
     """Daily raw SPY, WMT, JPM returns (:data:`SPY_WMT_JPM`)."""
-    return load_course_file(SPY_WMT_JPM, source=source)
+    return load_example_file(SPY_WMT_JPM, source=source)
 
 
 def load_brk_arkk(*, source: DataSource | None = None) -> pd.DataFrame:
     """Monthly BRK, ARKK returns and six factors (:data:`BRK_ARKK`)."""
-    return load_course_file(BRK_ARKK, source=source)
+    return load_example_file(BRK_ARKK, source=source)
