@@ -37,6 +37,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
+from factorxl import __version__
 from factorxl.errors import FactorxlError
 from factorxl.exit_codes import ExitCode
 
@@ -46,14 +47,17 @@ CONFIG_KEYS = ("INTERPRETER_WIN", "CONDA PATH", "CONDA ENV", "UDF MODULES")  # t
 PROBE = f"import {UDF_MODULE}, xlwings; print(xlwings.__version__)"  # what Excel's Python must be able to do
 PROBE_SECONDS = 120
 
-LITE_GUIDANCE = """\
+LITE_GUIDANCE = f"""\
 factorxl setup configures classic xlwings, which runs only on Windows (it drives Excel through COM).
 On macOS, in Excel on the web, or on Windows without a local Python, use xlwings Lite instead:
   1. In Excel: Home > Add-ins, search for "xlwings Lite", click Add.
-  2. In the xlwings Lite pane, requirements.txt: add the line  factorxl
-     (or the URL of a factorxl wheel, e.g. https://example.org/factorxl-0.1.0-py3-none-any.whl).
-  3. In main.py, add the line  from factorxl.udfs import *
-  4. Restart xlwings Lite (menu > Restart); type =FACTOR_BETA(B2:B100, C2:E100) into a cell.
+  2. factorxl is not on PyPI yet: in factorxl's folder, python -m pip install build, then
+     python -m build --wheel; put dist/factorxl-{__version__}-py3-none-any.whl on an https://
+     address that allows cross-origin requests (Access-Control-Allow-Origin), e.g. on GitHub.
+  3. In the xlwings Lite pane, requirements.txt: add that address on a line of its own.
+  4. In main.py, add the line  from factorxl.udfs import *
+  5. Restart xlwings Lite (menu > Restart); type =FACTOR_BETA(B2:B100, C2:E100) into a cell.
+FF_DATA and FF_FACTORS cannot download there: import the library's files in xlwings Lite instead.
 The details: factorxl docs excel_setup
 """
 
