@@ -169,3 +169,121 @@ def test_the_shanken_correction_on_nearly_collinear_factors_within_the_rule_is_e
         bordered[1:, 1:] = np.array(covariance.tolist(), dtype=float) / 60
     expected = (1 + c) * (result.inference.cov_fm - bordered) + bordered
     np.testing.assert_allclose(result.cov_shanken, expected, rtol=1e-10)
+
+
+FACTOR_COV = np.array([[0.04, 0.01, 0.0], [0.01, 0.09, 0.005], [0.0, 0.005, 0.0225]])
+PORTFOLIO = np.array([1.1, 0.4, -0.3])
+
+
+def futures(gap: float) -> np.ndarray:
+    """Two futures on three factors whose exposures to the first two are in proportions ``gap`` apart
+    (the smallest squared singular value of their unit columns about ``gap^2 / 25`` of the largest)."""
+    return np.array([[1.0, 0.9], [0.5, 0.45 * (1 + gap)], [0.1, -0.2]])
+
+
+def test_a_hedge_with_futures_in_nearly_the_same_proportions_is_refused():
+    """Proportions 1e-5 apart (4e-12, below the collinearity rule's 1e-10): the notionals were +-3e4,
+    offsetting positions that a change in the exposures' sixth digit overturns; the rank test of
+    np.linalg.matrix_rank counts the futures independent down to proportions 1e-16 apart."""
+    with pytest.raises(FactorxlError, match=r"linearly dependent, or nearly \(by the collinearity rule\); no hedge zeroes them all"):
+        udfs.HEDGE_FUTURES(PORTFOLIO.tolist(), 0.05, futures(1e-5).tolist(), FACTOR_COV.tolist(), [[1, 2]])
+
+
+def test_a_hedge_with_futures_in_proportions_apart_within_the_rule_is_exact():
+    """Proportions 1e-4 apart (4e-10, inside the rule): the notionals are the exact ones."""
+    from factorxl.core.factor_hedging import neutralizing_hedge
+
+    system = futures(1e-4)[:2]
+    with mpmath.workdps(60):
+        expected = np.array([float(v) for v in mpmath.lu_solve(to_mp(system), to_mp(-PORTFOLIO[:2]).T)])
+    notionals = neutralizing_hedge(PORTFOLIO, futures(1e-4), [0, 1], FACTOR_COV, 0.05).notionals
+    np.testing.assert_allclose(notionals, expected, rtol=1e-12)
+
+
+def grs_panel(seed: int, residual_gap: float, factor_gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Three assets on two factors over 120 periods: the second factor is twice the first plus
+    ``factor_gap`` of noise, the second asset's residuals the first's plus ``residual_gap`` of noise."""
+    rng = np.random.default_rng(seed)
+    first = rng.normal(0.005, 0.04, 120)
+    factors = np.column_stack([first, 2 * first + factor_gap * rng.normal(0, 0.04, 120)])
+    resid = rng.normal(0, 0.02, (120, 3))
+    resid[:, 1] = resid[:, 0] + residual_gap * rng.normal(0, 0.02, 120)
+    return 0.001 + factors @ rng.normal(0.5, 0.3, (2, 3)) + resid, factors
+
+
+def exact_grs(returns: np.ndarray, factors: np.ndarray) -> float:
+    """The GRS statistic of these floats in 60 digits, from its definition."""
+    nobs, nassets = returns.shape
+    with mpmath.workdps(60):
+        design = to_mp(np.column_stack([np.ones(nobs), factors]))
+        y = to_mp(returns)
+        coefficients = (design.T * design) ** -1 * (design.T * y)
+        resid = y - design * coefficients
+        alphas = coefficients[0, :]
+        means = to_mp(np.ones((1, nobs))) * to_mp(factors) / nobs
+        centred = to_mp(factors) - to_mp(np.ones((nobs, 1))) * means
+        quadratic = (alphas * mpmath.lu_solve(resid.T * resid / nobs, alphas.T))[0]
+        sharpe = (means * mpmath.lu_solve(centred.T * centred / nobs, means.T))[0]
+        return float((nobs - nassets - factors.shape[1]) / mpmath.mpf(nassets) * quadratic / (1 + sharpe))
+
+
+@pytest.mark.parametrize(
+    ("seed", "residual_gap", "factor_gap"),
+    [(1, 3e-5, 1e-2), (4, 1e-2, 1e-4)],
+    ids=["nearly dependent residuals", "nearly collinear factors"],
+)
+def test_the_grs_test_next_to_dependent_residuals_or_collinear_factors_is_exact(seed, residual_gap, factor_gap):
+    """Inside the collinearity rule the statistic is the exact one of these floats: its quadratic
+    forms come from QR decompositions of the residuals and of the centred factors. Solved with their
+    covariance matrices they lost the square of the condition number (errors of 4e-8 and 7e-9)."""
+    from factorxl.core.fama_macbeth import grs_test
+
+    returns, factors = grs_panel(seed, residual_gap, factor_gap)
+    assert grs_test(returns, factors).statistic == pytest.approx(exact_grs(returns, factors), rel=1e-9)
+
+
+def test_the_grs_test_with_a_factor_among_the_assets_is_refused():
+    """A factor copied among the assets at 7 decimals: its residual variance is 6e-13 of its variance,
+    the rounding of the copy, and the test statistic (1.09) was the t-statistic of that rounding."""
+    rng, factors = factor_returns(5)
+    returns = 0.001 + factors @ rng.normal(0.8, 0.3, (2, 3)) + rng.normal(0, 0.02, (PERIODS, 3))
+    assets = np.column_stack([returns, np.round(factors[:, 0], 7)])
+    with pytest.raises(FactorxlError, match=r"^the factors explain asset column\(s\) 4 exactly \(to rounding\); .*leave factor portfolios out"):
+        udfs.FM_PREMIA(assets.tolist(), factors.tolist())
+
+
+def style_exposures(seed: int, gap: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Forty stocks with a market column and three styles, the second style 0.6 times the first plus
+    ``gap`` of noise: returns, exposures and caps."""
+    rng = np.random.default_rng(seed)
+    value = rng.normal(0, 1, 40)
+    exposures = np.column_stack([np.ones(40), value, 0.6 * value + gap * rng.normal(0, 1, 40), rng.normal(0, 1, 40)])
+    caps = rng.lognormal(9, 1, 40)
+    return exposures @ [0.01, 0.004, -0.002, 0.003] + rng.normal(0, 0.05, 40), exposures, caps
+
+
+def test_a_cross_section_on_styles_collinear_by_the_rule_is_refused():
+    """Smallest eigenvalue 1.3e-11 of the largest in the scaled cross products: it was computed (the
+    cross-section's own bound was 1e-12) with the factor returns off by 9e-6."""
+    returns, exposures, caps = style_exposures(3, 5e-6)
+    with pytest.raises(FactorxlError, match=r"^the exposures are collinear \(f2, f3 are linearly dependent"):
+        udfs.CROSS_SECTION_FIT(returns.tolist(), exposures.tolist(), caps.tolist(), None, "wls")
+
+
+def test_a_cross_section_next_to_collinear_styles_is_exact():
+    """Smallest eigenvalue 2e-10 of the largest, inside the rule: the factor returns and the pure
+    portfolios are the exact ones of these floats (solved by the normal equations they were off by
+    2e-7 of the largest)."""
+    from factorxl.core.cross_section import cross_section_regression, regression_weights
+
+    returns, exposures, caps = style_exposures(3, 2e-5)
+    weights = regression_weights(caps)
+    with mpmath.workdps(60):
+        design, weighting = to_mp(exposures), mpmath.diag([mpmath.mpf(w) for w in weights])
+        pure = (design.T * weighting * design) ** -1 * (design.T * weighting)
+        expected_pure = np.array(pure.tolist(), dtype=float)
+        expected_returns = np.array((pure * to_mp(returns).T).tolist(), dtype=float).ravel()
+    fit = cross_section_regression(returns, exposures, caps, weighting="sqrt_cap")
+    scale = np.abs(expected_returns).max()
+    np.testing.assert_allclose(fit.factor_returns, expected_returns, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(fit.pure_portfolios, expected_pure, rtol=0, atol=1e-10 * np.abs(expected_pure).max())

@@ -239,7 +239,7 @@ def test_hedge_needs_as_many_factors_as_instruments(mini):
 
 def test_hedge_with_dependent_instruments(mini):
     instruments = [[1.0, 2.0] for _ in range(7)]
-    with pytest.raises(FactorxlError, match="linearly dependent; no hedge zeroes them all"):
+    with pytest.raises(FactorxlError, match=r"linearly dependent, or nearly \(by the collinearity rule\); no hedge zeroes them all"):
         udfs.HEDGE_FUTURES(mini["x_p"], 0.07, instruments, mini["F"], [["MKT", "SIZE"]])
     with pytest.raises(FactorxlError, match="specific_vol must be at least 0"):
         udfs.HEDGE_FUTURES_MIN_VAR(mini["x_p"], -0.1, [[1.0]] * 7, mini["F"])

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factorxl.core.regression import COLLINEARITY_TOLERANCE
+from factorxl.core.regression import COLLINEARITY_TOLERANCE, collinear
 from factorxl.core.risk_model import check_covariance
 from factorxl.core.variance import RiskReport, exposure_report
 from factorxl.errors import FactorxlError
@@ -100,8 +100,12 @@ def neutralizing_hedge(
     Raises
     ------
     FactorxlError
-        If the counts of instruments and factors differ, or the instruments cannot move
-        the chosen exposures independently (a singular system).
+        If the counts of instruments and factors differ, or the instruments cannot move the
+        chosen exposures independently: the system's instrument columns, brought to unit length,
+        are collinear by the rule of :func:`~factorxl.core.regression.collinear` (the smallest
+        squared singular value at most :data:`~factorxl.core.regression.COLLINEARITY_TOLERANCE` of
+        the largest): instruments in nearly the same proportions, whose notionals would be large
+        offsetting positions that a change in the exposures' sixth digit overturns.
     """
     x, h, factor_cov = _prepare(exposures, instruments, factor_cov, specific_vol, factor_names)
     factors = list(factors)
@@ -112,8 +116,14 @@ def neutralizing_hedge(
     if len(set(factors)) != len(factors):
         raise FactorxlError("hedge_factors names the same factor twice")
     system = h[factors, :]
-    if np.linalg.matrix_rank(system) < len(factors):
-        raise FactorxlError("the instruments' exposures to the chosen factors are linearly dependent; no hedge zeroes them all")
+    lengths = np.linalg.norm(system, axis=0)
+    singular = np.linalg.svd(system / np.where(lengths > 0, lengths, 1.0), compute_uv=False)
+    if collinear(singular[::-1] ** 2):
+        raise FactorxlError(
+            "the instruments' exposures to the chosen factors are linearly dependent, or nearly (by the collinearity "
+            "rule); no hedge zeroes them all: choose instruments whose exposures to those factors are not in (nearly) "
+            "the same proportions"
+        )
     return _hedge(x, h, factor_cov, np.linalg.solve(system, -x[factors]), specific_vol)
 
 

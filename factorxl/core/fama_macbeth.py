@@ -44,7 +44,7 @@ from scipy import special
 
 from factorxl.core.batched_solve import slopes_from_sums
 from factorxl.core.premia import PremiaInference, premia_inference, solve_periods
-from factorxl.core.regression import collinear, constant_factors, ols
+from factorxl.core.regression import COLLINEARITY_TOLERANCE, collinear, constant_factors, ols
 from factorxl.core.variance import sample_covariance
 from factorxl.errors import FactorxlError
 
@@ -80,8 +80,9 @@ def grs_test(returns: np.ndarray, factors: np.ndarray) -> GrsTest:
     Raises
     ------
     FactorxlError
-        If there are no more complete rows than ``N + K``, or the assets' residuals are
-        linearly dependent (two identical asset columns, for example).
+        If there are no more complete rows than ``N + K``, the factors explain an asset to rounding
+        (a factor among the assets), or the assets' residuals are linearly dependent (two identical
+        asset columns, for example), by the collinearity rule.
     """
     y, x = _complete_rows(_as_2d(returns), _as_2d(factors))
     nobs, nassets = y.shape
@@ -92,15 +93,14 @@ def grs_test(returns: np.ndarray, factors: np.ndarray) -> GrsTest:
             f"there are {nobs} rows with every asset and factor present"
         )
     size = np.abs(y).max()
-    fits = ols(y / size if size > 0 else y, x)  # the statistic does not depend on the returns' unit
+    unit = np.ldexp(1.0, np.frexp(size)[1]) if size > 0 else 1.0  # a power of 2: the returns' unit, without rounding
+    fits = ols(y / unit, x)  # the statistic does not depend on the returns' unit
     alphas = np.array([fit.alpha for fit in fits])
     resid = np.column_stack([fit.resid for fit in fits])
-    sigma = resid.T @ resid / nobs
-    _require_independent_residuals(sigma)
+    _require_independent_residuals(resid, y / unit)
     means = x.mean(axis=0)
-    omega = sample_covariance(x, ddof=0)
-    quadratic = alphas @ np.linalg.solve(sigma, alphas)
-    sharpe = means @ np.linalg.solve(omega, means)
+    quadratic = inverse_quadratic(resid, alphas, ddof=0)
+    sharpe = inverse_quadratic(x - means, means, ddof=0)
     df_den = nobs - nassets - nfactors
     statistic = df_den / nassets * quadratic / (1.0 + sharpe)
     return GrsTest(float(statistic), float(special.fdtrc(nassets, df_den, statistic)), nassets, df_den, nobs)
@@ -320,9 +320,7 @@ def _shanken(inference: PremiaInference, factors: np.ndarray, intercept: bool) -
     Factors that do not vary or are collinear in the periods used (by the rules of
     :func:`~factorxl.core.regression.constant_factors` and :func:`~factorxl.core.regression.collinear`
     on their correlation matrix) are refused, whatever the rounding of their covariance. Otherwise
-    ``c = l' Sigma_f^-1 l = (T - 1) |R'^-1 l|^2`` with ``R`` the triangular factor of a QR
-    decomposition of the centred factors, so that its precision follows their condition number,
-    not its square.
+    ``c = l' Sigma_f^-1 l`` by :func:`inverse_quadratic`.
     """
     factors = factors[~np.isnan(factors).any(axis=1)]
     if factors.shape[0] < 2:
@@ -336,23 +334,43 @@ def _shanken(inference: PremiaInference, factors: np.ndarray, intercept: bool) -
         np.linalg.eigvalsh(factor_cov / np.outer(unit, unit))
     ):
         raise FactorxlError("the factors are collinear in the periods used; the Shanken correction needs their inverse covariance")
-    triangle = np.linalg.qr((factors - factors.mean(axis=0)) / unit, mode="r")
-    c = float(factors.shape[0] - 1) * np.sum(scipy.linalg.solve_triangular(triangle, premia / unit, trans="T") ** 2)
+    c = inverse_quadratic(factors - factors.mean(axis=0), premia, ddof=1)
     bordered = np.zeros_like(inference.cov_fm)
     offset = 1 if intercept else 0
     bordered[offset:, offset:] = factor_cov / inference.periods
     return (1.0 + c) * (inference.cov_fm - bordered) + bordered
 
 
-def _require_independent_residuals(sigma: np.ndarray) -> None:
-    """Raise naming the asset columns whose factor residuals are linearly dependent (for example two identical columns)."""
-    diagonal = np.diag(sigma)
-    if not (diagonal > 0).all():
-        columns = np.flatnonzero(~(diagonal > 0)) + 1
-        raise FactorxlError(f"the factors explain asset column(s) {', '.join(map(str, columns))} exactly; the GRS test needs residual risk in every asset")
-    scale = 1.0 / np.sqrt(diagonal)
-    eigenvalues, eigenvectors = np.linalg.eigh(sigma * np.outer(scale, scale))
-    if eigenvalues[0] > 1e-10 * eigenvalues[-1]:
+def inverse_quadratic(deviations: np.ndarray, vector: np.ndarray, ddof: int) -> float:
+    """``v' S^-1 v`` for the covariance ``S = D'D / (n - ddof)`` of the deviations ``D`` (n x k).
+
+    It is ``(n - ddof) |R'^-1 v|^2`` (in the units of ``D``'s columns) with ``R`` the triangular
+    factor of a QR decomposition of ``D`` with columns of unit length, so that its precision
+    follows the condition number of ``D``, not its square as a solve with ``S`` would.
+    """
+    lengths = np.linalg.norm(deviations, axis=0)
+    unit = np.where(lengths > 0, lengths, 1.0)
+    triangle = np.linalg.qr(deviations / unit, mode="r")
+    return float((deviations.shape[0] - ddof) * np.sum(scipy.linalg.solve_triangular(triangle, vector / unit, trans="T") ** 2))
+
+
+def _require_independent_residuals(resid: np.ndarray, returns: np.ndarray) -> None:
+    """Raise naming the asset columns that the factors explain, or whose factor residuals are linearly
+    dependent (for example two identical columns), by the collinearity rule: a residual variance at
+    most :data:`~factorxl.core.regression.COLLINEARITY_TOLERANCE` of the asset's variance (a factor among
+    the assets, whose residuals are the rounding of its returns), or a correlation matrix of the
+    residuals whose smallest eigenvalue is at most that of its largest."""
+    squares = np.sum(resid**2, axis=0)
+    explained = ~(squares > COLLINEARITY_TOLERANCE * np.sum((returns - returns.mean(axis=0)) ** 2, axis=0))
+    if explained.any():
+        columns = np.flatnonzero(explained) + 1
+        raise FactorxlError(
+            f"the factors explain asset column(s) {', '.join(map(str, columns))} exactly (to rounding); the GRS test "
+            "needs residual risk in every asset: leave factor portfolios out of the assets"
+        )
+    scale = 1.0 / np.sqrt(squares)
+    eigenvalues, eigenvectors = np.linalg.eigh((resid.T @ resid) * np.outer(scale, scale))
+    if not collinear(eigenvalues):
         return
     vector = np.abs(eigenvectors[:, 0])
     columns = np.flatnonzero(vector > 1e-3 * vector.max()) + 1
