@@ -214,3 +214,129 @@ def test_weights_nearly_without_risk_are_refused_as_a_singular_covariance():
     model = risk_model(np.array([[1.0], [1.0 + 2.0**-30], [2.0]]), np.array([[0.04]]), np.zeros(3))
     with pytest.raises(FactorxlError, match="the covariance matrix is singular on the constrained weights"):
         min_tracking_error(model, np.ones((1, 3)), [0.0])
+
+
+# ---------------------------------------------------------------------------
+# The long-only path's polish, step by step, and its way out
+# ---------------------------------------------------------------------------
+
+
+def long_only_sector_problem():
+    """The sector model with a style target, long-only against its benchmark: three bounds bind."""
+    exposures, factor_cov, vols, benchmark = sector_model(seed=13)
+    a_eq, b_eq = np.vstack([np.ones(len(vols)), exposures[:, 4:].T]), np.array([0.0, 0.1, 0.0])
+    return risk_model(exposures, factor_cov, vols), a_eq, b_eq, -benchmark, np.full(len(vols), np.inf)
+
+
+def test_the_polish_finds_the_optimum_from_a_binding_set_with_bounds_too_many_and_too_few():
+    """From the solver's binding set less two of its bounds and with three bounds of free weights
+    added, the active-set steps fix the weights that leave their bounds and release the bounds whose
+    multipliers have the wrong sign: the weights are the exact optimum (KKT at 80 digits)."""
+    from factorxl.core.optimization import _independent_equalities, _polish
+
+    model, a_eq, b_eq, lower, upper = long_only_sector_problem()
+    optimum = min_tracking_error(model, a_eq, b_eq, lower, upper).weights
+    binding = np.abs(optimum - lower) <= 1e-12 * np.abs(optimum).max()
+    assert binding.sum() == 3
+    expected, multipliers = exact_kkt(model.exposures, model.factor_cov, model.specific_vols, a_eq, b_eq, np.where(binding, lower, np.nan))
+    assert (multipliers < 0).all() and (expected[~binding] > lower[~binding]).all()  # optimal in exact arithmetic
+    wrong = binding.copy()
+    wrong[np.flatnonzero(binding)[:2]] = False
+    wrong[np.flatnonzero(~binding)[:3]] = True
+    polished = _polish(model, *_independent_equalities(a_eq, b_eq), lower, upper, wrong, np.zeros_like(wrong))
+    np.testing.assert_allclose(polished, expected, rtol=0, atol=1e-13 * np.abs(expected).max())
+
+
+def test_when_the_polish_cannot_settle_the_solver_weights_are_the_result(monkeypatch):
+    """A binding set that leaves the equalities unsatisfiable (every weight but one at its bound)
+    is no solution; the solver's own weights, inside their bounds, are the result."""
+    from factorxl.core import optimization
+
+    model, a_eq, b_eq, lower, upper = long_only_sector_problem()
+    solve = optimization._clarabel
+
+    def solver_with_a_wrong_binding_set(*args):
+        weights, _, at_upper = solve(*args)
+        return weights, np.arange(len(weights)) > 0, at_upper
+
+    monkeypatch.setattr(optimization, "_clarabel", solver_with_a_wrong_binding_set)
+    weights = min_tracking_error(model, a_eq, b_eq, lower, upper).weights
+    binding = np.abs(weights - lower) <= 1e-8
+    expected, _ = exact_kkt(model.exposures, model.factor_cov, model.specific_vols, a_eq, b_eq, np.where(binding, lower, np.nan))
+    np.testing.assert_allclose(weights, expected, rtol=0, atol=1e-8)
+    assert (weights >= lower).all()
+
+
+def test_weights_whose_bounds_coincide_are_their_bounds():
+    """Every weight fixed by equal lower and upper bounds that meet the equalities: the weights are
+    the bounds. The polish released such bounds by their multipliers' signs and moved the weights
+    off them by rounding (2.6e-17 outside)."""
+    model, _, _, _ = random_problem(0, stocks=6, factors=2)
+    fixed = np.array([0.1, -0.05, -0.05, 0.02, -0.01, -0.01])
+    a_eq = np.vstack([np.ones(6), model.exposures.T])
+    weights = min_tracking_error(model, a_eq, a_eq @ fixed, fixed, fixed).weights
+    assert ((weights >= fixed) & (weights <= fixed)).all()
+
+
+def test_a_long_only_portfolio_that_rounding_would_decide_is_refused_too():
+    """The near repeat of a target at 1e4 (refused without bounds) is refused with bounds as well:
+    no binding set is tried in its place."""
+    exposures, factor_cov, vols, benchmark = sector_model()
+    exposures[:, 5] = exposures[:, 4] + 1e-9 * np.random.default_rng(3).normal(size=len(vols))
+    a_eq = np.vstack([np.ones(len(vols)), exposures[:, 4] * 1e4])
+    model = risk_model(exposures * 1e4, factor_cov, vols / 1e4)
+    with pytest.raises(FactorxlError, match="the weights cannot be computed to rounding"):
+        min_tracking_error(model, a_eq, [0.0, 1e3], lower=-benchmark)
+
+
+def test_weights_the_equalities_fix_on_a_stock_without_specific_risk():
+    """As many independent equalities as stocks, one without specific risk: the covariance has no
+    free direction to be singular in, and the weights are the equalities' solution."""
+    model = risk_model(np.array([[1.0], [2.0]]), np.array([[0.04]]), np.array([0.0, 0.2]))
+    weights = min_tracking_error(model, np.array([[1.0, 1.0], [1.0, 2.0]]), [0.0, 0.3]).weights
+    np.testing.assert_allclose(weights, [-0.3, 0.3], rtol=1e-15)
+
+
+def test_without_equalities_the_minimum_is_no_active_position():
+    model, _, _, _ = random_problem(1, stocks=10, factors=3)
+    assert not min_tracking_error(model, np.zeros((0, 10)), np.zeros(0)).weights.any()
+
+
+@pytest.mark.parametrize(
+    ("a_eq", "b_eq", "message"),
+    [
+        (np.zeros((2, 4)), [0.0, 1.0], "the constraints have all-zero coefficients"),
+        (np.ones((1, 3)), [0.0], r"one column per stock \(4\); got shape \(1, 3\)"),
+        (np.ones((1, 4)), [0.0, 1.0], "1 constraints but 2 targets"),
+        ([[1.0, 1.0, np.nan, 1.0]], [0.0], "the constraints have a missing coefficient or target"),
+    ],
+)
+def test_malformed_constraints_are_refused(a_eq, b_eq, message):
+    model, _, _, _ = random_problem(2, stocks=4, factors=2)
+    with pytest.raises(FactorxlError, match=message):
+        min_tracking_error(model, np.asarray(a_eq), np.asarray(b_eq))
+
+
+def test_turnover_of_weights_with_a_missing_value_is_refused():
+    from factorxl.core.optimization import turnover
+
+    with pytest.raises(FactorxlError, match="weights must not have missing values"):
+        turnover([0.5, 0.5], [0.5, np.nan])
+
+
+def test_a_solver_that_stops_without_a_solution_is_reported_with_its_reason(monkeypatch):
+    import types
+
+    import clarabel
+
+    class Stopped:
+        def __init__(self, *args):
+            pass
+
+        def solve(self):
+            return types.SimpleNamespace(status="MaxIterations")
+
+    monkeypatch.setattr(clarabel, "DefaultSolver", Stopped)
+    model, a_eq, b_eq, lower, upper = long_only_sector_problem()
+    with pytest.raises(FactorxlError, match=r"the optimizer stopped without a solution \(Clarabel: MaxIterations\); check that the bounds"):
+        min_tracking_error(model, a_eq, b_eq, lower, upper)

@@ -347,7 +347,8 @@ def _polish(
 
     Each step solves the equalities with the binding weights at their bounds; a free weight
     that leaves its bounds is fixed there, a binding bound whose multiplier has the wrong sign
-    (the objective would fall by moving off it) is released. None if that does not settle.
+    (the objective would fall by moving off it) is released, unless the other bound is the same
+    (the weight is fixed). None if that does not settle.
     """
     for _ in range(POLISH_STEPS):
         weights = _weights_on_active_set(model, a_eq, b_eq, np.where(at_lower, lower, np.where(at_upper, upper, np.nan)))
@@ -363,7 +364,8 @@ def _polish(
         multipliers = np.linalg.lstsq(a_eq[:, free].T, -gradient[free], rcond=None)[0]
         reduced = gradient + a_eq.T @ multipliers
         tolerance = 1e-9 * np.abs(gradient).max()
-        wrong_lower, wrong_upper = at_lower & (reduced < -tolerance), at_upper & (reduced > tolerance)
+        movable = lower < upper  # a weight whose bounds coincide is fixed whatever its multiplier
+        wrong_lower, wrong_upper = movable & at_lower & (reduced < -tolerance), movable & at_upper & (reduced > tolerance)
         if not (wrong_lower.any() or wrong_upper.any()):
             return weights
         at_lower, at_upper = at_lower & ~wrong_lower, at_upper & ~wrong_upper
