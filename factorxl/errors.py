@@ -8,6 +8,12 @@ PLACE = "\x00place\x00"
 """Stands in a message for where in an argument's range the problem is (see :class:`RangePlace`)."""
 
 
+
+def quoted(text: str) -> str:
+    """Text as a formula spells it, so a message shows what to type: ``"ff3"`` (a quote inside is doubled)."""
+    return '"' + str(text).replace('"', '""') + '"'
+
+
 @dataclass(frozen=True)
 class RangePlace:
     """Where in an argument's range a problem is: one cell, or a whole column.

@@ -182,11 +182,11 @@ def test_long_table_bad_input(panel):
         udfs.CHAR_RETURNS(sheet(constant), None, True, False)
     with pytest.raises(FactorxlError, match="table has no date at row 4"):
         udfs.CHAR_RETURNS([*good[:3], [None, *good[3][1:]], *good[4:]])
-    with pytest.raises(FactorxlError, match="'last month' in its date column at row 3"):
+    with pytest.raises(FactorxlError, match='"last month" in its date column at row 3'):
         udfs.CHAR_RETURNS([*good[:2], ["last month", *good[2][1:]], *good[3:]])
-    with pytest.raises(FactorxlError, match="table has text 'n/a' at row 2, column 4"):
+    with pytest.raises(FactorxlError, match='table has text "n/a" at row 2, column 4'):
         udfs.CHAR_RETURNS([good[0], [*good[1][:3], "n/a", *good[1][4:]], *good[2:]])
-    with pytest.raises(FactorxlError, match="weight_column 'beta' is not a column of table"):
+    with pytest.raises(FactorxlError, match='weight_column "beta" is not a column of table'):
         udfs.CHAR_RETURNS(good, "beta")
     with pytest.raises(FactorxlError, match="weight_column must name a column after the return"):
         udfs.CHAR_RETURNS(good, 3)

@@ -92,9 +92,9 @@ def test_configured_source_wins_over_the_environment(shared_data, monkeypatch, s
     [
         ((None, "daily"), "model is required"),
         (("FF6", ""), "frequency is required"),
-        (("FF4", "daily"), "model must be one of 'capm', 'ff3', 'ff5', 'ff6'; got 'FF4'"),
-        (("FF6", "weekly"), "frequency must be one of 'daily', 'monthly'"),
-        (("FF6", "daily", "last year"), "start_date is 'last year'; expected a date"),
+        (("FF4", "daily"), 'model must be one of "capm", "ff3", "ff5", "ff6"; got "FF4"'),
+        (("FF6", "weekly"), 'frequency must be one of "daily", "monthly"'),
+        (("FF6", "daily", "last year"), 'start_date is "last year"; expected a date'),
         (("FF6", "daily", True), "start_date is TRUE; expected a date"),
         (("CAPM", "daily", "2024-12-31", "2024-01-01"), r"start_date \(2024-12-31\) is after end_date \(2024-01-01\)"),
         (("CAPM", "daily", "2030-01-01"), "no rows of CAPM daily factors between .* the data cover 1926-07-01 to 2024-12-31"),

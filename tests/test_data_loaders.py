@@ -113,8 +113,8 @@ def test_date_window_counts_the_whole_end_month(shared_data):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"model": "FF4"}, "model: expected one of CAPM, FF3, FF5, FF6"),
-        ({"frequency": "weekly"}, "frequency: expected 'daily', 'monthly' or 'annual'"),
+        ({"model": "FF4"}, 'model: expected one of "CAPM", "FF3", "FF5", "FF6", got "FF4"'),
+        ({"frequency": "weekly"}, 'frequency: expected "daily", "monthly" or "annual"'),
         ({"start": 45000}, "start: expected a date"),
         ({"end": "not a date"}, "end: expected a date"),
         ({"start": "2020-02-01", "end": "2020-01-01"}, "is after end"),

@@ -111,13 +111,13 @@ def test_huge_inputs_are_refused_not_turned_into_empty_cells_or_zeros():
         udfs.RISK_CONTRIBUTIONS([0.3, 0.3, 0.4], exposures, [[0.0004, 0.0], [0.0, 0.0009]], [0.01, 0.02, 0.03])
     with pytest.raises(FactorxlError, match="specific_vol has 1e\\+200, too large a number"):
         udfs.HEDGE_FUTURES_MIN_VAR([1.0, 0.2], 1e200, [[1.0], [0.1]], [[0.0004, 0.0], [0.0, 0.0009]])
-    with pytest.raises(FactorxlError, match="periods_per_year has 'inf'"):
+    with pytest.raises(FactorxlError, match='periods_per_year has "inf"'):
         udfs.SHARPE_RATIO(_column(RETURNS), "inf")
 
 
 def test_whole_number_options_given_inf_or_nan_are_refused():
     for text in ("inf", "nan"):
-        with pytest.raises(FactorxlError, match=f"lags has '{text}'"):
+        with pytest.raises(FactorxlError, match=f'lags has "{text}"'):
             udfs.FACTOR_REGRESS(_column(RETURNS), FACTORS.tolist(), "hac", text)
     with pytest.raises(FactorxlError, match="ddof must be a whole number up to"):
         udfs.FUND_TABLE(_column(RETURNS), FACTORS.tolist(), 12, None, 1e20)

@@ -105,15 +105,15 @@ def test_long_titles_by_a_unique_part_and_by_number(shared_data, source):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (("25_Portfolios_5x5", "weekly"), "has no table named 'weekly'.*1: Average Value Weighted Returns -- Monthly"),
+        (("25_Portfolios_5x5", "weekly"), 'has no table named "weekly".*1: Average Value Weighted Returns -- Monthly'),
         (("25_Portfolios_5x5", "Value Weight Average"), "is part of several titles"),
         (("25_Portfolios_5x5", 11), "has tables 1 to 10"),
         (("25_Portfolios_5x5", float("inf")), "has tables 1 to 10"),
         (("25_Portfolios_5x5", 2.5), "has tables 1 to 10"),
         (("25_Portfolios_5x5", 10**30), "has tables 1 to 10"),  # an integer too large for a float test
         (("25_Portfolios_5x5", "1" * 25), "has tables 1 to 10"),  # the same typed as text
-        (("25_Portfolios_5x5", "firms", "annual"), "has no annual table named 'firms'"),
-        (("25_Portfolios_5x5", None, "weekly"), "frequency must be one of 'daily', 'monthly', 'annual'"),
+        (("25_Portfolios_5x5", "firms", "annual"), 'has no annual table named "firms"'),
+        (("25_Portfolios_5x5", None, "weekly"), 'frequency must be one of "daily", "monthly", "annual"'),
         (("25_Portfolios_5x5", None, "daily"), "give the daily file's library name .*25_Portfolios_5x5_Daily"),
         (("No_Such_Dataset",), "No_Such_Dataset_CSV.zip was not found"),
         (("../etc/passwd",), "expected a Kenneth French library name"),

@@ -351,13 +351,13 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal("a date column (date cells)", _date_column("date cells"), r"^column \d+ of {argument} looks like dates \(\d{{4}}-\d\d-\d\d to "),
     Refusal("a year column", _date_column("years"), r"^column \d+ of {argument} looks like years \(whole numbers 1990 to"),
     Refusal("a logical cell", _in_a_range(True), r"^{argument} has a logical value \(TRUE\) at (row \d+, column \d+|cell \d+) of the range"),
-    Refusal("a text cell", _in_a_range("n/a yet"), r"^{argument} has text 'n/a yet' at .* of the range; expected numbers"),
-    Refusal("a non-finite number", _in_a_range("-inf"), r"^{argument} has '-inf' at .*, not a finite number"),
+    Refusal("a text cell", _in_a_range("n/a yet"), r'^{argument} has text "n/a yet" at .* of the range; expected numbers'),
+    Refusal("a non-finite number", _in_a_range("-inf"), r'^{argument} has "-inf" at .*, not a finite number'),
     Refusal("a number above 1e50 in size", _in_a_range(-3e50), r"^{argument} has -3e\+50, too large a number, at .*: use smaller units$"),
     Refusal("a number below 1e-50 in size", _in_a_range(2e-51), r"^{argument} has 2e-51, too small a number, at .*: type 0 for it, or use larger units$"),
     Refusal("a date cell among returns", _in_a_range(datetime.date(2024, 1, 4), periods_only=True), r"^{argument} has a date \(2024-01-04\) at "),
-    Refusal("a day/month date", _ambiguous_date, r"^{argument} is '[\d./-]+', which could be \d{{4}}-\d\d-\d\d or \d{{4}}-\d\d-\d\d; type the date year first"),
-    Refusal("a label for two columns", _label_twice, r"^{argument} 'value' matches 2 columns, Value \(column \d+\) and VALUE \(column \d+\): give the columns different names"),
+    Refusal("a day/month date", _ambiguous_date, r'^{argument} is "[\d./-]+", which could be \d{{4}}-\d\d-\d\d or \d{{4}}-\d\d-\d\d; type the date year first'),
+    Refusal("a label for two columns", _label_twice, r'^{argument} "value" matches 2 columns, Value \(column \d+\) and VALUE \(column \d+\): give the columns different names'),
     *(Refusal(f"{rule.name} in percent", _in_percent(rule), PERCENT_MESSAGE) for rule in DECLARED_PERCENT_RULES),
 )
 """The slips each clean case is given, one at a time. A new input rule adds its slip here: a function

@@ -47,7 +47,7 @@ def test_a_flat_column_with_a_header_reads_as_the_same_column_as_a_block():
     assert np.array_equal(np.delete(by_cell.values, 4), np.delete(flat.values, 4)) and by_cell.values[4, 0] == 0.25
 
 
-@pytest.mark.parametrize("bad, message", [(True, "a logical value"), ("abc", "text 'abc'")])
+@pytest.mark.parametrize("bad, message", [(True, "a logical value"), ("abc", 'text "abc"')])
 def test_the_first_bad_cell_is_named_wherever_the_range_came_from(bad, message):
     for cells, column in ((NUMBERS.tolist(), 2), (NUMBERS[:, 0].tolist(), None)):
         where = "cell 8" if column is None else "row 8, column 3"  # a flat list may be a row or a column
@@ -59,7 +59,7 @@ def test_text_labels_read_at_once_or_one_by_one_agree():
     labels = [" Energy", "Banks ", "Energy"] * 5
     assert read_text_vector(labels, "industries", 15) == read_text_vector([[label] for label in labels], "industries")
     assert read_text_vector([*labels[:2], 7.0], "industries") == ("Energy", "Banks", "7")
-    with pytest.raises(FactorxlError, match=r"industries has an empty or invalid cell \('#N/A'\) at cell 3 of the range"):
+    with pytest.raises(FactorxlError, match=r'industries has an empty or invalid cell \("#N/A"\) at cell 3 of the range'):
         read_text_vector([*labels[:2], "#N/A", *labels], "industries")
 
 

@@ -39,7 +39,7 @@ def test_blanks_and_error_values_are_missing_and_the_row_is_dropped():
 def test_text_in_a_numeric_range_is_an_error_with_its_position():
     returns = [list(r) for r in RETURNS]
     returns[4] = ["n/a yet"]
-    with pytest.raises(FactorxlError, match=r"returns has text 'n/a yet' at row 5, column 1 of the range; expected numbers"):
+    with pytest.raises(FactorxlError, match=r'returns has text "n/a yet" at row 5, column 1 of the range; expected numbers'):
         udfs.FACTOR_BETA(returns, FACTORS)
 
 
@@ -110,7 +110,7 @@ def test_a_one_asset_function_refuses_several_columns():
 
 def test_options_are_case_insensitive_and_checked():
     assert read_choice("HaC", "cov_type", ("classical", "hac"), "classical") == "hac"
-    with pytest.raises(FactorxlError, match="cov_type must be one of 'classical', 'hc0'.*got 'robust'"):
+    with pytest.raises(FactorxlError, match='cov_type must be one of "classical", "hc0".*got "robust"'):
         udfs.FACTOR_REGRESS(RETURNS, FACTORS, "robust")
     with pytest.raises(FactorxlError, match="lags must be a whole number; got 2.5"):
         udfs.FACTOR_REGRESS(RETURNS, FACTORS, "hac", 2.5)
@@ -127,7 +127,7 @@ def test_header_detection_needs_text_in_every_column():
     labeled = read_table([["A", "B"], [1.0, 2.0]], "returns", "y")
     assert labeled.labels == ("A", "B") and labeled.has_header and labeled.rows == 1
     # a first row with a number is data, so the text in it is an error, not half a header
-    with pytest.raises(FactorxlError, match="text 'A' at row 1, column 1"):
+    with pytest.raises(FactorxlError, match='text "A" at row 1, column 1'):
         read_table([["A", 1.0], [1.0, 2.0]], "returns", "y")
     assert read_table([[1.0, 2.0]], "factors", "f").labels == ("f1", "f2")
 
@@ -141,7 +141,7 @@ def test_infinite_values_are_errors():
     with pytest.raises(FactorxlError, match="returns has an infinite value at row 2, column 1 of the range"):
         udfs.FACTOR_BETA([[0.01], [float("-inf")], [0.02]] + RETURNS[3:], FACTORS)
     for text in ("inf", "-Infinity", "nan", "NaN"):
-        with pytest.raises(FactorxlError, match=f"returns has '{text}' at row 2, column 1 of the range, not a finite number"):
+        with pytest.raises(FactorxlError, match=f'returns has "{text}" at row 2, column 1 of the range, not a finite number'):
             udfs.FACTOR_BETA([[0.01], [text], [0.02]] + RETURNS[3:], FACTORS)
 
 
@@ -150,9 +150,9 @@ def test_numbers_outside_1e_minus_50_to_1e50_are_errors():
         udfs.FACTOR_BETA(RETURNS, [row if i != 2 else [row[0], 1e200] for i, row in enumerate(FACTORS)])
     with pytest.raises(FactorxlError, match=r"returns has 3e-51, too small a number, at row 2, column 1 of the range; .* type 0 for it, or use larger units"):
         udfs.FACTOR_BETA([RETURNS[0], [3e-51], *RETURNS[2:]], FACTORS)
-    with pytest.raises(FactorxlError, match=r"budget has '-2e51', too large a number; numbers must be finite"):
+    with pytest.raises(FactorxlError, match=r'budget has "-2e51", too large a number; numbers must be finite'):
         udfs.VOL_BUDGET_SIZE("-2e51", RETURNS)
-    with pytest.raises(FactorxlError, match="periods_per_year has 'inf'"):
+    with pytest.raises(FactorxlError, match='periods_per_year has "inf"'):
         udfs.SHARPE_RATIO(RETURNS, "inf")
     # the bounds themselves, zeros and negative numbers are numbers
     edges = [[1e-50], [-1e50], [0.0], [-0.0], [-1e-50], [1e50], [0.02], [-0.03]]  # moves of 2 % read as decimals
@@ -160,7 +160,7 @@ def test_numbers_outside_1e_minus_50_to_1e50_are_errors():
 
 
 def test_whole_number_options_refuse_non_finite_and_huge_values():
-    for value, message in (("inf", "lags has 'inf'"), ("nan", "lags has 'nan'"), (2.5, "lags must be a whole number; got 2.5"),
+    for value, message in (("inf", 'lags has "inf"'), ("nan", 'lags has "nan"'), (2.5, "lags must be a whole number; got 2.5"),
                            (1e20, "lags must be a whole number up to 2,147,483,647; got 1e\\+20")):
         with pytest.raises(FactorxlError, match=message):
             udfs.FACTOR_REGRESS(RETURNS, FACTORS, "hac", value)
@@ -172,7 +172,7 @@ def test_whole_number_options_refuse_non_finite_and_huge_values():
 
 
 def test_date_text_without_a_year_is_not_a_date():
-    with pytest.raises(FactorxlError, match="on_date is '1,5'; expected a date"):
+    with pytest.raises(FactorxlError, match='on_date is "1,5"; expected a date'):
         read_date("1,5", "on_date")
     assert read_date("9/30/2006", "on_date") == datetime.datetime(2006, 9, 30)
 

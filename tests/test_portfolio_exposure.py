@@ -110,5 +110,5 @@ def test_exposure_bad_input(rotation):
         udfs.PORTFOLIO_BETA([[0.1] * 8 + [None]], with_header(returns), with_header(factors))
     with pytest.raises(FactorxlError, match="weights must be a single row of 9 values; it has 2 rows"):
         udfs.PORTFOLIO_BETA([[0.1] * 9] * 2, with_header(returns), with_header(factors))
-    with pytest.raises(FactorxlError, match="weights has text 'x'"):
+    with pytest.raises(FactorxlError, match='weights has text "x"'):
         udfs.PORTFOLIO_EXPOSURE([[0.1] * 8 + ["x"]], with_header(returns), with_header(factors))

@@ -125,7 +125,7 @@ def test_industry_with_no_members_in_the_cross_section(mini):
 
 
 def test_stock_in_an_unlisted_industry(mini):
-    with pytest.raises(FactorxlError, match="industry 'Cons' is not among the industries Tech, Fin"):
+    with pytest.raises(FactorxlError, match='industry "Cons" is not among the industries Tech, Fin'):
         udfs.EXPOSURE_MATRIX(mini["industries"], mini["descriptors"], mini["caps"], [["Tech", "Fin"]])
 
 
@@ -171,18 +171,18 @@ def test_constrained_regression_without_industry_columns(mini):
 
 
 def test_unknown_industry_column_and_method(mini):
-    with pytest.raises(FactorxlError, match="industry_columns: 'Energy' is not one of MKT, Tech"):
+    with pytest.raises(FactorxlError, match='industry_columns: "Energy" is not one of MKT, Tech'):
         udfs.CROSS_SECTION_FIT(mini["r1"], mini["X"], mini["caps"], "Energy")
     with pytest.raises(FactorxlError, match="industry_columns: 9.0 is not a column number between 1 and 7"):
         udfs.CROSS_SECTION_FIT(mini["r1"], mini["X"], mini["caps"], 9.0)
-    with pytest.raises(FactorxlError, match="method must be one of 'constrained', 'wls', 'ols'; got 'gls'"):
+    with pytest.raises(FactorxlError, match='method must be one of "constrained", "wls", "ols"; got "gls"'):
         udfs.CROSS_SECTION_FIT(mini["r1"], mini["X"], mini["caps"], None, "gls")
 
 
 def test_returns_of_the_wrong_length_and_text(mini):
     with pytest.raises(FactorxlError, match="returns has 9 stocks but exposures has 10"):
         udfs.CROSS_SECTION_FIT(mini["r1"][:9], mini["X"], mini["caps"])
-    with pytest.raises(FactorxlError, match="returns has text 'n/a' at row 2"):
+    with pytest.raises(FactorxlError, match='returns has text "n/a" at row 2'):
         udfs.CROSS_SECTION_FIT([[0.01], ["n/a"]] + mini["r1"][2:], mini["X"], mini["caps"])
 
 
@@ -225,7 +225,7 @@ def test_bounds_need_benchmark_weights(mini):
 
 
 def test_stress_factor_must_exist(mini):
-    with pytest.raises(FactorxlError, match="factor: 'QUALITY' is not one of MKT"):
+    with pytest.raises(FactorxlError, match='factor: "QUALITY" is not one of MKT'):
         udfs.RISK_STRESS(mini["x_p"], mini["F"], "QUALITY", -2)
     with pytest.raises(FactorxlError, match=r"exposures must have one row per factor \(7\)"):
         udfs.RISK_STRESS(mini["x_p"][:6], mini["F"], "VALUE", -2)
@@ -255,7 +255,7 @@ def test_attribution_shapes_and_values(mini):
         udfs.ATTRIBUTION(**{**ok, "active_exposures": [list(mini["x_a"])] * 2})
     with pytest.raises(FactorxlError, match="portfolio_returns has a return of -100 % or less in period 2"):
         udfs.ATTRIBUTION(**{**ok, "portfolio_returns": col([0.01, -1.0, 0.01])})
-    with pytest.raises(FactorxlError, match="method must be one of 'carino', 'menchero', 'arithmetic'"):
+    with pytest.raises(FactorxlError, match='method must be one of "carino", "menchero", "arithmetic"'):
         udfs.ATTRIBUTION(**ok, method="frongello")
     with pytest.raises(FactorxlError, match="factors has a missing value in period 2"):
         udfs.ATTRIBUTION(**{**ok, "factors": [FACTORS, [0.01] * 7, [None] + [0.01] * 6, [0.01] * 7]})

@@ -196,7 +196,7 @@ def test_a_long_table_in_any_row_order_gives_the_same_premia():
 
 @pytest.mark.parametrize("text", ["01/02/2024", "1.2.2024", "01-02-2024"])
 def test_ff_factors_refuses_an_ambiguous_day_month_date(text):
-    with pytest.raises(FactorxlError, match=re.escape(f"start_date is '{text}', which could be 2024-01-02 or 2024-02-01; "
+    with pytest.raises(FactorxlError, match=re.escape(f'start_date is "{text}", which could be 2024-01-02 or 2024-02-01; '
                                                       "type the date year first (2024-01-02 or 2024-02-01)")):
         udfs.FF_FACTORS("FF3", "daily", text)
 
@@ -221,7 +221,7 @@ def test_a_long_table_of_text_dates_is_read_in_the_order_its_dates_show():
     day_first = [["13/01/2024", "a", 0.01], ["01/02/2024", "a", 0.02]]
     assert read_long_table(day_first, "holdings", "w").dates == (datetime.datetime(2024, 1, 13), datetime.datetime(2024, 2, 1))
     ambiguous = [["01/02/2024", "a", 0.01], ["03/04/2024", "a", 0.02]]
-    with pytest.raises(FactorxlError, match=r"holdings has '01/02/2024' in its date column at row 1, column 1 of the range, which could be"):
+    with pytest.raises(FactorxlError, match=r'holdings has "01/02/2024" in its date column at row 1, column 1 of the range, which could be'):
         read_long_table(ambiguous, "holdings", "w")
 
 
@@ -231,7 +231,7 @@ def test_a_long_table_of_text_dates_is_read_in_the_order_its_dates_show():
 
 
 def test_risk_stress_refuses_labels_that_differ_only_in_case():
-    with pytest.raises(FactorxlError, match=r"shock_factor 'Value' matches 2 columns, Value \(column 1\) and VALUE \(column 2\): "
+    with pytest.raises(FactorxlError, match=r'shock_factor "Value" matches 2 columns, Value \(column 1\) and VALUE \(column 2\): '
                        r"give the columns different names \(case does not count\), or choose by column number"):
         udfs.RISK_STRESS([1, 0.3], [["Value", "VALUE"], [0.04, 0.01], [0.01, 0.02]], "Value", -2)
     by_number = udfs.RISK_STRESS([1, 0.3], [["Value", "VALUE"], [0.04, 0.01], [0.01, 0.02]], 1, -2)
@@ -242,7 +242,7 @@ def test_a_weight_column_named_twice_is_refused():
     table = [["date", "id", "ret", "Cap", "cap ", "bm"]] + [
         [44000.0 + 30 * d, f"s{i}", *np.abs(RNG.normal(0, 0.05, 4)).tolist()] for d in range(3) for i in range(5)
     ]
-    with pytest.raises(FactorxlError, match="weight_column 'cap' matches 2 columns"):
+    with pytest.raises(FactorxlError, match='weight_column "cap" matches 2 columns'):
         udfs.CHAR_RETURNS(table, "cap")
 
 
@@ -281,7 +281,7 @@ def test_messages_show_cells_as_the_sheet_does():
     with pytest.raises(FactorxlError) as caught:
         udfs.FACTOR_BETA([0.01, datetime.datetime(2024, 1, 4), 0.02, 0.0], [0.01, 0.02, 0.03, 0.01])
     assert str(caught.value) == "returns has a date (2024-01-04) at cell 2 of the range; expected numbers"
-    with pytest.raises(FactorxlError, match=r"intercept must be TRUE or FALSE \(or 1/0\); got 'maybe'"):
+    with pytest.raises(FactorxlError, match=r'intercept must be TRUE or FALSE \(or 1/0\); got "maybe"'):
         udfs.FACTOR_BETA(RETURNS.tolist(), FACTORS.tolist(), "maybe")
     with pytest.raises(FactorxlError, match=r"returns has a logical value \(TRUE\) at row 3, column 1 of the range"):
         udfs.FACTOR_BETA([[0.01], [0.02], [True], [0.0]], [0.01, 0.02, 0.03, 0.01])
@@ -313,7 +313,7 @@ def test_a_refresh_names_the_cell_of_the_range_a_message_is_about(tmp_path):
     workbook.close()
     fresh = recalculate(book)
     assert fresh.value("Model", "B1") == ExcelError(
-        "#VALUE!", "returns has text 'n/a' at cell Data!B7; expected numbers (empty cells and error values count as missing)"
+        "#VALUE!", 'returns has text "n/a" at cell Data!B7; expected numbers (empty cells and error values count as missing)'
     )
     assert fresh.value("Model", "B2") == ExcelError(
         "#VALUE!", "column A (Data!A2:A41) of factors looks like dates (2020-01-02 to 2020-02-10): leave the date column out of the range"

@@ -11,7 +11,7 @@ import numpy as np
 
 from factorxl.core.hedging import hedged_returns
 from factorxl.core.regression import RegressionResult
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, quoted
 
 CUMULATION_METHODS = ("sum", "compound")
 
@@ -23,7 +23,7 @@ def cumulative_path(returns: np.ndarray, method: str = "sum") -> np.ndarray:
     ``prod(1 + r) - 1``.
     """
     if method not in CUMULATION_METHODS:
-        raise FactorxlError(f"method must be one of {', '.join(CUMULATION_METHODS)}; got {method!r}")
+        raise FactorxlError(f"method must be one of {', '.join(quoted(c) for c in CUMULATION_METHODS)}; got {quoted(method)}")
     values = np.asarray(returns, dtype=float)
     present = ~np.isnan(values)
     if method == "sum":

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, quoted
 
 LINKING_METHODS = ("carino", "menchero", "arithmetic")
 
@@ -162,7 +162,7 @@ def attribution(
         method is unknown.
     """
     if method not in LINKING_METHODS:
-        raise FactorxlError(f"method must be one of {', '.join(LINKING_METHODS)}; got {method!r}")
+        raise FactorxlError(f"method must be one of {', '.join(quoted(c) for c in LINKING_METHODS)}; got {quoted(method)}")
     f = np.asarray(factors, dtype=float)
     f = f[:, None] if f.ndim == 1 else f
     periods, k = f.shape

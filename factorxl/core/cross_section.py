@@ -34,7 +34,7 @@ import scipy.linalg
 
 from factorxl.core.exposures import cap_weights, require_members
 from factorxl.core.regression import collinear
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, quoted
 
 WEIGHTINGS = ("sqrt_cap", "equal")
 
@@ -94,7 +94,7 @@ def regression_weights(caps: np.ndarray, weighting: str = "sqrt_cap") -> np.ndar
         Weights summing to one.
     """
     if weighting not in WEIGHTINGS:
-        raise FactorxlError(f"weighting must be one of {', '.join(WEIGHTINGS)}; got {weighting!r}")
+        raise FactorxlError(f"weighting must be one of {', '.join(quoted(c) for c in WEIGHTINGS)}; got {quoted(weighting)}")
     w = cap_weights(caps)
     raw = np.sqrt(w) if weighting == "sqrt_cap" else np.ones_like(w)
     return raw / raw.sum()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, quoted
 
 MARKET = "MKT"
 BLOCK_MARKET = "Market"
@@ -159,7 +159,7 @@ def industry_dummies(industries: Sequence[str], names: Sequence[str] | None = No
         raise FactorxlError(f"industry names repeat: {', '.join(names)}")
     unknown = [k for k in keys if k.lower() not in lookup]
     if unknown:
-        raise FactorxlError(f"industry {unknown[0]!r} is not among the industries {', '.join(names)}")
+        raise FactorxlError(f"industry {quoted(unknown[0])} is not among the industries {', '.join(names)}")
     dummies = np.zeros((len(keys), len(names)))
     dummies[np.arange(len(keys)), [lookup[k.lower()] for k in keys]] = 1.0
     require_members(dummies, names)

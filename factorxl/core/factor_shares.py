@@ -23,7 +23,7 @@ import numpy as np
 
 from factorxl.core.regression import RegressionResult
 from factorxl.core.variance import decompose_variance
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, quoted
 
 SHARE_METHODS = ("isolated", "euler")
 
@@ -63,7 +63,7 @@ def factor_shares(
         Degrees-of-freedom correction of every variance.
     """
     if method not in SHARE_METHODS:
-        raise FactorxlError(f"method must be one of {', '.join(SHARE_METHODS)}; got {method!r}")
+        raise FactorxlError(f"method must be one of {', '.join(quoted(c) for c in SHARE_METHODS)}; got {quoted(method)}")
     shares, idiosyncratic, totals = [], [], []
     for fit in fits:
         decomposition = decompose_variance(fit, factors, ddof)

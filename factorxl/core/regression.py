@@ -35,7 +35,7 @@ from typing import Sequence
 import numpy as np
 from scipy import special
 
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, quoted
 
 COV_TYPES = ("classical", "hc0", "hc1", "hc2", "hc3", "hac")
 COLLINEARITY_TOLERANCE = 1e-10  # smallest eigenvalue of the factors' correlation matrix
@@ -393,7 +393,7 @@ def ols(
     if y.shape[0] != x.shape[0]:
         raise FactorxlError(f"returns has {y.shape[0]} rows but factors has {x.shape[0]}")
     if cov_type not in COV_TYPES:
-        raise FactorxlError(f"cov_type must be one of {', '.join(COV_TYPES)}; got {cov_type!r}")
+        raise FactorxlError(f"cov_type must be one of {', '.join(quoted(c) for c in COV_TYPES)}; got {quoted(cov_type)}")
     if lags is not None and lags < 0:
         raise FactorxlError(f"lags must be zero or more; got {lags}")
     if not 0 < conf_level < 1:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from factorxl.core.variance import sample_covariance
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, quoted
 
 COVARIANCE_METHODS = ("sample", "ewma")
 SYMMETRY_TOLERANCE = 1e-10
@@ -224,7 +224,7 @@ def covariance_from_returns(
         If the method is unknown, the half-life is missing, or too few complete rows remain.
     """
     if method not in COVARIANCE_METHODS:
-        raise FactorxlError(f"method must be one of {', '.join(COVARIANCE_METHODS)}; got {method!r}")
+        raise FactorxlError(f"method must be one of {', '.join(quoted(c) for c in COVARIANCE_METHODS)}; got {quoted(method)}")
     values = np.asarray(factor_returns, dtype=float)
     values = values[:, None] if values.ndim == 1 else values
     values = values[~np.isnan(values).any(axis=1)]

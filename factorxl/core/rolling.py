@@ -42,7 +42,7 @@ import numpy as np
 
 from factorxl.core.batched_solve import slopes_from_sums
 from factorxl.core.regression import collinear, constant_factors, least_squares
-from factorxl.errors import FactorxlError
+from factorxl.errors import FactorxlError, quoted
 
 MISSING_RULES = ("drop", "skip")
 CHUNK_ROWS = 4096  # output rows computed together: memory grows with the chunk (and window), not with T
@@ -191,7 +191,7 @@ def rolling_ols(
     if y.size != rows:
         raise FactorxlError(f"returns has {y.size} rows but factors has {rows}")
     if missing not in MISSING_RULES:
-        raise FactorxlError(f"missing must be one of {', '.join(MISSING_RULES)}; got {missing!r}")
+        raise FactorxlError(f"missing must be one of {', '.join(quoted(c) for c in MISSING_RULES)}; got {quoted(missing)}")
     nparams = nfactors + 1
     if window > rows:
         raise FactorxlError(f"window {window} is longer than the data ({rows} rows)")

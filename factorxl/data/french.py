@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from factorxl.data.sources import MAX_COLUMNS, MAX_TABLES, DataSource
-from factorxl.errors import FactorxlError, printable, reason
+from factorxl.errors import FactorxlError, printable, quoted, reason
 
 Frequency = Literal["daily", "monthly", "annual"]
 
@@ -201,12 +201,12 @@ def zip_name(dataset: str, frequency: str | None = None) -> str:
         name = name[: -len("_CSV.zip")]
     if not name or not re.fullmatch(r"[A-Za-z0-9_\-.]+", name):
         raise FactorxlError(
-            f"dataset: expected a Kenneth French library name such as '25_Portfolios_5x5', got {dataset!r}"
+            f"dataset: expected a Kenneth French library name such as \"25_Portfolios_5x5\", got {quoted(dataset)}"
         )
     if frequency == "daily" and not name.lower().endswith("_daily"):
         if name not in DATASETS:
             raise FactorxlError(
-                f"dataset {name!r} is the library's monthly file; daily data are separate datasets: "
+                f"dataset {quoted(name)} is the library's monthly file; daily data are separate datasets: "
                 f"give the daily file's library name (for example {name}_Daily or {name}_daily, "
                 "as the library spells it)"
             )
@@ -281,7 +281,7 @@ def _title(gap: str) -> str:
 
 def _table(header: str, rows: str, title: str, name: str) -> FrenchTable:
     columns = [_CANONICAL.get(c.strip().upper(), c.strip()) for c in header.rstrip(", \t").split(",")]
-    where = f"{name}, table {title or 'after the description'!r}"
+    where = f"{name}, table {quoted(title) if title else 'after the description'}"
     try:
         table = pd.read_csv(
             io.BytesIO(rows.encode("latin-1")),  # bytes: a StringIO would hold 4 bytes per character
@@ -531,7 +531,7 @@ def select_table(file: FrenchFile, table: str | int | None = None, frequency: st
     tables = list(file.tables)
     if isinstance(table, (int, float)) and not isinstance(table, bool):
         if not 1 <= table <= len(tables) or table != int(table):  # NaN and infinities fail the range first
-            raise FactorxlError(f"table: {file.name} has tables 1 to {len(tables)}; got {table!r}. {_listing(file)}")
+            raise FactorxlError(f"table: {file.name} has tables 1 to {len(tables)}; got {table:g}. {_listing(file)}")
         candidates = [tables[int(table) - 1]]
     elif table is None or str(table).strip() == "":
         candidates = tables
@@ -549,11 +549,11 @@ def select_table(file: FrenchFile, table: str | int | None = None, frequency: st
                 candidates = [t for t in tables if wanted in _normalize(t.label)]
                 titles = {_normalize(t.label) for t in candidates}
                 if len(titles) > 1:
-                    raise FactorxlError(f"table: {table!r} is part of several titles. {_listing(file)}")
+                    raise FactorxlError(f"table: {quoted(table)} is part of several titles. {_listing(file)}")
     matching = [t for t in candidates if frequency is None or t.frequency == frequency]
     if not matching:
         what = f"{frequency} " if frequency else ""
-        named = f" named {table!r}" if table is not None and str(table).strip() else ""
+        named = f" named {quoted(table) if isinstance(table, str) else table}" if table is not None and str(table).strip() else ""
         raise FactorxlError(f"{file.name} has no {what}table{named}. {_listing(file)}")
     return matching[0]
 
@@ -670,7 +670,7 @@ def load_factors(
     """
     parts = MODELS.get(str(model).strip().upper())
     if parts is None:
-        raise FactorxlError(f"model: expected one of {', '.join(MODELS)}, got {model!r}")
+        raise FactorxlError(f"model: expected one of {', '.join(quoted(m) for m in MODELS)}, got {quoted(model)}")
     frequency = _frequency(frequency)
     frames = [load_dataset(dataset, frequency, source=source)[list(cols)] for dataset, cols in parts]
     factors = pd.concat(frames, axis=1, join="inner")
@@ -695,7 +695,7 @@ def _window(frame: pd.DataFrame, frequency: Frequency, start: object, end: objec
 def _frequency(frequency: str) -> Frequency:
     value = str(frequency).strip().lower()
     if value not in _DATE_FORMATS:
-        raise FactorxlError(f"frequency: expected 'daily', 'monthly' or 'annual', got {frequency!r}")
+        raise FactorxlError(f"frequency: expected \"daily\", \"monthly\" or \"annual\", got {quoted(frequency)}")
     return value  # type: ignore[return-value]
 
 
@@ -710,4 +710,4 @@ def _timestamp(value: object, argument: str) -> pd.Timestamp | None:
             stamp = pd.NaT
         if not pd.isna(stamp):
             return stamp
-    raise FactorxlError(f"{argument}: expected a date such as '2020-01-31', got {value!r}")
+    raise FactorxlError(f"{argument}: expected a date such as \"2020-01-31\", got {quoted(value) if isinstance(value, str) else value}")

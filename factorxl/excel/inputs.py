@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from factorxl.errors import PLACE, FactorxlError, RangePlace
+from factorxl.errors import PLACE, FactorxlError, RangePlace, quoted
 from factorxl.excel.help import PERIOD_SERIES
 
 EXCEL_ERRORS = frozenset(
@@ -138,10 +138,10 @@ def _is_number(cell: Any) -> bool:
 
 
 def shown(value: Any) -> str:
-    """A cell as a message shows it: text in quotes, a date as 2024-01-04, TRUE or FALSE, a number
+    """A cell as a message shows it: text in double quotes as a formula spells it, a date as 2024-01-04, TRUE or FALSE, a number
     as Python writes it shortest (``1e+200``) - never a Python repr such as ``datetime.datetime(...)``."""
     if isinstance(value, str):
-        return repr(value)
+        return quoted(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (datetime.date, np.datetime64)):
@@ -608,7 +608,7 @@ def read_choice(value: Any, name: str, choices: Sequence[str], default: str) -> 
     text = text if text in choices else CHOICE_SYNONYMS.get(text, text)
     if text not in choices:
         raise FactorxlError(
-            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {shown(value)}"
+            f"{name} must be one of {', '.join(quoted(c) for c in choices)}; got {shown(value)}"
         )
     return text
 
