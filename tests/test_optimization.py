@@ -340,3 +340,16 @@ def test_a_solver_that_stops_without_a_solution_is_reported_with_its_reason(monk
     model, a_eq, b_eq, lower, upper = long_only_sector_problem()
     with pytest.raises(FactorxlError, match=r"the optimizer stopped without a solution \(Clarabel: MaxIterations\); check that the bounds"):
         min_tracking_error(model, a_eq, b_eq, lower, upper)
+
+
+def test_exposures_the_constraints_repeat_entirely_leave_only_the_specific_risk():
+    """A market column of ones beside the budget: no exposure column has a part the constraints leave
+    free, and the weights are those of the specific variances alone (hand algebra: with the first
+    weight fixed at 0.1, the others are -0.1 in proportion to 1 / specific variance). With NumPy 1.26
+    the rounding bound took the 2-norm of an empty matrix and raised ValueError."""
+    vols = np.array([0.1, 0.2, 0.3, 0.4])
+    model = risk_model(np.ones((4, 1)), np.array([[0.04]]), vols)
+    assert not min_tracking_error(model, np.ones((1, 4)), [0.0]).weights.any()
+    weights = min_tracking_error(model, np.vstack([np.ones(4), [1.0, 0.0, 0.0, 0.0]]), [0.0, 0.1]).weights
+    precision = 1 / vols[1:] ** 2
+    np.testing.assert_allclose(weights, [0.1, *(-0.1 * precision / precision.sum())], rtol=1e-14)

@@ -203,9 +203,10 @@ def _rounding_of_step(
     with np.errstate(divide="ignore"):
         reach = np.max(1.0 / (singular + 1.0 / singular), initial=0.0)  # largest singular value of (I + T T')^-1 T
     columns = eps * lengths[moving]
+    root_size = np.linalg.svd(root[moving], compute_uv=False).max(initial=0.0)  # its 2-norm; 0 when no column moves
     return float(
         damping * columns @ np.abs(marginal[moving])
-        + reach * np.linalg.norm(columns) * np.linalg.norm(root[moving], 2) * np.linalg.norm(step)
+        + reach * np.linalg.norm(columns) * root_size * np.linalg.norm(step)
         + reach * eps * np.linalg.norm(np.abs(root).T @ lengths) * np.linalg.norm(particular)
     )
 
