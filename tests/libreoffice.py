@@ -1,7 +1,9 @@
 """LibreOffice as a second, independent spreadsheet engine for the tests: open workbooks
 headless (as a colleague's LibreOffice opens them, or recalculating every formula) and save
-them as .xlsx or render them to PDF, one soffice run for a batch of files; and edit cells
-the way a colleague does, through LibreOffice's own commands, which honour sheet protection."""
+them as .xlsx or render them to PDF, one soffice run for a batch of files (runs started
+together work side by side, each with its own profile); edit cells
+the way a colleague does, through LibreOffice's own commands, which honour sheet protection;
+and read what a PDF shows: its text, page by page, and the size of every piece of text it draws."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import re
 import shutil
 import subprocess
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -53,43 +57,161 @@ def _profile(folder: Path, name: str, recalculate: str, settings_xml: str = "") 
     return profile
 
 
+def _command(profile: Path, *arguments: str) -> list[str]:
+    return [require_soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", *arguments]
+
+
 def _soffice(profile: Path, folder: Path, *arguments: str) -> subprocess.CompletedProcess:
-    command = [require_soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", *arguments]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, env={**os.environ, "HOME": str(folder)})
+    return subprocess.run(_command(profile, *arguments), capture_output=True, text=True, timeout=600, env={**os.environ, "HOME": str(folder)})
 
 
-def convert(paths: list[Path], target: str, folder: Path, recalculate: str) -> list[Path]:
-    """Open ``paths`` in one headless LibreOffice run and save them as ``target`` ("xlsx" or
-    "pdf") in ``folder``; returns the converted files in the order of ``paths``."""
-    profile = _profile(folder, recalculate, recalculate)
-    out = folder / f"{target}-{recalculate}"
-    _soffice(profile, folder, "--convert-to", target, "--outdir", str(out), *map(str, paths)).check_returncode()
-    converted = [out / f"{path.stem}.{target}" for path in paths]
-    missing = [path.name for path in converted if not path.exists()]
-    assert not missing, f"LibreOffice did not write {missing}"
-    return converted
+@dataclass(frozen=True)
+class Conversion:
+    """A headless LibreOffice run converting a batch of files (:func:`start_conversion`)."""
+
+    process: subprocess.Popen
+    converted: list[Path]
+
+    def wait(self) -> list[Path]:
+        """The converted files, in the order they were given, once the run has ended."""
+        _, errors = self.process.communicate(timeout=600)
+        if self.process.returncode:
+            raise subprocess.CalledProcessError(self.process.returncode, self.process.args, stderr=errors)
+        missing = [path.name for path in self.converted if not path.exists()]
+        assert not missing, f"LibreOffice did not write {missing}"
+        return self.converted
 
 
-def without_sheets_in_print(path: Path, out: Path, sheets: tuple[str, ...]) -> Path:
-    """A copy of ``path`` whose sheets ``sheets`` are hidden and have no print area, so a PDF
-    shows only the other sheets (the data sheets run to hundreds of pages)."""
-    names = "|".join(re.escape(sheet) for sheet in sheets)
+def start_conversion(paths: list[Path], target: str, folder: Path, recalculate: str, name: str | None = None) -> Conversion:
+    """Start one headless LibreOffice run that opens ``paths`` and saves them as ``target``
+    ("xlsx" or "pdf") in a folder of ``folder`` named ``name`` (default: the target and the
+    recalculation), with a profile of that name, so that runs of other names work side by side."""
+    name = name or f"{target}-{recalculate}"
+    profile = _profile(folder, name, recalculate)
+    out = folder / name
+    command = _command(profile, "--convert-to", target, "--outdir", str(out), *map(str, paths))
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, "HOME": str(folder)})
+    return Conversion(process, [out / f"{path.stem}.{target}" for path in paths])
+
+
+def values_only(path: Path, out: Path) -> Path:
+    """A copy of ``path`` whose formulas are gone and whose cells keep their stored values: what
+    Excel shows on opening a workbook it does not recalculate (LibreOffice would recalculate
+    the array formulas, and a template's factorxl blocks would show ``#NAME?``)."""
+    formula = re.compile(rb"<((?:\w+:)?)f\b[^>]*?(?:/>|>.*?</\1f>)", re.S)
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
         for info in source.infolist():
             data = source.read(info)
-            if info.filename == "xl/workbook.xml" and sheets:
-                data = re.sub(rf'<sheet name="({names})"'.encode(), rb'<sheet state="hidden" name="\1"', data)
-                data = re.sub(rf"<definedName name=\"_xlnm\.Print_\w+\"[^>]*>'?({names})'?![^<]*</definedName>".encode(), b"", data)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = formula.sub(b"", data)
             copy.writestr(info, data)
     return out
 
 
-def pdf_text(path: Path) -> str:
-    """The text of a PDF (poppler's pdftotext, installed with LibreOffice by .ci/run)."""
+def _start_pdf_text(path: Path) -> subprocess.Popen:
+    """Start extracting the text of a PDF into the .txt file beside it (poppler's pdftotext,
+    installed with LibreOffice by .ci/run), page by page in its layout."""
     executable = shutil.which("pdftotext")
     if executable is None:
         missing("pdftotext (poppler-utils)")
-    return subprocess.run([executable, "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return subprocess.Popen([executable, "-layout", str(path), str(path.with_suffix(".txt"))], stderr=subprocess.PIPE, text=True)
+
+
+_STREAM = re.compile(rb">>\s*stream\r?\n")
+
+
+@dataclass(frozen=True)
+class PrintedPages:
+    """A PDF's pages: the text of each (pdftotext's layout) and the smallest size, in points,
+    of the text drawn on each (every Tf size scaled by the text and graphics matrices)."""
+
+    texts: list[str]
+    smallest: list[float]
+
+    @classmethod
+    def read(cls, path: Path) -> PrintedPages:
+        extraction = _start_pdf_text(path)  # works while the sizes are read
+        smallest = [_smallest_text(lines) for lines in _page_contents(path.read_bytes())]
+        _, errors = extraction.communicate(timeout=600)
+        assert extraction.returncode == 0, errors
+        texts = path.with_suffix(".txt").read_text(encoding="utf-8").split("\f")[:-1]
+        assert len(texts) == len(smallest), (len(texts), len(smallest))
+        return cls(texts, smallest)
+
+
+def _page_contents(pdf: bytes) -> Iterator[Iterator[bytes]]:
+    """Each page's content stream, in page order, as pieces of whole lines (a page of scatter
+    charts holds 150 MB: decompressed piece by piece it keeps the memory of a test run low).
+    LibreOffice writes one stream a page and no object streams."""
+    objects = {int(m.group(1)): m.end() for m in re.finditer(rb"(?m)^(\d+) 0 obj\b", pdf)}
+    root = re.search(rb"/Type\s*/Pages\b.*?/Kids\s*\[([^\]]*)\]", pdf, re.S)
+    assert root and b"/ObjStm" not in pdf, "not a PDF as LibreOffice writes it"
+    for number in _page_order(pdf, objects, root.group(1)):
+        body = pdf[objects[number] : pdf.index(b"endobj", objects[number])]
+        start = objects[int(re.search(rb"/Contents\s+(\d+) 0 R", body).group(1))]
+        stream = _STREAM.search(pdf, start)
+        data = memoryview(pdf)[stream.end() : pdf.index(b"endstream", stream.end())]
+        yield _lines(data, b"/FlateDecode" in pdf[start : stream.start()])
+
+
+def _lines(data: memoryview, compressed: bool, piece: int = 1 << 22) -> Iterator[bytes]:
+    """A stream's content in pieces that end at a line's end."""
+    inflate = zlib.decompressobj() if compressed else None
+    rest = b""
+    for at in range(0, len(data), piece):
+        chunk = bytes(data[at : at + piece])
+        text = rest + (inflate.decompress(chunk) if inflate else chunk)
+        end = text.rfind(b"\n") + 1
+        rest = text[end:]
+        yield text[:end]
+    yield rest + (inflate.flush() if inflate else b"")
+
+
+def _page_order(pdf: bytes, objects: dict[int, int], kids: bytes) -> list[int]:
+    """The page objects under a /Kids array, depth first."""
+    order = []
+    for number in map(int, re.findall(rb"(\d+) 0 R", kids)):
+        body = pdf[objects[number] : pdf.index(b"endobj", objects[number])]
+        nested = re.search(rb"/Kids\s*\[([^\]]*)\]", body)
+        order += _page_order(pdf, objects, nested.group(1)) if nested else [number]
+    return order
+
+
+def _smallest_text(lines: Iterator[bytes]) -> float:
+    """The smallest text size a content stream draws (infinity when it draws no text): each Tf
+    size, scaled by the text matrix (Tm) set in its text object. LibreOffice draws cells with Td
+    and Tf only, and chart text with Tm; it does not scale the graphics state (cm). Each
+    operator is on one line with its operands."""
+    smallest, size, scale = float("inf"), 0.0, 1.0
+    for content in lines:
+        assert b" cm\n" not in content and b" cm " not in content, "the page scales its graphics (cm): the parser does not follow it"
+        events = sorted([(at, "BT") for at in _finds(content, b"BT\n")] + [(at, "Tf") for at in _finds(content, b" Tf")] + [(at, "Tm") for at in _finds(content, b" Tm")])
+        for at, operator in events:
+            if operator == "BT":
+                scale = 1.0
+            elif operator == "Tm":
+                a, b, c, d = (float(x) for x in content[content.rfind(b"\n", 0, at) + 1 : at].split()[:4])
+                scale = abs(a * d - b * c) ** 0.5
+                smallest = min(smallest, size * scale) if size else smallest
+            else:
+                size = _operand(content, at)
+                smallest = min(smallest, size * scale)
+    return smallest
+
+
+def _finds(content: bytes, token: bytes) -> list[int]:
+    """Every position of ``token`` (a literal search: a regular expression takes minutes on the
+    150 MB a page of scatter charts holds)."""
+    found, at = [], content.find(token)
+    while at >= 0:
+        found.append(at)
+        at = content.find(token, at + len(token))
+    return found
+
+
+def _operand(content: bytes, at: int) -> float:
+    """The number right before position ``at``."""
+    return float(content[max(content.rfind(b" ", 0, at), content.rfind(b"\n", 0, at)) + 1 : at])
 
 
 # --- editing as a colleague does ----------------------------------------------------------

@@ -3,6 +3,9 @@ against statsmodels and the seed's printout, native twins equal to factorxl, fre
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -47,10 +50,10 @@ def _fit(frame: pd.DataFrame, fund: str, factors: list[str]):
 
 
 def _table(book: Book, fund: str, model: str) -> dict[str, list]:
-    """One of the four FACTOR_REGRESS tables of the Regressions sheet (BRK left, ARKK right; CAPM above)."""
+    """One of the four FACTOR_REGRESS tables of the Regressions sheet (BRK's above ARKK's; CAPM above FF6)."""
     ws = book.values["Regressions"]
-    col = 1 if fund == "BRK" else 12
-    row = 5 if model == "CAPM" else 18
+    col = 1
+    row = (5 if model == "CAPM" else 18) + (0 if fund == "BRK" else 30)
     assert ws.cell(row, col).value == f"{fund} excess"
     out, r = {}, row + 1
     while ws.cell(r, col).value is not None:
@@ -138,7 +141,7 @@ def test_compare_sheet(book, frame):
         assert isolated["BRK, Excel twin"][k] == pytest.approx(share, rel=1e-10)
     euler = book.table("Compare", "euler share")
     assert sum(euler["BRK excess"][: len(FACTORS)]) == pytest.approx(brk.rsquared, rel=1e-10)
-    # cumulative abnormal return: running sum of alpha + residual
+    # cumulative hedged return: running sum of alpha + residual
     assert book.right_of("Compare", "factorxl HEDGE_RETURNS_CUMULATIVE") == pytest.approx((brk.params["const"] + brk.resid).sum(), rel=1e-10)
     assert book.right_of("Compare", "Excel twin (running sum of r - X b)") == pytest.approx((brk.params["const"] + brk.resid).sum(), rel=1e-10)
 
@@ -163,3 +166,15 @@ def test_template_conventions(built, book):
 
 def test_the_docs_quote_this_build(built):
     check_build_figures(built, "ARKK/BRK")
+
+
+def test_the_hedged_return_is_named_as_the_naming_standard_names_it(built, book):
+    """alpha + residual is the hedged return (docs/naming.md): no label, heading, note or chart
+    says "abnormal return", except where the Notes name the notebook's own word for it."""
+    texts = [(ws.title, cell.value) for ws in book.values.worksheets for row in ws.iter_rows() for cell in row if isinstance(cell.value, str)]
+    with zipfile.ZipFile(built.path) as package:
+        texts += [(name, text) for name in package.namelist() if name.startswith("xl/charts/") for text in re.findall(r"<a:t>([^<]*)</a:t>", package.read(name).decode())]
+    abnormal = [(where, text) for where, text in texts if re.search("abnormal", text, re.I)]
+    assert [where for where, text in abnormal] == ["Notes"] and "(the notebook calls them abnormal returns)" in abnormal[0][1], abnormal
+    hedged = [text for _, text in texts if re.search("hedged return", text, re.I)]
+    assert "Cumulative hedged return: alpha + residual under FF5 + momentum" in hedged and len(hedged) >= 4, hedged

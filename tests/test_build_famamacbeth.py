@@ -61,9 +61,12 @@ def _close(actual, expected, tolerance: float = TOLERANCE) -> None:
 
 
 def _premia(book: Book, model: str, se: int) -> dict[str, list]:
-    """One FM_PREMIA table of a model sheet: 0 Fama-MacBeth, 1 Newey-West, 2 Shanken errors."""
+    """One FM_PREMIA table of a model sheet: 0 Fama-MacBeth, 1 Newey-West, 2 Shanken errors
+    (one below the other, each under the label naming its errors)."""
     ws = book.values[model]
-    col, out, row = 1 + 6 * se, {}, 7
+    label = ("Fama-MacBeth", "Newey-West", "Shanken")[se]
+    row, col = book.find(model, f"{label} standard errors")
+    out, row = {}, row + 2
     while ws.cell(row, col).value is not None:
         out[ws.cell(row, col).value] = [ws.cell(row, col + j).value for j in range(1, 5)]
         row += 1
@@ -71,15 +74,15 @@ def _premia(book: Book, model: str, se: int) -> dict[str, list]:
 
 
 def _first_pass(book: Book, model: str) -> pd.DataFrame:
-    """The FUND_TABLE block and the three columns beside it, by header, one row per portfolio."""
+    """The FUND_TABLE block and the pricing-error table below it, by header, one row per portfolio."""
     ws = book.values[model]
-    row, _ = book.find(model, "fund")
-    columns = {cell.value: cell.column for cell in ws[row] if cell.value is not None}
-    rows = range(row + 1, row + 26)
-    return pd.DataFrame(
-        {label: [ws.cell(r, col).value for r in rows] for label, col in columns.items() if label != "fund"},
-        index=[ws.cell(r, columns["fund"]).value for r in rows],
-    )
+    columns = {}
+    for corner in ("fund", "portfolio"):
+        row, _ = book.find(model, corner)
+        rows = range(row + 1, row + 26)
+        index = [ws.cell(r, 1).value for r in rows]
+        columns.update({cell.value: pd.Series([ws.cell(r, cell.column).value for r in rows], index=index) for cell in ws[row] if cell.value not in (None, corner)})
+    return pd.DataFrame(columns)
 
 
 def _linearmodels_fm(excess: pd.DataFrame, betas: np.ndarray, **fit_options):
@@ -94,12 +97,13 @@ def _linearmodels_fm(excess: pd.DataFrame, betas: np.ndarray, **fit_options):
 
 def test_the_data_are_read_by_data_formulas(book, data):
     formulas = book.formulas["Data"]
-    assert formulas["A1"].value.text == '=FF_DATA("25_Portfolios_5x5","vw","monthly",start_date,end_date)'
-    assert formulas["AB1"].value.text == '=FF_FACTORS("FF5","monthly",start_date,end_date,TRUE)'
+    assert formulas["A5"].value.text == '=FF_DATA("25_Portfolios_5x5","vw","monthly",start_date,end_date)'
+    assert formulas["AB5"].value.text == '=FF_FACTORS("FF5","monthly",start_date,end_date,TRUE)'
     excess, factors = data
-    assert book.value("Data", "A1").endswith("This file was created using the 202510 CRSP database.")
-    assert "decimals" in book.value("Data", "A1") and "decimals" in book.value("Data", "AB1")
-    stored = book.block("Excess", f"B3:Z{2 + len(excess)}")
+    assert book.value("Data", "A5").endswith("This file was created using the 202510 CRSP database.")
+    assert "decimals" in book.value("Data", "A5") and "decimals" in book.value("Data", "AB5")
+    assert (book.value("Data", "A2"), book.value("Data", "A3")) == (book.value("Data", "A5"), book.value("Data", "AB5"))  # shown above
+    stored = book.block("Excess", f"B7:Z{6 + len(excess)}")
     _close(stored, excess.to_numpy(), 1e-15)
     assert book.number("Summary", "B9") == 0  # a count of months whose dates differ: the two tables' dates agree
 

@@ -131,8 +131,8 @@ def test_famamacbeth_without_data_access_names_its_error_cells(built_books, tmp_
     assert cli.main(["refresh", str(book), "--out", str(tmp_path / "out"), "--quiet"]) == ExitCode.PARTLY_DONE
     err = capsys.readouterr().err
     heading, *cells = err.splitlines()
-    assert heading.endswith("26 formula(s) of " + str(tmp_path / "out" / book.name) + " now show an error value the workbook did not hold before:")
-    assert len(cells) == 26 and any(line.startswith("  Data!A1: =FF_DATA(") for line in cells)
+    assert heading.endswith("30 formula(s) of " + str(tmp_path / "out" / book.name) + " now show an error value the workbook did not hold before:")
+    assert len(cells) == 30 and any(line.startswith("  Data!A5: =FF_DATA(") for line in cells)
 
 
 def test_an_error_the_book_already_held_does_not_fail_the_refresh(tmp_path, monkeypatch):

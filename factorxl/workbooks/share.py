@@ -72,6 +72,9 @@ NOTE_ROWS = 10
 NOTE_COLUMNS = 10
 """Without an empty row near the top, the note spans this many columns right of row 1's content."""
 
+NOTE_WIDTH = 110
+"""At most this many characters of column width are merged for the note (a printed page's width)."""
+
 NOTE_CHARACTER = 1.15
 """The width of one character of the note (bold) in column-width characters, for its row height."""
 
@@ -394,7 +397,7 @@ def _legend_position(sheet: Sheet) -> tuple[int, int] | None:
 def _with_note(xml: bytes, note: str, style: int | None, sheet: Sheet, at: tuple[int, int] | None = None) -> bytes:
     """The worksheet part with ``note`` at ``at`` (a cell alone in its row) or in column A of
     the first empty row among the first :data:`NOTE_ROWS` rows, merged across the sheet's
-    columns, wrapped, its row tall enough; with no empty row, right of row 1's last cell and
+    columns (at most :data:`NOTE_WIDTH` characters), wrapped, its row tall enough; with no empty row, right of row 1's last cell and
     the text running on from it (one column left free), across :data:`NOTE_COLUMNS` columns."""
     sheet_data = _SHEET_DATA.search(xml)
     prefix, body = sheet_data.group(1), sheet_data.group(4) or b""
@@ -402,10 +405,10 @@ def _with_note(xml: bytes, note: str, style: int | None, sheet: Sheet, at: tuple
     empty = [n for n in range(1, NOTE_ROWS + 1) if n not in rows or not re.search(rb"<(?:\w+:)?(?:v|f|is)\b", rows[n].group(0))]
     if at is not None:
         number, column = at
-        last = max(_used_columns(xml), column)
+        last = _note_last_column(xml, column, max(_used_columns(xml), column))
     elif empty:
         number, column = empty[0], 1
-        last = max(_used_columns(xml), 1)
+        last = _note_last_column(xml, 1, max(_used_columns(xml), 1))
     else:
         number, column = 1, _beside(xml, sheet, _last_column(rows[1]))
         last = column + NOTE_COLUMNS - 1
@@ -455,6 +458,17 @@ def _covering(xml: bytes, note: Area) -> bytes:
     area = found[0].area
     bottom, right = max(area.bottom or area.top, note.bottom), max(area.right or area.left, note.right)
     return set_dimension(xml, Area("", min(area.top, note.top), min(area.left, note.left), bottom, right).cells)
+
+
+def _note_last_column(xml: bytes, first: int, last: int) -> int:
+    """The last column a note from column ``first`` spans: the columns up to ``last`` that hold
+    :data:`NOTE_WIDTH` characters in all, so that a wide sheet printed across pages shows the
+    note whole on its first page."""
+    width, column = _column_width(xml, first), first
+    while column < last and width + _column_width(xml, column + 1) <= NOTE_WIDTH:
+        column += 1
+        width += _column_width(xml, column)
+    return column
 
 
 def _used_columns(xml: bytes) -> int:

@@ -1,9 +1,9 @@
 """The ARKK/BRK workbook: Cathie Wood and Warren Buffett under CAPM and FF5 + momentum, the
 example of Alan Moreira's notebook "Multi-Factor Models" (GitHub ``amoreira2/UG54``).
 
-Sheets: ``Data`` (monthly factors, fund returns, excess returns, cumulative abnormal returns
-and their Excel twins), ``Regressions`` (four ``FACTOR_REGRESS`` tables with native twins and
-their ``FACTOR_SUMMARY`` blocks beside the notebook's printed summaries),
+Sheets: ``Data`` (monthly factors, fund returns, excess returns, cumulative hedged returns
+and their Excel twins), ``Regressions`` (four ``FACTOR_REGRESS`` tables with native twins, then their
+``FACTOR_SUMMARY`` blocks beside the notebook's printed summaries),
 ``Compare`` (loadings side by side, factor shares of variance, hedged residual volatility,
 annualization), ``Charts`` and ``Notes``. Monthly data: everything annualizes with 12.
 """
@@ -48,7 +48,9 @@ PRINTED = {
     },
 }
 
-SUMMARY_ROW = 34
+TABLE_ROWS = 30
+"""The rows of one fund's two regression tables (BRK's above ARKK's)."""
+SUMMARY_ROW = 63
 # statsmodels' summary as the notebook prints it, in FACTOR_SUMMARY's row order (ARKK: on data x 252)
 PRINTED_SUMMARIES = {
     ("BRK", "CAPM"): "0.223 0.220 79.32 7.17e-17 442.23 -880.5 -873.2 279 277 1 nonrobust 51.668 0.000 0.710 6.882 1.989 198.575 7.59e-44 22.3",
@@ -90,7 +92,6 @@ def build(path: Path, source: DataSource) -> Built:
 def _inputs(sheet: Sheet) -> dict[str, str]:
     sheet.title("ARKK and BRK: loadings side by side", "Alan Moreira's notebook 'Multi-Factor Models', sections 13.6-13.7; see Notes.")
     sheet.note(2, 0, INPUT_LEGEND)
-    sheet.widths({0: 44, **{c: 13 for c in range(1, 12)}})
     sheet.heading(4, 0, "Inputs")
     sheet.label(5, 0, "Periods per year (monthly data)")
     ppy = sheet.input(5, 1, 12, "count", "periods_per_year")
@@ -103,15 +104,13 @@ def _inputs(sheet: Sheet) -> dict[str, str]:
 
 def _regressions(sheet: Sheet, excess: dict[str, Columns], factors: Columns, ppy: dict[str, str], arkk_rows: tuple[int, int]) -> dict[tuple[str, str], RegressionCells]:
     sheet.title("Regressions of monthly excess returns", "factorxl FACTOR_REGRESS (annualized with periods_per_year) and the Excel twins beside it.")
-    sheet.widths({0: 26, **{c: 12 for c in range(1, 22)}, 10: 4})
     market = Columns(factors.sheet, factors.labels[:1], factors.col, factors.header_row, factors.first_row, factors.last_row)
     fits = {}
     for j, fund in enumerate(FUNDS):
         twin_rows = arkk_rows if fund == "ARKK" else None
-        col = 11 * j
         for model, row, regressors in (("CAPM", 3, market), ("FF6", 16, factors)):
             title = f"{fund} excess on {'Mkt-RF' if model == 'CAPM' else 'FF5 + momentum'}"
-            fits[fund, model] = regression_table(sheet, row, col, excess[fund], regressors, ppy["ppy"], title, twin_rows)
+            fits[fund, model] = regression_table(sheet, row + TABLE_ROWS * j, 0, excess[fund], regressors, ppy["ppy"], title, twin_rows)
     _summaries(sheet, excess, market, factors, ppy)
     return fits
 
@@ -120,27 +119,23 @@ def _summaries(sheet: Sheet, excess: dict[str, Columns], market: Columns, factor
     """FACTOR_SUMMARY of each regression below the tables, beside the notebook's printed summaries;
     ARKK's FF6 summary also on returns and factors x source_periods, as the notebook ran it."""
     height = 2 + len(summary_labels()) + 2
-    for j, fund in enumerate(FUNDS):
-        col = 11 * j
-        blocks = [("CAPM", excess[fund].with_header, market.with_header), ("FF6", excess[fund].with_header, factors.with_header)]
-        if fund == "ARKK":
-            scaled = (f"{excess[fund].data}*{ppy['slip']}", f"{factors.data}*{ppy['slip']}")
-            blocks.append(("FF6 x252", *scaled))
-        for i, (model, y, x) in enumerate(blocks):
-            title = f"{fund} on {'Mkt-RF' if model == 'CAPM' else 'FF5 + momentum'}: statsmodels' summary statistics"
-            if model == "FF6 x252":
-                title = "ARKK on FF5 + momentum, returns and factors x source_periods (as the notebook)"
-            printed = PRINTED_SUMMARIES.get((fund, model))
-            labels = dict(zip(summary_labels(), printed.split(), strict=True)) if printed else None
-            summary_table(sheet, SUMMARY_ROW + i * height, col, y, x, title, labels)
+    blocks = [(fund, model, excess[fund].with_header, x.with_header) for fund in FUNDS for model, x in (("CAPM", market), ("FF6", factors))]
+    blocks.append(("ARKK", "FF6 x252", f"{excess['ARKK'].data}*{ppy['slip']}", f"{factors.data}*{ppy['slip']}"))
+    for i, (fund, model, y, x) in enumerate(blocks):
+        title = f"{fund} on {'Mkt-RF' if model == 'CAPM' else 'FF5 + momentum'}: statsmodels' summary statistics"
+        if model == "FF6 x252":
+            title = "ARKK on FF5 + momentum, returns and factors x source_periods (as the notebook)"
+        printed = PRINTED_SUMMARIES.get((fund, model))
+        labels = dict(zip(summary_labels(), printed.split(), strict=True)) if printed else None
+        summary_table(sheet, SUMMARY_ROW + i * height, 0, y, x, title, labels)
 
 
 def _cumulative(data: DataSheet, excess: dict[str, Columns], factors: Columns, fits: dict, arkk_rows: tuple[int, int]) -> dict[str, tuple[Columns, Columns]]:
-    """factorxl's cumulative abnormal returns under FF6 and their native twins: running sums of
-    r - X b with the LINEST loadings, one formula per row. Returns (factorxl, twin) per fund,
+    """factorxl's cumulative hedged returns (alpha + residual) under FF6 and their native twins:
+    running sums of r - X b with the LINEST loadings, one formula per row. Returns (factorxl, twin) per fund,
     over the fund's own rows."""
     funds = Columns(data.name, FUNDS, excess["BRK"].col, excess["BRK"].header_row, data.first_row, data.last_row)
-    labels = [f"{fund} cum. abnormal" for fund in FUNDS]
+    labels = [f"{fund} cum. hedged" for fund in FUNDS]
     factorxl = data.add_formula_columns(labels, "return", f"=HEDGE_RETURNS_CUMULATIVE({funds.data},{factors.data})")
     paths = {}
     x_first, x_last = factors.col, factors.col + len(factors.labels) - 1
@@ -197,7 +192,8 @@ def _shares(sheet: Sheet, row: int, fits: dict, excess: dict[str, Columns], fact
     funds = Columns(excess["BRK"].sheet, FUNDS, excess["BRK"].col, excess["BRK"].header_row, excess["BRK"].first_row, excess["BRK"].last_row)
     width = 1 + len(FACTORS) + 2
     sheet.heading(row, 0, "Factor shares of variance (FF6), isolated: beta_k^2 Var(f_k) / Var(r)")
-    sheet.spill(row + 1, 0, 3, width, f"=FACTOR_SHARES({funds.with_header},{factors.with_header})", ["text", *["pct"] * (width - 2), "variance"])
+    shares = sheet.spill(row + 1, 0, 3, width, f"=FACTOR_SHARES({funds.with_header},{factors.with_header})", ["text", *["pct"] * (width - 2), "variance"])
+    sheet.labels_of(shares, ("isolated share", *FACTORS, "residual", "total variance"), across=True)
     for i, fund in enumerate(FUNDS):
         r = row + 4 + i
         sheet.label(r, 0, f"{fund}, Excel twin")
@@ -211,7 +207,8 @@ def _shares(sheet: Sheet, row: int, fits: dict, excess: dict[str, Columns], fact
         sheet.formula(r, 2 + len(FACTORS), f"=VAR.S({y})", "variance")
     row += 7
     sheet.heading(row, 0, "Factor shares of variance (FF6), Euler: beta_k (Sigma_f beta)_k / Var(r); they add up to R-squared")
-    sheet.spill(row + 1, 0, 3, width, f'=FACTOR_SHARES({funds.with_header},{factors.with_header},"euler")', ["text", *["pct"] * (width - 2), "variance"])
+    shares = sheet.spill(row + 1, 0, 3, width, f'=FACTOR_SHARES({funds.with_header},{factors.with_header},"euler")', ["text", *["pct"] * (width - 2), "variance"])
+    sheet.labels_of(shares, ("euler share", *FACTORS, "residual", "total variance"), across=True)
     sheet.header(row + 1, width, ("sum of factors", "Excel RSQ twin"))
     for i, fund in enumerate(FUNDS):
         r = row + 2 + i
@@ -221,7 +218,7 @@ def _shares(sheet: Sheet, row: int, fits: dict, excess: dict[str, Columns], fact
 
 
 def _hedged(sheet: Sheet, row: int, fits: dict, excess: dict[str, Columns], factors: Columns, ppy: dict[str, str]) -> int:
-    sheet.heading(row, 0, "Hedged (abnormal-return) portfolio r - X beta under FF6: residual volatility and appraisal ratio")
+    sheet.heading(row, 0, "Hedged portfolio r - X beta under FF6 (alpha + residual): residual volatility and appraisal ratio")
     sheet.header(row + 1, 1, ("BRK", "ARKK", "Excel: BRK", "Excel: ARKK"))
     labels = ("Residual vol (monthly)", "Residual vol (annualized, x SQRT(12))", "Appraisal ratio alpha / sd(e) (annualized)")
     for i, label in enumerate(labels):
@@ -263,7 +260,7 @@ def _compare(sheet: Sheet, fits: dict, excess: dict[str, Columns], factors: Colu
     row = _shares(sheet, 8 + 2 + len(_ROWS) + 1, fits, excess, factors, arkk_rows)
     row = _hedged(sheet, row, fits, excess, factors, ppy)
     row = _annualization(sheet, row, fits, excess, ppy)
-    sheet.heading(row, 0, "Cumulative abnormal return (FF6, running sum) at the end of each fund's sample")
+    sheet.heading(row, 0, "Cumulative hedged return (FF6, running sum) at the end of each fund's sample")
     sheet.header(row + 1, 1, ("BRK", "ARKK"))
     for i, label in enumerate(("factorxl HEDGE_RETURNS_CUMULATIVE", "Excel twin (running sum of r - X b)", "factorxl - twin")):
         sheet.label(row + 2 + i, 0, label)
@@ -283,9 +280,9 @@ def _chart(book: Book, data: DataSheet, cumulative: dict[str, tuple[Columns, Col
         path = cumulative[fund][0]
         dates = area(data.name, path.first_row, 0, path.last_row, 0)
         chart.add_series({"name": f"{fund} (FF6)", "categories": f"={dates}", "values": f"={path.data}", "line": {"color": color, "width": 1.5}})
-    chart.set_title({"name": "Cumulative abnormal return: alpha + residual under FF5 + momentum"})
+    chart.set_title({"name": "Cumulative hedged return: alpha + residual under FF5 + momentum"})
     chart.set_x_axis({"name": "month", "date_axis": False, "num_format": "yyyy", "crossing": "min"})
-    chart.set_y_axis({"name": "running sum of monthly abnormal returns", "num_format": "0%", "crossing": "min"})
+    chart.set_y_axis({"name": "running sum of monthly hedged returns", "num_format": "0%", "crossing": "min"})
     chart.set_legend({"position": "bottom"})
     sheet.chart(3, 0, chart, 1.8, 1.5)
 
@@ -299,13 +296,13 @@ def _notes(frame: pd.DataFrame) -> list[tuple[str, str]]:
             "(CAPM) and on the Fama-French five factors plus momentum (FF6): the four regression tables with native Excel "
             "twins (SLOPE, INTERCEPT, RSQ, STEYX and INDEX(LINEST(...))) and statsmodels' summary statistics of each "
             "(FACTOR_SUMMARY) beside the notebook's printouts, the loadings side by side, the share of each "
-            "fund's variance due to each factor, the volatility of the hedged (abnormal-return) portfolio, annualization "
-            "with 12 for monthly data, and the cumulative abnormal return with a chart. Every number is a formula."),
+            "fund's variance due to each factor, the volatility of the hedged portfolio (factor risk hedged out), annualization "
+            "with 12 for monthly data, and the cumulative hedged return (alpha + residual) with a chart. Every number is a formula."),
         ),
         (
             "Published example",
             ("Alan Moreira's notebook 'Multi-Factor Models' (GitHub amoreira2/UG54), sections 13.6 (performance attribution: Cathie Wood) and 13.7 "
-            "(Warren Buffett), and the abnormal returns of section 13.8.3."),
+            "(Warren Buffett), and the cumulative hedged returns of section 13.8.3 (the notebook calls them abnormal returns)."),
         ),
         (
             "Data",
@@ -333,7 +330,7 @@ def _notes(frame: pd.DataFrame) -> list[tuple[str, str]]:
             f"{arkk.index[0]:%Y-%m}); Excel's LINEST cannot skip empty cells, so ARKK's twins use the block of its "
             f"{len(arkk)} months. Residual volatility is SSR/(n-K-1) (the regression's standard error, STEYX); the "
             "appraisal ratio uses the residuals' standard deviation with ddof 1. Isolated factor shares leave out the "
-            "covariances between factors; Euler shares include them and add up to R-squared. The cumulative abnormal "
+            "covariances between factors; Euler shares include them and add up to R-squared. The cumulative hedged "
             "return is the running sum of alpha + residual, as the notebook's cumsum."),
         ),
         (

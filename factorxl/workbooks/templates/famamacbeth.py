@@ -3,7 +3,7 @@
 The two-pass cross-sectional test of Fama and MacBeth (1973), with the GRS test, on the library's
 classic test assets, monthly. Sheets: ``Summary`` (inputs, the three models side by side), one sheet per
 model (Fama-MacBeth premia with Fama-MacBeth, Newey-West and Shanken errors and the GRS test;
-first-pass time-series regressions; average, predicted and pricing error of each portfolio),
+first-pass time-series regressions; below them average, predicted and pricing error of each portfolio),
 ``Charts`` (average vs predicted returns), ``Data`` (the portfolios and the factors, read by
 ``FF_DATA`` and ``FF_FACTORS`` formulas), ``Excess`` (portfolio returns minus RF) and ``Notes``.
 """
@@ -42,10 +42,13 @@ MODELS = {"CAPM": 1, "FF3": 3, "FF5": 5}
 """Each model's number of factors: the first columns of :data:`FACTORS`."""
 SE_TYPES = (("fm", "Fama-MacBeth"), ("nw", "Newey-West"), ("shanken", "Shanken"))
 ASSETS = 25
-PREMIA_COLUMNS = ["general", "precise", "precise", "ratio", "ratio"]
+PREMIA_COLUMNS = ["text", "small", "small", "ratio", "pvalue"]
 PREMIA_ROWS = ("premia", "const", "std errors", "avg R-squared", "periods used", "periods skipped", "assets", "GRS F", "GRS p-value", "GRS periods")
 """FM_PREMIA's row labels around the factors' rows (which come after ``const``)."""
-DATA_FIRST_ROW = 2  # FF_DATA and FF_FACTORS: a description row, a header row, then the months
+PREMIA_KINDS = {"avg R-squared": "ratio", "periods used": "count", "periods skipped": "count", "assets": "count", "GRS F": "ratio", "GRS p-value": "pvalue", "GRS periods": "count"}
+"""The number format of FM_PREMIA's rows below the premia (shown in its first column)."""
+DATA_ROW = 4  # FF_DATA and FF_FACTORS: a description row (hidden: captions show it above), a header row, then the months
+DATA_FIRST_ROW = DATA_ROW + 2
 EXCESS_SHEET = "Excess"
 FACTOR_COL = 27  # the FF_FACTORS block on the Data sheet (column AB), right of the 26 portfolio columns
 
@@ -107,7 +110,7 @@ def build(path: Path, source: DataSource) -> Built:
         for model, count in MODELS.items()
     }
     grs_cell = _summary(summary, data.name, last, cells)
-    _chart(book, chart_sheet, cells)
+    _chart(book, chart_sheet, cells, _diagonal(summary, cells))
     notes_sheet(book, TITLE, _notes(window))
     book.close()
     return Built((Headline("FF3 GRS F (25 size x book-to-market portfolios)", "Summary", grs_cell, ".6f"),))
@@ -116,7 +119,6 @@ def build(path: Path, source: DataSource) -> Built:
 def _inputs(sheet: Sheet, window: Window) -> dict[str, str]:
     sheet.title(TITLE, "The two-pass regressions of Fama and MacBeth (1973) on the library's test assets; see Notes.")
     sheet.note(2, 0, INPUT_LEGEND)
-    sheet.widths({0: 52, **{c: 14 for c in range(1, 8)}})
     sheet.heading(4, 0, "Inputs")
     sheet.label(5, 0, "First month")
     start = sheet.input(5, 1, _serial(window.start), "date", "start_date")
@@ -126,7 +128,7 @@ def _inputs(sheet: Sheet, window: Window) -> dict[str, str]:
     sheet.note(6, 2, f"spill sizes are fixed at {window.months} months when the workbook is built")
     sheet.label(7, 0, "Periods per year (monthly data)")
     ppy = sheet.input(7, 1, 12, "count", "periods_per_year")
-    sheet.note(7, 2, "named periods_per_year: annualizes the first-pass alphas and idiosyncratic vols")
+    sheet.note(7, 2, "named periods_per_year: annualizes the first-pass alphas and residual vols")
     return {"start": start, "end": end, "ppy": ppy}
 
 
@@ -135,27 +137,38 @@ def _serial(stamp: pd.Timestamp) -> float:
 
 
 def _data(sheet: Sheet, inputs: dict[str, str], window: Window) -> None:
-    """The two data formulas: the portfolios (FF_DATA) and the five factors with RF (FF_FACTORS)."""
-    rows = window.months + DATA_FIRST_ROW
-    sheet.spill(0, 0, rows, 1 + ASSETS, f'=FF_DATA("{PORTFOLIOS}","vw","monthly",{inputs["start"]},{inputs["end"]})', ["date", *["return"] * ASSETS])
-    factors = sheet.spill(0, FACTOR_COL, rows, 2 + len(FACTORS), f'=FF_FACTORS("FF5","monthly",{inputs["start"]},{inputs["end"]},TRUE)', ["date", *["return"] * (1 + len(FACTORS))])
-    sheet.labels_of(Block(sheet.name, 1, 1, 1, ASSETS), window.portfolios, across=True)
-    sheet.labels_of(Block(sheet.name, 1, factors.col + 1, 1, len(FACTORS) + 1), (*FACTORS, "RF"), across=True)
+    """The two data formulas: the portfolios (FF_DATA) and the five factors with RF (FF_FACTORS);
+    their description rows are shown as captions above them."""
+    sheet.title("Data: the 25 portfolios (FF_DATA) and the five factors with RF (FF_FACTORS)")
+    rows = window.months + 2
+    portfolios = sheet.spill(DATA_ROW, 0, rows, 1 + ASSETS, f'=FF_DATA("{PORTFOLIOS}","vw","monthly",{inputs["start"]},{inputs["end"]})', ["date", *["return"] * ASSETS])
+    factors = sheet.spill(DATA_ROW, FACTOR_COL, rows, 2 + len(FACTORS), f'=FF_FACTORS("FF5","monthly",{inputs["start"]},{inputs["end"]},TRUE)', ["date", *["return"] * (1 + len(FACTORS))])
+    for block in (portfolios, factors):
+        sheet.format_rows(block, 0, "text")
+    sheet.hide_row(DATA_ROW)
+    sheet.caption(1, f"={portfolios.cell(0, 0)}")
+    sheet.caption(2, f"={factors.cell(0, 0)}")
+    sheet.labels_of(Block(sheet.name, DATA_ROW + 1, 1, 1, ASSETS), window.portfolios, across=True)
+    sheet.labels_of(Block(sheet.name, DATA_ROW + 1, factors.col + 1, 1, len(FACTORS) + 1), (*FACTORS, "RF"), across=True)
     sheet.widths({0: 11, FACTOR_COL: 11})
+    sheet.title_rows = (DATA_ROW + 1, DATA_ROW + 1)
+    sheet.data_columns = True
     sheet.ws.freeze_panes(DATA_FIRST_ROW, 1)
 
 
 def _excess(sheet: Sheet, data: str, last: int, window: Window) -> str:
     """Portfolio returns minus RF, one array formula; returns the block with its header row."""
     rf_col = FACTOR_COL + 1 + len(FACTORS)
-    header = sheet.spill(DATA_FIRST_ROW - 1, 1, 1, ASSETS, f"={area(data, DATA_FIRST_ROW - 1, 1, DATA_FIRST_ROW - 1, ASSETS)}", "general")
+    sheet.title("Excess returns", "Monthly excess returns: each portfolio's value-weighted return minus RF (decimals).")
+    header = sheet.column_labels(DATA_FIRST_ROW - 1, 1, ASSETS, f"={area(data, DATA_FIRST_ROW - 1, 1, DATA_FIRST_ROW - 1, ASSETS)}")
     sheet.labels_of(header, window.portfolios, across=True)
     sheet.spill(DATA_FIRST_ROW, 0, last - DATA_FIRST_ROW + 1, 1, f"={area(data, DATA_FIRST_ROW, 0, last, 0)}", "date")
     returns = area(data, DATA_FIRST_ROW, 1, last, ASSETS)
     rf = area(data, DATA_FIRST_ROW, rf_col, last, rf_col)
     sheet.spill(DATA_FIRST_ROW, 1, last - DATA_FIRST_ROW + 1, ASSETS, f"={returns}-{rf}", "return")
-    sheet.ws.write_string(0, 0, "Monthly excess returns: each portfolio's value-weighted return minus RF (decimals)", sheet.styles.note)
     sheet.widths({0: 11})
+    sheet.title_rows = (DATA_FIRST_ROW - 1, DATA_FIRST_ROW - 1)
+    sheet.data_columns = True
     sheet.ws.freeze_panes(DATA_FIRST_ROW, 1)
     return area(sheet.name, DATA_FIRST_ROW - 1, 1, last, ASSETS)
 
@@ -163,35 +176,43 @@ def _excess(sheet: Sheet, data: str, last: int, window: Window) -> str:
 def _model(sheet: Sheet, model: str, count: int, excess: str, factors: str, last: int, ppy: str, window: Window) -> ModelCells:
     """Premia with three kinds of errors, the first pass and the pricing errors of one model."""
     sheet.title(f"{model}: {', '.join(FACTORS[:count])} on the 25 portfolios", "Monthly decimals. factorxl FM_PREMIA (three kinds of standard errors) and FUND_TABLE.")
-    sheet.widths({0: 16, **{c: 12 for c in range(1, 40)}})
     height = len(PREMIA_ROWS) + count
     sheet.heading(3, 0, "Second pass: Fama-MacBeth premia (const = zero-beta excess return)")
     tables = {}
     labels = [*PREMIA_ROWS[:2], *FACTORS[:count], *PREMIA_ROWS[2:]]
-    for j, (se, label) in enumerate(SE_TYPES):
-        sheet.label(4, 6 * j, f"{label} standard errors")
-        tables[se] = sheet.spill(5, 6 * j, height, 5, f'=FM_PREMIA({excess},{factors},"{se}")', PREMIA_COLUMNS)
+    row = 4
+    for se, label in SE_TYPES:
+        sheet.label(row, 0, f"{label} standard errors")
+        sheet.keep_with_next(row)
+        tables[se] = sheet.spill(row + 1, 0, height, 5, f'=FM_PREMIA({excess},{factors},"{se}")', PREMIA_COLUMNS)
         sheet.labels_of(tables[se], labels)
+        for name, kind in PREMIA_KINDS.items():
+            sheet.format_rows(tables[se], labels.index(name), kind)
+        sheet.text_at(row + 1 + labels.index("std errors"), 1, f"{label} (9 lags)" if se == "nw" else label)  # the kind of errors, in the premia's column
+        row += height + 2
     premia = tables["fm"]
-    first = 5 + height + 2
-    sheet.heading(first, 0, "First pass: each portfolio's excess return on the factors (alpha and idio vol annualized with periods_per_year)")
+    first = row + 1
+    sheet.heading(first, 0, "First pass: each portfolio's excess return on the factors (alpha and residual vol annualized with periods_per_year)")
     width = count + 7
-    fund = sheet.spill(first + 1, 0, ASSETS + 1, width, f"=FUND_TABLE({excess},{factors},{ppy})", ["general", "precise", "ratio", *["coef"] * count, "return", "ratio", "ratio", "count"])
+    fund = sheet.spill(first + 1, 0, ASSETS + 1, width, f"=FUND_TABLE({excess},{factors},{ppy})", ["text", "pct", "ratio", *["coef"] * count, "pct", "ratio", "ratio", "count"])
     sheet.labels_of(fund, ("fund", *window.portfolios))
-    col = width + 1
-    sheet.header(first + 1, col, ["average excess", "predicted", "pricing error"])
+    sheet.labels_of(fund, ("fund", "alpha", "t(alpha)", *FACTORS[:count], "residual vol", "R-squared", "years", "observations"), across=True)
+    top = first + ASSETS + 3
+    sheet.heading(top, 0, "Pricing errors: each portfolio's average excess return against the one the premia predict")
+    sheet.header(top + 1, 0, ["portfolio", "average excess", "predicted", "pricing error"])
+    sheet.labels_of(sheet.spill(top + 2, 0, ASSETS, 1, f"={fund.column(0, 1)}", "text"), window.portfolios)
     for i in range(ASSETS):
         column = area(EXCESS_SHEET, DATA_FIRST_ROW, 1 + i, last, 1 + i)
-        sheet.formula(first + 2 + i, col, f"=AVERAGE({column})", "precise")
-    average = Block(sheet.name, first + 2, col, ASSETS, 1)
+        sheet.formula(top + 2 + i, 1, f"=AVERAGE({column})", "small")
+    average = Block(sheet.name, top + 2, 1, ASSETS, 1)
     betas = area(sheet.name, first + 2, 3, first + 1 + ASSETS, 2 + count)
     lambdas = premia.column(1, 2, 1 + count)  # the factors' premia, below const
-    predicted = sheet.spill(first + 2, col + 1, ASSETS, 1, f"={premia.cell(1, 1)}+MMULT({betas},{lambdas})", "precise")
-    errors = sheet.spill(first + 2, col + 2, ASSETS, 1, f"={average.ref}-{predicted.ref}", "precise")
-    below = first + 3 + ASSETS
-    sheet.label(below, col, "root mean square pricing error")
-    rms = sheet.formula(below, col + 2, f"=SQRT(SUMSQ({errors.ref})/{ASSETS})", "precise")
-    sheet.note(below + 1, col, "predicted = const + betas x factor premia (Fama-MacBeth); error = average - predicted")
+    predicted = sheet.spill(top + 2, 2, ASSETS, 1, f"={premia.cell(1, 1)}+MMULT({betas},{lambdas})", "small")
+    errors = sheet.spill(top + 2, 3, ASSETS, 1, f"={average.ref}-{predicted.ref}", "small")
+    below = top + 2 + ASSETS
+    sheet.label(below, 0, "root mean square pricing error")
+    rms = sheet.formula(below, 3, f"=SQRT(SUMSQ({errors.ref})/{ASSETS})", "small")
+    sheet.note(below + 1, 0, "predicted = const + betas x factor premia (Fama-MacBeth); error = average - predicted")
     row = labels.index  # FM_PREMIA's row of a label
     return ModelCells(
         sheet.name,
@@ -216,11 +237,11 @@ def _summary(sheet: Sheet, data: str, last: int, cells: dict[str, ModelCells]) -
     sheet.header(11, 0, ["", *cells])
     rows = [
         ("GRS F (zero time-series alphas)", "grs", "ratio"),
-        ("GRS p-value", "grs_p", "ratio"),
+        ("GRS p-value", "grs_p", "pvalue"),
         ("average cross-sectional R-squared", "rsquared", "ratio"),
-        ("Mkt-RF premium (monthly)", "market", "precise"),
+        ("Mkt-RF premium (monthly)", "market", "small"),
         ("Mkt-RF premium t (Shanken)", "market_t", "ratio"),
-        ("root mean square pricing error (monthly)", "rms", "precise"),
+        ("root mean square pricing error (monthly)", "rms", "small"),
     ]
     for i, (label, attribute, kind) in enumerate(rows):
         sheet.label(12 + i, 0, label)
@@ -229,8 +250,20 @@ def _summary(sheet: Sheet, data: str, last: int, cells: dict[str, ModelCells]) -
     return address(12, 1 + list(cells).index("FF3"))
 
 
-def _chart(book: Book, sheet: Sheet, cells: dict[str, ModelCells]) -> None:
-    sheet.title("Average vs predicted monthly excess returns", "Each point is one of the 25 portfolios; on the diagonal the model prices it exactly.")
+def _diagonal(sheet: Sheet, cells: dict[str, ModelCells]) -> Block:
+    """The chart's 45-degree line, from the lowest to the highest return it shows (on the
+    Summary sheet, below the models)."""
+    shown = ",".join(f"{model.average.ref},{model.predicted.ref}" for model in cells.values())
+    sheet.heading(19, 0, "Chart data: the 45-degree line (average = predicted)")
+    sheet.header(20, 1, ("from", "to"))
+    sheet.label(21, 0, "average = predicted")
+    sheet.formula(21, 1, f"=MIN({shown})", "pct")
+    sheet.formula(21, 2, f"=MAX({shown})", "pct")
+    return Block(sheet.name, 21, 1, 1, 2)
+
+
+def _chart(book: Book, sheet: Sheet, cells: dict[str, ModelCells], diagonal: Block) -> None:
+    sheet.title("Average vs predicted monthly excess returns", "Each point is one of the 25 portfolios; on the 45-degree line the model prices it exactly.")
     chart = book.workbook.add_chart({"type": "scatter"})
     for model, color in zip(cells, ("#7F7F7F", "#1F4E79", "#C00000")):
         chart.add_series({
@@ -239,6 +272,13 @@ def _chart(book: Book, sheet: Sheet, cells: dict[str, ModelCells]) -> None:
             "values": f"={cells[model].average.ref}",
             "marker": {"type": "circle", "size": 6, "border": {"color": color}, "fill": {"color": color}},
         })
+    chart.add_series({
+        "name": "45-degree line: average = predicted",
+        "categories": f"={diagonal.ref}",
+        "values": f"={diagonal.ref}",
+        "marker": {"type": "none"},
+        "line": {"color": "#000000", "width": 1, "dash_type": "dash"},
+    })
     chart.set_x_axis({"name": "predicted by the model (Fama-MacBeth premia)", "num_format": "0.0%", "crossing": "min"})
     chart.set_y_axis({"name": "average excess return", "num_format": "0.0%", "crossing": "min"})
     chart.set_legend({"position": "bottom"})

@@ -10,9 +10,13 @@ look and behave the same:
   block are written as dynamic-array formulas over it (Excel 365 spills them, older Excel
   shows them as array formulas, ``formulas`` and LibreOffice evaluate the block), while a
   single value is an ordinary formula, whose stored value every reader shows on open;
-* they print: landscape, one page wide, the title rows repeated on every page, a sheet of
-  charts on one page; columns are wide enough for every label (:meth:`Book.close` widens
-  them), and headers and numbers of a numeric column are right-aligned;
+* they print legibly: landscape, one page wide at a scale that keeps 11-point text at least
+  8 points (a sheet too wide for that, a data sheet of many series, prints across pages with
+  its dates and header row repeated), the title rows repeated on every page, no section
+  heading left at the foot of a page and no chart cut by a page break; columns are wide
+  enough for every label (:meth:`Book.close` widens them, with Calibri's own character
+  widths), notes are inside the printed area, and headers and numbers of a numeric column are
+  right-aligned;
 * the calculation settings do not force a full recalculation on open (no
   ``fullCalcOnLoad``, a current ``calcId``), so a colleague without the add-in sees the
   cached values the builder stored.
@@ -42,6 +46,7 @@ NUMBER_FORMATS = {
     "return": "0.0000",
     "variance": "0.000000000",
     "precise": "0.000000000000",
+    "small": "0.000000",
     "ratio": "0.000",
     "pct": "0.00%",
     "pct1": "0.0%",
@@ -56,7 +61,7 @@ NUMBER_FORMATS = {
 TEXT_KINDS = ("text",)
 """Kinds whose cells are left-aligned; every other kind (General too: a column of statistics,
 the odd one a word) is right-aligned with its header."""
-NUMBER_WIDTHS = {"money": 12, "count": 9, "date": 11, "variance": 13, "precise": 16, "pvalue": 10, "general": 0, "text": 0}
+NUMBER_WIDTHS = {"money": 12, "count": 9, "date": 11, "variance": 13, "precise": 16, "pvalue": 9, "general": 0, "text": 0}
 """The column width (in characters) a kind of number needs; others need their format's length and 3."""
 _INPUT = {"font_color": "#0000CC", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"}
 _CONSTANT = {"font_color": "#808080"}
@@ -80,6 +85,7 @@ class Styles:
         self.note = workbook.add_format({"italic": True, "font_color": "#595959"})
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
         self.wrap_bold = workbook.add_format({"text_wrap": True, "valign": "top", "bold": True})
+        self.wrap_note = workbook.add_format({"text_wrap": True, "valign": "top", "italic": True, "font_color": "#595959"})
 
     def number(self, kind: str, role: str = "formula") -> Any:
         """The format for a number of ``kind`` (see :data:`NUMBER_FORMATS`) in a ``role``:
@@ -169,13 +175,21 @@ class Sheet:
         self.ws = worksheet
         self.name = worksheet.get_name()
         self.styles = book.styles
-        self.print_title_rows = 1
-        """How many rows at the top print on every page."""
+        self.title_rows = (0, 0)
+        """The first and last row printed at the top of every page."""
+        self.data_columns = False
+        """A sheet of dated series: when too wide for one page it prints across pages with its
+        first column repeated (any other sheet must fit one page wide)."""
         self._kinds: dict[tuple[int, int], str] = {}  # the kind of every written cell (labels: "text")
         self._texts: dict[tuple[int, int], tuple[str, str]] = {}  # label cells: text and font
         self._headers: list[tuple[int, int, str]] = []
+        self._column_labels: list[tuple[int, int, int, str]] = []  # spilled header rows: row, col, cols, formula
         self._widths: dict[int, tuple[float, Any]] = {}  # column widths set, with the column's format
-        self._charts = False
+        self._heights: dict[int, float] = {}  # row heights set, in points
+        self._headings: set[int] = set()  # rows that start a section: kept with what follows
+        self._blocks: list[tuple[int, int]] = []  # first and last rows of the spilled blocks: kept whole
+        self._charts: list[tuple[int, int, float, float]] = []  # row, col, width and height in pixels
+        self._captions: list[tuple[int, str]] = []  # row, formula
 
     def _text(self, row: int, col: int, text: str, font: str = "plain") -> None:
         self._kinds[row, col] = "text"
@@ -189,7 +203,12 @@ class Sheet:
         """Declare the labels a function writes from ``block``'s top-left cell, down its first
         column (or ``across`` its first row), so that :meth:`finish` makes room for them."""
         for i, text in enumerate(labels):
-            self._texts[(block.row, block.col + i) if across else (block.row + i, block.col)] = (text, "plain")
+            self.text_at(*((block.row, block.col + i) if across else (block.row + i, block.col)), text)
+
+    def text_at(self, row: int, col: int, text: str) -> None:
+        """Declare a text a function writes into one cell of its block (in a numeric column it is
+        right-aligned like the numbers), so that :meth:`finish` makes room for it."""
+        self._texts[row, col] = (text, "plain")
 
     def ref(self, row: int, col: int) -> str:
         """Absolute reference to one cell of this sheet."""
@@ -199,12 +218,20 @@ class Sheet:
         """The sheet's title in A1 and an optional one-line description in A2."""
         self.ws.write_string(0, 0, text, self.styles.title)
         self._text(0, 0, text, "title")
+        self._heights.setdefault(0, TITLE_HEIGHT)
         if subtitle:
             self.note(1, 0, subtitle)
 
     def heading(self, row: int, col: int, text: str) -> None:
+        """A section heading; a page never ends right after it (:meth:`finish`)."""
         self.ws.write_string(row, col, text, self.styles.heading)
         self._text(row, col, text, "bold")
+        self.keep_with_next(row)
+
+    def keep_with_next(self, row: int) -> None:
+        """Start a new page before ``row`` (a heading) when too little of its section would
+        follow it on the current page."""
+        self._headings.add(row)
 
     def header(self, row: int, col: int, labels: Sequence[str]) -> None:
         """Column headers; :meth:`finish` right-aligns those over a numeric column."""
@@ -213,15 +240,40 @@ class Sheet:
             self._text(row, col + j, text, "header")
             self._headers.append((row, col + j, text))
 
+    def column_labels(self, row: int, col: int, cols: int, text: str) -> Block:
+        """A header row computed by a formula (labels spilled from another sheet); styled as
+        :meth:`header` by :meth:`finish`."""
+        self._column_labels.append((row, col, cols, text))
+        self._kinds.update({(row, col + j): "text" for j in range(cols)})
+        return Block(self.name, row, col, 1, cols)
+
     def label(self, row: int, col: int, text: str) -> None:
         self.ws.write_string(row, col, text, self.styles.label)
         self._text(row, col, text)
 
     def note(self, row: int, col: int, text: str) -> None:
-        """Explanatory text (written as text even when it starts with "="); nothing when empty."""
+        """Explanatory text (written as text even when it starts with "="); nothing when empty.
+        It may run on into the empty cells to its right: the printed area takes them in."""
         if text:
             self.ws.write_string(row, col, text, self.styles.note)
             self._text(row, col, text, "italic")
+
+    def caption(self, row: int, formula: str, lines: int = 2) -> None:
+        """A formula's text (a data function's description) in a row of its own, wrapped across
+        the columns of the first printed page (:meth:`finish` merges them)."""
+        self._captions.append((row, formula))
+        self._kinds[row, 0] = "text"
+        self.row_height(row, DEFAULT_HEIGHT * lines)
+
+    def hide_row(self, row: int) -> None:
+        """Hide a row (shown elsewhere, e.g. by :meth:`caption`); it is neither shown nor printed."""
+        self.ws.set_row(row, None, None, {"hidden": True})
+        self._heights[row] = 0.0
+
+    def row_height(self, row: int, points: float) -> None:
+        """A row's height (for wrapped text), which :meth:`finish` counts when it lays out the pages."""
+        self.ws.set_row(row, points)
+        self._heights[row] = points
 
     def input(self, row: int, col: int, value: float | str, kind: str, name: str | None = None) -> str:
         """An input cell (input style); with ``name`` also a workbook name. Returns what formulas use."""
@@ -269,8 +321,12 @@ class Sheet:
         per_column = [kinds] * cols if isinstance(kinds, str) else list(kinds)
         if len(per_column) != cols:
             raise ValueError(f"{len(per_column)} formats for {cols} columns")
+        taken = [address(row + i, col + j) for i in range(rows) for j in range(cols) if (row + i, col + j) in self._kinds]
+        if taken:
+            raise ValueError(f"the block {address(row, col)}:{address(row + rows - 1, col + cols - 1)} of {self.name!r} covers written cells ({', '.join(taken[:3])})")
         formats = [self.styles.number(kind) for kind in per_column]
         self.ws.write_dynamic_array_formula(row, col, row + rows - 1, col + cols - 1, text, formats[0])
+        self._blocks.append((row, row + rows - 1))
         for j in range(1, cols):  # the spill cells hold placeholders until the refresh writes values
             for i in range(rows):
                 self.ws.write_number(row + i, col + j, 0, formats[j])
@@ -297,34 +353,136 @@ class Sheet:
         self.ws.set_column(col, col, width, fmt)
 
     def chart(self, row: int, col: int, chart: Any, x_scale: float, y_scale: float) -> None:
-        """A chart with its top-left corner at a cell; a sheet of charts prints on one page."""
+        """A chart with its top-left corner at a cell; a page break never cuts it."""
         self.ws.insert_chart(row, col, chart, {"x_scale": x_scale, "y_scale": y_scale})
-        self._charts = True
+        self._charts.append((row, col, CHART_PIXELS[0] * x_scale, CHART_PIXELS[1] * y_scale))
+
+    # --- finishing: alignment, widths, pages -------------------------------------------------
 
     def finish(self) -> None:
         """Right-align the headers over numeric columns, widen the columns whose labels or
-        numbers would not show in full, and set up the page for printing."""
+        numbers would not show in full, and set up the pages (:data:`PAGE`)."""
+        right = self._align_headers()
+        last_col = self._fit_columns(right)
+        for row, formula in self._captions:
+            band = PAGE[0] * WIDTH_RESERVE / 0.75  # the pixels of one page at full scale
+            last = max(c for c in range(last_col + 1) if self._x(c + 1) <= band)
+            self.ws.merge_range(row, 0, row, last, formula, self.styles.wrap_note)
+        self.ws.set_margins(**MARGINS)
+        self.ws.set_landscape()
+        if self._charts:  # a sheet of charts prints its charts, not a range
+            extent = max(self._x(col) + width for _, col, width, _ in self._charts) * 0.75
+            tallest = max(height for *_, height in self._charts) * 0.75 + 2 * DEFAULT_HEIGHT
+            scale = min(1.0, PAGE[0] * WIDTH_RESERVE / extent, PAGE[1] * HEIGHT_RESERVE / tallest)
+        else:
+            last_row = max(row for row, _ in self._kinds)
+            self.ws.print_area(0, 0, last_row, last_col)
+            scale = min(1.0, PAGE[0] * WIDTH_RESERVE / (self._x(last_col + 1) * 0.75))
+        first, last = self.title_rows
+        self.ws.repeat_rows(first, last)
+        if scale < MIN_PRINT_SCALE:
+            if not self.data_columns:
+                raise ValueError(f"sheet {self.name!r} is {self._x(last_col + 1) * 0.75:.0f} points wide: too wide to print at {MIN_PRINT_SCALE:.0%}")
+            self.ws.repeat_columns(0)  # prints across pages, the dates on each
+            return
+        self.ws.set_print_scale(math.floor(100 * scale))
+        if self._headings or self._charts:
+            self.ws.set_h_pagebreaks(self._page_breaks(math.floor(100 * scale) / 100))
+
+    def _align_headers(self) -> set[tuple[int, int]]:
+        """Style the headers (right-aligned over a numeric column); returns the cells of
+        right-aligned text."""
+        def numeric_below(row: int, col: int) -> bool:
+            return self._kinds.get((row + 1, col), "text") not in TEXT_KINDS
+
         for row, col, text in self._headers:
-            if self._kinds.get((row + 1, col), "text") not in TEXT_KINDS:
+            if numeric_below(row, col):
                 self.ws.write_string(row, col, text, self.styles.number_header)
+        for row, col, cols, text in self._column_labels:
+            formats = [self.styles.number_header if numeric_below(row, col + j) else self.styles.header for j in range(cols)]
+            self.ws.write_dynamic_array_formula(row, col, row, col + cols - 1, text, formats[0])
+            for j in range(1, cols):  # placeholders until the refresh writes the labels
+                self.ws.write_number(row, col + j, 0, formats[j])
+        right = {(row, col) for row, col, _ in self._headers if numeric_below(row, col)}
+        right |= {(row, col) for (row, col), kind in self._kinds.items() if kind not in TEXT_KINDS}  # text a function writes among numbers
+        return right
+
+    def _fit_columns(self, right: set[tuple[int, int]]) -> int:
+        """Widen the columns labels and numbers need; returns the last column that prints
+        (notes running on into empty columns included)."""
         needed: dict[int, float] = {}
+        runs: list[tuple[int, int, float]] = []  # left-aligned text running on to the right, its pixels
         for (row, col), (text, font) in self._texts.items():
-            if (row, col + 1) in self._kinds:  # a label with a neighbour cannot overflow into it
+            if (row, col) in right or (row, col + 1) in self._kinds:  # cannot run on
                 needed[col] = max(needed.get(col, 0.0), text_width(text, font))
+            else:
+                runs.append((row, col, text_pixels(text, font)))
         for (row, col), kind in self._kinds.items():
             needed[col] = max(needed.get(col, 0.0), NUMBER_WIDTHS.get(kind, len(NUMBER_FORMATS[kind]) + 3))
         for col, width in needed.items():
-            current, fmt = self._widths.get(col, (DEFAULT_WIDTH, None))
-            if width > current:
-                self.set_width(col, math.ceil(width), fmt)
-        if self._kinds and not self._charts:  # a sheet of charts prints its charts, not a range
-            # the cells with values: a long note running on past the last one is not printed,
-            # which keeps the page legible rather than shrinking it to fit the note
-            last_row, last_col = (max(index) for index in zip(*self._kinds))
-            self.ws.print_area(0, 0, last_row, last_col)
-        self.ws.set_landscape()
-        self.ws.fit_to_pages(1, 1 if self._charts else 0)
-        self.ws.repeat_rows(0, self.print_title_rows - 1)
+            if width > self._width(col):
+                self.set_width(col, math.ceil(width), self._widths.get(col, (0, None))[1])
+        last_col = max(col for _, col in self._kinds)
+        occupied: dict[int, list[int]] = {}
+        for row, col in self._kinds:
+            occupied.setdefault(row, []).append(col)
+        for row, col, pixels in runs:  # a note stops at the next cell of its row, or prints whole
+            stop = min((c for c in occupied.get(row, ()) if c > col), default=None)
+            end = col
+            while self._x(end + 1) - self._x(col) < pixels and (stop is None or end + 1 < stop):
+                end += 1
+            short = pixels - (self._x(end + 1) - self._x(col))
+            if short > 0:
+                self.set_width(end, math.ceil(self._width(end) + short / 7), self._widths.get(end, (0, None))[1])
+            last_col = max(last_col, end)
+        return last_col
+
+    def _width(self, col: int) -> float:
+        return self._widths.get(col, (DEFAULT_WIDTH, None))[0]
+
+    def _x(self, col: int) -> float:
+        """The left edge of a column, in pixels (a column of width w is w x 7 + 5 pixels)."""
+        return sum(math.floor(self._width(c) * 7 + 5) for c in range(col))
+
+    def _page_breaks(self, scale: float) -> list[int]:
+        """The rows that start a new page: every page holds what fits (with room to spare, so
+        the program never breaks earlier), and a page ends before a section heading that
+        would be left with too little of its section, before a block (with the label or header
+        row above it) that would be split though it fits on a page, or before a chart that
+        does not fit."""
+        capacity = PAGE[1] * HEIGHT_RESERVE / scale
+        first, last = self.title_rows
+        repeated = sum(self._height(r) for r in range(first, last + 1))
+        last_row = max([row for row, _ in self._kinds] + [row + math.ceil(height / 20) for row, _, _, height in self._charts])
+        filled = {row for row, _ in self._kinds}
+        keep: dict[int, float] = {}
+        for top, bottom in self._blocks:
+            top -= (top - 1) in filled
+            height = sum(self._height(r) for r in range(top, bottom + 1))
+            if height <= capacity - repeated:
+                keep[top] = max(keep.get(top, 0.0), height)
+        for row in self._headings:
+            keep[row] = max(keep.get(row, 0.0), self._section_height(row, capacity - repeated))
+        keep.update({row: height * 0.75 for row, _, _, height in self._charts})
+        breaks, used = [], 0.0
+        for row in range(last_row + 1):
+            height = self._height(row)
+            if row > last and used + max(height, keep.get(row, 0.0)) > capacity:
+                breaks.append(row)
+                used = repeated
+            used += height
+        return breaks
+
+    def _section_height(self, heading: int, page: float) -> float:
+        """The height kept with a heading: its whole section when it fits on a page, else its first rows."""
+        later = [row for row in self._headings if row > heading]
+        end = min(later) if later else max(row for row, _ in self._kinds) + 1
+        filled = [row for row, _ in self._kinds if heading <= row < end]
+        height = sum(self._height(r) for r in range(heading, max(filled) + 1))
+        return height if height <= page else sum(self._height(r) for r in range(heading, heading + KEEP_ROWS))
+
+    def _height(self, row: int) -> float:
+        return self._heights.get(row, DEFAULT_HEIGHT)
 
 
 @dataclass(frozen=True)
@@ -385,7 +543,8 @@ class DataSheet:
             self.sheet.ws.write_datetime(self.first_row + i, 0, day if isinstance(day, dt.datetime) else dt.datetime.combine(day, dt.time()), date_format)
         self.sheet.mark(self.first_row, 0, "date")
         self.sheet.set_width(0, 11)
-        self.sheet.print_title_rows = self.HEADER_ROW + 1
+        self.sheet.title_rows = (self.HEADER_ROW, self.HEADER_ROW)
+        self.sheet.data_columns = True
         for label in frame.columns:
             self._write_values(label, frame[label].to_numpy(dtype=float), kinds[label])
         self.sheet.ws.freeze_panes(self.first_row, 1)
@@ -437,15 +596,23 @@ def notes_sheet(book: Book, title: str, sections: Sequence[tuple[str, str]]) -> 
     sheet = book.sheet("Notes")
     sheet.title(title)
     sheet.formula(1, 0, '="Calculated with factorxl "&FACTORXL_VERSION()', "general")
-    sheet.ws.set_column(0, 0, 110)
+    sheet.set_width(0, NOTES_WIDTH)
+    line = math.floor(NOTES_WIDTH * 7 + 5) - _CELL_MARGINS  # the pixels of one wrapped line
     row = 2
     for heading, text in sections:
         sheet.ws.write_string(row, 0, heading, sheet.styles.wrap_bold)
         sheet.ws.write_string(row + 1, 0, text, sheet.styles.wrap)
+        sheet.mark(row, 0, "text")
         sheet.mark(row + 1, 0, "text")
-        sheet.ws.set_row(row + 1, 15 * max(1, len(text) // 100 + 1 + text.count("\n")))
+        sheet.keep_with_next(row)
+        lines = sum(max(1, math.ceil(text_pixels(paragraph) / line)) for paragraph in text.split("\n"))
+        sheet.row_height(row + 1, DEFAULT_HEIGHT * lines)
         row += 3
     return sheet
+
+
+NOTES_WIDTH = 110
+"""The width of the Notes sheet's column of paragraphs, in characters."""
 
 
 INPUT_LEGEND = "Blue on yellow: inputs (change them; named cells keep their names). Black: formulas."
@@ -472,19 +639,78 @@ class Built:
 DEFAULT_WIDTH = 8.43
 """Excel's default column width, in characters of the default font (Calibri 11)."""
 
-_NARROW = frozenset("fijlrtI!|.,;:'()[]{} -/")
-_WIDE = frozenset("mwMW@%&")
-_FONT_SCALE = {"plain": 1.0, "italic": 1.0, "bold": 1.12, "header": 1.12, "title": 1.12 * 14 / 11}
-_INDENT = {"header": 1.5}  # a header's indent, in characters
+DEFAULT_HEIGHT = 15.0
+"""Excel's default row height for Calibri 11, in points."""
+
+TITLE_HEIGHT = 19.0
+"""The height of a row holding a 14-point title, in points."""
+
+MARGINS = {"left": 0.25, "right": 0.25, "top": 0.5, "bottom": 0.5}
+"""Page margins, in inches."""
+
+PAGE = (756.0, 523.0)
+"""The printable width and height of a landscape page inside :data:`MARGINS`, in points: the
+smaller of Letter (11 x 8.5 in) and A4 (297 x 210 mm), so a sheet lays out on either."""
+
+MIN_PRINT_SCALE = 0.75
+"""The smallest print scale: 11-point text prints at 8.25 points."""
+
+WIDTH_RESERVE, HEIGHT_RESERVE = 0.92, 0.88
+"""The share of a page's width and height the layout fills: room for the printing program's own
+column widths (LibreOffice counts a character as the digit width of Carlito, 7.4 pixels, where
+Excel counts 7) and row heights, and for a note a shareable copy adds near the top."""
+
+KEEP_ROWS = 6
+"""A heading whose section does not fit on one page stays with at least this many of its rows."""
+
+CHART_PIXELS = (480, 288)
+"""The size of an unscaled chart (XlsxWriter's default), in pixels."""
+
+_ADVANCES = {  # Carlito's advance widths (Calibri's metrics) of the characters " " to "~", in 1/2048 em
+    "plain": (
+        "463 667 821 1020 1038 1464 1397 452 621 621 1020 1020 511 627 517 791 1038 1038 1038 1038 1038 1038 "
+        "1038 1038 1038 1038 548 548 1020 1020 1020 949 1831 1185 1114 1092 1260 1000 941 1292 1276 516 653 "
+        "1064 861 1751 1322 1356 1058 1378 1112 941 998 1314 1162 1822 1063 998 959 628 791 628 1020 1020 596 "
+        "981 1076 866 1076 1019 625 964 1076 470 490 931 470 1636 1076 1080 1076 1076 714 801 686 1076 925 "
+        "1464 887 927 809 644 943 644 1020"
+    ),
+    "bold": (
+        "463 667 898 1020 1038 1493 1443 478 638 638 1020 1020 528 627 547 880 1038 1038 1038 1038 1038 1038 "
+        "1038 1038 1038 1038 565 565 1020 1020 1020 949 1840 1241 1148 1084 1291 999 940 1305 1292 546 678 "
+        "1120 866 1790 1349 1385 1090 1405 1153 968 1014 1337 1211 1856 1128 1064 979 665 880 665 1020 1020 "
+        "615 1011 1099 857 1099 1031 648 971 1099 503 523 983 503 1666 1099 1101 1099 1099 728 817 710 1099 "
+        "969 1526 941 970 814 704 973 704 1020"
+    ),
+    "italic": (
+        "463 667 821 1020 1038 1464 1397 452 621 621 1020 1020 511 627 517 794 1038 1038 1038 1038 1038 1038 "
+        "1038 1038 1038 1038 548 548 1020 1020 1020 949 1831 1185 1114 1070 1260 1000 941 1292 1276 516 653 "
+        "1064 861 1751 1320 1340 1058 1360 1112 926 998 1314 1162 1823 1063 998 959 628 787 628 1020 1020 596 "
+        "1053 1053 852 1053 978 625 1053 1053 470 490 931 470 1620 1053 1051 1053 1053 702 797 686 1053 913 "
+        "1464 887 916 809 644 943 644 1020"
+    ),
+}
+_WIDTHS = {style: [int(n) for n in widths.split()] for style, widths in _ADVANCES.items()}
+_WIDE_CHARACTER = 1854  # an em dash: any character outside the table counts as wide as it
+_FONTS = {"plain": ("plain", 11), "italic": ("italic", 11), "bold": ("bold", 11), "header": ("bold", 11), "title": ("bold", 14)}
+_INDENT_PIXELS = {"header": 10}  # a header's indent
+_CELL_MARGINS = 6  # pixels left free around a cell's text
+_RENDERING = 1.05  # room for a program that draws the text slightly wider
+
+
+def text_pixels(text: str, font: str = "plain") -> float:
+    """The pixels (at 96 dpi) a cell needs to show ``text`` in full in Calibri 11 (``font``
+    ``"plain"``, ``"italic"``, ``"bold"``, ``"header"``: bold and indented) or the 14-point bold
+    title: the characters' widths, the cell's margins and a reserve for rendering."""
+    style, size = _FONTS[font]
+    widths = _WIDTHS[style]
+    units = sum(widths[ord(c) - 32] if 32 <= ord(c) < 127 else _WIDE_CHARACTER for c in text)
+    return units / 2048 * size * 96 / 72 * _RENDERING + _CELL_MARGINS + _INDENT_PIXELS.get(font, 0)
 
 
 def text_width(text: str, font: str = "plain") -> float:
-    """A generous estimate of the column width (in characters) that shows ``text`` in full in
-    Calibri 11 (``font`` ``"plain"``, ``"italic"``, ``"bold"``, ``"header"``: bold and indented)
-    or the 14-point bold title:
-    narrow letters count half a character, capitals and m/w more, plus the cell's margins."""
-    units = sum(0.6 if c in _NARROW else 1.55 if c in _WIDE else 1.2 if c.isupper() else 1.0 for c in text)
-    return units * _FONT_SCALE[font] + 1.5 + _INDENT.get(font, 0.0)
+    """The column width (in characters) that shows ``text`` in full: a column of width w is
+    w x 7 + 5 pixels wide."""
+    return (text_pixels(text, font) - 5) / 7
 
 
 def address(row: int, col: int) -> str:

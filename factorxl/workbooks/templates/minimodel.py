@@ -37,6 +37,8 @@ INDUSTRY_NAMES = ("Tech", "Fin", "Cons")
 FACTOR_NAMES = ("MKT", *INDUSTRY_NAMES, *mm.STYLE_NAMES)  # the exposure matrix's columns
 N, K = len(mm.NAMES), 7
 SUMMARY = ("factorxl", "Excel twin", "factorxl - twin", "script prints")
+ATTRIBUTION_HEADER = ("attribution", *FACTOR_NAMES, "specific", "unexplained", "active", "portfolio", "benchmark", "coefficient")
+"""ATTRIBUTION's header row."""
 
 
 def build(path: Path, source: object = None) -> Built:
@@ -62,13 +64,12 @@ def _section(book: Book, name: str, title: str, subtitle: str) -> Sheet:
     sheet = book.sheet(name)
     sheet.title(title, subtitle)
     sheet.note(2, 0, INPUT_LEGEND)
-    sheet.widths({0: 34, **{c: 12 for c in range(1, 16)}})
     return sheet
 
 
 def _names(sheet: Sheet, row: int, names: str, col: int = 0) -> None:
     """The stock names down a column, as a spilled reference to the Universe sheet."""
-    sheet.spill(row, col, N, 1, f"={names}", "text")
+    sheet.labels_of(sheet.spill(row, col, N, 1, f"={names}", "text"), mm.NAMES)
 
 
 def _labels_down(sheet: Sheet, row: int, header: str, count: int = K, col: int = 0) -> None:
@@ -116,7 +117,7 @@ def _universe(book: Book) -> _Universe:
         sheet.input(r, 0, mm.NAMES[i], "text")
         sheet.input(r, 1, mm.INDUSTRIES[i], "text")
         sheet.input(r, 2, mm.CAPS[i], "count")
-        sheet.formula(r, 3, f"={address(r, 2)}/SUM({rows(2)})", "pct")
+        sheet.formula(r, 3, f"={address(r, 2)}/SUM({rows(2)})", "ratio")
         sheet.input(r, 4, mm.BOOK_TO_PRICE[i], "ratio")
         sheet.input(r, 5, mm.MOMENTUM[i], "pct")
         sheet.formula(r, 6, f"=LN({address(r, 2)})", "ratio")
@@ -184,7 +185,7 @@ def _exposures(book: Book, u: _Universe) -> _Exposures:
     )
     row = 7 + N
     sheet.heading(row, 0, "Excel twin of the styles: (d - SUMPRODUCT(cap weights, d)) / STDEV.P(d)")
-    sheet.spill(row + 1, 5, 1, 3, f"={area(sheet.name, 5, 5, 5, 7)}", "text")
+    sheet.column_labels(row + 1, 5, 3, f"={area(sheet.name, 5, 5, 5, 7)}")
     _names(sheet, row + 2, u.names)
     for j, descriptor in enumerate(u.descriptor_columns):
         sheet.spill(row + 2, 5 + j, N, 1, f"=({descriptor}-SUMPRODUCT({u.cap_weights},{descriptor}))/STDEV.P({descriptor})", "ratio")
@@ -193,7 +194,8 @@ def _exposures(book: Book, u: _Universe) -> _Exposures:
         sheet.spill(row + 2 + N, 5 + j, 1, 1, f"=MAX(ABS({x.column(4 + j)}-{area(sheet.name, row + 2, 5 + j, row + 1 + N, 5 + j)}))", "sci")
     row += N + 5
     sheet.heading(row, 0, "Checks: cap-weighted means (RISK_EXPOSURE of the benchmark) and equal-weighted stds")
-    sheet.spill(row + 1, 0, K + 1, 2, f"=RISK_EXPOSURE({u.benchmark_column},{x.matrix})", ["text", "ratio"])
+    checks = sheet.spill(row + 1, 0, K + 1, 2, f"=RISK_EXPOSURE({u.benchmark_column},{x.matrix})", ["text", "ratio"])
+    sheet.labels_of(checks, ("factor", "benchmark"), across=True)
     sheet.note(row + 1, 3, "industry rows = industry cap weights; style rows = 0 (script: [-0. 0. -0.])")
     sheet.label(row + K + 3, 0, "equal-weighted std (STDEV.P)")
     for j in range(3):
@@ -225,7 +227,9 @@ def _regression(book: Book, u: _Universe, x: _Exposures) -> _Fit:
     row = 7 + N
     sheet.heading(row, 0, "Month-1 factor returns: CROSS_SECTION_FIT(month1_returns, exposures, caps)")
     table = sheet.spill(row + 1, 0, 12, 2, f"=CROSS_SECTION_FIT({u.returns},{x.matrix},{u.caps})", ["text", "pct"])
-    sheet.format_rows(table, 11, "count")
+    sheet.labels_of(table, ("factor", "factor return"), across=True)
+    for offset, kind in ((K + 1, "ratio"), (K + 2, "ratio"), (K + 3, "sci"), (K + 4, "count")):  # as their twins show them
+        sheet.format_rows(table, offset, kind)
     sheet.header(row + 1, 2, ("Excel twin", "factorxl - twin", "script prints"))
     printed = ("1.8214", "0.7683", "-1.2822", "0.3060", "0.5484", "1.9616", "0.0460", "0.9736", "0.9564", "-8.3e-17", "")
     first = row + 2
@@ -259,7 +263,6 @@ def _regression(book: Book, u: _Universe, x: _Exposures) -> _Fit:
 def _wls_algebra(sheet: Sheet, row: int, u: _Universe, x: _Exposures, weights: str, f_twin: Block) -> None:
     """The constrained WLS in native formulas: f = R (XR' W XR)^-1 XR' W r with XR = X R."""
     sheet.heading(row, 0, "Excel twin of the regression: f = R (XR' W XR)^-1 XR' W r, XR = MMULT(X, R)")
-    sheet.note(row + 1, 0, "R maps the 6 free factors to the 7: CONS = -(c_Tech Tech + c_Fin Fin) / c_Cons")
     free = ("MKT", "Tech", "Fin", "VALUE", "MOM", "SIZE")
     sheet.header(row + 1, 1, free)
     restriction = np.zeros((K, K - 1))
@@ -267,6 +270,7 @@ def _wls_algebra(sheet: Sheet, row: int, u: _Universe, x: _Exposures, weights: s
     restriction[[4, 5, 6], [3, 4, 5]] = 1
     _labels_down(sheet, row + 2, x.header)
     block = sheet.inputs(row + 2, 1, restriction, "ratio", "constant")
+    sheet.note(row + 2 + K, 0, "R maps the 6 free factors to the 7: CONS = -(c_Tech Tech + c_Fin Fin) / c_Cons")
     cons = u.industry_weights["Cons"]
     sheet.formula(row + 5, 2, f"=-{u.industry_weights['Tech']}/{cons}", "ratio")
     sheet.formula(row + 5, 3, f"=-{u.industry_weights['Fin']}/{cons}", "ratio")
@@ -285,7 +289,7 @@ def _pure_portfolios(sheet: Sheet, row: int, u: _Universe, x: _Exposures) -> Non
     sheet.heading(row, 0, "3b. Pure factor portfolios: CROSS_SECTION_PURE_PORTFOLIOS (stocks down the rows, one column per factor)")
     _names(sheet, row + 2, u.names)
     pure = sheet.spill(row + 1, 1, N + 1, K, f"=CROSS_SECTION_PURE_PORTFOLIOS({u.returns},{x.matrix},{u.caps})", "ratio")
-    sheet.note(row + 1, K + 2, "script prints P with factors down the rows (P here is its transpose)")
+    sheet.note(row + 2 + N, 0, "script prints P with factors down the rows (P here is its transpose)")
     data = area(sheet.name, pure.row + 1, pure.col, pure.row + N, pure.col + K - 1)
     row = pure.row + N + 2
     sheet.heading(row, 0, "P'X: RISK_EXPOSURE(P, exposures) - the identity on the styles; each industry portfolio also loads on the market")
@@ -337,27 +341,30 @@ _DECOMPOSITION_PRINTED = {
 def _risk_model(book: Book, u: _Universe, x: _Exposures) -> _Risk:
     sheet = _section(book, "4 Risk model", "4. Risk model and risk decomposition, and 4b. stock-level contributions to tracking error", "Annualized factor covariance F = diag(vols) C diag(vols); asset covariance X F X' + diag(specific vols^2).")
     sheet.heading(4, 0, "Inputs: annualized factor volatilities and correlations")
-    sheet.spill(5, 1, 1, K, f"={x.header}", "text")
+    sheet.column_labels(5, 1, K, f"={x.header}")
     sheet.label(6, 0, "volatility")
     vols = book.define("factor_vols", sheet.inputs(6, 1, mm.FACTOR_VOLS.reshape(1, -1), "pct").ref)
     sheet.label(8, 0, "correlation")
-    sheet.spill(8, 1, 1, K, f"={x.header}", "text")
+    sheet.column_labels(8, 1, K, f"={x.header}")
     _labels_down(sheet, 9, x.header)
     sheet.inputs(9, 1, mm.CORRELATION, "ratio")
     correlation = book.define("correlation", area(sheet.name, 8, 1, 8 + K, K))
     correlation_data = area(sheet.name, 9, 1, 8 + K, K)
     row = 10 + K
     sheet.heading(row, 0, "Factor covariance F: RISK_FACTOR_COV(factor_vols, correlation)")
-    sheet.spill(row + 1, 1, 1, K, f"={x.header}", "text")
+    sheet.column_labels(row + 1, 1, K, f"={x.header}")
     _labels_down(sheet, row + 2, x.header)
     cov = sheet.spill(row + 2, 1, K, K, f"=RISK_FACTOR_COV({vols},{correlation})", "variance")
-    sheet.note(row + 1, K + 2, "Excel twin: TRANSPOSE(vols) * C * vols")
-    twin = sheet.spill(row + 2, K + 2, K, K, f"=TRANSPOSE({vols})*{correlation_data}*{vols}", "variance")
-    sheet.label(row + 2 + K, K + 1, "largest |factorxl - twin|")
-    sheet.spill(row + 2 + K, K + 2, 1, 1, f"=MAX(ABS({cov.ref}-{twin.ref}))", "sci")
     factor_cov = book.define("factor_cov", area(sheet.name, row + 1, 1, row + 1 + K, K))
     factor_cov_data = book.define("factor_cov_data", cov.ref)
-    row += K + 4
+    row += K + 3
+    sheet.label(row, 0, "Excel twin: TRANSPOSE(vols) * C * vols")
+    sheet.column_labels(row, 1, K, f"={x.header}")
+    _labels_down(sheet, row + 1, x.header)
+    twin = sheet.spill(row + 1, 1, K, K, f"=TRANSPOSE({vols})*{correlation_data}*{vols}", "variance")
+    sheet.label(row + 1 + K, 0, "largest |factorxl - twin|")
+    sheet.spill(row + 1 + K, 1, 1, 1, f"=MAX(ABS({cov.ref}-{twin.ref}))", "sci")
+    row += K + 3
     sheet.heading(row, 0, "Correlation eigenvalues (must be > 0): RISK_EIGENVALUES(correlation)")
     sheet.spill(row + 1, 1, K, 1, f"=RISK_EIGENVALUES({correlation})", "ratio")
     sheet.note(row + 1, 2, "script: [0.3847 0.4878 0.8702 0.8986 1.0347 1.221 2.1031]")
@@ -375,7 +382,7 @@ def _risk_model(book: Book, u: _Universe, x: _Exposures) -> _Risk:
             sheet.note(row + 2 + K + i, 5 + j, text)
     risk = _Risk(factor_cov, factor_cov_data, "", decomposition)
     twin_row = decomposition.row + decomposition.rows
-    sheet.label(twin_row, 0, "total vol, Excel twin: SQRT(x'Fx + SUM(w^2 s^2))")
+    sheet.label(twin_row, 0, "total vol, twin: SQRT(x'Fx + SUM(w^2 s^2))")
     for j, weights in enumerate((u.portfolio, u.benchmark, u.active)):
         exposure = f"MMULT(TRANSPOSE({x.data}),{weights})"
         sheet.spill(twin_row, 1 + j, 1, 1, f"=SQRT(MMULT(TRANSPOSE({exposure}),MMULT({factor_cov_data},{exposure}))+SUMPRODUCT({weights}^2,{u.specific_vols}^2))", "pct")
@@ -387,20 +394,20 @@ def _contributions(book: Book, sheet: Sheet, row: int, u: _Universe, x: _Exposur
     model = f"{x.matrix},{risk.factor_cov},{u.specific_vols}"
     sheet.heading(row, 0, "4b. Contributions to tracking error: RISK_CONTRIBUTIONS(active weights, ...) (the script sorts by |CTR|)")
     _names(sheet, row + 2, u.names)
-    contributions = sheet.spill(row + 1, 1, N + 1, 4, f"=RISK_CONTRIBUTIONS({u.active},{model})", ["ratio", "ratio", "ratio", "pct"])
-    sheet.note(row + 2, 6, "script: AXIOM -0.1439, MCR -0.2323, CTR 0.03343, 61.68%; sum of CTR = TE 0.054199232374422236")
+    contributions = sheet.spill(row + 1, 1, N + 1, 4, f"=RISK_CONTRIBUTIONS({u.active},{model})", ["ratio", "ratio", "pct", "pct"])
     total = row + 2 + N
     sheet.label(total, 0, "sum of components (= tracking error)")
-    sheet.formula(total, 3, f"=SUM({contributions.column(2, 1)})", "ratio")
+    sheet.formula(total, 3, f"=SUM({contributions.column(2, 1)})", "pct")  # as the tracking error above
+    sheet.note(total + 1, 0, "script: AXIOM -0.1439, MCR -0.2323, CTR 0.03343, 61.68%; sum of CTR = TE 0.054199232374422236")
     row = total + 2
     sheet.heading(row, 0, "Tracking-error variance by block: RISK_BLOCKS(active weights, ...)")
     sheet.spill(row + 1, 0, 6, 3, f"=RISK_BLOCKS({u.active},{model})", ["text", "variance", "pct"])
-    sheet.note(row + 3, 4, "script: Market 0.000000 (0.00%), Industries 0.000529 (18.02%), Styles 0.001240 (42.22%), Specific 0.001168 (39.76%)")
+    sheet.note(row + 7, 0, "script: Market 0.000000 (0.00%), Industries 0.000529 (18.02%), Styles 0.001240 (42.22%), Specific 0.001168 (39.76%)")
     row += 8
     sheet.heading(row, 0, "Asset covariance: RISK_ASSET_COV(exposures, factor_cov, specific_vols) = X F X' + diag(s^2)")
-    sheet.spill(row + 1, 1, 1, N, f"=TRANSPOSE({u.names})", "text")
+    sheet.column_labels(row + 1, 1, N, f"=TRANSPOSE({u.names})")
     _names(sheet, row + 2, u.names)
-    asset = sheet.spill(row + 2, 1, N, N, f"=RISK_ASSET_COV({model})", "variance")
+    asset = sheet.spill(row + 2, 1, N, N, f"=RISK_ASSET_COV({model})", "small")
     te_row = row + 2 + N
     sheet.label(te_row, 0, "tracking error SQRT(w_a' Sigma w_a)")
     sheet.spill(te_row, 1, 1, 1, f"=SQRT(MMULT(TRANSPOSE({u.active}),MMULT({asset.ref},{u.active})))", "pct")
@@ -455,7 +462,7 @@ def _stress(book: Book, x: _Exposures, risk: _Risk) -> None:
 def _attribution(book: Book, u: _Universe, x: _Exposures, fit: _Fit, risk: _Risk) -> None:
     sheet = _section(book, "6 Attribution", "6. Attribution over 3 months with Carino linking", "Constant exposures; months 2-3 factor and specific returns are stipulated (CONS follows from the industry constraint).")
     sheet.heading(4, 0, "Factor returns (month 1 from the regression; months 2 and 3 are inputs)")
-    sheet.spill(5, 1, 1, K, f"={x.header}", "text")
+    sheet.column_labels(5, 1, K, f"={x.header}")
     sheet.label(6, 0, "month 1")
     sheet.spill(6, 1, 1, K, f"={fit.factor_returns_row}", "pct")
     cons = INDUSTRY_NAMES.index("Cons") + 1
@@ -472,14 +479,14 @@ def _attribution(book: Book, u: _Universe, x: _Exposures, fit: _Fit, risk: _Risk
     factor_returns = area(sheet.name, 5, 1, 8, K)
     row = 11
     sheet.heading(row, 0, "Exposures (from the risk decomposition)")
-    sheet.spill(row + 1, 1, 1, K, f"={x.header}", "text")
+    sheet.column_labels(row + 1, 1, K, f"={x.header}")
     sheet.label(row + 2, 0, "active")
     active = sheet.spill(row + 2, 1, 1, K, f"=TRANSPOSE({risk.exposures(risk.ACTIVE)})", "ratio").ref
     sheet.label(row + 3, 0, "benchmark")
     benchmark = sheet.spill(row + 3, 1, 1, K, f"=TRANSPOSE({risk.exposures(risk.BENCHMARK)})", "ratio").ref
     row = 16
     sheet.heading(row, 0, "Per month: active specific return, benchmark and portfolio returns")
-    sheet.header(row + 1, 0, ("month", "specific (active)", "benchmark", "portfolio"))
+    sheet.header(row + 1, 0, ("month", "specific", "benchmark", "portfolio"))
     for m in range(3):
         r = row + 2 + m
         f_row = area(sheet.name, 6 + m, 1, 6 + m, K)
@@ -499,10 +506,11 @@ def _attribution(book: Book, u: _Universe, x: _Exposures, fit: _Fit, risk: _Risk
     kinds = ["text", *["pct"] * (width - 2), "ratio"]
     sheet.heading(row, 0, "ATTRIBUTION(active exposures, factor returns, specific, portfolio, benchmark): Carino linking")
     carino = sheet.spill(row + 1, 0, 5, width, f"=ATTRIBUTION({arguments})", kinds)
+    sheet.labels_of(carino, ATTRIBUTION_HEADER, across=True)
     sheet.note(row + 6, 0, "script: active -0.641%, +1.285%, -0.790%; cumulative portfolio 2.674%, benchmark 2.776%, active -0.102%; linked VALUE 0.463%, MOM -0.715%, specific +0.243%")
     row = 30
     sheet.heading(row, 0, 'ATTRIBUTION(..., "arithmetic"): the unlinked sum, which does not add up to the compounded active return')
-    sheet.spill(row + 1, 0, 5, width, f'=ATTRIBUTION({arguments},"arithmetic")', kinds)
+    sheet.labels_of(sheet.spill(row + 1, 0, 5, width, f'=ATTRIBUTION({arguments},"arithmetic")', kinds), ATTRIBUTION_HEADER, across=True)
     sheet.note(row + 6, 0, "script: sum of monthly active returns -0.146%")
     _carino_twin(sheet, 38, x, active, specific, port, bench, carino)
 
@@ -521,7 +529,7 @@ def _carino_twin(sheet: Sheet, row: int, x: _Exposures, active: str, specific: s
     coefficients = sheet.spill(row + 4, 1, 3, 1, f"=LN((1+{port})/(1+{bench}))/({port}-{bench})/{k}", "ratio").ref
     sheet.note(row + 4, 2, "factorxl: the coefficient column of the Carino table")
     row += 8
-    sheet.spill(row, 1, 1, K, f"={x.header}", "text")
+    sheet.column_labels(row, 1, K, f"={x.header}")
     sheet.header(row, K + 1, ("specific", "total"))
     data = area(sheet.name, 6, 1, 8, K)  # the factor returns without their header
     sheet.label(row + 1, 0, "linked contributions, Excel twin")
@@ -556,12 +564,12 @@ def _hedging(book: Book, x: _Exposures, risk: _Risk) -> None:
     specific = sheet.formula(row + 1, 1, f"={risk.value(risk.SPECIFIC_VOL, risk.PORTFOLIO)}", "pct")
     row += 3
     sheet.heading(row, 0, "HEDGE_FUTURES(portfolio, specific vol, instruments, factor_cov, factors to hedge)")
-    sheet.spill(row + 1, 0, K + 6, 3, f"=HEDGE_FUTURES({portfolio},{specific},{instruments},{risk.factor_cov},{hedge_factors})", ["text", "ratio", "ratio"])
+    _hedge_table(sheet, row + 1, f"=HEDGE_FUTURES({portfolio},{specific},{instruments},{risk.factor_cov},{hedge_factors})")
     sheet.note(row + 1, 4, "script: index -0.7594, small-cap -0.2291; vol 17.55% -> 8.14% (factor 3.76%, specific 7.22%)")
     hedge_table = row + 1
     row += K + 8
     sheet.heading(row, 0, "HEDGE_FUTURES_MIN_VAR(portfolio, specific vol, index future, factor_cov)")
-    sheet.spill(row + 1, 0, K + 6, 3, f"=HEDGE_FUTURES_MIN_VAR({portfolio},{specific},{index_future},{risk.factor_cov})", ["text", "ratio", "ratio"])
+    _hedge_table(sheet, row + 1, f"=HEDGE_FUTURES_MIN_VAR({portfolio},{specific},{index_future},{risk.factor_cov})")
     sheet.note(row + 1, 4, "script: h = -0.9337; post-hedge vol 8.29%; beta to the index future 0.9337")
     min_var_table = row + 1
     row += K + 8
@@ -584,13 +592,21 @@ def _hedging(book: Book, x: _Exposures, risk: _Risk) -> None:
     sheet.formula(row + 4, 5, f"={sheet.ref(min_var_table + K + 4, 2)}-{sheet.ref(row + 4, 4)}", "sci")
 
 
+def _hedge_table(sheet: Sheet, row: int, formula: str) -> None:
+    """A HEDGE_FUTURES table (exposures before and after, the volatilities, the notionals), its
+    volatilities in percent as the portfolio's specific vol above it."""
+    table = sheet.spill(row, 0, K + 6, 3, formula, ["text", "ratio", "ratio"])
+    for offset in range(K + 1, K + 4):
+        sheet.format_rows(table, offset, "pct")
+
+
 # --- 8. Optimization ---------------------------------------------------------------------------------
 
 
 def _optimization(book: Book, u: _Universe, x: _Exposures, risk: _Risk) -> None:
     sheet = _section(book, "8 Optimization", "8. Minimum tracking error: neutralize MOM, keep the VALUE tilt", "Active weights that sum to zero, with MOM exposure 0 and VALUE exposure at its current level.")
     sheet.heading(4, 0, "Target active exposures (an empty cell leaves the factor free)")
-    sheet.spill(5, 1, 1, K, f"={x.header}", "text")
+    sheet.column_labels(5, 1, K, f"={x.header}")
     sheet.label(6, 0, "target")
     value_col, mom_col = FACTOR_NAMES.index(mm.KEPT_FACTOR), FACTOR_NAMES.index(mm.NEUTRAL_FACTOR)
     for k in range(K):
@@ -607,9 +623,9 @@ def _optimization(book: Book, u: _Universe, x: _Exposures, risk: _Risk) -> None:
     _names(sheet, row + 2, u.names)
     optimal = sheet.spill(row + 1, 1, N + 1, 2, f"=OPTIMIZE_MIN_TE({x.matrix},{risk.factor_cov},{u.specific_vols},{targets},{u.benchmark})", "ratio")
     sheet.labels_of(optimal, ("active weight", "portfolio weight"), across=True)
-    sheet.header(row + 1, 3, ("current active",))
+    sheet.header(row + 1, 3, ("current",))
     sheet.spill(row + 2, 3, N, 1, f"={u.active}", "ratio")
-    sheet.note(row + 2, 5, "script: optimal active [-0.0268 -0.0457 -0.0422 0.0549 0.0939 0.0576 0.0327 -0.0843 -0.026 -0.0141]")
+    sheet.note(row + 2 + N, 0, "script: optimal active [-0.0268 -0.0457 -0.0422 0.0549 0.0939 0.0576 0.0327 -0.0843 -0.026 -0.0141]")
     w_opt = optimal.column(0, 1)
     row += N + 3
     results = (
@@ -637,22 +653,22 @@ def _kkt_twin(sheet: Sheet, row: int, x: _Exposures, risk: _Risk, target_cells: 
     sheet.heading(row, 0, "Excel twin: the KKT system [[2 Sigma, A'], [A, 0]] [w; lambda] = [0; b], A = (ones, MOM, VALUE exposures)")
     size = N + 3
     top = row + 1
-    sheet.spill(top, 1, N, N, f"=2*{risk.asset_cov}", "variance")
+    sheet.spill(top, 1, N, N, f"=2*{risk.asset_cov}", "ratio")
     constraints = [x.block.column(k, 1) for k in (0, *columns)]
     for j, column in enumerate(constraints):
         sheet.spill(top, 1 + N + j, N, 1, f"={column}", "ratio")
     sheet.spill(top + N, 1, 3, N, f"=TRANSPOSE({area(sheet.name, top, 1 + N, top + N - 1, N + 3)})", "ratio")
     sheet.inputs(top + N, 1 + N, np.zeros((3, 3)), "ratio", "constant")
     kkt = area(sheet.name, top, 1, top + size - 1, size)
-    rhs_col = size + 2
-    sheet.header(row, rhs_col, ("right-hand side", "solution", "factorxl - twin"))
-    sheet.inputs(top, rhs_col, np.zeros(N + 1), "ratio", "constant")
+    sheet.note(top + size, 0, "The zeros are the system's structure (no constraint on a constraint), not inputs to change.")
+    below = top + size + 1
+    sheet.header(below, 1, ("[0; b]", "[w; lambda]", "factorxl - twin"))
+    sheet.inputs(below + 1, 1, np.zeros(N + 1), "ratio", "constant")
     for i, cell in enumerate(target_cells):
-        sheet.formula(top + N + 1 + i, rhs_col, f"={cell}", "ratio")
-    rhs = area(sheet.name, top, rhs_col, top + size - 1, rhs_col)
-    solution = sheet.spill(top, rhs_col + 1, size, 1, f"=MMULT(MINVERSE({kkt}),{rhs})", "ratio")
-    sheet.spill(top, rhs_col + 2, N, 1, f"={w_opt}-{solution.column(0, 0, N - 1)}", "sci")
-    sheet.note(top + size, 1, "The zeros are the system's structure (no constraint on a constraint), not inputs to change.")
+        sheet.formula(below + 2 + N + i, 1, f"={cell}", "ratio")
+    rhs = area(sheet.name, below + 1, 1, below + size, 1)
+    solution = sheet.spill(below + 1, 2, size, 1, f"=MMULT(MINVERSE({kkt}),{rhs})", "ratio")
+    sheet.spill(below + 1, 3, N, 1, f"={w_opt}-{solution.column(0, 0, N - 1)}", "sci")
 
 
 # --- 9. Chapter 2 -------------------------------------------------------------------------------------
@@ -695,10 +711,14 @@ def _chapter2(book: Book) -> None:
     r = row + 2
     for formula, rows, kind, printed in twins:
         sheet.spill(r, 2, rows, 1, formula, kind)
+        for i in range(rows):  # the value a twin checks shows as the twin does
+            sheet.format_rows(table, r + i - table.row, kind)
         for i in range(rows):
             sheet.formula(r + i, 3, f"={table.cell(r + i - table.row, 1)}-{sheet.ref(r + i, 2)}", "sci")
         sheet.note(r, 4, printed)
         r += rows
+    for offset in range(1 + 2 + 6, table.rows):  # the shares of variance, in percent as the factor share below
+        sheet.format_rows(table, offset, "pct")
     share = table.rows + table.row
     sheet.label(share + 1, 0, "factor share = 1 - specific share")
     sheet.formula(share + 1, 1, f"=1-{table.cell(11, 1)}", "pct")

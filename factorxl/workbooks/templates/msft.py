@@ -115,7 +115,7 @@ class _Series:
 
 
 def _data_sheet(book: Book, frame: pd.DataFrame) -> _Series:
-    kinds = {"MSFT": "return", "RF": "return", "Mkt-RF": "return"}
+    kinds = {"MSFT": "return", "RF": "small", "Mkt-RF": "return"}  # a daily risk-free rate of 4e-05 needs six decimals
     sheet = DataSheet(book, "Data", frame, kinds, "Daily returns (decimals). MSFT: raw CRSP returns; RF, Mkt-RF: Kenneth French daily factors.")
     msft, rf, market = sheet.columns("MSFT"), sheet.columns("RF"), sheet.columns("Mkt-RF")
     excess = sheet.add_formula_columns(["MSFT excess"], "return", f"={msft.data}-{rf.data}")
@@ -184,7 +184,6 @@ def _model(book: Book, sheet: Sheet, data: _Series) -> str:
     """Fill the Model and Charts sheets; returns the address of the beta cell."""
     sheet.title("MSFT: single-factor model on the market (daily)", "Alan Moreira's notebook 'Factor Models', sections 6.7-6.10 (newer version) and 5.4-5.6 (older); see Notes.")
     sheet.note(2, 0, INPUT_LEGEND)
-    sheet.widths({0: 46, **{c: 14 for c in range(1, 10)}, 4: 30})
     given = _inputs(sheet, 4)
     y, x = data.y, data.x
     regression_table(sheet, 11, 0, data.excess, data.market, given.periods_per_year, "Regression of MSFT excess returns on Mkt-RF (classical errors)")
@@ -222,9 +221,9 @@ def _model(book: Book, sheet: Sheet, data: _Series) -> str:
     sheet.heading(row, 0, "Tracking and hedged portfolios (series on the Data sheet)")
     sheet.header(row + 1, 1, COMPARE)
     _compare(sheet, row + 2, "Hedged mean, annualized (= alpha annualized)", f"=AVERAGE({data.hedged})*{given.periods_per_year}", f"=AVERAGE({data.hedged_excel})*{given.periods_per_year}", "pct", "0.1474 (newer version, 2025 factors)")
-    _compare(sheet, row + 3, "Hedged volatility per day (= residual vol)", f"=SQRT({variance_e})", f"=SQRT({_variance(data.hedged_excel, given.ddof)})", "coef")
+    _compare(sheet, row + 3, "Hedged volatility per day (= residual vol)", f"=SQRT({variance_e})", f"=SQRT({_variance(data.hedged_excel, given.ddof)})", "pct")
     _compare(sheet, row + 4, "Correlation of the hedged return with Mkt-RF", f"=CORREL({data.hedged},{x})", f"=CORREL({data.hedged_excel},{x})", "sci", "0 by construction")
-    _compare(sheet, row + 5, "Cash from shorting beta of the market, annualized", f"=HEDGE_CASH_EFFECT({beta},AVERAGE({data.rf}))*{given.periods_per_year}", f"=-(1-SLOPE({y},{x}))*AVERAGE({data.rf})*{given.periods_per_year}", "pct", "-(1-beta)*rf (older version)")
+    _compare(sheet, row + 5, "Cash from the short hedge, annualized", f"=HEDGE_CASH_EFFECT({beta},AVERAGE({data.rf}))*{given.periods_per_year}", f"=-(1-SLOPE({y},{x}))*AVERAGE({data.rf})*{given.periods_per_year}", "pct", "-(1-beta)*rf (older version)")
 
     row = 43
     positions = _positions(sheet, row, data, given, variance_r, variance_e)
@@ -255,11 +254,10 @@ def _model(book: Book, sheet: Sheet, data: _Series) -> str:
 def _positions(sheet: Sheet, row: int, data: _Series, given: _Inputs, variance_r: str, variance_e: str) -> dict[str, tuple[str, str]]:
     """The volatility-budget table; returns each horizon's (unhedged, hedged) position cells."""
     sheet.heading(row, 0, "Volatility-budget positions: budget / (vol x SQRT(periods))")
-    sheet.header(row + 1, 0, ("budget horizon", "periods", "unhedged vol", "unhedged position", "hedged vol", "hedged position", "Excel: unhedged", "Excel: hedged", "source prints"))
+    sheet.header(row + 1, 0, ("budget horizon", "periods", "unhedged vol", "unhedged position", "hedged vol", "hedged position", "Excel: unhedged", "Excel: hedged"))
     sources = {
-        "daily": "",
-        "monthly": "x = 10.384121419128503 per $1 (older version); the newer version prints 'Hedged vol (annual)' 0.0736 (2025 factors): it is this row's hedged vol",
-        "annual": "unhedged vol 0.3336 (newer version); xe = 3.8831665045807324 per $1 (older version, from another run)",
+        "monthly": "Source prints, monthly: x = 10.384121419128503 per $1 (older version); the newer version prints 'Hedged vol (annual)' 0.0736 (2025 factors): it is this row's hedged vol",
+        "annual": "Source prints, annual: unhedged vol 0.3336 (newer version); xe = 3.8831665045807324 per $1 (older version, from another run)",
     }
     cells = {}
     for i, (label, periods) in enumerate(HORIZONS):
@@ -272,20 +270,21 @@ def _positions(sheet: Sheet, row: int, data: _Series, given: _Inputs, variance_r
         hedged = sheet.formula(r, 5, f"=VOL_BUDGET_SIZE({given.budget},{data.y},{h},{data.x},{given.ddof})", "money")
         sheet.formula(r, 6, f"={given.budget}/SQRT({_variance(data.y, given.ddof)}*{h})", "money")
         sheet.formula(r, 7, f"={given.budget}/SQRT({_variance(data.hedged_excel, given.ddof)}*{h})", "money")
-        sheet.note(r, 8, sources[label])
         cells[label] = (unhedged, hedged)
+    for i, source in enumerate(sources.values()):
+        sheet.note(row + 2 + len(HORIZONS) + i, 0, source)
     return cells
 
 
 def _expected_pnl(sheet: Sheet, row: int, data: _Series, given: _Inputs, positions: dict[str, tuple[str, str]]) -> None:
     y, x, h = data.y, data.x, given.horizon
     sheet.heading(row, 0, "Expected P&L over the horizon: total x(beta mu_f + alpha)h and risk-adjusted x alpha h")
-    sheet.header(row + 1, 0, ("position", "size", "total P&L", "risk-adjusted P&L", "Excel: total", "Excel: risk-adjusted", "source prints"))
+    sheet.header(row + 1, 0, ("position", "size", "total P&L", "risk-adjusted P&L", "Excel: total", "Excel: risk-adj."))
     rows = [
-        ("unhedged, monthly budget", positions["monthly"][0], y, y, "$2,644,594 total, $1,530,371 risk-adjusted (newer version, 2025 factors)"),
-        ("hedged, annual budget", positions["annual"][1], data.hedged, data.hedged_excel, "0.6005 per $1 risk-adjusted (older version, from another run)"),
+        ("unhedged, monthly budget", positions["monthly"][0], y, y),
+        ("hedged, annual budget", positions["annual"][1], data.hedged, data.hedged_excel),
     ]
-    for i, (label, size, returns, twin, source) in enumerate(rows):
+    for i, (label, size, returns, twin) in enumerate(rows):
         r = row + 2 + i
         sheet.label(r, 0, label)
         sheet.formula(r, 1, f"={size}", "money")
@@ -294,7 +293,7 @@ def _expected_pnl(sheet: Sheet, row: int, data: _Series, given: _Inputs, positio
         sheet.formula(r, 3, f'=EXPECTED_PNL({x_cell},{returns},{x},{h},"alpha")', "money")
         sheet.formula(r, 4, f"={x_cell}*(SLOPE({twin},{x})*AVERAGE({x})+INTERCEPT({twin},{x}))*{h}", "money")
         sheet.formula(r, 5, f"={x_cell}*INTERCEPT({twin},{x})*{h}", "money")
-        sheet.note(r, 6, source)
+    sheet.note(row + 2 + len(rows), 0, "Source prints: unhedged $2,644,594 total, $1,530,371 risk-adjusted (newer version, 2025 factors); hedged 0.6005 per $1 risk-adjusted (older version, from another run)")
 
 
 def _decomposition(sheet: Sheet, block: Block, data: _Series, given: _Inputs) -> None:
@@ -330,22 +329,22 @@ def _charts(book: Book, model: Sheet, data: _Series, alpha: str, beta: str, deco
     charts.title("Charts", "Native Excel charts of the Data and Model sheets.")
     workbook = book.workbook
     scatter = workbook.add_chart({"type": "scatter"})
-    scatter.add_series({"name": "MSFT excess return", "categories": x, "values": y, "marker": {"type": "circle", "size": 2}})
+    scatter.add_series({"name": "MSFT excess return", "categories": x, "values": y, "marker": {"type": "square", "size": 2}})
     scatter.add_series({"name": "fitted alpha + beta f", "categories": line_x, "values": line_y, "marker": {"type": "none"}, "line": {"color": "red", "width": 2}})
     _axes(scatter, "MSFT vs the market with the fitted line", "Mkt-RF (daily)", "MSFT excess return")
     charts.chart(3, 0, scatter, 1.4, 1.4)
     hedged = workbook.add_chart({"type": "scatter"})
-    hedged.add_series({"name": "market (beta 1)", "categories": x, "values": x, "marker": {"type": "circle", "size": 2}})
-    hedged.add_series({"name": "hedged MSFT (beta 0)", "categories": x, "values": hedged_y, "marker": {"type": "circle", "size": 2, "fill": {"color": "green"}, "border": {"color": "green"}}})
+    hedged.add_series({"name": "market (beta 1)", "categories": x, "values": x, "marker": {"type": "square", "size": 2}})
+    hedged.add_series({"name": "hedged MSFT (beta 0)", "categories": x, "values": hedged_y, "marker": {"type": "square", "size": 2, "fill": {"color": "green"}, "border": {"color": "green"}}})
     _axes(hedged, "Hedged returns vs the market", "Mkt-RF (daily)", "return")
-    charts.chart(3, 12, hedged, 1.4, 1.4)
+    charts.chart(25, 0, hedged, 1.4, 1.4)
     bar = workbook.add_chart({"type": "column", "subtype": "percent_stacked"})
     category = f"={decomposition.cell(0, 0)}"
     bar.add_series({"name": "factor risk", "categories": category, "values": f"={decomposition.cell(2, 2)}", "fill": {"color": "#4682B4"}, "data_labels": {"value": True, "num_format": "0%"}})
     bar.add_series({"name": "idiosyncratic risk", "categories": category, "values": f"={decomposition.cell(3, 2)}", "fill": {"color": "#FF7F50"}, "data_labels": {"value": True, "num_format": "0%"}})
     bar.set_title({"name": "Variance decomposition"})
     bar.set_y_axis({"name": "share of total variance"})
-    charts.chart(26, 0, bar, 0.8, 1.2)
+    charts.chart(47, 0, bar, 0.8, 1.2)
 
 
 def _axes(chart, title: str, x_name: str, y_name: str) -> None:
@@ -364,7 +363,6 @@ def _comovement(book: Book, frame: pd.DataFrame) -> None:
     sheet = book.sheet("CoMovement")
     sheet.title("Co-movement: WMT and JPM on SPY (daily excess returns)", "'Factor Models' section 6.4 and exercises 1-3; data on the CoMovement Data sheet.")
     sheet.note(2, 0, INPUT_LEGEND)
-    sheet.widths({0: 40, **{c: 14 for c in range(1, 10)}, 5: 30})
     sheet.label(4, 0, "Volatility budget of the exercises ($ per year)")
     budget = sheet.input(4, 1, 5_000_000, "money", "exercise_budget")
     sheet.note(4, 2, "named exercise_budget; periods per year: periods_per_year on the Model sheet")
@@ -373,7 +371,7 @@ def _comovement(book: Book, frame: pd.DataFrame) -> None:
     regression_table(sheet, 18, 0, data.columns("JPM"), spy, ppy, "JPM on SPY")
     row = 30
     sheet.heading(row, 0, "Co-movement with the market")
-    sheet.header(row + 1, 0, ("asset", "beta", "alpha", "corr with SPY", "corr of hedged with SPY", "source prints"))
+    sheet.header(row + 1, 0, ("asset", "beta", "alpha", "corr with SPY", "corr of hedged with SPY"))
     sheet.spill(row + 2, 1, 2, 1, f"=FACTOR_BETA({assets.data},{spy.data})", "coef")
     sheet.spill(row + 2, 2, 2, 1, f"=FACTOR_ALPHA({assets.data},{spy.data})", "precise")
     sources = ("alpha 0.000203, beta 0.674 (newer version); beta 0.6737719432407148 (older version); corr 0.492221 (newer version)", "alpha 0.000159, beta 1.395 (newer version); beta 1.3949175281635984 (older version); corr 0.707302 (newer version)")
@@ -381,8 +379,8 @@ def _comovement(book: Book, frame: pd.DataFrame) -> None:
         sheet.label(row + 2 + i, 0, name)
         sheet.formula(row + 2 + i, 3, f"=CORREL({spy.data},{data.columns(name).data})", "ratio")
         sheet.formula(row + 2 + i, 4, f"=CORREL({spy.data},{data.columns(name + ' hedged').data})", "sci")
-        sheet.note(row + 2 + i, 5, sources[i])
-    _exercises(sheet, row + 5, data.columns("JPM").data, spy.data, data.columns("JPM hedged").data, budget, ppy)
+        sheet.note(row + 4 + i, 0, f"Source prints, {name}: {sources[i]}")
+    _exercises(sheet, row + 7, data.columns("JPM").data, spy.data, data.columns("JPM hedged").data, budget, ppy)
 
 
 def _exercises(sheet: Sheet, row: int, jpm: str, spy: str, hedged: str, budget: str, ppy: str) -> None:

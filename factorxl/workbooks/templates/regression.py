@@ -13,7 +13,22 @@ from factorxl.excel.summary import summary_labels
 from factorxl.workbooks.templates.layout import Block, Columns, Sheet
 
 TWIN_HEADER = ("Excel twin", "factorxl - twin")
+_COLUMNS = ("coef", "std err", "t", "p-value", "lower 95%", "upper 95%")
+"""FACTOR_REGRESS's column labels."""
+_SUMMARY_KINDS = {
+    "Prob (F-statistic)": "pvalue",
+    "Prob(Omnibus)": "pvalue",
+    "Prob(JB)": "pvalue",
+    "No. Observations": "count",
+    "Df Residuals": "count",
+    "Df Model": "count",
+    "Covariance Type": "general",
+}
+"""The number format of FACTOR_SUMMARY's rows that are not statistics shown to 3 decimals."""
 _SUMMARY = ("R-squared", "Adj. R-squared", "Observations", "Residual vol", "Alpha (annualized)", "Residual vol (annualized)", "Std errors")
+_SUMMARY_ROW_KINDS = ("ratio", "ratio", "count", "pct", "pct", "pct")
+"""The number format of FACTOR_REGRESS's summary rows (the last, the kind of errors, is text):
+volatilities and the annualized alpha in percent, as the sheets show them elsewhere."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +89,10 @@ def regression_table(
         f'=FACTOR_REGRESS({y.with_header},{x.with_header},"classical","",{periods_per_year})',
         ["text", "coef", "coef", "ratio", "pvalue", "coef", "coef"],
     )
-    sheet.format_rows(table, 1 + 1 + k + 2, "count")
+    for offset, kind in enumerate(_SUMMARY_ROW_KINDS):  # the summary rows, as their twins
+        sheet.format_rows(table, 2 + k + offset, kind)
     sheet.labels_of(table, [*y.labels, "alpha", *x.labels, *_SUMMARY])
+    sheet.labels_of(table, (y.labels[0], *_COLUMNS), across=True)
     sheet.header(row + 1, col + 7, TWIN_HEADER)
     twin_col = col + 7
     first = row + 2
@@ -90,12 +107,16 @@ def regression_table(
         sheet.formula(first + i, twin_col, estimate, "coef")
     summary = first + 1 + k
     rsq, nobs, vol = (sheet.ref(summary + i, twin_col) for i in (0, 2, 3))
-    sheet.formula(summary, twin_col, f"=RSQ({ys},{xs})" if single else f"=INDEX({full},3,1)", "ratio")
-    sheet.formula(summary + 1, twin_col, f"=1-(1-{rsq})*({nobs}-1)/({nobs}-{k}-1)", "ratio")
-    sheet.formula(summary + 2, twin_col, f"=COUNT({ys})", "count")
-    sheet.formula(summary + 3, twin_col, f"=STEYX({ys},{xs})" if single else f"=INDEX({full},3,2)", "coef")
-    sheet.formula(summary + 4, twin_col, f"={sheet.ref(first, twin_col)}*{periods_per_year}", "coef")
-    sheet.formula(summary + 5, twin_col, f"={vol}*SQRT({periods_per_year})", "coef")
+    summary_twins = (
+        f"=RSQ({ys},{xs})" if single else f"=INDEX({full},3,1)",
+        f"=1-(1-{rsq})*({nobs}-1)/({nobs}-{k}-1)",
+        f"=COUNT({ys})",
+        f"=STEYX({ys},{xs})" if single else f"=INDEX({full},3,2)",
+        f"={sheet.ref(first, twin_col)}*{periods_per_year}",
+        f"={vol}*SQRT({periods_per_year})",
+    )
+    for i, (formula, kind) in enumerate(zip(summary_twins, _SUMMARY_ROW_KINDS, strict=True)):
+        sheet.formula(summary + i, twin_col, formula, kind)
     for i in range(1 + k + 6):
         sheet.formula(first + i, twin_col + 1, f"={table.cell(1 + i, 1)}-{sheet.ref(first + i, twin_col)}", "sci")
     twins = Block(sheet.name, row + 1, twin_col, rows, 1)
@@ -110,6 +131,9 @@ def summary_table(sheet: Sheet, row: int, col: int, y: str, x: str, title: str, 
     sheet.heading(row, col, title)
     block = sheet.spill(row + 1, col, 1 + len(labels), 2, f"=FACTOR_SUMMARY({y},{x})", ["text", "general"])
     sheet.labels_of(Block(sheet.name, block.row + 1, block.col, len(labels), 1), labels)
+    for i, label in enumerate(labels):
+        sheet.format_rows(block, 1 + i, _SUMMARY_KINDS.get(label, "ratio"))
+    sheet.text_at(block.row + 1 + labels.index("Covariance Type"), col + 1, "classical")
     if printed:
         sheet.header(row + 1, col + 2, ("source prints",))
         for label, text in printed.items():
