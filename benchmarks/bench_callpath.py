@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import fair  # noqa: F401  (first: pins BLAS to one thread)
 
+import argparse
 import datetime as dt
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -285,8 +285,13 @@ def normal_equations(returns: list, factors: list) -> list:
 
 
 def main() -> None:
+    timed = sorted(set(udfs.__all__) - NOT_TIMED)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog="Target: every full call at most 2x its reference.")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="time only these worksheet functions (default: all)")
+    chosen = set(parser.parse_args().names)
+    if chosen - set(timed):
+        parser.error(f"not a timed worksheet function: {', '.join(sorted(chosen - set(timed)))}; choose from {', '.join(timed)}")
     cases = single_asset_cases() + premia_cases() + risk_cases() + data_cases()
-    chosen = set(sys.argv[1:])
     cases = [case for case in cases if not chosen or case.name in chosen]
     missing = set(udfs.__all__) - NOT_TIMED - {case.name for case in cases} if not chosen else set()
     if missing:

@@ -15,8 +15,11 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import signal
 import sys
+import threading
 from pathlib import Path
+from types import FrameType, TracebackType
 from typing import NoReturn
 
 from factorxl import __version__
@@ -121,42 +124,90 @@ def _say(prefix: str, message: str) -> None:
     print(printable(f"{prefix}: {message}"), file=sys.stderr)
 
 
+class _CtrlC:
+    """Ctrl+C while a command runs: remembered, and said once.
+
+    A library may swallow the interrupt, or raise an error of its own in its place with no link to
+    it: NumPy 1.26 does while it is imported, after printing the interrupt's traceback, and an
+    interrupt raised in a callback is only printed while the command goes on. So once Ctrl+C is
+    pressed it is how the command ends, whatever follows; the tracebacks of it that libraries print
+    go nowhere, and :func:`main` says it in one line.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+
+    def _press(self, signum: int, frame: FrameType | None) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def _report(self, kind: type[BaseException], error: BaseException, traceback: TracebackType | None) -> None:
+        if not issubclass(kind, KeyboardInterrupt):
+            self._excepthook(kind, error, traceback)
+
+    def _report_unraisable(self, unraisable: sys.UnraisableHookArgs) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            self._unraisablehook(unraisable)
+
+    def __enter__(self) -> _CtrlC:
+        self._excepthook, sys.excepthook = sys.excepthook, self._report
+        self._unraisablehook, sys.unraisablehook = sys.unraisablehook, self._report_unraisable
+        main_thread = threading.current_thread() is threading.main_thread()
+        self._handler = signal.signal(signal.SIGINT, self._press) if main_thread else None
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._handler is not None:
+            signal.signal(signal.SIGINT, self._handler)
+        sys.excepthook, sys.unraisablehook = self._excepthook, self._unraisablehook
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a command and return its exit code; every failure, Ctrl+C included, is one line on stderr."""
     prefix = "factorxl"
     try:
-        parser = _parser()
-        try:
-            args, unknown = parser.parse_known_args(argv)
-        except SystemExit as stop:  # --help, --version, or a usage error already printed in one line
-            return int(stop.code or 0)
-        prefix = f"factorxl {args.command}"
-        if unknown:
-            _say(prefix, f"unrecognized arguments: {' '.join(unknown)}; see {prefix} --help")
-            return ExitCode.USAGE
-        return _run(prefix, args)
+        with _CtrlC() as ctrl_c:
+            parser = _parser()
+            try:
+                args, unknown = parser.parse_known_args(argv)
+            except SystemExit as stop:  # --help, --version, or a usage error already printed in one line
+                return int(stop.code or 0)
+            prefix = f"factorxl {args.command}"
+            if unknown:
+                _say(prefix, f"unrecognized arguments: {' '.join(unknown)}; see {prefix} --help")
+                return ExitCode.USAGE
+            return _run(prefix, args, ctrl_c)
     except KeyboardInterrupt:
         _say(prefix, "stopped (Ctrl+C); nothing half-written was left behind")
         return ExitCode.INTERRUPTED
 
 
-def _run(prefix: str, args: argparse.Namespace) -> int:
+def _run(prefix: str, args: argparse.Namespace, ctrl_c: _CtrlC) -> int:
     """Run the parsed command; its failures as one line and an exit code (Ctrl+C is :func:`main`'s)."""
     try:
-        return int(importlib.import_module(args.module).run(args))
-    except FactorxlError as error:
+        code = int(importlib.import_module(args.module).run(args))
+    except Exception as error:  # noqa: BLE001 - a bug gets one line too, never a traceback
+        if not ctrl_c.pressed:
+            return _failure(prefix, error)
+    if ctrl_c.pressed:
+        raise KeyboardInterrupt
+    return code
+
+
+def _failure(prefix: str, error: Exception) -> int:
+    """Say what went wrong in one line; return the exit code."""
+    if isinstance(error, FactorxlError):
         _say(prefix, str(error))
         return ExitCode.CANNOT
-    except OSError as error:
+    if isinstance(error, OSError):
         _say(prefix, os_error_message(error))
         return ExitCode.CANNOT
-    except Exception as error:  # noqa: BLE001 - a bug gets one line too, never a traceback
-        missing = missing_workbook_tools(error)
-        if missing is not None:
-            _say(prefix, missing)
-            return ExitCode.CANNOT
-        _say(prefix, internal_error_line(error))
-        return ExitCode.INTERNAL
+    missing = missing_workbook_tools(error)
+    if missing is not None:
+        _say(prefix, missing)
+        return ExitCode.CANNOT
+    _say(prefix, internal_error_line(error))
+    return ExitCode.INTERNAL
 
 
 if __name__ == "__main__":

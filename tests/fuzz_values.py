@@ -192,6 +192,23 @@ def _row(rng: np.random.Generator, s: Scenario, length: int, positive: bool = Fa
     return Grid.of(values.tolist())
 
 
+def _vols(rng: np.random.Generator, s: Scenario, rows: int, columns: int) -> Grid:
+    """Volatilities: in a clean case 5 % to 40 % a period, as a risk model has them (so that typed in
+    percent they are 5 to 40); in a crash case positive returns-like numbers."""
+    if s.clean:
+        return Grid.of(rng.uniform(0.05, 0.4, (rows, columns)).tolist())
+    return Grid.of((np.abs(_numbers(rng, s, rows, columns)) + 0.001).tolist())
+
+
+def _stock_returns(rng: np.random.Generator, s: Scenario) -> Grid:
+    """One period's returns of the stocks: in a clean case spread as a month's are (10 %), so that
+    typed in percent even a handful of them move more than 100 % (the percent rule); in a crash case
+    returns-like numbers."""
+    if s.clean:
+        return Grid.of((rng.standard_normal((s.stocks, 1)) * 0.1).tolist())
+    return _column(rng, s, s.stocks)
+
+
 def _industry_exposures(rng: np.random.Generator, s: Scenario) -> Grid:
     """Exposures of a cross-sectional regression: two industries' 0/1 columns (every stock in one),
     then the styles; in a crash case, as often plain numbers."""
@@ -237,9 +254,9 @@ ARGUMENTS: dict[str, Maker] = {
     "factor_covariance": lambda rng, s: _covariance(rng, s, s.factors),
     "matrix": lambda rng, s: _covariance(rng, s, s.factors),
     "correlation": lambda rng, s: _correlation(rng, s.factors),
-    "factor_vols": lambda rng, s: _row(rng, s, s.factors, positive=True),
-    "specific_vols": lambda rng, s: _column(rng, s, s.stocks, positive=True),
-    "portfolio_specific_vol": lambda rng, s: _column(rng, s, 1 if s.clean else pick(rng, [1, s.instruments]), positive=True),
+    "factor_vols": lambda rng, s: _vols(rng, s, 1, s.factors),
+    "specific_vols": lambda rng, s: _vols(rng, s, s.stocks, 1),
+    "portfolio_specific_vol": lambda rng, s: _vols(rng, s, 1 if s.clean else pick(rng, [1, s.instruments]), 1),
     "caps": lambda rng, s: _column(rng, s, s.stocks, positive=True),
     "descriptors": lambda rng, s: _block(rng, s, s.stocks, s.factors, "d"),
     "industries": lambda rng, s: _labels(rng, ["Tech", "Fin", "Cons"], s.stocks),
@@ -280,7 +297,7 @@ PORTFOLIO_FUNCTIONS = ("PORTFOLIO_EXPOSURE", "PORTFOLIO_EXPOSURE_GAP", "PORTFOLI
 # Where a parameter's meaning depends on the function: (function, parameter) -> maker.
 SPECIFIC: dict[tuple[str, str], Maker] = {
     **{
-        (name, "stock_returns"): lambda rng, s: _column(rng, s, s.stocks)
+        (name, "stock_returns"): _stock_returns
         for name in ("CROSS_SECTION_FIT", "CROSS_SECTION_RESIDUALS", "CROSS_SECTION_PURE_PORTFOLIOS")
     },
     **{

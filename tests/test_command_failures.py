@@ -138,6 +138,41 @@ def test_ctrl_c_is_one_line(capsys, monkeypatch):
     assert code == ExitCode.INTERRUPTED and "stopped" in line
 
 
+def _replaced_by_an_import_error(args):
+    """NumPy 1.26 interrupted while it is imported: a C extension prints the interrupt's traceback
+    (PyErr_Print, through sys.excepthook) and raises an ImportError with no link to it."""
+    try:
+        signal.raise_signal(signal.SIGINT)
+    except KeyboardInterrupt:
+        sys.excepthook(*sys.exc_info())
+    raise ImportError("numpy.core.multiarray failed to import")
+
+
+def _swallowed_in_a_callback(args):
+    """Ctrl+C during a finalizer or weak-reference callback (importlib's module locks have one):
+    the interrupt is printed through sys.unraisablehook and the command goes on."""
+
+    class Finalized:
+        def __del__(self):
+            signal.raise_signal(signal.SIGINT)
+
+    Finalized()
+    return 0
+
+
+@pytest.mark.parametrize("library", [_replaced_by_an_import_error, _swallowed_in_a_callback])
+def test_ctrl_c_that_a_library_replaces_or_swallows_is_one_line_and_exit_130(capsys, monkeypatch, library):
+    """They printed a traceback, then ``internal error (ImportError: Error importing numpy ...)`` with
+    exit 70, or the command's output with exit 0."""
+    from factorxl.integration import vba_command
+
+    monkeypatch.setattr(vba_command, "run", library)
+    hooks = (signal.getsignal(signal.SIGINT), sys.excepthook, sys.unraisablehook)
+    code, line = _failure(capsys, ["vba"])
+    assert (code, line) == (ExitCode.INTERRUPTED, f"factorxl vba: {STOPPED.strip()}")
+    assert (signal.getsignal(signal.SIGINT), sys.excepthook, sys.unraisablehook) == hooks  # put back as they were
+
+
 STOPPED = "stopped (Ctrl+C); nothing half-written was left behind\n"
 
 

@@ -6,8 +6,8 @@ with clean cases changed one way, for properties that say what must come back.
 * **Refusals the conventions require** (:data:`REFUSALS`): a clean case the function computes,
   with one slip a sheet has (a date column, a logical or text cell, a non-finite number or one
   other than 0 outside 1e-50 to 1e50 in size, a day/month date, a label that selects two
-  columns), must be refused with a message
-  that names the argument and says what to fix.
+  columns, an argument typed in percent where a declared percent rule refuses it), must be
+  refused with a message that names the argument and says what to fix.
 * **Metamorphic equalities**: the same clean case with a header row (names, PERMNOs, years,
   deciles, labels repeated in other case) or with its numbers stored as text gives the same
   numbers; scaled by a power of ten within the input rules, the numbers times a power of the
@@ -42,6 +42,7 @@ from factorxl.errors import FactorxlError
 from factorxl.excel import data_functions
 from factorxl.excel.declare import FUNCTIONS
 from factorxl.excel.help import PERIOD_SERIES
+from factorxl.excel.scale_check import COVARIANCE, WEIGHTS, PercentRule
 from tests.conftest import shared_data_dir
 from tests.fuzz_values import (
     HEADERS,
@@ -307,6 +308,43 @@ def _label_twice(case: CleanCase, rng: np.random.Generator):
     return selector, args
 
 
+def _percent_weights(case: CleanCase, argument: str, grid: Grid) -> Grid:
+    """The weights typed in percent: each portfolio's adding up to 100 (a portfolio is a row of weights
+    over periods, a column of weights over stocks, a date of a long table)."""
+    if grid.kind == LONG:
+        per_date = sum(row[0] == grid.rows[0][0] for row in grid.rows)
+        return Grid.of([(*row[:2], 100.0 / per_date) for row in grid.rows], LONG)
+    share = 100.0 / (grid.width if rows_of(case.name, argument) == PERIODS else grid.height)
+    return Grid.of([[share] * grid.width for _ in grid.rows])
+
+
+def _in_percent(rule: PercentRule) -> Slip:
+    """One of the ranges that carry ``rule`` in the function's declaration, typed in percent: return
+    series and volatilities times 100, a covariance times 10,000 (percent squared), weights adding
+    up to 100."""
+
+    def make(case: CleanCase, rng: np.random.Generator):
+        carried = FUNCTIONS[case.name].percent_rules
+        ranges = [(i, a, g) for i, a, g in case.grids() if rule in carried.get(a, ())]
+        if not ranges:
+            return None
+        i, argument, grid = pick(rng, ranges)
+        if rule is WEIGHTS:
+            return argument, case.changed(i, _percent_weights(case, argument, grid))
+        return argument, case.changed(i, scaled(grid, 10_000.0 if rule is COVARIANCE else 100.0))
+
+    return make
+
+
+DECLARED_PERCENT_RULES = sorted({rule for f in FUNCTIONS.values() for rules in f.percent_rules.values() for rule in rules}, key=lambda r: r.name)
+"""Every percent rule some argument carries, as the functions declare them."""
+PERCENT_MESSAGE = (
+    r"^(?:the \w+ of )?{argument}\b.* looks? like percent.*"
+    r"(?:Divide (?:column \d+ of )?{argument} by 100(?:00)?\b|Type \S+ instead, or write /100 after its cell in the formula$)"
+)
+"""What a percent refusal says: the argument (or the column of a long table) looks like percent, and
+the division that fixes it."""
+
 REFUSALS: tuple[Refusal, ...] = (
     Refusal("a date column (Excel date numbers)", _date_column("serials"), r"^column \d+ of {argument} looks like dates .*: leave the date column out of the range$"),
     Refusal("a date column newest first", _date_column("newest first"), r"^column \d+ of {argument} looks like dates .*and sort the rows oldest first$"),
@@ -320,11 +358,13 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal("a date cell among returns", _in_a_range(datetime.date(2024, 1, 4), periods_only=True), r"^{argument} has a date \(2024-01-04\) at "),
     Refusal("a day/month date", _ambiguous_date, r'^{argument} is "[\d./-]+", which could be \d{{4}}-\d\d-\d\d or \d{{4}}-\d\d-\d\d; type the date year first'),
     Refusal("a label for two columns", _label_twice, r'^{argument} "value" matches 2 columns, Value \(column \d+\) and VALUE \(column \d+\): give the columns different names'),
+    *(Refusal(f"{rule.name} in percent", _in_percent(rule), PERCENT_MESSAGE) for rule in DECLARED_PERCENT_RULES),
 )
 """The slips each clean case is given, one at a time. A new input rule adds its slip here: a function
 that puts it into a clean case (None where the rule does not apply) and the message it must be
-refused with. Clean cases are decimal returns with moves of about 1 % a period, so a percent rule's
-slip is the same case in percent: a period series times 100, weights summing to 100."""
+refused with. The percent rules come from the declarations (each function's ``percent_rules``): a
+rule's slip is the clean case with an argument that carries it in percent (clean cases are decimal
+returns with moves of about 1 % a period and volatilities of 5 % to 40 %)."""
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))

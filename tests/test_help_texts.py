@@ -157,3 +157,9 @@ def test_risk_factor_cov_history_help_refers_to_no_returns_argument():
     declared = FUNCTIONS["RISK_FACTOR_COV_HISTORY"]
     assert "returns" not in declared.arguments
     assert all(not re.search(r"\bthe returns\b|same rows as returns", text) for text in declared.arguments.values())
+
+
+def test_help_says_volatilities_where_the_argument_names_say_vols():
+    """``factor_vols`` and ``specific_vols`` are names (docs/naming.md); the help around them says volatilities."""
+    found = [(name, part, text) for name, part, text in _texts() if re.search(r"(?<![\w])vols\b", text)]
+    assert not found

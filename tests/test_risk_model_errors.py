@@ -56,12 +56,12 @@ def test_asymmetric_correlation_names_the_pair():
 def test_correlation_diagonal_and_range():
     with pytest.raises(FactorxlError, match="ones on its diagonal"):
         udfs.RISK_FACTOR_COV([[0.1, 0.2]], [[1.0, 0.2], [0.2, 0.9]])
-    with pytest.raises(FactorxlError, match="has 2 factors but correlation is 3 x 3"):
+    with pytest.raises(FactorxlError, match="^factor_vols has 2 factors but correlation is 3 x 3"):
         udfs.RISK_FACTOR_COV([[0.1, 0.2]], block(np.eye(3)))
 
 
 def test_non_positive_volatility():
-    with pytest.raises(FactorxlError, match="vols must be positive; f2 has 0"):
+    with pytest.raises(FactorxlError, match=r"^factor_vols must be positive, a volatility for each factor; f2 has 0$"):
         udfs.RISK_FACTOR_COV([[0.1, 0.0]], block(np.eye(2)))
 
 
@@ -239,7 +239,7 @@ def test_hedge_needs_as_many_factors_as_instruments(mini):
 
 def test_hedge_with_dependent_instruments(mini):
     instruments = [[1.0, 2.0] for _ in range(7)]
-    with pytest.raises(FactorxlError, match="linearly dependent; no hedge zeroes them all"):
+    with pytest.raises(FactorxlError, match=r"linearly dependent, or nearly \(by the collinearity rule\); no hedge zeroes them all"):
         udfs.HEDGE_FUTURES(mini["x_p"], 0.07, instruments, mini["F"], [["MKT", "SIZE"]])
     with pytest.raises(FactorxlError, match="specific_vol must be at least 0"):
         udfs.HEDGE_FUTURES_MIN_VAR(mini["x_p"], -0.1, [[1.0]] * 7, mini["F"])

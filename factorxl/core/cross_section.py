@@ -15,7 +15,10 @@ the cap-weighted industry factor returns to sum to zero, ``sum_j c_j f_j = 0`` w
 
 The rows of ``P`` (K x N) are the pure factor portfolios: ``f = P r``, and on the
 constrained subspace each has unit exposure to its own factor and none to the others.
-The estimator does not depend on which industry is eliminated.
+The estimator does not depend on which industry is eliminated. ``P`` is computed from a QR
+decomposition of ``V^1/2 X R`` rather than from the normal equations, so the digits it loses
+follow the design's condition number, not its square; designs that are collinear by the rule of
+:func:`factorxl.core.regression.collinear` (on ``R'X'VXR`` scaled to a unit diagonal) are refused.
 
 R-squared is weighted with ``v``: uncentered ``1 - sum v e^2 / sum v r^2`` and centered
 ``1 - sum v e^2 / sum v (r - rbar)^2`` with ``rbar = sum v r``.
@@ -27,12 +30,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 
 from factorxl.core.exposures import cap_weights, require_members
+from factorxl.core.regression import collinear
 from factorxl.errors import FactorxlError, quoted
 
 WEIGHTINGS = ("sqrt_cap", "equal")
-COLLINEARITY_TOLERANCE = 1e-12  # smallest/largest eigenvalue of the equilibrated weighted Gram matrix
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,8 @@ def industry_restriction(n_factors: int, industry_columns: Sequence[int], indust
 
 
 def _require_full_rank(gram: np.ndarray, names: Sequence[str]) -> None:
-    """Raise naming the factors involved in an exact linear dependence of the weighted design, or
+    """Raise naming the factors involved in a linear dependence of the weighted design, by the rule of
+    :func:`factorxl.core.regression.collinear` on its cross products scaled to a unit diagonal, or
     when the design's squares are out of the range of floating point (they would lose digits)."""
     diagonal = np.diag(gram)
     if not np.isfinite(gram).all():
@@ -131,7 +136,7 @@ def _require_full_rank(gram: np.ndarray, names: Sequence[str]) -> None:
         raise FactorxlError("the exposures are too small to square without losing digits; express them in larger units")
     scale = 1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
     eigenvalues, eigenvectors = np.linalg.eigh(gram * np.outer(scale, scale))
-    if eigenvalues[0] > COLLINEARITY_TOLERANCE * eigenvalues[-1]:
+    if not collinear(eigenvalues):
         return
     vector = np.abs(eigenvectors[:, 0])
     involved = [names[j] for j in np.flatnonzero(vector > 1e-3 * vector.max())]
@@ -210,7 +215,9 @@ def cross_section_regression(
     gram = design.T @ (v[:, None] * design)
     free_names = names if not columns.size else [names[j] for j in range(k) if j != columns[-1]]
     _require_full_rank(gram, free_names)
-    pure_used = restriction @ np.linalg.solve(gram, design.T * v)
+    root = np.sqrt(v)
+    q, r_factor = np.linalg.qr(design * root[:, None])
+    pure_used = restriction @ scipy.linalg.solve_triangular(r_factor, q.T * root)  # (D'VD)^-1 D'V, with V^1/2 D = QR
     factor_returns = pure_used @ r
     resid = r - x @ factor_returns
     weighted_ssr = v @ resid**2

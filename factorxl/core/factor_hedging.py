@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factorxl.core.variance import RiskReport, exposure_report
+from factorxl.core.regression import COLLINEARITY_TOLERANCE, collinear
 from factorxl.core.risk_model import check_covariance
+from factorxl.core.variance import RiskReport, exposure_report
 from factorxl.errors import FactorxlError
 
 
@@ -99,8 +100,12 @@ def neutralizing_hedge(
     Raises
     ------
     FactorxlError
-        If the counts of instruments and factors differ, or the instruments cannot move
-        the chosen exposures independently (a singular system).
+        If the counts of instruments and factors differ, or the instruments cannot move the
+        chosen exposures independently: the system's instrument columns, brought to unit length,
+        are collinear by the rule of :func:`~factorxl.core.regression.collinear` (the smallest
+        squared singular value at most :data:`~factorxl.core.regression.COLLINEARITY_TOLERANCE` of
+        the largest): instruments in nearly the same proportions, whose notionals would be large
+        offsetting positions that a change in the exposures' sixth digit overturns.
     """
     x, h, factor_cov = _prepare(exposures, instruments, factor_cov, specific_vol, factor_names)
     factors = list(factors)
@@ -111,9 +116,28 @@ def neutralizing_hedge(
     if len(set(factors)) != len(factors):
         raise FactorxlError("hedge_factors names the same factor twice")
     system = h[factors, :]
-    if np.linalg.matrix_rank(system) < len(factors):
-        raise FactorxlError("the instruments' exposures to the chosen factors are linearly dependent; no hedge zeroes them all")
+    lengths = np.linalg.norm(system, axis=0)
+    singular = np.linalg.svd(system / np.where(lengths > 0, lengths, 1.0), compute_uv=False)
+    if collinear(singular[::-1] ** 2):
+        raise FactorxlError(
+            "the instruments' exposures to the chosen factors are linearly dependent, or nearly (by the collinearity "
+            "rule); no hedge zeroes them all: choose instruments whose exposures to those factors are not in (nearly) "
+            "the same proportions"
+        )
     return _hedge(x, h, factor_cov, np.linalg.solve(system, -x[factors]), specific_vol)
+
+
+def _largest_variance(instrument: np.ndarray, factor_cov: np.ndarray) -> float:
+    """``|s|^2`` times the largest eigenvalue of the factors' correlation matrix, with ``s`` the
+    instrument's exposures times its factors' volatilities (factors without variance left out): the
+    largest variance exposures of those sizes can have under these correlations."""
+    vols = np.sqrt(np.diagonal(factor_cov))
+    moving = vols > 0
+    if not moving.any():
+        return 0.0
+    sizes = instrument[moving] * vols[moving]
+    correlation = factor_cov[np.ix_(moving, moving)] / np.outer(vols[moving], vols[moving])
+    return float(sizes @ sizes * np.linalg.eigvalsh(correlation)[-1])
 
 
 def min_variance_hedge(
@@ -140,13 +164,20 @@ def min_variance_hedge(
     Raises
     ------
     FactorxlError
-        If the instrument has no factor variance.
+        If the instrument has no factor variance beyond rounding: its variance is at most
+        :data:`~factorxl.core.regression.COLLINEARITY_TOLERANCE` of the largest its exposures
+        could have under the factors' correlations (the collinearity rule on the factors' correlation
+        matrix, with each exposure in units of its factor's volatility). Below that the variance,
+        the hedge's divisor, is the rounding of the covariance's last digits.
     """
     x, h, factor_cov = _prepare(exposures, instrument, factor_cov, specific_vol, factor_names)
     if h.shape[1] != 1:
         raise FactorxlError(f"the minimum-variance hedge uses one instrument; got {h.shape[1]}")
     h = h[:, 0]
     variance = float(h @ factor_cov @ h)
-    if not variance > 0:
-        raise FactorxlError("the instrument has zero factor variance; it cannot hedge")
+    if not variance > COLLINEARITY_TOLERANCE * _largest_variance(h, factor_cov):
+        raise FactorxlError(
+            "the instrument has no factor variance beyond rounding (its exposures are a combination the factor "
+            "covariance gives no variance); it cannot hedge"
+        )
     return _hedge(x, h[:, None], factor_cov, np.array([-(x @ factor_cov @ h) / variance]), specific_vol)

@@ -39,11 +39,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 from scipy import special
 
 from factorxl.core.batched_solve import slopes_from_sums
 from factorxl.core.premia import PremiaInference, premia_inference, solve_periods
-from factorxl.core.regression import ols
+from factorxl.core.regression import COLLINEARITY_TOLERANCE, collinear, constant_factors, ols
 from factorxl.core.variance import sample_covariance
 from factorxl.errors import FactorxlError
 
@@ -79,8 +80,9 @@ def grs_test(returns: np.ndarray, factors: np.ndarray) -> GrsTest:
     Raises
     ------
     FactorxlError
-        If there are no more complete rows than ``N + K``, or the assets' residuals are
-        linearly dependent (two identical asset columns, for example).
+        If there are no more complete rows than ``N + K``, the factors explain an asset to rounding
+        (a factor among the assets), or the assets' residuals are linearly dependent (two identical
+        asset columns, for example), by the collinearity rule.
     """
     y, x = _complete_rows(_as_2d(returns), _as_2d(factors))
     nobs, nassets = y.shape
@@ -91,15 +93,14 @@ def grs_test(returns: np.ndarray, factors: np.ndarray) -> GrsTest:
             f"there are {nobs} rows with every asset and factor present"
         )
     size = np.abs(y).max()
-    fits = ols(y / size if size > 0 else y, x)  # the statistic does not depend on the returns' unit
+    unit = np.ldexp(1.0, np.frexp(size)[1]) if size > 0 else 1.0  # a power of 2: the returns' unit, without rounding
+    fits = ols(y / unit, x)  # the statistic does not depend on the returns' unit
     alphas = np.array([fit.alpha for fit in fits])
     resid = np.column_stack([fit.resid for fit in fits])
-    sigma = resid.T @ resid / nobs
-    _require_independent_residuals(sigma)
+    _require_independent_residuals(resid, y / unit)
     means = x.mean(axis=0)
-    omega = sample_covariance(x, ddof=0)
-    quadratic = alphas @ np.linalg.solve(sigma, alphas)
-    sharpe = means @ np.linalg.solve(omega, means)
+    quadratic = inverse_quadratic(resid, alphas, ddof=0)
+    sharpe = inverse_quadratic(x - means, means, ddof=0)
     df_den = nobs - nassets - nfactors
     statistic = df_den / nassets * quadratic / (1.0 + sharpe)
     return GrsTest(float(statistic), float(special.fdtrc(nassets, df_den, statistic)), nassets, df_den, nobs)
@@ -115,8 +116,8 @@ class FamaMacBethResult:
         ``"const"`` (with an intercept) followed by the factor names.
     inference : PremiaInference
         Premia (averages), Fama-MacBeth and Newey-West covariances, lags, periods used.
-    cov_shanken : ndarray, shape (p, p)
-        Shanken-corrected covariance of the premia.
+    estimated_factors : ndarray, shape (T_used, K)
+        The factor returns of the periods used (the Shanken correction's factor covariance).
     series : ndarray, shape (T, p)
         Per-period estimates on the input rows (NaN for skipped periods).
     rsquared : ndarray, shape (T,)
@@ -132,7 +133,7 @@ class FamaMacBethResult:
 
     names: tuple[str, ...]
     inference: PremiaInference
-    cov_shanken: np.ndarray
+    estimated_factors: np.ndarray
     series: np.ndarray
     rsquared: np.ndarray
     betas: np.ndarray
@@ -144,6 +145,12 @@ class FamaMacBethResult:
     @property
     def premia(self) -> np.ndarray:
         return self.inference.estimates
+
+    @property
+    def cov_shanken(self) -> np.ndarray:
+        """Shanken-corrected covariance of the premia, shape (p, p); refused (FactorxlError) when the
+        factors are collinear in the periods used, which leaves the other covariances defined."""
+        return _shanken(self.inference, self.estimated_factors, self.intercept)
 
     @property
     def periods_used(self) -> int:
@@ -159,7 +166,7 @@ class FamaMacBethResult:
 
     def cov(self, se: str) -> np.ndarray:
         """Covariance of the premia for ``se`` in :data:`SE_TYPES`."""
-        return {"fm": self.inference.cov_fm, "nw": self.inference.cov_nw, "shanken": self.cov_shanken}[se]
+        return self.cov_shanken if se == "shanken" else {"fm": self.inference.cov_fm, "nw": self.inference.cov_nw}[se]
 
     def standard_errors(self, se: str) -> np.ndarray:
         """Standard errors for ``se``; NaN where a Shanken variance is not positive."""
@@ -296,7 +303,7 @@ def fama_macbeth(
     return FamaMacBethResult(
         names=names,
         inference=inference,
-        cov_shanken=_shanken(inference, x[estimated], intercept),
+        estimated_factors=x[estimated],
         series=solution.coefficients,
         rsquared=rsquared,
         betas=betas,
@@ -308,31 +315,62 @@ def fama_macbeth(
 
 
 def _shanken(inference: PremiaInference, factors: np.ndarray, intercept: bool) -> np.ndarray:
-    """Shanken-corrected covariance from the Fama-MacBeth one (see the module notes)."""
+    """Shanken-corrected covariance from the Fama-MacBeth one (see the module notes).
+
+    Factors that do not vary or are collinear in the periods used (by the rules of
+    :func:`~factorxl.core.regression.constant_factors` and :func:`~factorxl.core.regression.collinear`
+    on their correlation matrix) are refused, whatever the rounding of their covariance. Otherwise
+    ``c = l' Sigma_f^-1 l`` by :func:`inverse_quadratic`.
+    """
     factors = factors[~np.isnan(factors).any(axis=1)]
     if factors.shape[0] < 2:
         raise FactorxlError("the Shanken correction needs the factors in at least 2 of the periods used")
     factor_cov = sample_covariance(factors, ddof=1)
     premia = inference.estimates[1:] if intercept else inference.estimates
-    try:
-        c = float(premia @ np.linalg.solve(factor_cov, premia))
-    except np.linalg.LinAlgError:
-        raise FactorxlError("the factors are collinear in the periods used; the Shanken correction needs their inverse covariance") from None
+    vols = np.sqrt(np.diagonal(factor_cov))
+    spread = vols * np.sqrt(factors.shape[0] - 1.0)  # each factor's length about its mean
+    unit = np.where(vols > 0, vols, 1.0)
+    if constant_factors(spread, np.sqrt(factors.shape[0]) * np.abs(factors.mean(axis=0)) + spread).any() or collinear(
+        np.linalg.eigvalsh(factor_cov / np.outer(unit, unit))
+    ):
+        raise FactorxlError("the factors are collinear in the periods used; the Shanken correction needs their inverse covariance")
+    c = inverse_quadratic(factors - factors.mean(axis=0), premia, ddof=1)
     bordered = np.zeros_like(inference.cov_fm)
     offset = 1 if intercept else 0
     bordered[offset:, offset:] = factor_cov / inference.periods
     return (1.0 + c) * (inference.cov_fm - bordered) + bordered
 
 
-def _require_independent_residuals(sigma: np.ndarray) -> None:
-    """Raise naming the asset columns whose factor residuals are linearly dependent (for example two identical columns)."""
-    diagonal = np.diag(sigma)
-    if not (diagonal > 0).all():
-        columns = np.flatnonzero(~(diagonal > 0)) + 1
-        raise FactorxlError(f"the factors explain asset column(s) {', '.join(map(str, columns))} exactly; the GRS test needs residual risk in every asset")
-    scale = 1.0 / np.sqrt(diagonal)
-    eigenvalues, eigenvectors = np.linalg.eigh(sigma * np.outer(scale, scale))
-    if eigenvalues[0] > 1e-10 * eigenvalues[-1]:
+def inverse_quadratic(deviations: np.ndarray, vector: np.ndarray, ddof: int) -> float:
+    """``v' S^-1 v`` for the covariance ``S = D'D / (n - ddof)`` of the deviations ``D`` (n x k).
+
+    It is ``(n - ddof) |R'^-1 v|^2`` (in the units of ``D``'s columns) with ``R`` the triangular
+    factor of a QR decomposition of ``D`` with columns of unit length, so that its precision
+    follows the condition number of ``D``, not its square as a solve with ``S`` would.
+    """
+    lengths = np.linalg.norm(deviations, axis=0)
+    unit = np.where(lengths > 0, lengths, 1.0)
+    triangle = np.linalg.qr(deviations / unit, mode="r")
+    return float((deviations.shape[0] - ddof) * np.sum(scipy.linalg.solve_triangular(triangle, vector / unit, trans="T") ** 2))
+
+
+def _require_independent_residuals(resid: np.ndarray, returns: np.ndarray) -> None:
+    """Raise naming the asset columns that the factors explain, or whose factor residuals are linearly
+    dependent (for example two identical columns), by the collinearity rule: a residual variance at
+    most :data:`~factorxl.core.regression.COLLINEARITY_TOLERANCE` of the asset's variance (a factor among
+    the assets, whose residuals are the rounding of its returns), or a correlation matrix of the
+    residuals whose smallest eigenvalue is at most that of its largest."""
+    squares = np.sum(resid**2, axis=0)
+    explained = ~(squares > COLLINEARITY_TOLERANCE * np.sum((returns - returns.mean(axis=0)) ** 2, axis=0))
+    if explained.any():
+        columns = np.flatnonzero(explained) + 1
+        raise FactorxlError(
+            f"the factors explain asset column(s) {', '.join(map(str, columns))} exactly (to rounding); the GRS test "
+            "needs residual risk in every asset: leave factor portfolios out of the assets"
+        )
+    scale = 1.0 / np.sqrt(squares)
+    eigenvalues, eigenvectors = np.linalg.eigh((resid.T @ resid) * np.outer(scale, scale))
+    if not collinear(eigenvalues):
         return
     vector = np.abs(eigenvectors[:, 0])
     columns = np.flatnonzero(vector > 1e-3 * vector.max()) + 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from factorxl.core.regression import RegressionResult
+from factorxl.core.regression import COLLINEARITY_TOLERANCE, RegressionResult
 from factorxl.core.variance import decompose_variance
 from factorxl.errors import FactorxlError
 
@@ -71,13 +71,20 @@ def hedge_to_factor_share(fit: RegressionResult, factors: np.ndarray, target_sha
     Raises
     ------
     FactorxlError
-        A share outside ``[0, 1)``, or all betas zero.
+        A share outside ``[0, 1)``, or betas that explain no more of the variance than rounding
+        would: a factor share (R-squared) at most :data:`~factorxl.core.regression.COLLINEARITY_TOLERANCE`,
+        the collinearity rule's bound on a squared correlation, where the betas' direction, and so
+        the hedge's, is the rounding of the data's last digits.
     """
     if not 0 <= target_share < 1:
         raise FactorxlError(f"target_factor_share must be at least 0 and below 1; got {target_share:g}")
     decomposition = decompose_variance(fit, factors, ddof)
-    if decomposition.factor_variance == 0:
-        raise FactorxlError("the asset has no factor exposure to scale (all betas are zero)")
+    share = decomposition.factor_variance / decomposition.total_variance if decomposition.total_variance > 0 else 0.0
+    if not share > COLLINEARITY_TOLERANCE:
+        raise FactorxlError(
+            f"{fit.asset}: the factors explain none of its variance beyond rounding (R-squared {share:.2g}), so its "
+            "betas have no direction to hedge; check that the returns and factors are the ranges meant"
+        )
     scale = np.sqrt(
         target_share * decomposition.specific_variance
         / ((1.0 - target_share) * decomposition.factor_variance)

@@ -6,13 +6,20 @@ The decision variable is the active weight vector ``w`` (N). The tracking error 
 step works with ``X``, ``F`` and ``D``, so time grows as ``N K^2`` and memory as ``N K``.
 
 Under linear equalities ``A w = b`` alone (budget ``1'w = 0``, neutral factors
-``(X'w)_k = 0``, a kept exposure ``(X'w)_k = c``) the minimum is
-``w = Sigma^-1 A' (A Sigma^-1 A')^-1 b``, with ``Sigma^-1`` applied through the Woodbury
-identity ``Sigma^-1 = D^-1 - D^-1 X (I + F X' D^-1 X)^-1 F X' D^-1`` (valid for a singular
-``F``). Redundant equalities (a market-neutral constraint next to the budget, say) are reduced
-to an independent set first; contradictory ones are reported as infeasible. A stock with zero
-specific volatility leaves ``D`` singular; the equalities are then solved through the dense
-KKT system instead.
+``(X'w)_k = 0``, a kept exposure ``(X'w)_k = c``) the minimum is found in the units
+``u = D^1/2 w``, where the specific risk is ``|u|^2``: the part of ``u`` the constraints fix,
+then a step along the parts of the exposure columns they leave free, which hedges the factor
+risk through the singular values of those parts (:func:`_equality_qp`). No step subtracts two
+numbers of the size of the factor variance to find one of the size of the specific variance (as
+the Woodbury identity ``Sigma^-1 = D^-1 - D^-1 X (I + F X' D^-1 X)^-1 F X' D^-1`` would), so the
+weights keep their digits however much the factor variance dwarfs the specific variance; where
+rounding could still move them by more than :data:`ROUNDING_LIMIT` units (exposures nearly, not
+exactly, a combination of the constraints, on such a variance) they are refused. Redundant
+equalities (a market-neutral constraint next to the budget, say) are reduced to an independent
+set first; contradictory ones are reported as infeasible. A stock with zero specific volatility
+leaves ``D`` singular; the equalities are then solved on the dense covariance in the null space of
+the constraints, refused when it is singular there by the rule of
+:func:`factorxl.core.regression.collinear`.
 
 With bounds on the weights (long-only portfolios: ``w_b + w >= 0``) the problem is a convex
 quadratic program, solved by the interior-point solver Clarabel in factor form: the
@@ -31,7 +38,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 
+from factorxl.core.batched_solve import ROUNDING_LIMIT
+from factorxl.core.regression import collinear
 from factorxl.core.risk_model import RiskModel
 from factorxl.errors import FactorxlError
 
@@ -39,6 +49,13 @@ RANK_TOLERANCE = 1e-10
 FEASIBILITY_TOLERANCE = 1e-9
 POLISH_STEPS = 10
 SOLVER_TOLERANCE = 1e-10  # Clarabel's feasibility and duality-gap tolerances (its defaults are 1e-8)
+DEPENDENT = ROUNDING_LIMIT * np.finfo(float).eps  # an exposure column's free part within this of its length is rounding
+
+
+class RoundingError(FactorxlError):
+    """Weights that the rounding of the inputs may move by more than :data:`ROUNDING_LIMIT` units of
+    rounding: refused whatever the bounds (a binding set whose equalities fail this way is not
+    merely one to leave for another)."""
 
 
 @dataclass(frozen=True)
@@ -103,38 +120,115 @@ def _singular() -> FactorxlError:
     return FactorxlError("the covariance matrix is singular on the constrained weights; give every stock a positive specific volatility")
 
 
-def _equality_qp(model: RiskModel, linear: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) -> np.ndarray:
-    """Minimize ``w' Sigma w + 2 c'w`` subject to ``A w = b`` (``c = linear``).
+def _factor_root(factor_cov: np.ndarray) -> np.ndarray:
+    """``L`` with ``L L' = F`` (K x K; columns of zero where ``F`` is singular)."""
+    values, vectors = np.linalg.eigh(factor_cov)
+    return vectors * np.sqrt(np.clip(values, 0.0, None))
 
-    The stationarity condition ``Sigma w + c = A' lambda`` gives ``w = Sigma^-1 (A' lambda - c)``
-    and ``(A Sigma^-1 A') lambda = b + A Sigma^-1 c``.
+
+def _equality_qp(model: RiskModel, offset: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) -> np.ndarray:
+    """Minimize ``w' D w + y' F y`` with exposures ``y = offset + X'w``, subject to ``A w = b``.
+
+    In the units ``u = D^1/2 w`` the objective is ``|u|^2 + |L'y|^2`` (``F = L L'``) with
+    ``y = offset + Z'u``, ``Z = D^-1/2 X``. The solution is the particular solution ``u_p`` of
+    least length (in the span of the constraints) less a step orthogonal to the constraints,
+    which moves the exposures only through the parts of the exposure columns that the
+    constraints leave free: ``Q R`` by a QR decomposition with column pivoting of those parts.
+    With ``T = R L`` and ``e = L'(offset + Z'u_p)``, the step minimizes ``|v|^2 + |e - T'v|^2``:
+    ``v = Q T (I + T'T)^-1 e = Q U S (I + S^2)^-1 V' e`` by the singular value decomposition
+    ``T = U S V'``. No step subtracts quantities of the size of the factor variance to find one
+    of the size of the specific variance, as the Woodbury identity does, so the weights keep
+    their digits however much the factor variance dwarfs the specific variance.
+
+    A free part within :data:`DEPENDENT` of its column's length is rounding: that column is
+    exactly a combination of the constraints and the columns before it (a market column of ones
+    beside the budget, industry columns that add up to it), and is taken as such. The rounding of
+    the other parts is carried into the weights; when it may move them by more than
+    :data:`ROUNDING_LIMIT` units of rounding (:func:`_rounding_of_step`: exposures nearly, not
+    exactly, a combination of the constraints, on a factor variance that dwarfs the specific
+    variances), the weights are refused.
     """
+    vols = model.specific_vols
+    if not (vols > 0).all():
+        return _dense_equality_qp(model, offset, a_eq, b_eq)
+    scaled_x = model.exposures / vols[:, None]
+    basis, targets = _independent_equalities(a_eq / vols, b_eq)
+    particular = basis.T @ targets
+    free = scaled_x - basis.T @ (basis @ scaled_x)
+    free -= basis.T @ (basis @ free)  # twice is enough for orthogonality
+    lengths = np.linalg.norm(scaled_x, axis=0)
+    units = np.where(lengths > 0, lengths, 1.0)
+    q, r, order = scipy.linalg.qr(free / units, mode="economic", pivoting=True)
+    rank = int(np.count_nonzero(np.abs(np.diagonal(r)) > DEPENDENT))
+    reach = np.zeros((rank, scaled_x.shape[1]))
+    reach[:, order] = r[:rank] * units[order]
+    root = _factor_root(model.factor_cov)
+    risk = root.T @ (offset + scaled_x.T @ particular)
+    left, singular, right = np.linalg.svd(reach @ root, full_matrices=False)
+    with np.errstate(divide="ignore"):
+        step = q[:, :rank] @ (left @ ((right @ risk) / (singular + 1.0 / singular)))
+        hedged = 1.0 / (1.0 + 1.0 / singular**2)  # S^2 (I + S^2)^-1
+    solution = particular - step
+    moving = np.linalg.norm(free, axis=0) > DEPENDENT * lengths  # the columns whose free parts the step uses
+    marginal = root @ (risk - right.T @ ((right @ risk) * hedged))  # L (I + T'T)^-1 e
+    if _rounding_of_step(singular, lengths, moving, root, marginal, step, particular) > ROUNDING_LIMIT * np.finfo(float).eps * np.linalg.norm(solution):
+        raise RoundingError(
+            "the weights cannot be computed to rounding: the exposures of some factors are nearly, not exactly, a "
+            "combination of the constraints' and of each other, and their variance dwarfs the specific variances; "
+            "leave out a factor or a target that nearly repeats another, or check the units of the inputs"
+        )
+    return solution / vols
+
+
+def _rounding_of_step(
+    singular: np.ndarray,
+    lengths: np.ndarray,
+    moving: np.ndarray,
+    root: np.ndarray,
+    marginal: np.ndarray,
+    step: np.ndarray,
+    particular: np.ndarray,
+) -> float:
+    """A first-order bound on how far rounding may move the step ``(I + T T')^-1 T e`` of
+    :func:`_equality_qp`, in the units of ``u``.
+
+    The free part of exposure column ``j`` is known to a rounding of its length ``|z_j|``, which
+    moves ``T`` by ``dT``, and ``e`` to the rounding of the products ``z_j' u_p``, ``de``. With
+    ``g = (I + T'T)^-1 e`` the step moves by
+    ``(I + T T')^-1 (dT g - T dT' step) + (I + T T')^-1 T de``, at most the sum of the three terms
+    below (``singular`` holds the singular values of ``T``, ``marginal`` is ``L g``).
+    """
+    eps = np.finfo(float).eps
+    damping = 1.0 / (1.0 + singular.min() ** 2) if singular.size else 0.0  # largest eigenvalue of (I + T T')^-1
+    with np.errstate(divide="ignore"):
+        reach = np.max(1.0 / (singular + 1.0 / singular), initial=0.0)  # largest singular value of (I + T T')^-1 T
+    columns = eps * lengths[moving]
+    root_size = np.linalg.svd(root[moving], compute_uv=False).max(initial=0.0)  # its 2-norm; 0 when no column moves
+    return float(
+        damping * columns @ np.abs(marginal[moving])
+        + reach * np.linalg.norm(columns) * root_size * np.linalg.norm(step)
+        + reach * eps * np.linalg.norm(np.abs(root).T @ lengths) * np.linalg.norm(particular)
+    )
+
+
+def _dense_equality_qp(model: RiskModel, offset: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) -> np.ndarray:
+    """The same problem on the N x N covariance (a stock without specific risk leaves ``D`` singular),
+    in the null space of the constraints; refused when the covariance there is singular by the
+    rule of :func:`factorxl.core.regression.collinear` (relative to its own scale)."""
     a_eq, b_eq = _independent_equalities(a_eq, b_eq)
-    specific_var = model.specific_var
-    if not (specific_var > 0).all():
-        return _dense_equality_qp(model.covariance, linear, a_eq, b_eq)
-    inverse_times = np.column_stack([a_eq.T, linear])
-    x, f = model.exposures, model.factor_cov
-    scaled_x = x / specific_var[:, None]
-    core = np.eye(f.shape[0]) + f @ (x.T @ scaled_x)
-    try:
-        inverse_times = inverse_times / specific_var[:, None] - scaled_x @ np.linalg.solve(core, f @ (scaled_x.T @ inverse_times))
-        inverse_a, inverse_c = inverse_times[:, :-1], inverse_times[:, -1]
-        multipliers = np.linalg.solve(a_eq @ inverse_a, b_eq + a_eq @ inverse_c)
-    except np.linalg.LinAlgError:
-        raise _singular() from None
-    return inverse_a @ multipliers - inverse_c
-
-
-def _dense_equality_qp(covariance: np.ndarray, linear: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) -> np.ndarray:
-    """The same problem through the dense KKT system (a singular ``D``)."""
-    n, m = covariance.shape[0], a_eq.shape[0]
-    kkt = np.block([[covariance, a_eq.T], [a_eq, np.zeros((m, m))]])
-    try:
-        solution = np.linalg.solve(kkt, np.concatenate([-linear, b_eq]))
-    except np.linalg.LinAlgError:
-        raise _singular() from None
-    return solution[:n]
+    particular = a_eq.T @ b_eq
+    null_space = np.linalg.svd(np.vstack([a_eq, np.zeros((1, a_eq.shape[1]))]))[2][a_eq.shape[0] :]
+    hessian = null_space @ model.covariance @ null_space.T
+    scale = np.sqrt(np.abs(np.diagonal(hessian)))
+    scale[scale == 0] = 1.0
+    values, vectors = np.linalg.eigh(hessian / np.outer(scale, scale))
+    if not values.size:
+        return particular
+    if collinear(values):
+        raise _singular()
+    gradient = model.covariance_times(particular) + model.exposures @ (model.factor_cov @ offset)
+    direction = vectors @ ((vectors.T @ (null_space @ gradient / scale)) / values) / scale
+    return particular - null_space.T @ direction
 
 
 def _check_inputs(n: int, a_eq: np.ndarray, b_eq: np.ndarray) -> None:
@@ -177,7 +271,7 @@ def min_tracking_error(
     b_eq = np.asarray(b_eq, dtype=float).ravel()
     _check_inputs(n, a_eq, b_eq)
     if lower is None and upper is None:
-        weights = _equality_qp(model, np.zeros(n), a_eq, b_eq)
+        weights = _equality_qp(model, np.zeros(model.exposures.shape[1]), a_eq, b_eq)
     else:
         lower = np.full(n, -np.inf) if lower is None else np.asarray(lower, dtype=float).ravel()
         upper = np.full(n, np.inf) if upper is None else np.asarray(upper, dtype=float).ravel()
@@ -254,7 +348,8 @@ def _polish(
 
     Each step solves the equalities with the binding weights at their bounds; a free weight
     that leaves its bounds is fixed there, a binding bound whose multiplier has the wrong sign
-    (the objective would fall by moving off it) is released. None if that does not settle.
+    (the objective would fall by moving off it) is released, unless the other bound is the same
+    (the weight is fixed). None if that does not settle.
     """
     for _ in range(POLISH_STEPS):
         weights = _weights_on_active_set(model, a_eq, b_eq, np.where(at_lower, lower, np.where(at_upper, upper, np.nan)))
@@ -270,7 +365,8 @@ def _polish(
         multipliers = np.linalg.lstsq(a_eq[:, free].T, -gradient[free], rcond=None)[0]
         reduced = gradient + a_eq.T @ multipliers
         tolerance = 1e-9 * np.abs(gradient).max()
-        wrong_lower, wrong_upper = at_lower & (reduced < -tolerance), at_upper & (reduced > tolerance)
+        movable = lower < upper  # a weight whose bounds coincide is fixed whatever its multiplier
+        wrong_lower, wrong_upper = movable & at_lower & (reduced < -tolerance), movable & at_upper & (reduced > tolerance)
         if not (wrong_lower.any() or wrong_upper.any()):
             return weights
         at_lower, at_upper = at_lower & ~wrong_lower, at_upper & ~wrong_upper
@@ -289,10 +385,11 @@ def _weights_on_active_set(model: RiskModel, a_eq: np.ndarray, b_eq: np.ndarray,
         return weights if np.abs(a_eq @ weights - b_eq).max() <= FEASIBILITY_TOLERANCE else None
     x = model.exposures
     free_model = RiskModel(x[free], model.factor_cov, model.specific_vols[free])
-    cross = x[free] @ (model.factor_cov @ (x[fixed].T @ weights[fixed]))  # Sigma_free,fixed @ w_fixed
     try:
-        weights[free] = _equality_qp(free_model, cross, a_eq[:, free], b_eq - a_eq[:, fixed] @ weights[fixed])
-    except FactorxlError:
+        weights[free] = _equality_qp(free_model, x[fixed].T @ weights[fixed], a_eq[:, free], b_eq - a_eq[:, fixed] @ weights[fixed])
+    except RoundingError:
+        raise
+    except FactorxlError:  # infeasible or singular with these weights at their bounds: not the binding set
         return None
     return weights
 

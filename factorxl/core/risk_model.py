@@ -116,13 +116,14 @@ def eigenvalues(matrix: np.ndarray) -> np.ndarray:
 
 
 def covariance_from_correlation(
-    vols: np.ndarray, correlation: np.ndarray, labels: Sequence[str] | None = None
+    factor_vols: np.ndarray, correlation: np.ndarray, labels: Sequence[str] | None = None
 ) -> np.ndarray:
-    """``F = diag(vols) C diag(vols)`` after checking ``C`` is a valid correlation matrix.
+    """``F = diag(s) C diag(s)`` with ``s`` the factor volatilities, after checking ``C`` is a valid
+    correlation matrix.
 
     Parameters
     ----------
-    vols : ndarray, shape (K,)
+    factor_vols : ndarray, shape (K,)
         Factor volatilities (positive).
     correlation : ndarray, shape (K, K)
     labels : sequence of str, optional
@@ -138,17 +139,17 @@ def covariance_from_correlation(
         If a volatility is not positive, the sizes differ, the diagonal is not one, an entry
         lies outside [-1, 1], or ``C`` is not symmetric positive semi-definite.
     """
-    vols = np.asarray(vols, dtype=float).ravel()
+    vols = np.asarray(factor_vols, dtype=float).ravel()
     correlation = np.asarray(correlation, dtype=float)
     names = _labels(vols.size, labels)
     if correlation.shape != (vols.size, vols.size):
         raise FactorxlError(
-            f"vols has {vols.size} factors but correlation is {' x '.join(map(str, correlation.shape))}; "
+            f"factor_vols has {vols.size} factors but correlation is {' x '.join(map(str, correlation.shape))}; "
             f"expected a {vols.size} x {vols.size} matrix"
         )
     if not (vols > 0).all():
         j = int(np.flatnonzero(~(vols > 0))[0])
-        raise FactorxlError(f"vols must be positive; {names[j]} has {vols[j]:g}")
+        raise FactorxlError(f"factor_vols must be positive, a volatility for each factor; {names[j]} has {vols[j]:g}")
     corr = check_covariance(correlation, "correlation", names)
     off_diagonal = np.abs(np.diag(corr) - 1.0) > 1e-12
     if off_diagonal.any():

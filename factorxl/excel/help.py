@@ -51,8 +51,8 @@ EXPOSURES = (
     "columns, styles); optional header row of factor names."
 )
 FACTOR_COVARIANCE = (
-    "Factor covariance matrix: a row and a column per factor, in the order of the exposures' columns; "
-    "optional header row."
+    "Factor covariance matrix: a row and a column per factor, in the exposures' column order; optional "
+    "header row."
 )
 SPECIFIC_VOLS = "Specific (stock-only) volatility of each stock as a decimal: a column, one per stock, in the order of the exposures."
 CAPS = "Market capitalization of each stock, in any currency unit: a column, one per stock."

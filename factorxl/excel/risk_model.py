@@ -29,7 +29,6 @@ from factorxl.core.risk_model import (
 )
 from factorxl.core.stress import stress_test
 from factorxl.errors import FactorxlError
-from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.inputs import (
     Table,

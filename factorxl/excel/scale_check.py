@@ -316,7 +316,7 @@ class PercentRule:
 RETURN_SERIES = PercentRule("returns", "Percent refused: moves of 100% a period.", _check_moves)
 RETURNS_BESIDE_FACTORS = PercentRule("returns beside factors", "Percent refused: 20 times the other's size.", None)
 VOLATILITIES = PercentRule("volatilities", "Percent refused: above 1 (100%).", _check_volatilities)
-COVARIANCE = PercentRule("covariance", "Percent squared refused: vols above 1.", _check_covariance)
+COVARIANCE = PercentRule("covariance", "Percent squared refused: volatilities above 1.", _check_covariance)
 WEIGHTS = PercentRule("weights", "Percent refused: sums of 50 to 200.", _check_weight_sums)
 
 PERCENT_RULES: dict[str, PercentRule] = {

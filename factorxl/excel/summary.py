@@ -6,7 +6,6 @@ factorxl's rules: collinear columns refused by name, robust and HAC errors).
 from __future__ import annotations
 
 from factorxl.core.summary import explained_sum_of_squares, summarize, wald_f
-from factorxl.excel import help
 from factorxl.excel.declare import worksheet_function
 from factorxl.excel.fitting import errors_label, fit_regression, rsquared_labels
 from factorxl.excel.inputs import read_bool
