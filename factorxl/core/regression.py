@@ -295,7 +295,10 @@ def _solve(factors: np.ndarray, responses: np.ndarray, factor_names: Sequence[st
     if not intercept:
         return slopes, centred_inverse, resid
     lever = centred_inverse @ means
-    xtx_inverse = np.block([[np.array([[1.0 / nobs + means @ lever]]), -lever[None, :]], [-lever[:, None], centred_inverse]])
+    xtx_inverse = np.empty((len(means) + 1, len(means) + 1))
+    xtx_inverse[0, 0] = 1.0 / nobs + means @ lever
+    xtx_inverse[0, 1:] = xtx_inverse[1:, 0] = -lever
+    xtx_inverse[1:, 1:] = centred_inverse
     return np.vstack([intercepts, slopes]), xtx_inverse, resid
 
 
