@@ -659,7 +659,7 @@ def test_init_makes_a_production_project_serving_factorxl_and_prints_the_start_l
     folder = tmp_path / "team-server"
     assert main(["server", "init", str(folder), "--license-key", "noncommercial"]) == 0
     printed = capsys.readouterr().out
-    assert f"factorxl server run {folder}" in printed and "--reuse-port" in printed and "OPENBLAS_NUM_THREADS=1" in printed
+    assert f"factorxl server run {folder}" in printed and "--workers" in printed and "--reuse-port" not in printed and "OPENBLAS_NUM_THREADS=1" in printed
     env = (folder / ".env").read_text()
     for line in ('XLWINGS_LICENSE_KEY="noncommercial"', 'XLWINGS_ENVIRONMENT="prod"', 'XLWINGS_FUNCTIONS_NAMESPACE=""',
                  "XLWINGS_ENABLE_SOCKETIO=false"):  # fmt: skip
