@@ -455,7 +455,7 @@ class _Evaluator:
         self.columns: dict[tuple[str, int], list[Any]] = {}
         self.calls: dict[tuple, np.ndarray] = {}
         self.dates: dict[str, dict[int, list[int]]] = {}
-        self.blocks: dict[tuple[str, int, int, int, int], Any] = {}
+        self.blocks: defaultdict[str, dict[tuple[int, int, int, int], Any]] = defaultdict(dict)  # sheet -> area -> block
 
     # reading cells
     def _sheet(self, area: Area) -> Sheet:
@@ -512,8 +512,9 @@ class _Evaluator:
         sheet = sheet.upper()
         for column in range(left, right + 1):
             self.columns.pop((sheet, column), None)
-        for key in [k for k in self.blocks if k[0] == sheet and k[2] <= right and left <= k[4]]:
-            del self.blocks[key]
+        blocks = self.blocks[sheet]
+        for key in [k for k in blocks if k[1] <= right and left <= k[3]]:
+            del blocks[key]
 
     def xlwings_value(self, area: Area) -> Any:
         """A range as xlwings hands it to a function: scalar, flat list, or rows; dates as datetimes."""
@@ -527,17 +528,19 @@ class _Evaluator:
         return [list(row) for row in zip(*columns)]
 
     def formulas_value(self, area: Area) -> Any:
-        """A range as ``formulas`` takes it (kept until a formula writes to one of its columns)."""
+        """A range as ``formulas`` takes it (a block is kept, by sheet, until a formula writes to one of its columns)."""
         area = self.bounded(area)
         sheet = self._sheet(area)
-        key = (sheet.name.upper(), area.top, area.left, area.bottom, area.right)
-        if key not in self.blocks:
+        if area.top == area.bottom and area.left == area.right:  # one cell: not worth keeping
+            return _formulas_value(sheet.values.get((area.top, area.left)))
+        blocks, key = self.blocks[sheet.name.upper()], (area.top, area.left, area.bottom, area.right)
+        if key not in blocks:
             values = sheet.values
             block = np.empty((area.bottom - area.top + 1, area.right - area.left + 1), dtype=object)
             for i, row in enumerate(range(area.top, area.bottom + 1)):
                 block[i, :] = [_formulas_value(values.get((row, c))) for c in range(area.left, area.right + 1)]
-            self.blocks[key] = block[0, 0] if block.size == 1 else block
-        return self.blocks[key]
+            blocks[key] = block
+        return blocks[key]
 
     # evaluating one formula
     def evaluate(self, formula: _Formula) -> np.ndarray:
