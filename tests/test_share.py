@@ -344,3 +344,15 @@ def test_the_cells_a_fixed_value_reads_are_found_through_native_formulas_whole_c
     assert cells.feeds_frozen(100, 2) and not cells.feeds_frozen(1, 5)  # B:B, empty cells too
     opaque = _cells_of(book("opaque.xlsx", opaque=True))["S"]
     assert opaque.live_inputs == frozenset() and (1, 5) in opaque.frozen_inputs
+
+
+def test_an_empty_text_run_is_left_as_it_is_and_the_next_one_rewritten():
+    """``<t/>`` (an empty shared string) ends where it starts: the run after it is rewritten, and
+    no markup is swallowed into a text."""
+    from factorxl.workbooks.share_notes import copy_texts
+
+    xml = b"<sst><si><t/></si><si><t>Every number is a formula.</t></si><si><x:t xml:space=\"preserve\"/></si></sst>"
+    assert copy_texts(xml) == (
+        b"<sst><si><t/></si><si><t>In the original every number is a formula (in this shareable copy the factorxl "
+        b"results are fixed values).</t></si><si><x:t xml:space=\"preserve\"/></si></sst>"
+    )

@@ -180,7 +180,7 @@ def copy_text(text: str) -> str:
     return "".join(sentence + space for sentence, space in kept)
 
 
-_TEXT = re.compile(rb"(<((?:\w+:)?)t\b[^>]*>)(.*?)(</\2t>)", re.S)
+_TEXT = re.compile(rb"(<((?:\w+:)?)t\b[^>]*(?<!/)>)(.*?)(</\2t>)", re.S)  # not an empty <t/>
 
 
 def copy_texts(xml: bytes) -> bytes:
