@@ -479,6 +479,8 @@ def _used_columns(xml: bytes) -> int:
 
 def _column_width(xml: bytes, column: int) -> float:
     """A column's width in characters, from the sheet's ``cols`` (else its default width)."""
+    cells = re.search(rb"<(?:\w+:)?sheetData\b", xml)
+    xml = xml[: cells.start()] if cells else xml  # cols and sheetFormatPr come before the cells
     for element in re.finditer(rb"<(?:\w+:)?col\b([^>]*)/?>", xml):
         attributes = dict(re.findall(rb'(\w+)="([^"]*)"', element.group(1)))
         if b"width" in attributes and int(attributes.get(b"min", 0)) <= column <= int(attributes.get(b"max", 0)):
