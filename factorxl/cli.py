@@ -37,7 +37,7 @@ COMMANDS = {
     "vba": ("factorxl.integration.vba_command", "write the VBA modules that declare factorxl's functions"),
 }
 
-WORKBOOK_MODULES = frozenset({"xlsxwriter", "formulas", "openpyxl", "schedula"})
+WORKBOOK_MODULES = frozenset({"xlsxwriter", "formulas", "openpyxl", "schedula", "threadpoolctl"})
 """The modules of the ``workbooks`` extra (pyproject.toml), which ``build``, ``refresh`` and ``share`` need."""
 
 EPILOG = "Exit codes: " + "; ".join(f"{code.value} {SUMMARY[code]}" for code in ExitCode) + " (factorxl docs commands)."

@@ -100,7 +100,7 @@ def test_setup_commands_run_from_the_new_environment(followed, tmp_path):
 
 @pytest.mark.parametrize(
     ("command", "missing"),
-    [("build --only minimodel", "schedula"), ("refresh book.xlsx", "schedula"), ("share book.xlsx", "schedula")],
+    [("build --only minimodel", "schedula"), ("refresh book.xlsx", "threadpoolctl"), ("share book.xlsx", "schedula")],
 )
 def test_a_runtime_only_install_says_how_to_add_the_workbook_tools(followed, command, missing):
     """The documented install has no workbook tools: build, refresh and share say which install adds them."""

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from factorxl.errors import FactorxlError
+from factorxl.exit_codes import ExitCode
 from factorxl.workbooks import refresh_command, xlsx_values
 from factorxl.workbooks.refresh import refresh_workbook
 from tests.refresh_books import build_workbook, comparable, generated_data, members
@@ -126,7 +127,7 @@ def test_formulas_that_cannot_be_evaluated_are_reported_and_nothing_is_written(u
 def test_the_command_lists_the_cells_and_exits_non_zero(unevaluable, capsys):
     code = _command([str(unevaluable), "--quiet"])
     err = capsys.readouterr().err
-    assert code == refresh_command.PROBLEMS_EXIT_CODE == 4
+    assert code == ExitCode.NOT_EVALUATED == 4
     assert "3 formula(s)" in err and "nothing was written" in err
     assert "Model!C1: =NOSUCHFUNC(B1): unknown function NOSUCHFUNC" in err
 

@@ -39,6 +39,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits  # here, so that a missing one is said before any worker starts
+
 from factorxl.errors import FactorxlError
 from factorxl.exit_codes import ExitCode
 from factorxl.workbooks.refresh import RefreshReport
@@ -209,8 +211,6 @@ def start_worker() -> None:
     """Set up a worker process: one BLAS thread (the pool is the parallelism), the refresh engine loaded."""
     for variable in BLAS_VARIABLES:
         os.environ[variable] = "1"
-    from threadpoolctl import threadpool_limits
-
     from factorxl.workbooks.formula_functions import register_functions
 
     threadpool_limits(limits=1)

@@ -37,7 +37,6 @@ from factorxl.exit_codes import ExitCode
 if TYPE_CHECKING:
     from factorxl.workbooks.batch import BookOutcome
 
-PROBLEMS_EXIT_CODE = ExitCode.NOT_EVALUATED
 
 
 def _jobs(text: str) -> int:
