@@ -671,7 +671,9 @@ def test_a_wrong_file_in_a_data_folder_says_to_replace_it(shared_data, tmp_path)
 
 
 def test_every_shared_library_file_is_the_dataset_it_is_named_for(shared_data):
-    for path in sorted((shared_data / "kenfrench").rglob("*_CSV.zip")):
+    paths = sorted((shared_data / "kenfrench").rglob("*_CSV.zip"))
+    assert len(paths) >= 13, paths  # both vintages' factor files and the portfolio files
+    for path in paths:
         french.check_dataset(french.read_french_zip(path), path.name)
 
 

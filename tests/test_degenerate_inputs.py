@@ -19,22 +19,19 @@ from factorxl.core.regression import ols
 from factorxl.core.risk_model import risk_model
 from factorxl.core.sizing import volatility_budget_position
 from factorxl.errors import FactorxlError
+from tests.sheet_values import as_column
 
 RNG = np.random.default_rng(14)
 FACTORS = RNG.normal(0.0, 0.01, (60, 2))
 RETURNS = FACTORS @ [1.1, 0.4] + RNG.normal(0.0, 0.01, 60)
 
 
-def _column(values) -> list[list[float]]:
-    return np.asarray(values).reshape(-1, 1).tolist()
-
-
 def test_factor_beta_on_a_factor_with_mean_over_sd_1e5_matches_statsmodels():
     factor = 1e5 + RNG.normal(0.0, 1.0, 500)
     returns = 0.7 * (factor - 1e5) + RNG.normal(0.0, 0.5, 500)
     reference = sm.OLS(returns, sm.add_constant(factor)).fit().params[1]
-    assert udfs.FACTOR_BETA(_column(returns), _column(factor)) == pytest.approx(reference, rel=1e-10)
-    table = {row[0]: row[1:] for row in udfs.FACTOR_REGRESS(_column(returns), _column(factor))}
+    assert udfs.FACTOR_BETA(as_column(returns), as_column(factor)) == pytest.approx(reference, rel=1e-10)
+    table = {row[0]: row[1:] for row in udfs.FACTOR_REGRESS(as_column(returns), as_column(factor))}
     fit = sm.OLS(returns, sm.add_constant(factor)).fit()
     assert table["f1"][:3] == pytest.approx([fit.params[1], fit.bse[1], fit.tvalues[1]], rel=1e-8)
     assert table["alpha"][0] == pytest.approx(fit.params[0], rel=1e-8)
@@ -49,18 +46,18 @@ def test_an_all_zero_factor_beside_another_is_named():
 def test_a_constant_factor_is_named():
     factors = np.column_stack([FACTORS[:, 0], np.full(60, 0.003)])
     with pytest.raises(FactorxlError, match="factor f2 is constant on the rows used"):
-        udfs.FACTOR_BETA(_column(RETURNS), factors.tolist())
+        udfs.FACTOR_BETA(as_column(RETURNS), factors.tolist())
 
 
 def test_the_collinear_message_always_names_the_factors():
     factors = np.column_stack([FACTORS, FACTORS[:, 0] - 2 * FACTORS[:, 1]])
     with pytest.raises(FactorxlError, match=r"the factors are collinear \(f1, f2, f3 are linearly dependent"):
-        udfs.FACTOR_BETA(_column(RETURNS), factors.tolist())
+        udfs.FACTOR_BETA(as_column(RETURNS), factors.tolist())
 
 
 def test_an_exact_fit_is_reported_not_turned_into_huge_statistics():
-    exact = _column(0.001 + 2 * FACTORS[:, 0])
-    factor = _column(FACTORS[:, 0])
+    exact = as_column(0.001 + 2 * FACTORS[:, 0])
+    factor = as_column(FACTORS[:, 0])
     assert udfs.FACTOR_BETA(exact, factor) == pytest.approx(2.0, rel=1e-12)
     for call in (
         lambda: udfs.FACTOR_REGRESS(exact, factor),
@@ -75,7 +72,7 @@ def test_an_exact_fit_is_reported_not_turned_into_huge_statistics():
 def test_rolling_windows_where_a_factor_does_not_move_are_empty():
     factors = FACTORS.copy()
     factors[10:40, 1] = 0.0
-    out = udfs.FACTOR_ROLLING_BETA(_column(RETURNS), factors.tolist(), 20)
+    out = udfs.FACTOR_ROLLING_BETA(as_column(RETURNS), factors.tolist(), 20)
     assert all(out[t] == [None, None] for t in range(29, 40))  # windows 10..29 to 20..39
     model = sm.OLS(RETURNS[21:41], sm.add_constant(factors[21:41])).fit()
     assert out[40] == pytest.approx(list(model.params[1:]), rel=1e-9)
@@ -112,15 +109,15 @@ def test_huge_inputs_are_refused_not_turned_into_empty_cells_or_zeros():
     with pytest.raises(FactorxlError, match="specific_vol has 1e\\+200, too large a number"):
         udfs.HEDGE_FUTURES_MIN_VAR([1.0, 0.2], 1e200, [[1.0], [0.1]], [[0.0004, 0.0], [0.0, 0.0009]])
     with pytest.raises(FactorxlError, match='periods_per_year has "inf"'):
-        udfs.SHARPE_RATIO(_column(RETURNS), "inf")
+        udfs.SHARPE_RATIO(as_column(RETURNS), "inf")
 
 
 def test_whole_number_options_given_inf_or_nan_are_refused():
     for text in ("inf", "nan"):
         with pytest.raises(FactorxlError, match=f'lags has "{text}"'):
-            udfs.FACTOR_REGRESS(_column(RETURNS), FACTORS.tolist(), "hac", text)
+            udfs.FACTOR_REGRESS(as_column(RETURNS), FACTORS.tolist(), "hac", text)
     with pytest.raises(FactorxlError, match="ddof must be a whole number up to"):
-        udfs.FUND_TABLE(_column(RETURNS), FACTORS.tolist(), 12, None, 1e20)
+        udfs.FUND_TABLE(as_column(RETURNS), FACTORS.tolist(), 12, None, 1e20)
 
 
 def test_a_single_weights_row_passed_as_a_flat_list_is_accepted():
@@ -152,14 +149,14 @@ def test_hc3_with_an_observation_of_leverage_one_is_refused():
     factors = np.column_stack([np.zeros(20), FACTORS[:20, 1]])
     factors[5, 0] = 0.02  # the first factor moves on one row only: that row is fitted exactly
     with pytest.raises(FactorxlError, match="observation 6 of the rows used alone determines a coefficient"):
-        udfs.FACTOR_REGRESS(_column(RETURNS[:20]), factors.tolist(), "hc3")
+        udfs.FACTOR_REGRESS(as_column(RETURNS[:20]), factors.tolist(), "hc3")
 
 
 @pytest.mark.parametrize("scale", [1e-150, 1e-100, 1e-44, 1e45, 1e100, 1e150])
 def test_factor_betas_keep_their_digits_for_tiny_and_huge_factors(scale):
     reference = sm.OLS(RETURNS, sm.add_constant(FACTORS)).fit().params[1:]
     if 1e-50 < scale < 1e50:  # inside the input rule, in a sheet
-        betas = udfs.FACTOR_BETA(_column(RETURNS), (FACTORS * scale).tolist())[0]
+        betas = udfs.FACTOR_BETA(as_column(RETURNS), (FACTORS * scale).tolist())[0]
     else:
         betas = ols(RETURNS, FACTORS * scale)[0].betas
     assert np.array(betas) * scale == pytest.approx(reference, rel=1e-12)

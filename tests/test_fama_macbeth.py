@@ -16,6 +16,7 @@ from scipy import stats
 from factorxl import udfs
 from factorxl.core.fama_macbeth import fama_macbeth, grs_test
 from factorxl.errors import FactorxlError
+from tests.sheet_values import as_cells
 
 FACTORS = ["MKT", "HML", "MOM"]
 
@@ -27,10 +28,6 @@ def generated_panel(periods=120, assets=25, seed=0, missing=0.0):
     returns = 0.001 + factors @ loadings.T + rng.normal(0, 0.05, (periods, assets)) * rng.uniform(0.5, 1.5, assets)
     returns[rng.random(returns.shape) < missing] = np.nan
     return returns, factors
-
-
-def as_lists(values: np.ndarray) -> list[list]:
-    return [[None if np.isnan(v) else float(v) for v in row] for row in values]
 
 
 def statsmodels_betas(returns, factors):
@@ -71,7 +68,7 @@ def test_premia_and_errors_equal_linearmodels_fama_macbeth(intercept, missing):
     assert np.abs(result.standard_errors("fm") - plain.std_errors.to_numpy()).max() < 1e-12
     assert np.abs(result.standard_errors("nw") - kernel.std_errors.to_numpy()).max() < 1e-12
     assert result.rsquared_mean == pytest.approx(plain.avg_rsquared, abs=1e-12)
-    rows = table_rows(udfs.FM_PREMIA(as_lists(returns), factors.tolist(), None, None, intercept))
+    rows = table_rows(udfs.FM_PREMIA(as_cells(returns), factors.tolist(), None, None, intercept))
     names = (["const"] if intercept else []) + ["f1", "f2", "f3"]
     # p-values from t(T - 1) on linearmodels' t statistics (linearmodels 7.1 uses the same; older releases the normal)
     expected = 2.0 * stats.t.sf(np.abs(plain.tstats.to_numpy()), 120 - 1)
@@ -86,7 +83,7 @@ def test_unbalanced_panel_skips_and_counts_periods_with_too_few_assets():
     returns, factors = generated_panel(missing=0.1, seed=4)
     returns[7, 3:] = np.nan  # 3 assets left: fewer than the 4 parameters
     returns[50, :] = np.nan  # no asset at all
-    table = udfs.FM_PREMIA([["a" + str(i) for i in range(25)]] + as_lists(returns), [FACTORS] + factors.tolist())
+    table = udfs.FM_PREMIA([["a" + str(i) for i in range(25)]] + as_cells(returns), [FACTORS] + factors.tolist())
     rows = table_rows(table)
     assert rows["periods used"]["premium"] == 118
     assert rows["periods skipped"]["premium"] == 2
@@ -98,7 +95,7 @@ def test_unbalanced_panel_skips_and_counts_periods_with_too_few_assets():
     assert [rows[name]["t"] for name in ["const", *FACTORS]] == pytest.approx(reference.tstats.to_numpy(), rel=1e-11)
     assert rows["avg R-squared"]["premium"] == pytest.approx(reference.avg_rsquared, rel=1e-12)
     # the per-period series, aligned with the input rows, empty for the skipped periods
-    series = udfs.FM_PREMIA_SERIES([["a" + str(i) for i in range(25)]] + as_lists(returns), [FACTORS] + factors.tolist())
+    series = udfs.FM_PREMIA_SERIES([["a" + str(i) for i in range(25)]] + as_cells(returns), [FACTORS] + factors.tolist())
     assert series[0] == ["const", *FACTORS]
     assert series[8] == [None] * 4 and series[51] == [None] * 4
     body = np.array([[np.nan if v is None else v for v in row] for row in series[1:]])

@@ -18,6 +18,7 @@ from factorxl import udfs
 from factorxl.core.fama_macbeth import first_pass_loadings
 from factorxl.core.rolling import rolling_ols
 from factorxl.errors import FactorxlError
+from tests.sheet_values import as_column
 
 mpmath.mp.dps = 60
 EPS = np.finfo(float).eps
@@ -49,12 +50,8 @@ def lstsq_error(returns: np.ndarray, factors: np.ndarray, reference: np.ndarray)
     return float(np.abs(solution - reference).max())
 
 
-def column(values: np.ndarray) -> list[list[float]]:
-    return np.asarray(values).reshape(-1, 1).tolist()
-
-
 def regress_coefficients(returns: np.ndarray, factors: np.ndarray) -> np.ndarray:
-    table = udfs.FACTOR_REGRESS(column(returns), factors.tolist())
+    table = udfs.FACTOR_REGRESS(as_column(returns), factors.tolist())
     return np.array([row[1] for row in table[1:4]])  # alpha, f1, f2: the "coef" column
 
 
@@ -64,11 +61,11 @@ def test_factor_beta_and_regress_on_nearly_collinear_factors_are_as_accurate_as_
     for seed in SEEDS:
         returns, factors = near_collinear(k, 120, seed)
         try:
-            betas = np.array(udfs.FACTOR_BETA(column(returns), factors.tolist())[0])
+            betas = np.array(udfs.FACTOR_BETA(as_column(returns), factors.tolist())[0])
         except FactorxlError as refusal:
             assert "the factors are collinear (f1, f2 are linearly dependent on the rows used)" in str(refusal)
             with pytest.raises(FactorxlError, match="the factors are collinear"):
-                udfs.FACTOR_REGRESS(column(returns), factors.tolist())
+                udfs.FACTOR_REGRESS(as_column(returns), factors.tolist())
             assert k >= 10  # the rule: the correlation matrix's smallest eigenvalue at most 1e-10 of its largest
             continue
         reference = exact(returns, factors)
@@ -85,14 +82,14 @@ def test_factor_beta_and_regress_on_nearly_collinear_factors_are_as_accurate_as_
 @pytest.mark.parametrize("k", [1, 3, 5, 7, 9, 10])
 def test_rolling_betas_on_nearly_collinear_factors_are_as_accurate_as_lstsq(k):
     returns, factors = near_collinear(k, 160, 1)
-    spill = udfs.FACTOR_ROLLING_BETA(column(returns), factors.tolist(), WINDOW, None, None, None, True)
+    spill = udfs.FACTOR_ROLLING_BETA(as_column(returns), factors.tolist(), WINDOW, None, None, None, True)
     params = np.array([[np.nan if v is None else v for v in row] for row in spill], dtype=float)
     errors, lstsq_errors = [], []
     for end in range(WINDOW - 1, 160, 6):
         rows = slice(end - WINDOW + 1, end + 1)
         if k >= 10:
             with pytest.raises(FactorxlError, match="collinear"):
-                udfs.FACTOR_BETA(column(returns[rows]), factors[rows].tolist())
+                udfs.FACTOR_BETA(as_column(returns[rows]), factors[rows].tolist())
             assert np.isnan(params[end]).all()
             continue
         reference = exact(returns[rows], factors[rows])
@@ -115,7 +112,7 @@ def test_rolling_windows_are_refused_exactly_where_factor_beta_refuses_their_row
     for end in range(WINDOW - 1, len(returns)):
         rows = slice(end - WINDOW + 1, end + 1)
         try:
-            betas = udfs.FACTOR_BETA(column(returns[rows]), factors[rows].tolist())[0]
+            betas = udfs.FACTOR_BETA(as_column(returns[rows]), factors[rows].tolist())[0]
         except FactorxlError as refusal:
             assert "collinear" in str(refusal)
             assert np.isnan(params[end]).all(), end
@@ -143,7 +140,7 @@ def test_one_bad_value_does_not_reach_the_windows_after_it(bad, where):
         returns[5] = bad
     else:
         factors[5, 1] = bad
-    spill = udfs.FACTOR_ROLLING_BETA(column(returns), factors.tolist(), 60, None, None, None, True)
+    spill = udfs.FACTOR_ROLLING_BETA(as_column(returns), factors.tolist(), 60, None, None, None, True)
     params = np.array(spill[65:], dtype=float)  # the windows ending on rows 66.. start after row 6
     assert params.shape == (235, 4)
     for offset, got in enumerate(params):

@@ -12,6 +12,7 @@ import pytest
 
 from factorxl import udfs
 from factorxl.errors import FactorxlError
+from tests.sheet_values import as_cells
 
 PERIODS = 60
 
@@ -133,10 +134,6 @@ def exact_correlation_eigenvalues(factors: np.ndarray) -> list[float]:
         return sorted(float(v) for v in mpmath.eigsy(scale * cross * scale)[0])
 
 
-def cells(values: np.ndarray) -> list:
-    return [[None if np.isnan(v) else float(v) for v in row] for row in values]
-
-
 def test_the_shanken_correction_on_factors_collinear_in_the_periods_used_is_refused():
     """Correlation 1 - 1e-13 in the estimated periods (smallest eigenvalue 1e-13 of the largest,
     below the collinearity rule's 1e-10): np.linalg.solve found no zero pivot and the corrected
@@ -145,10 +142,10 @@ def test_the_shanken_correction_on_factors_collinear_in_the_periods_used_is_refu
     returns, factors = sparse_panel(1e-6)
     eigenvalues = exact_correlation_eigenvalues(factors[:60])
     assert eigenvalues[0] < 1e-10 * eigenvalues[-1]
-    table = udfs.FM_PREMIA(cells(returns), factors.tolist())
+    table = udfs.FM_PREMIA(as_cells(returns), factors.tolist())
     assert np.isfinite(np.array([row[1:] for row in table[1:4]], dtype=float)).all()
     with pytest.raises(FactorxlError, match="the factors are collinear in the periods used; the Shanken correction needs their inverse covariance"):
-        udfs.FM_PREMIA(cells(returns), factors.tolist(), "shanken")
+        udfs.FM_PREMIA(as_cells(returns), factors.tolist(), "shanken")
 
 
 def test_the_shanken_correction_on_nearly_collinear_factors_within_the_rule_is_exact():

@@ -37,6 +37,7 @@ from factorxl.excel.scale_check import (
 from factorxl.workbooks.templates import minimodel_example as mm
 
 from course_data import column
+from tests.sheet_values import as_column
 
 # ---------------------------------------------------------------------------
 # The size of a series' moves
@@ -191,7 +192,8 @@ def test_ordinary_data_never_trip_the_percent_rules(shared_data):
 def test_returns_in_percent_against_decimal_factors_are_refused_with_the_fix(shared_data):
     funds = load_brk_arkk(source=DataSource(local_dir=shared_data))
     factors = column(funds[["Mkt-RF", "SMB", "HML"]])
-    assert udfs.FACTOR_BETA(column(funds["BRK"]), factors)  # decimals against decimals are fine
+    reference = sm.OLS(funds["BRK"], sm.add_constant(funds[["Mkt-RF", "SMB", "HML"]])).fit().params.iloc[1:]
+    np.testing.assert_allclose(udfs.FACTOR_BETA(column(funds["BRK"]), factors)[0], reference, rtol=1e-10)  # decimals are fine
     with pytest.raises(FactorxlError, match=r"returns are about \d+ times the size of factors: they look like percent.*Divide returns by 100"):
         udfs.FACTOR_BETA(column(funds["BRK"] * 100), factors)
     with pytest.raises(FactorxlError, match="Divide returns by 100"):
@@ -341,27 +343,23 @@ def test_one_stock_with_a_volatility_above_100_percent_among_others():
 # ---------------------------------------------------------------------------
 
 
-def _col(values) -> list[list[float]]:
-    return [[float(v)] for v in np.ravel(values)]
-
-
 @pytest.fixture(scope="module")
 def calls() -> dict[str, tuple]:
     """A valid call, in decimals, of every function with an argument that carries a rule."""
     rng = np.random.default_rng(19)
     factors = rng.normal(0.005, 0.04, (120, 2))
     returns = 0.001 + factors @ rng.normal(1.0, 0.3, (2, 10)) + rng.normal(0.0, 0.03, (120, 10))
-    r, f, r1 = returns.tolist(), factors.tolist(), _col(returns[:, 0])
+    r, f, r1 = returns.tolist(), factors.tolist(), as_column(returns[:, 0])
     weights = [list(rng.dirichlet(np.ones(10)))]
     model = mm.minimodel()
-    x, cov, vols = model.exposures.values.tolist(), model.model.factor_cov.tolist(), _col(mm.SPECIFIC_VOLS)
-    portfolio, caps, stock_returns = _col(mm.PORTFOLIO), _col(mm.CAPS), _col(mm.MONTH1_RETURNS)
+    x, cov, vols = model.exposures.values.tolist(), model.model.factor_cov.tolist(), as_column(mm.SPECIFIC_VOLS)
+    portfolio, caps, stock_returns = as_column(mm.PORTFOLIO), as_column(mm.CAPS), as_column(mm.MONTH1_RETURNS)
     dates = [datetime.datetime(2006, 1, 31) + datetime.timedelta(days=31 * t) for t in range(6)]
     table = [["date", "id", "return", "size", "value"]] + [
         [d, f"s{i}", float(rng.normal(0.01, 0.08)), float(rng.normal()), float(rng.normal())] for d in dates for i in range(20)
     ]
     holdings = [["date", "id", "weight"]] + [[d, f"s{i}", 0.25] for d in dates for i in range(4)]
-    exposures_p = _col(model.portfolio.exposures)
+    exposures_p = as_column(model.portfolio.exposures)
     periods = rng.normal(0.0, 0.03, (12, 7))
     active = rng.normal(0.0, 0.2, (12, 7))
     specific = rng.normal(0.0, 0.01, 12)
@@ -388,11 +386,11 @@ def calls() -> dict[str, tuple]:
         "RISK_EXPOSURE": (portfolio, x),
         **{name: (portfolio, x, cov, vols) for name in ("RISK_DECOMPOSITION", "RISK_CONTRIBUTIONS", "RISK_BLOCKS")},
         "RISK_STRESS": (exposures_p, cov, "f5", -2),
-        "ATTRIBUTION": (active.tolist(), periods.tolist(), _col(specific), _col(portfolio_returns), _col(benchmark)),
-        "HEDGE_FUTURES": (exposures_p, 0.05, _col(mm.SMALL_CAP_FUTURE), cov, "f7"),
-        "HEDGE_FUTURES_MIN_VAR": (exposures_p, 0.05, _col(mm.SMALL_CAP_FUTURE), cov),
+        "ATTRIBUTION": (active.tolist(), periods.tolist(), as_column(specific), as_column(portfolio_returns), as_column(benchmark)),
+        "HEDGE_FUTURES": (exposures_p, 0.05, as_column(mm.SMALL_CAP_FUTURE), cov, "f7"),
+        "HEDGE_FUTURES_MIN_VAR": (exposures_p, 0.05, as_column(mm.SMALL_CAP_FUTURE), cov),
         "OPTIMIZE_MIN_TE": (x, cov, vols, [[None, None, None, None, 0.0, None, None]], portfolio),
-        "PORTFOLIO_TURNOVER": (portfolio, _col(np.full(10, 0.1))),
+        "PORTFOLIO_TURNOVER": (portfolio, as_column(np.full(10, 0.1))),
     }
 
 

@@ -21,6 +21,7 @@ import pytest
 from factorxl import udfs
 from factorxl.workbooks.templates import minimodel_example as mm
 from tests.conftest import shared_data_dir
+from tests.sheet_values import as_column
 from tests.tolerance import assert_same_results, printed_as
 
 TOL = 1e-10  # absolute; every printed number is checked far below the 1e-6 the issue asks
@@ -48,10 +49,6 @@ def seed():
     return namespace
 
 
-def col(values) -> list[list[float]]:
-    return [[float(v)] for v in np.ravel(values)]
-
-
 def block(values, header=None) -> list[list]:
     body = [[float(v) for v in row] for row in np.atleast_2d(values)]
     return [list(header)] + body if header is not None else body
@@ -74,17 +71,17 @@ def sheet(seed):
     return {
         "industries": [[name] for name in ns["industry"]],
         "descriptors": block(np.column_stack([ns["btp"], ns["mom_raw"], ns["size_raw"]]), ["VALUE", "MOM", "SIZE"]),
-        "caps": col(ns["cap"]),
-        "r1": col(ns["r1"] / 100),
+        "caps": as_column(ns["cap"]),
+        "r1": as_column(ns["r1"] / 100),
         "X": block(ns["X"], ns["factors"]),
         "F": block(ns["F"], ns["factors"]),
-        "spec": col(ns["spec_vol"] / 100),
+        "spec": as_column(ns["spec_vol"] / 100),
         "weights": block(np.column_stack([ns["w_p"], ns["w_b"], ns["w_a"]]), ["portfolio", "benchmark", "active"]),
     }
 
 
 def test_section1_universe_industry_cap_weights(seed, sheet):
-    exposures = table(udfs.RISK_EXPOSURE(col(seed["cap_w"]), sheet["X"]))
+    exposures = table(udfs.RISK_EXPOSURE(as_column(seed["cap_w"]), sheet["X"]))
     ind_w = [exposures[f][0] for f in ("TECH", "FIN", "CONS")]
     np.testing.assert_allclose(ind_w, seed["ind_w"], atol=TOL)
     printed = [float(re.search(rf"'{name}': (?:np\.float64\()?([0-9.]+)", seed["printed"]).group(1)) for name in ("Tech", "Fin", "Cons")]
@@ -99,7 +96,7 @@ def test_section2_exposures(seed, sheet):
     np.testing.assert_allclose(body(given), seed["X"], atol=0)
     styles = udfs.EXPOSURE_STANDARDIZE(sheet["descriptors"], sheet["caps"])
     np.testing.assert_allclose(body(styles), seed["X"][:, 4:], atol=TOL)
-    means = table(udfs.RISK_EXPOSURE(col(seed["cap_w"]), out))
+    means = table(udfs.RISK_EXPOSURE(as_column(seed["cap_w"]), out))
     np.testing.assert_allclose([means[f][0] for f in ("VALUE", "MOM", "SIZE")], seed["cap_w"] @ seed["X"][:, 4:], atol=TOL)
     np.testing.assert_allclose(body(out)[:, 4:].std(axis=0), seed["X"][:, 4:].std(axis=0, ddof=0), atol=TOL)
 
@@ -166,14 +163,14 @@ def test_section4_risk_reports(seed, sheet, column, label):
 
 def test_section4b_stock_contributions_and_blocks(seed, sheet):
     ns = seed
-    out = udfs.RISK_CONTRIBUTIONS(col(ns["w_a"]), sheet["X"], sheet["F"], sheet["spec"])
+    out = udfs.RISK_CONTRIBUTIONS(as_column(ns["w_a"]), sheet["X"], sheet["F"], sheet["spec"])
     assert out[0] == ["weight", "marginal", "component", "share"]
     values = body(out)
     np.testing.assert_allclose(values[:, 1], ns["mcr"], atol=TOL)
     np.testing.assert_allclose(values[:, 2], ns["ctr"], atol=TOL)
     np.testing.assert_allclose(values[:, 3], ns["ctr"] / ns["sig_a"], atol=TOL)
     np.testing.assert_allclose(values[:, 2].sum(), ns["sig_a"], atol=TOL)
-    blocks = table(udfs.RISK_BLOCKS(col(ns["w_a"]), sheet["X"], sheet["F"], sheet["spec"]))
+    blocks = table(udfs.RISK_BLOCKS(as_column(ns["w_a"]), sheet["X"], sheet["F"], sheet["spec"]))
     fx = ns["Fx"]
     for name, idx in ns["blocks"].items():
         v = sum(ns["x_a"][k] * fx[k] for k in idx)
@@ -192,7 +189,7 @@ def test_section5_stress(seed, sheet):
     np.testing.assert_allclose(out["VALUE"][0], ns["shock_size"], atol=TOL)
     np.testing.assert_allclose(out["naive impact"][1], ns["x_a"][4] * ns["shock_size"], atol=TOL)
     np.testing.assert_allclose(out["correlated impact"][1:], [ns["x_a"] @ ns["f_cond"], ns["x_p"] @ ns["f_cond"]], atol=TOL)
-    by_number = table(udfs.RISK_STRESS(col(ns["x_a"]), sheet["F"], 5, -2))
+    by_number = table(udfs.RISK_STRESS(as_column(ns["x_a"]), sheet["F"], 5, -2))
     np.testing.assert_allclose(by_number["correlated impact"][1], ns["x_a"] @ ns["f_cond"], atol=TOL)
 
 
@@ -202,9 +199,9 @@ def attribution_inputs(seed):
     return dict(
         active_exposures=[list(ns["x_a"])],
         factors=block(np.array(ns["fs"]) / 100, ns["factors"]),
-        specific_returns=col(np.array(ns["spec_active"]) / 100),
-        portfolio_returns=col(np.array(ns["rp"]) / 100),
-        benchmark_returns=col(np.array(ns["rb"]) / 100),
+        specific_returns=as_column(np.array(ns["spec_active"]) / 100),
+        portfolio_returns=as_column(np.array(ns["rp"]) / 100),
+        benchmark_returns=as_column(np.array(ns["rb"]) / 100),
     )
 
 
@@ -260,41 +257,41 @@ def test_section7_hedging(seed, sheet):
     ns = seed
     spec_vol = float(np.sqrt(ns["w_p"] @ ns["Delta"] @ ns["w_p"]))
     instruments = block(np.column_stack([ns["x_h1"], ns["x_h2"]]), ["index", "small-cap"])
-    out = table(udfs.HEDGE_FUTURES(col(ns["x_p"]), spec_vol, instruments, sheet["F"], [["MKT", "SIZE"]]))
+    out = table(udfs.HEDGE_FUTURES(as_column(ns["x_p"]), spec_vol, instruments, sheet["F"], [["MKT", "SIZE"]]))
     np.testing.assert_allclose([out["notional index"][1], out["notional small-cap"][1]], ns["h"], atol=TOL)
     np.testing.assert_allclose([out[f][1] for f in ns["factors"]], ns["x_hedged"], atol=TOL)
     np.testing.assert_allclose(out["total vol"], [ns["sig_p"], np.sqrt(ns["var_h"])], atol=TOL)
     np.testing.assert_allclose(out["factor vol"][1], np.sqrt(ns["x_hedged"] @ ns["F"] @ ns["x_hedged"]), atol=TOL)
     np.testing.assert_allclose(out["specific vol"][1], spec_vol, atol=TOL)
-    minvar = table(udfs.HEDGE_FUTURES_MIN_VAR([list(ns["x_p"])], spec_vol, col(ns["x_h1"]), sheet["F"]))
+    minvar = table(udfs.HEDGE_FUTURES_MIN_VAR([list(ns["x_p"])], spec_vol, as_column(ns["x_h1"]), sheet["F"]))
     np.testing.assert_allclose(minvar["notional future1"][1], ns["h_mv"], atol=TOL)
     np.testing.assert_allclose(minvar["total vol"][1], np.sqrt(ns["var_mv"]), atol=TOL)
     np.testing.assert_allclose(minvar["beta to future1"][1], ns["cov_ph"] / ns["var_hh"], atol=TOL)
-    index_exposures = table(udfs.RISK_EXPOSURE(col(ns["w_b"]), sheet["X"]))
+    index_exposures = table(udfs.RISK_EXPOSURE(as_column(ns["w_b"]), sheet["X"]))
     np.testing.assert_allclose([index_exposures[f][0] for f in ns["factors"]], ns["x_h1"], atol=TOL)
 
 
 def test_section8_optimization(seed, sheet):
     ns = seed
     targets = [[None, None, None, None, float(ns["x_a"][4]), 0.0, None]]
-    out = udfs.OPTIMIZE_MIN_TE(sheet["X"], sheet["F"], sheet["spec"], targets, col(ns["w_b"]))
+    out = udfs.OPTIMIZE_MIN_TE(sheet["X"], sheet["F"], sheet["spec"], targets, as_column(ns["w_b"]))
     assert out[0] == ["active weight", "portfolio weight"]
     values = body(out)
     np.testing.assert_allclose(values[:, 0], ns["w_opt"], atol=TOL)
     np.testing.assert_allclose(values[:, 1], ns["w_b"] + ns["w_opt"], atol=TOL)
     np.testing.assert_allclose(values[:, 1].min(), (ns["w_b"] + ns["w_opt"]).min(), atol=TOL)
-    exposures = table(udfs.RISK_EXPOSURE(col(values[:, 0]), sheet["X"]))
+    exposures = table(udfs.RISK_EXPOSURE(as_column(values[:, 0]), sheet["X"]))
     np.testing.assert_allclose([exposures[f][0] for f in ns["factors"]], ns["x_opt"], atol=TOL)
-    report = table(udfs.RISK_DECOMPOSITION(col(values[:, 0]), sheet["X"], sheet["F"], sheet["spec"]))
+    report = table(udfs.RISK_DECOMPOSITION(as_column(values[:, 0]), sheet["X"], sheet["F"], sheet["spec"]))
     np.testing.assert_allclose(report["total vol"][0], ns["te_opt"], atol=TOL)
-    turnover = udfs.PORTFOLIO_TURNOVER(col(ns["w_a"]), col(values[:, 0]))
+    turnover = udfs.PORTFOLIO_TURNOVER(as_column(ns["w_a"]), as_column(values[:, 0]))
     np.testing.assert_allclose(turnover, 0.5 * np.abs(ns["w_opt"] - ns["w_a"]).sum(), atol=TOL)
     assert "TE: current 5.42% -> optimized 4.65%" in ns["printed"]
 
 
 def test_section9_chapter2(seed):
     ns = seed
-    out = table(udfs.RISK_DECOMPOSITION(col(ns["w5"]), block(ns["X5"]), block(ns["F5"]), col(np.sqrt(np.diag(ns["d5"])))))
+    out = table(udfs.RISK_DECOMPOSITION(as_column(ns["w5"]), block(ns["X5"]), block(ns["F5"]), as_column(np.sqrt(np.diag(ns["d5"])))))
     np.testing.assert_allclose([out["exposure f1"][0], out["exposure f2"][0]], ns["x5"], atol=TOL)
     np.testing.assert_allclose([out["factor variance"][0], out["specific variance"][0]], [ns["vf"], ns["vs"]], atol=TOL)
     np.testing.assert_allclose([out["total vol"][0], out["factor vol"][0], out["specific vol"][0]], np.sqrt([ns["vf"] + ns["vs"], ns["vf"], ns["vs"]]), atol=TOL)
@@ -333,7 +330,7 @@ def test_single_row_and_column_ranges_as_flat_lists(seed, sheet):
     ns = seed
     flat = lambda values: [float(v) for v in np.ravel(values)]  # noqa: E731
     assert_same_results(udfs.CROSS_SECTION_FIT(flat(ns["r1"] / 100), sheet["X"], flat(ns["cap"])), udfs.CROSS_SECTION_FIT(sheet["r1"], sheet["X"], sheet["caps"]))
-    assert_same_results(udfs.RISK_DECOMPOSITION(flat(ns["w_a"]), sheet["X"], sheet["F"], flat(ns["spec_vol"] / 100)), udfs.RISK_DECOMPOSITION(col(ns["w_a"]), sheet["X"], sheet["F"], sheet["spec"]))
+    assert_same_results(udfs.RISK_DECOMPOSITION(flat(ns["w_a"]), sheet["X"], sheet["F"], flat(ns["spec_vol"] / 100)), udfs.RISK_DECOMPOSITION(as_column(ns["w_a"]), sheet["X"], sheet["F"], sheet["spec"]))
     targets = [None, None, None, None, float(ns["x_a"][4]), 0.0, None]
     np.testing.assert_allclose(body(udfs.OPTIMIZE_MIN_TE(sheet["X"], sheet["F"], flat(ns["spec_vol"] / 100), targets))[:, 0], ns["w_opt"], atol=TOL)
     spec_vol = float(np.sqrt(ns["w_p"] @ ns["Delta"] @ ns["w_p"]))

@@ -24,10 +24,7 @@ from factorxl.core.optimization import min_tracking_error
 from factorxl.core.risk_decomposition import block_decomposition, risk_report, stock_contributions
 from factorxl.core.risk_model import covariance_from_returns, risk_model
 from factorxl.core.stress import stress_test
-
-
-def col(values) -> list[list[float]]:
-    return [[float(v)] for v in np.ravel(values)]
+from tests.sheet_values import as_column
 
 
 def block(values, header=None) -> list[list]:
@@ -115,7 +112,7 @@ def test_unconstrained_wls_and_ols_match_statsmodels():
     _, model, caps, r = random_universe(7)
     x = model.values[:, 1:]  # without the market column the dummies span the constant
     header = list(model.factor_names[1:])
-    sheet = dict(stock_returns=col(r), exposures=block(x, header), caps=col(caps))
+    sheet = dict(stock_returns=as_column(r), exposures=block(x, header), caps=as_column(caps))
     v = np.sqrt(caps) / np.sqrt(caps).sum()
     wls = sm.WLS(r, x, weights=v).fit()
     out = {row[0]: row[1] for row in udfs.CROSS_SECTION_FIT(**sheet, method="wls")[1:]}
@@ -127,7 +124,7 @@ def test_unconstrained_wls_and_ols_match_statsmodels():
     np.testing.assert_allclose([out[h] for h in header], ols.params, atol=1e-12)
     np.testing.assert_allclose(out["R2 centered"], ols.rsquared, atol=1e-12)
     np.testing.assert_allclose(np.ravel(udfs.CROSS_SECTION_RESIDUALS(**sheet, method="ols")), ols.resid, atol=1e-12)
-    np.testing.assert_allclose(np.ravel(udfs.CROSS_SECTION_WEIGHTS(col(caps), "ols")), 1 / len(r))
+    np.testing.assert_allclose(np.ravel(udfs.CROSS_SECTION_WEIGHTS(as_column(caps), "ols")), 1 / len(r))
 
 
 def test_stocks_with_missing_returns_are_left_out():
@@ -135,13 +132,13 @@ def test_stocks_with_missing_returns_are_left_out():
     r_missing = r.copy()
     r_missing[[5, 9]] = np.nan
     header = list(model.factor_names)
-    out = udfs.CROSS_SECTION_FIT(col(r_missing), block(model.values, header), col(caps))
+    out = udfs.CROSS_SECTION_FIT(as_column(r_missing), block(model.values, header), as_column(caps))
     keep = ~np.isnan(r_missing)
     reference = bordered_wls(r[keep], model.values[keep], caps[keep], model.industry_columns)
     rows = {row[0]: row[1] for row in out[1:]}
     np.testing.assert_allclose([rows[h] for h in header], reference, atol=1e-12)
     assert rows["Stocks used"] == keep.sum()
-    resid = udfs.CROSS_SECTION_RESIDUALS(col(r_missing), block(model.values, header), col(caps))
+    resid = udfs.CROSS_SECTION_RESIDUALS(as_column(r_missing), block(model.values, header), as_column(caps))
     assert resid[5] == [None] and resid[9] == [None]
 
 
@@ -327,9 +324,9 @@ def test_worksheet_long_only_optimization():
     spec = rng.uniform(0.1, 0.4, 20)
     benchmark = caps / caps.sum()
     targets = [[None] * (k - 1) + [0.2]]
-    out = udfs.OPTIMIZE_MIN_TE(block(model.values, model.factor_names), block(f), col(spec), targets, col(benchmark), 0, 0.2)
+    out = udfs.OPTIMIZE_MIN_TE(block(model.values, model.factor_names), block(f), as_column(spec), targets, as_column(benchmark), 0, 0.2)
     values = np.array(out[1:], dtype=float)
     assert values[:, 1].min() >= -1e-12 and values[:, 1].max() <= 0.2 + 1e-12
     np.testing.assert_allclose(values[:, 0].sum(), 0, atol=1e-12)
     np.testing.assert_allclose(model.values[:, -1] @ values[:, 0], 0.2, atol=1e-12)
-    assert udfs.PORTFOLIO_TURNOVER(col(benchmark), col(values[:, 1])) == pytest.approx(0.5 * np.abs(values[:, 0]).sum())
+    assert udfs.PORTFOLIO_TURNOVER(as_column(benchmark), as_column(values[:, 1])) == pytest.approx(0.5 * np.abs(values[:, 0]).sum())

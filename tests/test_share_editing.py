@@ -30,6 +30,7 @@ from factorxl.workbooks.workbook_cells import read_workbook
 from factorxl.workbooks.xlsx_values import rewrite_values, write_package
 from tests.libreoffice import Edit, edit, require_soffice
 from tests.test_libreoffice import ERROR_VALUES
+from tests.tolerance import same_value
 from tests.workbook_checks import EXCEL_EPOCH
 
 NAMES = ("msft", "arkk_brk", "minimodel", "famamacbeth", "small")
@@ -130,9 +131,7 @@ def _taken(shown, typed: str) -> bool:
 
 def _same(shown, stored) -> bool:
     """Whether LibreOffice shows a stored value (it saves numbers to 15 significant digits)."""
-    if isinstance(stored, float) and isinstance(shown, (int, float)):
-        return abs(shown - stored) <= 1e-14 * abs(stored)
-    return shown == stored
+    return same_value(shown, stored, rtol=1e-14, atol=0.0)
 
 
 def colleague_edits(formulas: dict, fills: dict) -> list[Edit]:
